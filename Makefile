@@ -1,0 +1,59 @@
+# Makefile for the tracker extension (PGXS)
+
+EXTENSION = tracker
+EXTVERSION = 0.1.0
+
+MODULE_big = tracker
+OBJS = \
+	src/tracker.o \
+	src/series.o \
+	src/series_sql.o \
+	src/store_sql.o \
+	src/figures.o \
+	src/fitbit_parse.o \
+	src/timeutil.o \
+	src/store.o \
+	src/autonomous.o \
+	src/import.o
+
+DATA = tracker--$(EXTVERSION).sql $(wildcard tracker--*--*.sql)
+
+# Regression tests need the library preloaded, so they run in a private
+# instance started from test/tracker.conf (the pg_cron way).
+REGRESS = setup accounts series figures import_json import_file daily
+REGRESS_OPTS = --temp-instance=./tmp_check --temp-config=./test/tracker.conf
+
+TAP_TESTS = 1
+PROVE_TESTS = test/t/*.pl
+
+PG_CONFIG ?= pg_config
+PG_CPPFLAGS = -Isrc
+PG_CFLAGS = -Wall -Wextra -Werror -Wno-unused-parameter -Wno-missing-field-initializers
+SHLIB_LINK = -lcurl -ljson-c
+
+EXTRA_CLEAN = results regression.diffs regression.out tmp_check log build
+
+PGXS := $(shell $(PG_CONFIG) --pgxs)
+include $(PGXS)
+
+# Plain-C unit tests of the codec, the figures and the parsers.
+UNIT_CFLAGS = -std=gnu11 -O1 -g -Wall -Wextra -Werror -Isrc
+.PHONY: unit test demo
+unit:
+	mkdir -p build
+	$(CC) $(UNIT_CFLAGS) test/unit/test_series.c src/series.c -o build/test_series
+	$(CC) $(UNIT_CFLAGS) test/unit/test_figures.c src/figures.c src/series.c -o build/test_figures
+	$(CC) $(UNIT_CFLAGS) test/unit/test_fitbit_parse.c src/fitbit_parse.c -ljson-c -o build/test_fitbit_parse
+	build/test_series && build/test_figures && (cd test/unit && ../../build/test_fitbit_parse)
+
+# Build, install, and run every suite (see test/run-all).
+test:
+	test/run-all
+
+# The suites one by one (installcheck runs both).
+.PHONY: installcheck-regress installcheck-tap
+installcheck-regress:
+	$(pg_regress_installcheck) $(REGRESS_OPTS) $(REGRESS)
+
+installcheck-tap:
+	$(prove_installcheck)

@@ -1,0 +1,292 @@
+/*-------------------------------------------------------------------------
+ *
+ * autonomous.c
+ *	  Run one statement in its own transaction, committed whatever happens
+ *	  to the caller's.
+ *
+ * Some facts must outlive an error: a payload rejected by validation is
+ * kept in bronze even though the import that read it fails with an ERROR
+ * (which rolls back the caller's transaction).  PostgreSQL has no
+ * autonomous transactions, so the statement runs in a short-lived dynamic
+ * background worker connected to the same database as the extension's
+ * owner; the caller waits for it to finish.  The statement text is always
+ * one of Tracker's own; values travel as parameters.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "access/genam.h"
+#include "access/htup_details.h"
+#include "access/table.h"
+#include "access/xact.h"
+#include "catalog/indexing.h"
+#include "catalog/pg_extension.h"
+#include "catalog/pg_type.h"
+#include "commands/extension.h"
+#include "executor/spi.h"
+#include "miscadmin.h"
+#include "pgstat.h"
+#include "postmaster/bgworker.h"
+#include "storage/dsm.h"
+#include "storage/ipc.h"
+#include "tcop/tcopprot.h"
+#include "utils/builtins.h"
+#include "utils/fmgroids.h"
+#include "utils/guc.h"
+#include "utils/memutils.h"
+#include "utils/snapmgr.h"
+
+#include "autonomous.h"
+
+/* Shared between the caller and the worker, followed by the statement. */
+typedef struct AutonomousShared
+{
+	Oid			database;
+	Oid			user;
+	int			nargs;
+	volatile int result;		/* 0 not done, 1 committed, -1 failed */
+	char		error[512];
+	Size		sql_offset;
+	Size		args_offset;
+} AutonomousShared;
+
+/* Header of one parameter in the segment, followed by its bytes. */
+typedef struct AutonomousArgHeader
+{
+	bool		isnull;
+	bool		is_bytea;
+	Size		len;
+} AutonomousArgHeader;
+
+AutonomousArg
+autonomous_text(const char *s)
+{
+	AutonomousArg a;
+
+	a.isnull = (s == NULL);
+	a.is_bytea = false;
+	a.data = s;
+	a.len = s ? strlen(s) : 0;
+	return a;
+}
+
+AutonomousArg
+autonomous_bytea(const char *data, size_t len)
+{
+	AutonomousArg a;
+
+	a.isnull = (data == NULL);
+	a.is_bytea = true;
+	a.data = data;
+	a.len = len;
+	return a;
+}
+
+/*
+ * extension_owner
+ *		The role the autonomous worker connects as.  The caller's own role
+ *		may be NOLOGIN, which a PostgreSQL 15 worker cannot connect as.
+ */
+static Oid
+extension_owner(void)
+{
+	Oid			extoid = get_extension_oid("tracker", false);
+	Relation	rel;
+	ScanKeyData key;
+	SysScanDesc scan;
+	HeapTuple	tup;
+	Oid			owner = InvalidOid;
+
+	rel = table_open(ExtensionRelationId, AccessShareLock);
+	ScanKeyInit(&key, Anum_pg_extension_oid, BTEqualStrategyNumber,
+				F_OIDEQ, ObjectIdGetDatum(extoid));
+	scan = systable_beginscan(rel, ExtensionOidIndexId, true, NULL, 1, &key);
+	tup = systable_getnext(scan);
+	if (HeapTupleIsValid(tup))
+		owner = ((Form_pg_extension) GETSTRUCT(tup))->extowner;
+	systable_endscan(scan);
+	table_close(rel, AccessShareLock);
+	return owner;
+}
+
+/*
+ * autonomous_execute
+ *		Run sql with args in a worker's own transaction and wait for it.
+ *		Returns true when it committed; otherwise false with *error set.
+ *		Never raises for the statement's own failure: the caller is usually
+ *		about to report a more important error.
+ */
+bool
+autonomous_execute(const char *sql, int nargs, const AutonomousArg *args,
+				   char **error)
+{
+	Size		size;
+	Size		off;
+	dsm_segment *seg;
+	AutonomousShared *sh;
+	char	   *base;
+	BackgroundWorker worker;
+	BackgroundWorkerHandle *handle;
+	BgwHandleStatus status;
+	bool		ok;
+	int			i;
+
+	Assert(nargs <= AUTONOMOUS_MAX_ARGS);
+
+	size = MAXALIGN(sizeof(AutonomousShared)) + MAXALIGN(strlen(sql) + 1);
+	for (i = 0; i < nargs; i++)
+		size += MAXALIGN(sizeof(AutonomousArgHeader)) + MAXALIGN(args[i].len);
+
+	seg = dsm_create(size, 0);
+	base = dsm_segment_address(seg);
+	sh = (AutonomousShared *) base;
+	memset(sh, 0, sizeof(AutonomousShared));
+	sh->database = MyDatabaseId;
+	sh->user = extension_owner();
+	sh->nargs = nargs;
+	sh->sql_offset = MAXALIGN(sizeof(AutonomousShared));
+	strcpy(base + sh->sql_offset, sql);
+	sh->args_offset = sh->sql_offset + MAXALIGN(strlen(sql) + 1);
+	off = sh->args_offset;
+	for (i = 0; i < nargs; i++)
+	{
+		AutonomousArgHeader *h = (AutonomousArgHeader *) (base + off);
+
+		h->isnull = args[i].isnull;
+		h->is_bytea = args[i].is_bytea;
+		h->len = args[i].isnull ? 0 : args[i].len;
+		off += MAXALIGN(sizeof(AutonomousArgHeader));
+		if (h->len > 0)
+			memcpy(base + off, args[i].data, h->len);
+		off += MAXALIGN(h->len);
+	}
+
+	memset(&worker, 0, sizeof(worker));
+	worker.bgw_flags = BGWORKER_SHMEM_ACCESS | BGWORKER_BACKEND_DATABASE_CONNECTION;
+	worker.bgw_start_time = BgWorkerStart_RecoveryFinished;
+	worker.bgw_restart_time = BGW_NEVER_RESTART;
+	snprintf(worker.bgw_library_name, BGW_MAXLEN, "tracker");
+	snprintf(worker.bgw_function_name, BGW_MAXLEN, "tracker_autonomous_main");
+	snprintf(worker.bgw_name, BGW_MAXLEN, "tracker autonomous write");
+	snprintf(worker.bgw_type, BGW_MAXLEN, "tracker autonomous write");
+	worker.bgw_main_arg = UInt32GetDatum(dsm_segment_handle(seg));
+	worker.bgw_notify_pid = MyProcPid;
+
+	if (!RegisterDynamicBackgroundWorker(&worker, &handle))
+	{
+		*error = pstrdup("no background worker slot is free (raise max_worker_processes)");
+		dsm_detach(seg);
+		return false;
+	}
+
+	status = WaitForBackgroundWorkerShutdown(handle);
+	if (status == BGWH_POSTMASTER_DIED)
+		ereport(FATAL,
+				(errcode(ERRCODE_ADMIN_SHUTDOWN),
+				 errmsg("postmaster exited while tracker was recording a fact")));
+
+	ok = (sh->result == 1);
+	if (!ok)
+		*error = pstrdup(sh->result == -1 ? sh->error
+						 : "the worker ended before it could commit");
+	dsm_detach(seg);
+	return ok;
+}
+
+/*
+ * tracker_autonomous_main
+ *		Entry point of the worker: run the statement, commit, exit.
+ */
+void
+tracker_autonomous_main(Datum main_arg)
+{
+	dsm_segment *seg;
+	AutonomousShared *sh;
+	char	   *base;
+	Oid			types[AUTONOMOUS_MAX_ARGS];
+	Datum		values[AUTONOMOUS_MAX_ARGS];
+	char		nulls[AUTONOMOUS_MAX_ARGS];
+	Size		off;
+	int			i;
+
+	pqsignal(SIGTERM, die);
+	BackgroundWorkerUnblockSignals();
+
+	seg = dsm_attach(DatumGetUInt32(main_arg));
+	if (seg == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("could not map the shared memory of an autonomous write")));
+	base = dsm_segment_address(seg);
+	sh = (AutonomousShared *) base;
+
+	BackgroundWorkerInitializeConnectionByOid(sh->database, sh->user, 0);
+
+	SetCurrentStatementStartTimestamp();
+	StartTransactionCommand();
+	PG_TRY();
+	{
+		int			rc;
+
+		/* Never wait long on a row the caller itself might hold. */
+		SetConfigOption("lock_timeout", "5000", PGC_SUSET, PGC_S_SESSION);
+		SetConfigOption("statement_timeout", "30000", PGC_SUSET, PGC_S_SESSION);
+
+		if (SPI_connect() != SPI_OK_CONNECT)
+			elog(ERROR, "SPI_connect failed");
+		PushActiveSnapshot(GetTransactionSnapshot());
+		pgstat_report_activity(STATE_RUNNING, "tracker: autonomous write");
+
+		off = sh->args_offset;
+		for (i = 0; i < sh->nargs && i < AUTONOMOUS_MAX_ARGS; i++)
+		{
+			AutonomousArgHeader *h = (AutonomousArgHeader *) (base + off);
+
+			off += MAXALIGN(sizeof(AutonomousArgHeader));
+			types[i] = h->is_bytea ? BYTEAOID : TEXTOID;
+			nulls[i] = h->isnull ? 'n' : ' ';
+			if (h->isnull)
+				values[i] = (Datum) 0;
+			else if (h->is_bytea)
+			{
+				bytea	   *b = palloc(VARHDRSZ + h->len);
+
+				SET_VARSIZE(b, VARHDRSZ + h->len);
+				memcpy(VARDATA(b), base + off, h->len);
+				values[i] = PointerGetDatum(b);
+			}
+			else
+				values[i] = PointerGetDatum(cstring_to_text_with_len(base + off,
+																	 h->len));
+			off += MAXALIGN(h->len);
+		}
+
+		rc = SPI_execute_with_args(base + sh->sql_offset, sh->nargs, types,
+								   values, nulls, false, 0);
+		if (rc < 0)
+			elog(ERROR, "autonomous statement failed: %s",
+				 SPI_result_code_string(rc));
+
+		SPI_finish();
+		PopActiveSnapshot();
+		CommitTransactionCommand();
+		pgstat_report_activity(STATE_IDLE, NULL);
+		sh->result = 1;
+	}
+	PG_CATCH();
+	{
+		ErrorData  *edata;
+
+		MemoryContextSwitchTo(TopMemoryContext);
+		edata = CopyErrorData();
+		strlcpy(sh->error, edata->message ? edata->message : "unknown error",
+				sizeof(sh->error));
+		sh->result = -1;
+		PG_RE_THROW();
+	}
+	PG_END_TRY();
+
+	dsm_detach(seg);
+	proc_exit(0);
+}
