@@ -14,7 +14,17 @@ OBJS = \
 	src/timeutil.o \
 	src/store.o \
 	src/autonomous.o \
-	src/import.o
+	src/import.o \
+	src/http.o \
+	src/fetch.o \
+	src/oauth.o \
+	src/gh_parse.o \
+	src/google_health.o \
+	src/sync.o \
+	src/launcher.o \
+	src/scheduler.o \
+	src/worker.o \
+	src/jobs_sql.o
 
 DATA = tracker--$(EXTVERSION).sql $(wildcard tracker--*--*.sql)
 

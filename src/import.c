@@ -272,8 +272,7 @@ import_document(TrackerAccount *acc, const ImportSource *src, bool raise,
 			ereport(ERROR,
 					(errcode(parse_errcode(rc)),
 					 errmsg("could not import %s", src->what),
-					 errdetail("At %s: %s%s.", err.path[0] ? err.path : "$",
-							   rc == FITBIT_ERR_NOT_JSON ? "not JSON: " : "",
+					 errdetail("At %s: %s.", err.path[0] ? err.path : "$",
 							   err.message),
 					 parse_errhint(rc) ? errhint("%s", parse_errhint(rc)) : 0));
 		return;

@@ -39,9 +39,9 @@
  *	1111 s m{16}		|d| = m (7..65535)
  *
  * On the reference data (Fitbit 1-second heart rate) this averages about
- * 4.3 bits a sample, which is smaller than what pglz or lz4 make of a
- * byte-aligned delta code, and it does not depend on the TOAST compressor
- * at all.
+ * 4.4 bits a sample, well under what pglz or lz4 make of a byte-aligned
+ * delta code (which they compress little, and pglz mostly not at all), so
+ * the size on disk does not depend on the TOAST compressor.
  *
  * Every value has exactly one encoding: the decoder rejects over-long
  * varints, explicit intervals that the list could have named, heart-rate
@@ -761,7 +761,8 @@ rotate(HrSample *s, size_t a, size_t m, size_t b)
 /*
  * Stable in-place merge of the sorted runs [a, m) and [m, b), without
  * allocating (the codec must not): SymMerge of Kim and Kutzner, as used by
- * Go's sort.Stable.  O(n log n) comparisons; recursion depth O(log n).
+ * Go's sort.Stable.  Over a whole sort, O(n log n) comparisons and
+ * O(n log^2 n) moves; recursion depth O(log n).
  */
 static void
 sym_merge(HrSample *s, size_t a, size_t m, size_t b)

@@ -18,11 +18,28 @@
 #include "utils/builtins.h"
 #include "utils/guc.h"
 
+#include "http.h"
 #include "tracker.h"
+#include "workers.h"
 
 PG_MODULE_MAGIC;
 
 int			tracker_max_file_size = 256 * 1024 * 1024;
+char	   *tracker_google_health_url = NULL;
+char	   *tracker_google_token_url = NULL;
+char	   *tracker_google_auth_url = NULL;
+int			tracker_http_timeout_ms = 30000;
+int			tracker_http_connect_timeout_ms = 5000;
+int			tracker_max_response_size = 64 * 1024 * 1024;
+int			tracker_requests_per_minute = 120;
+int			tracker_max_retries = 5;
+int			tracker_retry_base_delay_ms = 1000;
+int			tracker_retry_max_delay_ms = 60000;
+int			tracker_sync_interval_s = 900;
+int			tracker_trailing_days = 2;
+int			tracker_max_sync_workers = 4;
+int			tracker_scheduler_naptime_ms = 1000;
+bool		tracker_scheduler_enabled = true;
 
 void		_PG_init(void);
 
@@ -53,7 +70,118 @@ _PG_init(void)
 							GUC_UNIT_BYTE,
 							NULL, NULL, NULL);
 
+	/*
+	 * Where requests go.  Only superusers may point Tracker elsewhere: a URL
+	 * an ordinary user could set would let them make the server send an
+	 * account's tokens to a host of their choosing.
+	 */
+	DefineCustomStringVariable("tracker.google_health_url",
+							   "Base URL of the Google Health API.",
+							   NULL,
+							   &tracker_google_health_url,
+							   "https://health.googleapis.com",
+							   PGC_SUSET, 0, NULL, NULL, NULL);
+	DefineCustomStringVariable("tracker.google_token_url",
+							   "Google OAuth 2.0 token endpoint.",
+							   NULL,
+							   &tracker_google_token_url,
+							   "https://oauth2.googleapis.com/token",
+							   PGC_SUSET, 0, NULL, NULL, NULL);
+	DefineCustomStringVariable("tracker.google_auth_url",
+							   "Google OAuth 2.0 authorization endpoint.",
+							   NULL,
+							   &tracker_google_auth_url,
+							   "https://accounts.google.com/o/oauth2/v2/auth",
+							   PGC_SUSET, 0, NULL, NULL, NULL);
+	DefineCustomIntVariable("tracker.http_timeout",
+							"Longest time one HTTP request may take.",
+							NULL,
+							&tracker_http_timeout_ms,
+							30000, 100, 3600 * 1000,
+							PGC_SUSET, GUC_UNIT_MS,
+							NULL, NULL, NULL);
+	DefineCustomIntVariable("tracker.http_connect_timeout",
+							"Longest time to wait for an HTTP connection.",
+							NULL,
+							&tracker_http_connect_timeout_ms,
+							5000, 100, 600 * 1000,
+							PGC_SUSET, GUC_UNIT_MS,
+							NULL, NULL, NULL);
+	DefineCustomIntVariable("tracker.max_response_size",
+							"Largest HTTP response body Tracker accepts.",
+							NULL,
+							&tracker_max_response_size,
+							64 * 1024 * 1024, 1024, 1024 * 1024 * 1024,
+							PGC_SUSET, GUC_UNIT_BYTE,
+							NULL, NULL, NULL);
+	DefineCustomIntVariable("tracker.requests_per_minute",
+							"Requests per minute Tracker makes for one account.",
+							"The Google Health API allows 300 per minute per user.",
+							&tracker_requests_per_minute,
+							120, 1, 100000,
+							PGC_SUSET, 0,
+							NULL, NULL, NULL);
+	DefineCustomIntVariable("tracker.max_retries",
+							"Retries of a request after 429, 5xx or a network error.",
+							NULL,
+							&tracker_max_retries,
+							5, 0, 100,
+							PGC_SUSET, 0,
+							NULL, NULL, NULL);
+	DefineCustomIntVariable("tracker.retry_base_delay",
+							"First delay before retrying a request; it doubles each retry.",
+							NULL,
+							&tracker_retry_base_delay_ms,
+							1000, 1, 3600 * 1000,
+							PGC_SUSET, GUC_UNIT_MS,
+							NULL, NULL, NULL);
+	DefineCustomIntVariable("tracker.retry_max_delay",
+							"Longest delay before retrying a request.",
+							NULL,
+							&tracker_retry_max_delay_ms,
+							60000, 1, 3600 * 1000,
+							PGC_SUSET, GUC_UNIT_MS,
+							NULL, NULL, NULL);
+
+	DefineCustomIntVariable("tracker.sync_interval",
+							"Time between scheduled syncs of a connected account.",
+							NULL,
+							&tracker_sync_interval_s,
+							900, 1, 7 * 24 * 3600,
+							PGC_SIGHUP, GUC_UNIT_S,
+							NULL, NULL, NULL);
+	DefineCustomIntVariable("tracker.trailing_days",
+							"Local days a scheduled sync reads again, today included.",
+							"Devices sync late, so recent days are read again on every sync.",
+							&tracker_trailing_days,
+							2, 1, 60,
+							PGC_SIGHUP, 0,
+							NULL, NULL, NULL);
+	DefineCustomIntVariable("tracker.max_sync_workers",
+							"Sync workers per database, and so concurrent requests per database.",
+							NULL,
+							&tracker_max_sync_workers,
+							4, 1, TRACKER_MAX_WORKERS_PER_DB,
+							PGC_SIGHUP, 0,
+							NULL, NULL, NULL);
+	DefineCustomIntVariable("tracker.scheduler_naptime",
+							"How often a scheduler looks for work when nothing wakes it.",
+							NULL,
+							&tracker_scheduler_naptime_ms,
+							1000, 100, 600 * 1000,
+							PGC_SIGHUP, GUC_UNIT_MS,
+							NULL, NULL, NULL);
+	DefineCustomBoolVariable("tracker.enable_workers",
+							 "Whether the background workers sync anything.",
+							 NULL,
+							 &tracker_scheduler_enabled,
+							 true,
+							 PGC_SIGHUP, 0,
+							 NULL, NULL, NULL);
+
 	MarkGUCPrefixReserved(TRACKER_EXTENSION);
+
+	workers_init();
 }
 
 PG_FUNCTION_INFO_V1(tracker_is_valid_time_zone);

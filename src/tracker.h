@@ -11,7 +11,14 @@
 /* Name of the extension, its library and its worker types. */
 #define TRACKER_EXTENSION "tracker"
 
-/* Largest file import_fitbit_file reads, in bytes. */
+/* Settings; see _PG_init() for what each one means. */
 extern int	tracker_max_file_size;
+extern char *tracker_google_health_url;
+extern char *tracker_google_token_url;
+extern char *tracker_google_auth_url;
+extern int	tracker_requests_per_minute;
+extern int	tracker_max_retries;
+extern int	tracker_retry_base_delay_ms;
+extern int	tracker_retry_max_delay_ms;
 
 #endif							/* TRACKER_H */

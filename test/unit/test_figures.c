@@ -53,20 +53,25 @@ near(double a, double b)
 
 /*
  * The Fitbit default zones for the bounds seen in real data:
- * 95/133/162 (age 30), 98/137/166 (age 24) and 92/128/156 (age 36, where
- * 0.7 * 184 = 128.8 shows the floor).
+ * 95/133/162 (age 29: maximum 191, 0.85 * 191 = 162.35; age 30 would give
+ * 161), 98/137/166 (age 24) and 92/128/156 (age 36, where 0.7 * 184 =
+ * 128.8 shows the floor).
  */
 static void
 test_zone_bounds(void)
 {
 	ZoneBounds	zb;
 
-	zone_bounds_for_age(30, &zb);
+	zone_bounds_for_age(29, &zb);
 	CHECK(zb.min[HR_ZONE_OUT_OF_RANGE] == 30 && zb.max[HR_ZONE_OUT_OF_RANGE] == 95 &&
 		  zb.min[HR_ZONE_FAT_BURN] == 95 && zb.max[HR_ZONE_FAT_BURN] == 133 &&
 		  zb.min[HR_ZONE_CARDIO] == 133 && zb.max[HR_ZONE_CARDIO] == 162 &&
 		  zb.min[HR_ZONE_PEAK] == 162 && zb.max[HR_ZONE_PEAK] == 220,
-		  "age 30 gives 30/95/133/162/220");
+		  "age 29 gives 30/95/133/162/220");
+
+	zone_bounds_for_age(30, &zb);
+	CHECK(zb.max[HR_ZONE_OUT_OF_RANGE] == 95 && zb.min[HR_ZONE_CARDIO] == 133 &&
+		  zb.min[HR_ZONE_PEAK] == 161, "age 30 gives 95/133/161 (floor of 161.5)");
 
 	zone_bounds_for_age(24, &zb);
 	CHECK(zb.max[HR_ZONE_OUT_OF_RANGE] == 98 && zb.min[HR_ZONE_FAT_BURN] == 98 &&
@@ -127,7 +132,7 @@ test_zone_binning(void)
 	int			v29[] = {29, 29, 30};	/* 29.33 */
 	int			v30[] = {30};
 
-	zone_bounds_for_age(30, &zb);
+	zone_bounds_for_age(29, &zb);
 	n = add_minute(s_buf, n, DAY0 + 0 * 60, v95, 1);
 	n = add_minute(s_buf, n, DAY0 + 1 * 60, v94_5, 2);
 	n = add_minute(s_buf, n, DAY0 + 2 * 60, v94_4, 5);
@@ -404,7 +409,7 @@ test_day_chain(void)
 	bool		has_state = false;
 	int			d;
 
-	zone_bounds_for_age(30, &zb);
+	zone_bounds_for_age(29, &zb);
 	for (d = 0; d < 3; d++)
 	{
 		n = 0;

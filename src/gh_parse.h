@@ -1,0 +1,195 @@
+/*-------------------------------------------------------------------------
+ *
+ * gh_parse.h
+ *	  Parse and validate Google Health API v4 responses and Google OAuth 2.0
+ *	  token responses.
+ *
+ * Plain C over json-c with no PostgreSQL dependency, so that it can be
+ * fuzzed outside the server.  Every field Tracker uses is checked for
+ * presence, type and range before anything reaches a table (the proto3
+ * JSON mapping sends int64 as strings and durations as "123s").  All memory
+ * is malloc'd and owned by the result; the *_free functions release it on
+ * every path.  Errors come back in a GhError with the JSON path.
+ *
+ *-------------------------------------------------------------------------
+ */
+#ifndef TRACKER_GH_PARSE_H
+#define TRACKER_GH_PARSE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+typedef enum GhDataType
+{
+	GH_HEART_RATE = 0,			/* heart-rate: samples */
+	GH_DAILY_RESTING_HEART_RATE,	/* daily-resting-heart-rate */
+	GH_DAILY_HEART_RATE_ZONES,	/* daily-heart-rate-zones */
+	GH_TIME_IN_HEART_RATE_ZONE, /* time-in-heart-rate-zone, dailyRollUp */
+	GH_EXERCISE,				/* exercise sessions */
+	GH_SLEEP,					/* sleep sessions */
+	GH_STEPS,					/* steps, 1-minute intervals */
+	GH_DATA_TYPE_COUNT
+} GhDataType;
+
+typedef enum GhErrorKind
+{
+	GH_OK = 0,
+	GH_ERR_NOT_JSON,
+	GH_ERR_SHAPE,				/* missing member or wrong structure */
+	GH_ERR_TYPE,
+	GH_ERR_RANGE,
+	GH_ERR_TIME,
+	GH_ERR_NOMEM
+} GhErrorKind;
+
+typedef struct GhError
+{
+	GhErrorKind kind;
+	char		path[256];		/* e.g. $.dataPoints[3].heartRate.beatsPerMinute */
+	char		message[256];	/* lower case, no trailing period */
+} GhError;
+
+typedef struct GhDate
+{
+	int			year;
+	int			month;
+	int			day;
+} GhDate;
+
+/* Zones: LIGHT, MODERATE, VIGOROUS, PEAK (the API's HeartRateZoneType). */
+#define GH_ZONES 4
+
+typedef struct GhDaily
+{
+	GhDate		date;
+	bool		has_resting;
+	int			resting_bpm;	/* daily-resting-heart-rate */
+	bool		has_zones;
+	int			zone_min[GH_ZONES]; /* daily-heart-rate-zones, inclusive */
+	int			zone_max[GH_ZONES];
+	bool		has_zone_seconds;
+	int64_t		zone_seconds[GH_ZONES]; /* time-in-heart-rate-zone rollup */
+} GhDaily;
+
+typedef struct GhExercise
+{
+	char	   *id;				/* data point name */
+	char	   *exercise_type;	/* open string, e.g. RUNNING */
+	char	   *display_name;	/* may be NULL */
+	int64_t		start;			/* epoch seconds */
+	int64_t		end;
+	int			start_utc_offset;	/* seconds */
+	int64_t		active_seconds; /* -1 when absent */
+	double		distance_m;		/* -1 when absent */
+	double		calories_kcal;	/* -1 when absent */
+	int64_t		steps;			/* -1 when absent */
+	int			avg_heart_rate; /* -1 when absent */
+	int64_t		zone_seconds[GH_ZONES]; /* light, moderate, vigorous, peak; -1 when absent */
+	int64_t		update_time;	/* epoch seconds, -1 when absent */
+} GhExercise;
+
+typedef struct GhSleepStage
+{
+	char	   *type;			/* AWAKE, LIGHT, DEEP, REM, ASLEEP, RESTLESS */
+	int64_t		minutes;
+} GhSleepStage;
+
+typedef struct GhSleep
+{
+	char	   *id;
+	char	   *sleep_type;		/* STAGES, CLASSIC */
+	int64_t		start;
+	int64_t		end;
+	int			end_utc_offset;
+	bool		nap;
+	int64_t		minutes_asleep; /* -1 when absent */
+	int64_t		minutes_awake;
+	int64_t		minutes_in_period;
+	size_t		nstages;
+	GhSleepStage *stages;		/* stagesSummary */
+	int64_t		update_time;
+} GhSleep;
+
+typedef struct GhSteps
+{
+	int64_t		start;			/* epoch seconds */
+	int64_t		end;
+	int			start_utc_offset;
+	int64_t		count;
+} GhSteps;
+
+/* One page of a list (or reconcile, or dailyRollUp) response. */
+typedef struct GhPage
+{
+	GhDataType	type;
+	char	   *next_page_token;	/* NULL when the result is complete */
+	size_t		nsamples;		/* heart-rate */
+	int64_t    *t;				/* epoch seconds of physicalTime */
+	int16_t    *bpm;
+	int		   *utc_offset;		/* seconds; 0 when absent */
+	size_t		ndaily;
+	GhDaily    *daily;
+	size_t		nexercise;
+	GhExercise *exercise;
+	size_t		nsleep;
+	GhSleep    *sleep;
+	size_t		nsteps;
+	GhSteps    *steps;
+} GhPage;
+
+/* users.getSettings and users.getProfile. */
+typedef struct GhUser
+{
+	char	   *time_zone;		/* IANA name, or NULL */
+	int			utc_offset;		/* seconds */
+	int			age;			/* -1 when absent */
+} GhUser;
+
+/* An OAuth token endpoint answer: a token, or an error. */
+typedef struct GhToken
+{
+	char	   *access_token;
+	char	   *refresh_token;	/* usually NULL on refresh: Google does not rotate */
+	int64_t		expires_in;		/* seconds */
+	char	   *scope;			/* space-separated granted scopes */
+	char	   *token_type;
+	char	   *error;			/* e.g. invalid_grant; NULL on success */
+	char	   *error_description;
+} GhToken;
+
+/* A google.rpc.Status error body. */
+typedef struct GhApiError
+{
+	int			code;
+	char	   *status;			/* e.g. RESOURCE_EXHAUSTED */
+	char	   *message;
+	char	   *reason;			/* ErrorInfo reason, e.g. ACCESS_TOKEN_SCOPE_INSUFFICIENT */
+} GhApiError;
+
+/* Heart rates accepted from the API. */
+#define GH_MIN_BPM 20
+#define GH_MAX_BPM 250
+
+extern const char *gh_data_type_name(GhDataType type);	/* "heart-rate" */
+extern int	gh_data_type_from_name(const char *name);	/* -1 if unknown */
+
+extern GhErrorKind gh_parse_page(GhDataType type, const char *buf, size_t len,
+								 GhPage *page, GhError *err);
+extern void gh_page_free(GhPage *page);
+
+extern GhErrorKind gh_parse_settings(const char *buf, size_t len, GhUser *user,
+									 GhError *err);
+extern GhErrorKind gh_parse_profile(const char *buf, size_t len, GhUser *user,
+									GhError *err);
+extern void gh_user_free(GhUser *user);
+
+extern GhErrorKind gh_parse_token(const char *buf, size_t len, GhToken *token,
+								  GhError *err);
+extern void gh_token_free(GhToken *token);
+
+/* Best effort: fills what it finds, returns false when buf is not one. */
+extern bool gh_parse_api_error(const char *buf, size_t len, GhApiError *out);
+extern void gh_api_error_free(GhApiError *e);
+
+#endif							/* TRACKER_GH_PARSE_H */

@@ -1,0 +1,619 @@
+/*-------------------------------------------------------------------------
+ *
+ * google_health.c
+ *	  The Google Health API v4 provider: windows, requests, validation and
+ *	  mapping into bronze, silver and gold.
+ *
+ * Facts of the API this follows: data types are kebab-case in paths and
+ * snake_case in filters; filters take only >= and < joined by AND; lists
+ * come newest first, at most 10,000 points a page (25 for exercise and
+ * sleep), following nextPageToken to the end; int64 values are strings.
+ * Heart-rate windows are cut by a cursor: a window takes a bounded number
+ * of pages, and the next window continues below the oldest sample seen, so
+ * no page is fetched twice and memory stays bounded.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "catalog/pg_type.h"
+#include "executor/spi.h"
+#include "miscadmin.h"
+#include "utils/array.h"
+#include "utils/builtins.h"
+#include "utils/datetime.h"
+#include "utils/json.h"
+
+#include "google_health.h"
+#include "oauth.h"
+#include "timeutil.h"
+#include "tracker.h"
+
+/* Window lengths in days, and pages per heart-rate window. */
+#define HR_WINDOW_DAYS 7
+#define DAILY_WINDOW_DAYS 90
+#define SESSION_WINDOW_DAYS 30
+#define MAX_PAGES_PER_WINDOW 8
+
+static int
+window_days(GhDataType type)
+{
+	switch (type)
+	{
+		case GH_HEART_RATE:
+		case GH_STEPS:
+			return HR_WINDOW_DAYS;
+		case GH_EXERCISE:
+		case GH_SLEEP:
+			return SESSION_WINDOW_DAYS;
+		default:
+			return DAILY_WINDOW_DAYS;
+	}
+}
+
+static int
+page_size(GhDataType type)
+{
+	return (type == GH_EXERCISE || type == GH_SLEEP) ? 25 : 10000;
+}
+
+/*
+ * gh_plan_windows
+ *		Split local days [from, to) into windows of the data type's size.
+ */
+List *
+gh_plan_windows(GhDataType type, DateADT from, DateADT to)
+{
+	List	   *windows = NIL;
+	DateADT		d;
+	int			len = window_days(type);
+
+	for (d = from; d < to; d += len)
+	{
+		GhWindow   *w = palloc0(sizeof(GhWindow));
+
+		w->type = type;
+		w->from = d;
+		w->to = Min(d + len, to);
+		windows = lappend(windows, w);
+	}
+	return windows;
+}
+
+static char *
+format_date(DateADT day)
+{
+	int			y,
+				m,
+				d;
+
+	j2date(day + POSTGRES_EPOCH_JDATE, &y, &m, &d);
+	return psprintf("%04d-%02d-%02d", y, m, d);
+}
+
+static char *
+format_instant(int64 epoch)
+{
+	int64		days = epoch / SECS_PER_DAY;
+	int64		secs = epoch % SECS_PER_DAY;
+	int			y,
+				m,
+				d;
+
+	if (secs < 0)
+	{
+		secs += SECS_PER_DAY;
+		days--;
+	}
+	j2date((int) (days + UNIX_EPOCH_JDATE), &y, &m, &d);
+	return psprintf("%04d-%02d-%02dT%02d:%02d:%02dZ", y, m, d,
+					(int) (secs / 3600), (int) (secs / 60 % 60), (int) (secs % 60));
+}
+
+/*
+ * window_filter
+ *		The AIP-160 filter of a window, with the member names the API
+ *		accepts for each type.
+ */
+static char *
+window_filter(const TrackerAccount *acc, const GhWindow *w)
+{
+	int64		start;
+	int64		end;
+	int64		dummy;
+
+	switch (w->type)
+	{
+		case GH_HEART_RATE:
+		case GH_STEPS:
+			{
+				const char *member = (w->type == GH_HEART_RATE) ?
+				"heart_rate.sample_time.physical_time" : "steps.interval.start_time";
+
+				tracker_day_bounds(acc->tz, w->from, &start, &dummy);
+				tracker_day_bounds(acc->tz, w->to, &end, &dummy);
+				if (w->cursor_end > 0 && w->cursor_end < end)
+					end = w->cursor_end;
+				return psprintf("%s >= \"%s\" AND %s < \"%s\"", member,
+								format_instant(start), member, format_instant(end));
+			}
+		case GH_DAILY_RESTING_HEART_RATE:
+			return psprintf("daily_resting_heart_rate.date >= \"%s\" AND daily_resting_heart_rate.date < \"%s\"",
+							format_date(w->from), format_date(w->to));
+		case GH_DAILY_HEART_RATE_ZONES:
+			return psprintf("daily_heart_rate_zones.date >= \"%s\" AND daily_heart_rate_zones.date < \"%s\"",
+							format_date(w->from), format_date(w->to));
+		case GH_EXERCISE:
+			return psprintf("exercise.interval.civil_start_time >= \"%s\" AND exercise.interval.civil_start_time < \"%s\"",
+							format_date(w->from), format_date(w->to));
+		case GH_SLEEP:
+			return psprintf("sleep.interval.civil_end_time >= \"%s\" AND sleep.interval.civil_end_time < \"%s\"",
+							format_date(w->from), format_date(w->to));
+		default:
+			return NULL;
+	}
+}
+
+static char *
+rollup_body(const GhWindow *w, const char *page_token)
+{
+	int			y1,
+				m1,
+				d1,
+				y2,
+				m2,
+				d2;
+
+	j2date(w->from + POSTGRES_EPOCH_JDATE, &y1, &m1, &d1);
+	j2date(w->to + POSTGRES_EPOCH_JDATE, &y2, &m2, &d2);
+	return psprintf("{\"range\":{\"start\":{\"date\":{\"year\":%d,\"month\":%d,\"day\":%d}},"
+					"\"end\":{\"date\":{\"year\":%d,\"month\":%d,\"day\":%d}}},"
+					"\"windowSizeDays\":1%s%s%s}",
+					y1, m1, d1, y2, m2, d2,
+					page_token ? ",\"pageToken\":\"" : "",
+					page_token ? page_token : "",
+					page_token ? "\"" : "");
+}
+
+static const char *
+gh_error_kind_name(GhErrorKind k)
+{
+	switch (k)
+	{
+		case GH_ERR_NOT_JSON:
+			return "not JSON";
+		case GH_ERR_TYPE:
+			return "wrong type";
+		case GH_ERR_RANGE:
+			return "out of range";
+		case GH_ERR_TIME:
+			return "bad time";
+		case GH_ERR_NOMEM:
+			return "out of memory";
+		default:
+			return "wrong shape";
+	}
+}
+
+/*
+ * gh_fetch_window
+ *		Fetch every page of a window (or MAX_PAGES_PER_WINDOW of a cursor
+ *		window) and validate each one.  No database access.
+ */
+void
+gh_fetch_window(FetchContext *ctx, const TrackerAccount *acc,
+				const GhWindow *w, GhFetched *out)
+{
+	const char *dt = gh_data_type_name(w->type);
+	char	   *filter = window_filter(acc, w);
+	char	   *page_token = NULL;
+	int			pages = 0;
+	const char *json_headers[] = {"Content-Type: application/json",
+	"Accept: application/json", NULL};
+	const char *get_headers[] = {"Accept: application/json", NULL};
+
+	memset(out, 0, sizeof(*out));
+	out->verdict = FETCH_OK;
+	ctx->data_type = dt;
+
+	for (;;)
+	{
+		HttpRequest req;
+		HttpResponse resp;
+		GhFetchedPage *p;
+		GhError err;
+		GhErrorKind rc;
+		FetchVerdict v;
+		char	   *why;
+
+		CHECK_FOR_INTERRUPTS();
+		memset(&req, 0, sizeof(req));
+		if (w->type == GH_TIME_IN_HEART_RATE_ZONE)
+		{
+			req.method = "POST";
+			req.url = psprintf("%s/v4/users/me/dataTypes/%s/dataPoints:dailyRollUp",
+							   tracker_google_health_url, dt);
+			req.body = rollup_body(w, page_token);
+			req.body_len = strlen(req.body);
+			req.headers = json_headers;
+		}
+		else
+		{
+			req.method = "GET";
+			req.url = psprintf("%s/v4/users/me/dataTypes/%s/dataPoints?pageSize=%d&filter=%s%s%s",
+							   tracker_google_health_url, dt, page_size(w->type),
+							   url_encode(filter),
+							   page_token ? "&pageToken=" : "",
+							   page_token ? url_encode(page_token) : "");
+			req.headers = get_headers;
+		}
+
+		v = fetch_authorized(ctx, &req, &resp, &why);
+		if (v != FETCH_OK)
+		{
+			out->verdict = v;
+			out->why = why;
+			fetch_log(ctx, &req, &resp, v == FETCH_SCOPE ? "skipped" :
+					  v == FETCH_AUTH ? "auth" : "failed", why);
+			return;
+		}
+
+		p = palloc0(sizeof(GhFetchedPage));
+		p->url = request_display(&req);
+		p->body = resp.body;
+		p->len = resp.body_len;
+		memset(&err, 0, sizeof(err));
+		rc = gh_parse_page(w->type, resp.body, resp.body_len, &p->page, &err);
+		if (rc != GH_OK)
+		{
+			out->verdict = FETCH_FAILED;
+			out->rejected = true;
+			out->why = psprintf("%s at %s: %s", gh_error_kind_name(rc),
+								err.path[0] ? err.path : "$", err.message);
+			out->rejected_url = p->url;
+			out->rejected_body = p->body;
+			out->rejected_len = p->len;
+			out->rejected_status = (int) resp.status;
+			fetch_log(ctx, &req, &resp, "rejected", out->why);
+			gh_page_free(&p->page);
+			return;
+		}
+		p->log = fetch_log(ctx, &req, &resp, "ok", NULL);
+		out->pages = lappend(out->pages, p);
+		pages++;
+
+		if (p->page.next_page_token == NULL || p->page.next_page_token[0] == '\0')
+			return;
+		page_token = pstrdup(p->page.next_page_token);
+
+		/* Cursor windows: stop here and continue below the oldest sample. */
+		if (pages >= MAX_PAGES_PER_WINDOW &&
+			(w->type == GH_HEART_RATE || w->type == GH_STEPS))
+		{
+			int64		oldest = PG_INT64_MAX;
+			size_t		i;
+
+			if (w->type == GH_HEART_RATE)
+			{
+				for (i = 0; i < p->page.nsamples; i++)
+					oldest = Min(oldest, p->page.t[i]);
+			}
+			else
+			{
+				for (i = 0; i < p->page.nsteps; i++)
+					oldest = Min(oldest, p->page.steps[i].start);
+			}
+			if (oldest != PG_INT64_MAX)
+			{
+				/* samples in the oldest second may continue on the next page */
+				out->continue_below = oldest + 1;
+				return;
+			}
+		}
+	}
+}
+
+/*
+ * gh_fetched_free
+ *		Release the malloc'd parse results of a fetched window.
+ */
+void
+gh_fetched_free(GhFetched *f)
+{
+	ListCell   *lc;
+
+	foreach(lc, f->pages)
+		gh_page_free(&((GhFetchedPage *) lfirst(lc))->page);
+	list_free(f->pages);
+	f->pages = NIL;
+}
+
+/*
+ * gh_reject_window
+ *		Keep the page that failed validation in bronze, marked rejected with
+ *		the reason (the JSON path and what was wrong).  Bodies that are not
+ *		valid UTF-8 JSON are kept too: bronze stores bytes.
+ */
+int64
+gh_reject_window(const TrackerAccount *acc, const GhWindow *w, GhFetched *f)
+{
+	uint8		sha[SHA256_LEN];
+
+	if (!f->rejected || f->rejected_body == NULL)
+		return 0;
+	sha256_bytes(f->rejected_body, f->rejected_len, sha);
+	return bronze_insert(acc->account_id, "google_health",
+						 gh_data_type_name(w->type), f->rejected_url,
+						 f->rejected_body, f->rejected_len, sha,
+						 f->rejected_status, false, f->why);
+}
+
+static void
+spi_exec(const char *sql, int nargs, Oid *types, Datum *values,
+		 const char *nulls, int expected)
+{
+	int			rc = SPI_execute_with_args(sql, nargs, types, values, nulls,
+										   false, 0);
+
+	if (rc != expected)
+		elog(ERROR, "SPI failed: %s", SPI_result_code_string(rc));
+}
+
+static void
+write_exercise(const TrackerAccount *acc, const GhExercise *e, int64 payload_id)
+{
+	Oid			types[17] = {INT4OID, TEXTOID, TEXTOID, TEXTOID, TIMESTAMPTZOID,
+		TIMESTAMPTZOID, DATEOID, INT8OID, FLOAT8OID, FLOAT8OID, INT8OID, INT2OID,
+	INT8OID, INT8OID, INT8OID, INT8OID, INT8OID};
+	Datum		v[17];
+	char		n[17];
+	int			z;
+
+	memset(n, ' ', sizeof(n));
+	v[0] = Int32GetDatum(acc->account_id);
+	v[1] = CStringGetTextDatum(e->id ? e->id : "");
+	v[2] = CStringGetTextDatum(e->exercise_type ? e->exercise_type : "UNSPECIFIED");
+	if (e->display_name)
+		v[3] = CStringGetTextDatum(e->display_name);
+	else
+		n[3] = 'n';
+	v[4] = TimestampTzGetDatum(tracker_epoch_to_timestamptz(e->start));
+	v[5] = TimestampTzGetDatum(tracker_epoch_to_timestamptz(e->end));
+	v[6] = DateADTGetDatum(tracker_local_date(acc->tz, e->start));
+	v[7] = Int64GetDatum(e->active_seconds);
+	n[7] = e->active_seconds < 0 ? 'n' : ' ';
+	v[8] = Float8GetDatum(e->distance_m);
+	n[8] = e->distance_m < 0 ? 'n' : ' ';
+	v[9] = Float8GetDatum(e->calories_kcal);
+	n[9] = e->calories_kcal < 0 ? 'n' : ' ';
+	v[10] = Int64GetDatum(e->steps);
+	n[10] = e->steps < 0 ? 'n' : ' ';
+	v[11] = Int16GetDatum((int16) e->avg_heart_rate);
+	n[11] = e->avg_heart_rate < 0 ? 'n' : ' ';
+	for (z = 0; z < GH_ZONES; z++)
+	{
+		v[12 + z] = Int64GetDatum(e->zone_seconds[z]);
+		n[12 + z] = e->zone_seconds[z] < 0 ? 'n' : ' ';
+	}
+	v[16] = Int64GetDatum(payload_id);
+
+	spi_exec("INSERT INTO silver.exercise AS x (account_id, exercise_id, exercise_type, "
+			 " display_name, start_at, end_at, day, active_seconds, distance_m, "
+			 " calories_kcal, steps, avg_heart_rate, light_seconds, moderate_seconds, "
+			 " vigorous_seconds, peak_seconds, payload_id) "
+			 "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17) "
+			 "ON CONFLICT (account_id, exercise_id) DO UPDATE SET "
+			 " exercise_type = excluded.exercise_type, display_name = excluded.display_name, "
+			 " start_at = excluded.start_at, end_at = excluded.end_at, day = excluded.day, "
+			 " active_seconds = excluded.active_seconds, distance_m = excluded.distance_m, "
+			 " calories_kcal = excluded.calories_kcal, steps = excluded.steps, "
+			 " avg_heart_rate = excluded.avg_heart_rate, light_seconds = excluded.light_seconds, "
+			 " moderate_seconds = excluded.moderate_seconds, "
+			 " vigorous_seconds = excluded.vigorous_seconds, peak_seconds = excluded.peak_seconds, "
+			 " payload_id = excluded.payload_id, updated_at = now() "
+			 "WHERE (x.*) IS DISTINCT FROM (excluded.*)",
+			 17, types, v, n, SPI_OK_INSERT);
+}
+
+static void
+write_sleep(const TrackerAccount *acc, const GhSleep *s, int64 payload_id)
+{
+	Oid			types[12] = {INT4OID, TEXTOID, TEXTOID, TIMESTAMPTZOID, TIMESTAMPTZOID,
+	DATEOID, BOOLOID, INT4OID, INT4OID, INT4OID, TEXTOID, INT8OID};
+	Datum		v[12];
+	char		n[12];
+	StringInfoData stages;
+	size_t		i;
+
+	memset(n, ' ', sizeof(n));
+	initStringInfo(&stages);
+	appendStringInfoChar(&stages, '{');
+	for (i = 0; i < s->nstages; i++)
+	{
+		appendStringInfo(&stages, "%s", i ? "," : "");
+		escape_json(&stages, s->stages[i].type ? s->stages[i].type : "UNKNOWN");
+		appendStringInfo(&stages, ":%lld", (long long) s->stages[i].minutes);
+	}
+	appendStringInfoChar(&stages, '}');
+
+	v[0] = Int32GetDatum(acc->account_id);
+	v[1] = CStringGetTextDatum(s->id ? s->id : "");
+	if (s->sleep_type)
+		v[2] = CStringGetTextDatum(s->sleep_type);
+	else
+		n[2] = 'n';
+	v[3] = TimestampTzGetDatum(tracker_epoch_to_timestamptz(s->start));
+	v[4] = TimestampTzGetDatum(tracker_epoch_to_timestamptz(s->end));
+	v[5] = DateADTGetDatum(tracker_local_date(acc->tz, s->end));
+	v[6] = BoolGetDatum(s->nap);
+	v[7] = Int32GetDatum((int32) s->minutes_asleep);
+	n[7] = s->minutes_asleep < 0 ? 'n' : ' ';
+	v[8] = Int32GetDatum((int32) s->minutes_awake);
+	n[8] = s->minutes_awake < 0 ? 'n' : ' ';
+	v[9] = Int32GetDatum((int32) s->minutes_in_period);
+	n[9] = s->minutes_in_period < 0 ? 'n' : ' ';
+	v[10] = CStringGetTextDatum(stages.data);
+	v[11] = Int64GetDatum(payload_id);
+
+	spi_exec("INSERT INTO silver.sleep AS x (account_id, sleep_id, sleep_type, start_at, "
+			 " end_at, day, nap, minutes_asleep, minutes_awake, minutes_in_period, stages, "
+			 " payload_id) "
+			 "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11::jsonb, $12) "
+			 "ON CONFLICT (account_id, sleep_id) DO UPDATE SET "
+			 " sleep_type = excluded.sleep_type, start_at = excluded.start_at, "
+			 " end_at = excluded.end_at, day = excluded.day, nap = excluded.nap, "
+			 " minutes_asleep = excluded.minutes_asleep, minutes_awake = excluded.minutes_awake, "
+			 " minutes_in_period = excluded.minutes_in_period, stages = excluded.stages, "
+			 " payload_id = excluded.payload_id, updated_at = now() "
+			 "WHERE (x.*) IS DISTINCT FROM (excluded.*)",
+			 12, types, v, n, SPI_OK_INSERT);
+}
+
+static void
+write_steps(const TrackerAccount *acc, const GhPage *page)
+{
+	Oid			types[5] = {INT4OID, TIMESTAMPTZARRAYOID, TIMESTAMPTZARRAYOID,
+	DATEARRAYOID, INT4ARRAYOID};
+	Datum		v[5];
+	Datum	   *starts;
+	Datum	   *ends;
+	Datum	   *days;
+	Datum	   *counts;
+	size_t		i;
+	int			n = (int) page->nsteps;
+
+	if (n == 0)
+		return;
+	starts = palloc(sizeof(Datum) * n);
+	ends = palloc(sizeof(Datum) * n);
+	days = palloc(sizeof(Datum) * n);
+	counts = palloc(sizeof(Datum) * n);
+	for (i = 0; i < page->nsteps; i++)
+	{
+		starts[i] = TimestampTzGetDatum(tracker_epoch_to_timestamptz(page->steps[i].start));
+		ends[i] = TimestampTzGetDatum(tracker_epoch_to_timestamptz(page->steps[i].end));
+		days[i] = DateADTGetDatum(tracker_local_date(acc->tz, page->steps[i].start));
+		counts[i] = Int32GetDatum((int32) page->steps[i].count);
+	}
+	v[0] = Int32GetDatum(acc->account_id);
+	v[1] = PointerGetDatum(construct_array(starts, n, TIMESTAMPTZOID, 8, true, TYPALIGN_DOUBLE));
+	v[2] = PointerGetDatum(construct_array(ends, n, TIMESTAMPTZOID, 8, true, TYPALIGN_DOUBLE));
+	v[3] = PointerGetDatum(construct_array(days, n, DATEOID, 4, true, TYPALIGN_INT));
+	v[4] = PointerGetDatum(construct_array(counts, n, INT4OID, 4, true, TYPALIGN_INT));
+	spi_exec("INSERT INTO silver.steps AS s (account_id, start_at, end_at, day, steps) "
+			 "SELECT DISTINCT ON (t.s) $1, t.s, t.e, t.d, t.c "
+			 "FROM unnest($2, $3, $4, $5) AS t(s, e, d, c) ORDER BY t.s "
+			 "ON CONFLICT (account_id, start_at) DO UPDATE SET end_at = excluded.end_at, "
+			 " day = excluded.day, steps = excluded.steps "
+			 "WHERE (s.end_at, s.steps) IS DISTINCT FROM (excluded.end_at, excluded.steps)",
+			 5, types, v, NULL, SPI_OK_INSERT);
+}
+
+/*
+ * gh_write_window
+ *		Write a fetched window in the caller's transaction: every page to
+ *		bronze, then the typed rows to silver.  The days whose figures may
+ *		change are added to touched; the caller recomputes them.  Returns the
+ *		number of rows written.
+ */
+int
+gh_write_window(const TrackerAccount *acc, const GhWindow *w, GhFetched *f,
+				DaySet *touched)
+{
+	ListCell   *lc;
+	int			rows = 0;
+	size_t		total = 0;
+	HrSample   *s = NULL;
+	size_t		n = 0;
+
+	foreach(lc, f->pages)
+	{
+		GhFetchedPage *p = (GhFetchedPage *) lfirst(lc);
+		uint8		sha[SHA256_LEN];
+		int64		payload_id;
+		size_t		i;
+
+		sha256_bytes(p->body, p->len, sha);
+		payload_id = bronze_insert(acc->account_id, "google_health",
+								   gh_data_type_name(w->type), p->url,
+								   p->body, p->len, sha, 200, true, NULL);
+		if (p->log)
+			p->log->payload_id = payload_id;
+
+		switch (w->type)
+		{
+			case GH_HEART_RATE:
+				total += p->page.nsamples;
+				break;
+			case GH_DAILY_RESTING_HEART_RATE:
+			case GH_DAILY_HEART_RATE_ZONES:
+			case GH_TIME_IN_HEART_RATE_ZONE:
+				for (i = 0; i < p->page.ndaily; i++)
+				{
+					GhDaily    *d = &p->page.daily[i];
+					ReportedDay r;
+					int			z;
+
+					memset(&r, 0, sizeof(r));
+					r.day = tracker_make_date(d->date.year, d->date.month, d->date.day);
+					r.has_resting = d->has_resting;
+					r.resting_hr = d->resting_bpm;
+					if (d->has_zones)
+					{
+						/* LIGHT, MODERATE, VIGOROUS, PEAK lower bounds */
+						r.has_bounds = true;
+						for (z = 0; z < GH_ZONES; z++)
+							r.zone_min[z] = d->zone_min[z];
+						r.zone_max[HR_ZONE_PEAK] = d->zone_max[GH_ZONES - 1];
+					}
+					if (d->has_zone_seconds)
+					{
+						r.has_minutes = true;
+						for (z = 0; z < GH_ZONES; z++)
+							r.minutes[z] = d->zone_seconds[z] / 60.0;
+					}
+					reported_upsert(acc, &r, "google_health", payload_id);
+					dayset_add(touched, r.day);
+					rows++;
+				}
+				break;
+			case GH_EXERCISE:
+				for (i = 0; i < p->page.nexercise; i++)
+					write_exercise(acc, &p->page.exercise[i], payload_id);
+				rows += (int) p->page.nexercise;
+				break;
+			case GH_SLEEP:
+				for (i = 0; i < p->page.nsleep; i++)
+					write_sleep(acc, &p->page.sleep[i], payload_id);
+				rows += (int) p->page.nsleep;
+				break;
+			case GH_STEPS:
+				write_steps(acc, &p->page);
+				rows += (int) p->page.nsteps;
+				break;
+			default:
+				break;
+		}
+	}
+
+	if (w->type == GH_HEART_RATE && total > 0)
+	{
+		s = palloc_extended(sizeof(HrSample) * total, MCXT_ALLOC_HUGE);
+		foreach(lc, f->pages)
+		{
+			GhFetchedPage *p = (GhFetchedPage *) lfirst(lc);
+			size_t		i;
+
+			for (i = 0; i < p->page.nsamples; i++)
+			{
+				s[n].t = p->page.t[i];
+				s[n].bpm = p->page.bpm[i];
+				n++;
+			}
+		}
+		heart_rate_store(acc, s, n, touched);
+		rows += (int) n;
+		pfree(s);
+	}
+	return rows;
+}

@@ -1,0 +1,350 @@
+/*-------------------------------------------------------------------------
+ *
+ * scheduler.c
+ *	  The per-database scheduler: queues scheduled syncs, recovers windows
+ *	  left by crashed workers, closes finished jobs, and keeps enough sync
+ *	  workers running for the work that is queued.
+ *
+ * The scheduler itself makes no HTTP request; it only runs short
+ * transactions, so DROP EXTENSION, a restart or SIGTERM stop it at once.
+ * Everything it knows lives in tables (tracker.job, tracker.job_window), so
+ * a crash at any point loses nothing: the next scheduler picks up where the
+ * tables say.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include <signal.h>
+
+#include "access/xact.h"
+#include "commands/extension.h"
+#include "executor/spi.h"
+#include "miscadmin.h"
+#include "pgstat.h"
+#include "postmaster/bgworker.h"
+#include "postmaster/interrupt.h"
+#include "storage/ipc.h"
+#include "storage/latch.h"
+#include "storage/proc.h"
+#include "storage/procarray.h"
+#include "tcop/tcopprot.h"
+#include "utils/guc.h"
+#include "utils/memutils.h"
+#include "utils/snapmgr.h"
+
+#include "workers.h"
+
+static MemoryContext loop_context = NULL;
+
+/*
+ * worker_xact_begin / worker_xact_commit
+ *		One short transaction with SPI, entered from a worker's loop context
+ *		and left back in it.
+ */
+void
+worker_xact_begin(void)
+{
+	SetCurrentStatementStartTimestamp();
+	StartTransactionCommand();
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	PushActiveSnapshot(GetTransactionSnapshot());
+}
+
+void
+worker_xact_commit(void)
+{
+	MemoryContext cxt = loop_context ? loop_context : TopMemoryContext;
+
+	SPI_finish();
+	PopActiveSnapshot();
+	CommitTransactionCommand();
+	pgstat_report_stat(true);
+	MemoryContextSwitchTo(cxt);
+}
+
+/*
+ * worker_extension_present
+ *		Whether tracker is installed in this database (and not being
+ *		created or dropped by an uncommitted transaction we cannot see).
+ */
+bool
+worker_extension_present(void)
+{
+	return OidIsValid(get_extension_oid("tracker", true));
+}
+
+static void
+scheduler_detach(int code, Datum arg)
+{
+	TrackerDbSlot *s;
+
+	SpinLockAcquire(&tracker_shared->mutex);
+	s = db_slot(MyDatabaseId != InvalidOid ? MyDatabaseId : DatumGetObjectId(arg), false);
+	if (s && s->scheduler_pid == MyProcPid)
+	{
+		s->scheduler_pid = 0;
+		s->scheduler_latch = NULL;
+		if (s->state == DB_ACTIVE && code != 0)
+		{
+			/* died: restart after a growing delay */
+			s->restarts = Min(s->restarts + 1, 6);
+			s->restart_at = TimestampTzPlusMilliseconds(GetCurrentTimestamp(),
+														1000 << s->restarts);
+		}
+	}
+	SpinLockRelease(&tracker_shared->mutex);
+	wake_launcher();
+}
+
+static void
+set_db_state(Oid dboid, DbState state)
+{
+	TrackerDbSlot *s;
+
+	SpinLockAcquire(&tracker_shared->mutex);
+	s = db_slot(dboid, false);
+	if (s)
+	{
+		s->state = state;
+		if (state == DB_ABSENT)
+			s->next_probe = TimestampTzPlusMilliseconds(GetCurrentTimestamp(),
+														300 * 1000);
+		if (state == DB_ACTIVE)
+			s->restarts = 0;
+	}
+	SpinLockRelease(&tracker_shared->mutex);
+}
+
+/*
+ * live_workers
+ *		Count this database's sync workers that are still alive, clearing
+ *		slots of workers that are gone.
+ */
+static int
+live_workers(Oid dboid)
+{
+	TrackerDbSlot *s;
+	int			n = 0;
+	int			i;
+
+	SpinLockAcquire(&tracker_shared->mutex);
+	s = db_slot(dboid, false);
+	if (s)
+		for (i = 0; i < TRACKER_MAX_WORKERS_PER_DB; i++)
+		{
+			if (s->worker_pids[i] == 0)
+				continue;
+			if (kill(s->worker_pids[i], 0) != 0)
+				s->worker_pids[i] = 0;
+			else
+				n++;
+		}
+	SpinLockRelease(&tracker_shared->mutex);
+	return n;
+}
+
+static void
+start_workers(Oid dboid, int n)
+{
+	int			i;
+
+	for (i = 0; i < n; i++)
+	{
+		BackgroundWorker worker;
+		BackgroundWorkerHandle *handle;
+
+		memset(&worker, 0, sizeof(worker));
+		worker.bgw_flags = BGWORKER_SHMEM_ACCESS | BGWORKER_BACKEND_DATABASE_CONNECTION;
+		worker.bgw_start_time = BgWorkerStart_RecoveryFinished;
+		worker.bgw_restart_time = BGW_NEVER_RESTART;
+		snprintf(worker.bgw_library_name, BGW_MAXLEN, "tracker");
+		snprintf(worker.bgw_function_name, BGW_MAXLEN, "tracker_worker_main");
+		snprintf(worker.bgw_name, BGW_MAXLEN, "tracker sync worker %u", dboid);
+		snprintf(worker.bgw_type, BGW_MAXLEN, "tracker sync worker");
+		worker.bgw_main_arg = ObjectIdGetDatum(dboid);
+		worker.bgw_notify_pid = MyProcPid;
+		if (!RegisterDynamicBackgroundWorker(&worker, &handle))
+		{
+			ereport(LOG,
+					(errcode(ERRCODE_CONFIGURATION_LIMIT_EXCEEDED),
+					 errmsg("tracker scheduler could not start a sync worker: out of background worker slots"),
+					 errhint("Raise max_worker_processes.")));
+			break;
+		}
+	}
+}
+
+static int64
+spi_count(const char *sql)
+{
+	bool		isnull;
+	int			rc = SPI_execute(sql, false, 1);
+
+	if (rc != SPI_OK_SELECT || SPI_processed != 1)
+		elog(ERROR, "scheduler query failed: %s", SPI_result_code_string(rc));
+	return DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0],
+									   SPI_tuptable->tupdesc, 1, &isnull));
+}
+
+static void
+spi_run(const char *sql)
+{
+	int			rc = SPI_execute(sql, false, 0);
+
+	if (rc < 0)
+		elog(ERROR, "scheduler statement failed: %s", SPI_result_code_string(rc));
+}
+
+/*
+ * scheduler_cycle
+ *		One round of bookkeeping in one short transaction.  Returns the
+ *		number of accounts with claimable work.
+ */
+static int64
+scheduler_cycle(bool first)
+{
+	int64		ready;
+
+	/* Windows of workers that are gone go back to the queue. */
+	spi_run("UPDATE tracker.job_window SET state = 'queued', worker_pid = NULL "
+			"WHERE state = 'running' AND (worker_pid IS NULL OR worker_pid NOT IN "
+			" (SELECT pid FROM pg_stat_activity WHERE pid IS NOT NULL))");
+	if (first)
+		spi_run("UPDATE tracker.job SET last_error = 'resumed after a restart' "
+				"WHERE state = 'running'");
+
+	/* Scheduled syncs: each connected account, every sync_interval. */
+	spi_run("WITH due AS ("
+			" SELECT a.account_id, a.time_zone FROM tracker.account a"
+			" JOIN tracker.account_auth s ON s.account_id = a.account_id AND s.state = 'connected'"
+			" LEFT JOIN tracker.account_schedule c ON c.account_id = a.account_id"
+			" WHERE a.provider = 'google_health'"
+			"  AND (c.last_queued_at IS NULL OR c.last_queued_at + "
+			"       current_setting('tracker.sync_interval')::interval <= now())"
+			"  AND NOT EXISTS (SELECT 1 FROM tracker.job j WHERE j.account_id = a.account_id"
+			"                  AND j.kind = 'sync' AND j.state IN ('queued', 'running'))),"
+			" jobs AS ("
+			" INSERT INTO tracker.job (account_id, kind, days)"
+			" SELECT account_id, 'sync', daterange((now() AT TIME ZONE time_zone)::date"
+			"   - current_setting('tracker.trailing_days')::int + 1,"
+			"   (now() AT TIME ZONE time_zone)::date + 1) FROM due"
+			" RETURNING job_id, account_id),"
+			" marks AS ("
+			" INSERT INTO tracker.account_schedule (account_id, last_queued_at)"
+			" SELECT account_id, now() FROM jobs"
+			" ON CONFLICT (account_id) DO UPDATE SET last_queued_at = now())"
+			" SELECT tracker.plan_windows(job_id) FROM jobs");
+
+	/* Close jobs with nothing left to do. */
+	spi_run("UPDATE tracker.job j SET state = CASE WHEN w.failed > 0 THEN 'failed' ELSE 'done' END,"
+			" finished_at = now(), started_at = coalesce(j.started_at, now()),"
+			" last_error = CASE WHEN w.failed > 0 THEN w.err ELSE NULL END"
+			" FROM (SELECT job_id, count(*) FILTER (WHERE state = 'failed') AS failed,"
+			"        count(*) FILTER (WHERE state IN ('queued', 'running')) AS open,"
+			"        (array_agg(last_error ORDER BY finished_at DESC NULLS LAST)"
+			"          FILTER (WHERE state = 'failed'))[1] AS err"
+			"       FROM tracker.job_window GROUP BY job_id) w"
+			" WHERE w.job_id = j.job_id AND w.open = 0 AND j.state IN ('queued', 'running')");
+	spi_run("UPDATE tracker.job j SET state = 'done', finished_at = now()"
+			" WHERE j.state IN ('queued', 'running')"
+			" AND NOT EXISTS (SELECT 1 FROM tracker.job_window w WHERE w.job_id = j.job_id)");
+
+	/* Accounts with work a worker may claim now. */
+	ready = spi_count("SELECT count(DISTINCT w.account_id) FROM tracker.job_window w"
+					  " JOIN tracker.job j ON j.job_id = w.job_id"
+					  " JOIN tracker.account_auth s ON s.account_id = w.account_id"
+					  " WHERE w.state = 'queued' AND j.state IN ('queued', 'running')"
+					  " AND s.state = 'connected'"
+					  " AND NOT EXISTS (SELECT 1 FROM tracker.account_backoff b"
+					  "   WHERE b.account_id = w.account_id AND b.until > now())"
+					  " AND NOT EXISTS (SELECT 1 FROM tracker.source_status o"
+					  "   WHERE o.provider = 'google_health' AND o.state = 'offline'"
+					  "   AND o.retry_at > now())");
+	return ready;
+}
+
+/*
+ * tracker_scheduler_main
+ *		Entry point of a database's scheduler.
+ */
+void
+tracker_scheduler_main(Datum main_arg)
+{
+	Oid			dboid = DatumGetObjectId(main_arg);
+	TrackerDbSlot *s;
+	bool		first = true;
+
+	pqsignal(SIGHUP, SignalHandlerForConfigReload);
+	pqsignal(SIGTERM, die);
+	BackgroundWorkerUnblockSignals();
+
+	/* One scheduler per database. */
+	SpinLockAcquire(&tracker_shared->mutex);
+	s = db_slot(dboid, true);
+	if (s == NULL || (s->scheduler_pid != 0 && s->scheduler_pid != MyProcPid &&
+					  kill(s->scheduler_pid, 0) == 0))
+	{
+		if (s)
+			s->starting_since = 0;
+		SpinLockRelease(&tracker_shared->mutex);
+		proc_exit(0);
+	}
+	s->scheduler_pid = MyProcPid;
+	s->scheduler_latch = &MyProc->procLatch;
+	s->starting_since = 0;
+	SpinLockRelease(&tracker_shared->mutex);
+	before_shmem_exit(scheduler_detach, main_arg);
+
+	/* A database that stops allowing connections must not crash-loop us. */
+	BackgroundWorkerInitializeConnectionByOid(dboid, InvalidOid,
+											  BGWORKER_BYPASS_ALLOWCONN);
+
+	loop_context = AllocSetContextCreate(TopMemoryContext, "tracker scheduler",
+										 ALLOCSET_DEFAULT_SIZES);
+
+	for (;;)
+	{
+		int64		ready = 0;
+		int			running;
+		bool		present;
+
+		CHECK_FOR_INTERRUPTS();
+		if (ConfigReloadPending)
+		{
+			ConfigReloadPending = false;
+			ProcessConfigFile(PGC_SIGHUP);
+		}
+		MemoryContextReset(loop_context);
+		MemoryContextSwitchTo(loop_context);
+
+		pgstat_report_activity(STATE_RUNNING, "tracker scheduler: checking jobs");
+		worker_xact_begin();
+		present = worker_extension_present();
+		if (present)
+		{
+			/* Tables may be locked by a DROP EXTENSION in progress. */
+			SetConfigOption("lock_timeout", "2000", PGC_SUSET, PGC_S_SESSION);
+			ready = scheduler_cycle(first);
+		}
+		worker_xact_commit();
+		pgstat_report_activity(STATE_IDLE, NULL);
+
+		if (!present)
+		{
+			set_db_state(dboid, DB_ABSENT);
+			proc_exit(0);
+		}
+		set_db_state(dboid, DB_ACTIVE);
+		first = false;
+
+		running = live_workers(dboid);
+		if (tracker_scheduler_enabled && ready > running)
+			start_workers(dboid, (int) Min(ready, tracker_max_sync_workers) - running);
+
+		(void) WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,
+						 tracker_scheduler_naptime_ms, PG_WAIT_EXTENSION);
+		ResetLatch(MyLatch);
+	}
+}

@@ -1,0 +1,499 @@
+/*-------------------------------------------------------------------------
+ *
+ * sync.c
+ *	  tracker.sync(): one synchronous sync of an account's days, run in the
+ *	  calling transaction (as pgsql-http's functions run), for people and
+ *	  tests.  The background workers use the same fetch and write code with
+ *	  transactions of their own.
+ *
+ * A sync does not raise an error for anything the API does: each window is
+ * fetched, validated and then written in a subtransaction, and what went
+ * wrong is written to tracker.sync_log and returned in the summary.  A
+ * revoked grant is recorded autonomously, so it is remembered even if the
+ * caller rolls back.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "access/xact.h"
+#include "catalog/pg_type.h"
+#include "executor/spi.h"
+#include "funcapi.h"
+#include "miscadmin.h"
+#include "utils/array.h"
+#include "utils/builtins.h"
+#include "utils/lsyscache.h"
+#include "utils/rangetypes.h"
+#include "utils/resowner.h"
+
+#include "google_health.h"
+#include "oauth.h"
+#include "store.h"
+#include "sync.h"
+#include "timeutil.h"
+
+/* Longest range one call may sync, in days. */
+#define SYNC_MAX_DAYS (20 * 366)
+
+/* The order data types are synced in: bounds before the samples they bin. */
+static const GhDataType sync_order[] = {
+	GH_DAILY_HEART_RATE_ZONES,
+	GH_DAILY_RESTING_HEART_RATE,
+	GH_TIME_IN_HEART_RATE_ZONE,
+	GH_HEART_RATE,
+	GH_STEPS,
+	GH_EXERCISE,
+	GH_SLEEP
+};
+
+static void
+db_noop(void)
+{
+}
+
+/* tracker.sync() runs in the caller's transaction with SPI connected. */
+static const DbAccess sync_db = {db_noop, db_noop, true};
+
+static AuthState
+sync_token_source(FetchContext *ctx, bool force, char **token, char **why)
+{
+	return oauth_access_token(ctx, force, &sync_db, token, why);
+}
+
+/*
+ * sync_state_update
+ *		Remember the last good window of a data type, or its last error.
+ */
+void
+sync_state_update(int32 account_id, const char *data_type, DateADT through,
+				  const char *error)
+{
+	Oid			types[4] = {INT4OID, TEXTOID, DATEOID, TEXTOID};
+	Datum		values[4];
+	char		nulls[4] = {' ', ' ', ' ', ' '};
+	int			rc;
+
+	values[0] = Int32GetDatum(account_id);
+	values[1] = CStringGetTextDatum(data_type);
+	values[2] = DateADTGetDatum(through);
+	if (error)
+		values[3] = CStringGetTextDatum(error);
+	else
+		nulls[3] = 'n';
+	rc = SPI_execute_with_args(error ?
+							   "INSERT INTO tracker.sync_state AS s (account_id, data_type, last_error, last_error_at) "
+							   "VALUES ($1, $2, $4, now()) ON CONFLICT (account_id, data_type) DO UPDATE "
+							   "SET last_error = $4, last_error_at = now() WHERE $3 IS NOT NULL OR true" :
+							   "INSERT INTO tracker.sync_state AS s (account_id, data_type, last_success_at, synced_through) "
+							   "VALUES ($1, $2, now(), $3) ON CONFLICT (account_id, data_type) DO UPDATE "
+							   "SET last_success_at = now(), synced_through = greatest(s.synced_through, $3) "
+							   "WHERE $4 IS NULL",
+							   4, types, values, nulls, false, 0);
+	if (rc != SPI_OK_INSERT)
+		elog(ERROR, "could not update the sync state: %s", SPI_result_code_string(rc));
+}
+
+/*
+ * account_auth_state
+ *		The account's recorded connection state and its missing scopes.
+ */
+static char *
+account_auth_state(int32 account_id, char **reason, List **missing)
+{
+	Oid			types[1] = {INT4OID};
+	Datum		values[1];
+	int			rc;
+	bool		isnull;
+	Datum		d;
+	char	   *state;
+
+	*missing = NIL;
+	*reason = NULL;
+	values[0] = Int32GetDatum(account_id);
+	rc = SPI_execute_with_args("SELECT state, reason, missing_scopes "
+							   "FROM tracker.account_auth WHERE account_id = $1",
+							   1, types, values, NULL, false, 1);
+	if (rc != SPI_OK_SELECT)
+		elog(ERROR, "could not read the account state: %s", SPI_result_code_string(rc));
+	if (SPI_processed == 0)
+		return pstrdup("not_connected");
+	state = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1);
+	*reason = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2);
+	d = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 3, &isnull);
+	if (!isnull)
+	{
+		Datum	   *elems;
+		bool	   *nulls;
+		int			n;
+		int			i;
+
+		deconstruct_array(DatumGetArrayTypeP(d), TEXTOID, -1, false, TYPALIGN_INT,
+						  &elems, &nulls, &n);
+		for (i = 0; i < n; i++)
+			if (!nulls[i])
+				*missing = lappend(*missing, TextDatumGetCString(elems[i]));
+	}
+	return state;
+}
+
+/*
+ * scope_missing
+ *		Whether the grant lacks the scope a data type needs.
+ */
+static bool
+scope_missing(GhDataType type, List *missing)
+{
+	Oid			types[1] = {TEXTOID};
+	Datum		values[1];
+	ListCell   *lc;
+	char	   *scope;
+	int			rc;
+
+	if (missing == NIL)
+		return false;
+	values[0] = CStringGetTextDatum(gh_data_type_name(type));
+	rc = SPI_execute_with_args("SELECT scope FROM tracker.google_scope WHERE data_type = $1",
+							   1, types, values, NULL, false, 1);
+	if (rc != SPI_OK_SELECT || SPI_processed == 0)
+		return false;
+	scope = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1);
+	foreach(lc, missing)
+		if (strcmp((char *) lfirst(lc), scope) == 0)
+			return true;
+	return false;
+}
+
+/*
+ * write_fetched
+ *		Write one fetched window in a subtransaction; on failure the window
+ *		leaves nothing behind and the reason is returned.
+ */
+static bool
+write_fetched(const TrackerAccount *acc, const GhWindow *w, GhFetched *f,
+			  int *rows, char **why)
+{
+	MemoryContext oldcontext = CurrentMemoryContext;
+	ResourceOwner oldowner = CurrentResourceOwner;
+	volatile bool ok = true;
+
+	BeginInternalSubTransaction(NULL);
+	MemoryContextSwitchTo(oldcontext);
+	PG_TRY();
+	{
+		DaySet		touched = {0};
+
+		*rows = gh_write_window(acc, w, f, &touched);
+		figures_recompute_days(acc, &touched);
+		ReleaseCurrentSubTransaction();
+		MemoryContextSwitchTo(oldcontext);
+		CurrentResourceOwner = oldowner;
+	}
+	PG_CATCH();
+	{
+		ErrorData  *edata;
+
+		MemoryContextSwitchTo(oldcontext);
+		edata = CopyErrorData();
+		FlushErrorState();
+		RollbackAndReleaseCurrentSubTransaction();
+		MemoryContextSwitchTo(oldcontext);
+		CurrentResourceOwner = oldowner;
+		if (edata->sqlerrcode == ERRCODE_QUERY_CANCELED ||
+			edata->sqlerrcode == ERRCODE_ADMIN_SHUTDOWN ||
+			edata->elevel > ERROR)
+			ReThrowError(edata);
+		*why = psprintf("could not write the window: %s", edata->message);
+		*rows = 0;
+		ok = false;
+	}
+	PG_END_TRY();
+	return ok;
+}
+
+/*
+ * sync_window
+ *		Fetch and write one window, following cursor continuations of
+ *		heart-rate windows.  Updates the summary.
+ */
+static bool
+sync_window(FetchContext *ctx, const TrackerAccount *acc, GhWindow *w,
+			SyncSummary *sum)
+{
+	for (;;)
+	{
+		GhFetched	f;
+		int			rows = 0;
+		char	   *why = NULL;
+		const char *dt = gh_data_type_name(w->type);
+
+		ctx->log = NIL;
+		PG_TRY();
+		{
+			gh_fetch_window(ctx, acc, w, &f);
+		}
+		PG_CATCH();
+		{
+			gh_fetched_free(&f);
+			PG_RE_THROW();
+		}
+		PG_END_TRY();
+		sum->requests = ctx->requests;
+
+		if (f.verdict == FETCH_OK)
+		{
+			bool		ok = write_fetched(acc, w, &f, &rows, &why);
+
+			gh_fetched_free(&f);
+			if (ok)
+			{
+				if (llast(ctx->log))
+					((FetchLogEntry *) llast(ctx->log))->rows_written = rows;
+				sum->rows += rows;
+				sync_state_update(acc->account_id, dt, w->to - 1, NULL);
+			}
+			else
+			{
+				fetch_log(ctx, NULL, NULL, "failed", why);
+				sum->errors++;
+				appendStringInfo(&sum->detail, "%s %s..%s: %s\n", dt,
+								 format_date_text(w->from), format_date_text(w->to), why);
+				sync_state_update(acc->account_id, dt, w->to - 1, why);
+			}
+			fetch_log_write(ctx->log, acc->account_id, 0, 0);
+			if (ok && f.continue_below > 0)
+			{
+				w->cursor_end = f.continue_below;
+				continue;
+			}
+			return ok;
+		}
+
+		gh_fetched_free(&f);
+		if (f.rejected)
+		{
+			int64		payload_id = gh_reject_window(acc, w, &f);
+
+			if (llast(ctx->log))
+				((FetchLogEntry *) llast(ctx->log))->payload_id = payload_id;
+			sum->rejected++;
+		}
+		if (f.verdict == FETCH_SCOPE)
+			sum->skipped++;
+		else if (f.verdict != FETCH_AUTH)
+			sum->errors++;
+		appendStringInfo(&sum->detail, "%s %s..%s: %s\n", dt,
+						 format_date_text(w->from), format_date_text(w->to),
+						 f.why ? f.why : "failed");
+		sync_state_update(acc->account_id, dt, w->to - 1, f.why ? f.why : "failed");
+		fetch_log_write(ctx->log, acc->account_id, 0, 0);
+		return false;
+	}
+}
+
+char *
+format_date_text(DateADT day)
+{
+	return DatumGetCString(DirectFunctionCall1(date_out, DateADTGetDatum(day)));
+}
+
+/*
+ * sync_account_days
+ *		Sync data types of an account over local days [from, to).
+ */
+void
+sync_account_days(const TrackerAccount *acc, DateADT from, DateADT to,
+				  const bool *wanted, SyncSummary *sum)
+{
+	FetchContext ctx;
+	char	   *state;
+	char	   *reason;
+	List	   *missing;
+	int			i;
+
+	memset(&ctx, 0, sizeof(ctx));
+	ctx.account_id = acc->account_id;
+	ctx.get_token = sync_token_source;
+
+	state = account_auth_state(acc->account_id, &reason, &missing);
+	if (strcmp(state, "connected") != 0)
+	{
+		sum->state = state;
+		appendStringInfo(&sum->detail, "account %d is %s%s%s\n", acc->account_id,
+						 state, reason ? ": " : "", reason ? reason : "");
+		return;
+	}
+
+	for (i = 0; i < (int) lengthof(sync_order); i++)
+	{
+		GhDataType	type = sync_order[i];
+		List	   *windows;
+		ListCell   *lc;
+
+		if (!wanted[type])
+			continue;
+		if (scope_missing(type, missing))
+		{
+			sum->skipped++;
+			appendStringInfo(&sum->detail, "%s: skipped, the grant lacks its scope\n",
+							 gh_data_type_name(type));
+			ctx.data_type = gh_data_type_name(type);
+			ctx.log = NIL;
+			fetch_log(&ctx, NULL, NULL, "skipped", "the grant lacks the scope of this data type");
+			fetch_log_write(ctx.log, acc->account_id, 0, 0);
+			continue;
+		}
+		windows = gh_plan_windows(type, from, to);
+		foreach(lc, windows)
+		{
+			GhWindow   *w = (GhWindow *) lfirst(lc);
+
+			CHECK_FOR_INTERRUPTS();
+			if (!sync_window(&ctx, acc, w, sum) &&
+				(ctx.auth != AUTH_OK))
+				break;
+			if (ctx.auth != AUTH_OK)
+				break;
+		}
+		if (ctx.auth != AUTH_OK)
+			break;
+	}
+
+	if (ctx.auth == AUTH_NEEDS_REAUTH)
+		sum->state = "needs_reauth";
+	else if (ctx.auth == AUTH_NOT_CONNECTED)
+		sum->state = "not_connected";
+	else if (ctx.auth == AUTH_FAILED)
+	{
+		sum->state = "connected";
+		sum->errors++;
+	}
+	if (ctx.auth != AUTH_OK)
+		appendStringInfo(&sum->detail, "stopped: %s\n",
+						 ctx.auth_reason ? ctx.auth_reason : "credentials failed");
+}
+
+PG_FUNCTION_INFO_V1(tracker_sync);
+
+/*
+ * tracker_sync
+ *		SQL entry point; see the file header.
+ */
+Datum
+tracker_sync(PG_FUNCTION_ARGS)
+{
+	TrackerAccount acc;
+	SyncSummary sum;
+	bool		wanted[GH_DATA_TYPE_COUNT];
+	DateADT		from;
+	DateADT		to;
+	TupleDesc	tupdesc;
+	Datum		values[6];
+	bool		nulls[6] = {false, false, false, false, false, false};
+	int			i;
+
+	if (PG_ARGISNULL(0) || PG_ARGISNULL(1))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("account and days must not be null")));
+	if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
+		elog(ERROR, "return type must be a row type");
+
+	{
+		RangeType  *r = PG_GETARG_RANGE_P(1);
+		TypeCacheEntry *typcache = range_get_typcache(fcinfo, RangeTypeGetOid(r));
+		RangeBound	lower;
+		RangeBound	upper;
+		bool		empty;
+
+		range_deserialize(typcache, r, &lower, &upper, &empty);
+		if (empty)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("days must not be empty")));
+		if (lower.infinite || upper.infinite)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("days must have both bounds"),
+					 errhint("For example '[2026-01-01,2026-02-01)'.")));
+		from = DatumGetDateADT(lower.val);
+		to = DatumGetDateADT(upper.val);
+		if (to - from > SYNC_MAX_DAYS)
+			ereport(ERROR,
+					(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+					 errmsg("days span %d days, more than the %d one sync may take",
+							to - from, SYNC_MAX_DAYS),
+					 errhint("Use tracker.backfill() for long ranges, or sync in parts.")));
+	}
+
+	memset(wanted, 0, sizeof(wanted));
+	if (PG_ARGISNULL(2))
+	{
+		for (i = 0; i < GH_DATA_TYPE_COUNT; i++)
+			wanted[i] = true;
+	}
+	else
+	{
+		Datum	   *elems;
+		bool	   *enulls;
+		int			n;
+
+		deconstruct_array(PG_GETARG_ARRAYTYPE_P(2), TEXTOID, -1, false, TYPALIGN_INT,
+						  &elems, &enulls, &n);
+		for (i = 0; i < n; i++)
+		{
+			char	   *name;
+			int			t;
+
+			if (enulls[i])
+				ereport(ERROR,
+						(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+						 errmsg("data_types must not contain nulls")));
+			name = TextDatumGetCString(elems[i]);
+			t = gh_data_type_from_name(name);
+			if (t < 0)
+				ereport(ERROR,
+						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+						 errmsg("unknown data type \"%s\"", name),
+						 errhint("Known data types: heart-rate, daily-resting-heart-rate, daily-heart-rate-zones, time-in-heart-rate-zone, exercise, sleep, steps.")));
+			wanted[t] = true;
+		}
+	}
+
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	account_load(PG_GETARG_INT32(0), &acc);
+	if (strcmp(acc.provider, "google_health") != 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("account %d of provider \"%s\" cannot be synced",
+						acc.account_id, acc.provider),
+				 errhint("Only google_health accounts sync from an API; import files with tracker.import_fitbit_file().")));
+
+	memset(&sum, 0, sizeof(sum));
+	sum.state = "connected";
+	initStringInfo(&sum.detail);
+	sync_account_days(&acc, from, to, wanted, &sum);
+
+	values[0] = Int32GetDatum(sum.requests);
+	values[1] = Int64GetDatum(sum.rows);
+	values[2] = Int32GetDatum(sum.rejected);
+	values[3] = Int32GetDatum(sum.errors);
+	values[4] = CStringGetTextDatum(sum.state);
+	if (sum.detail.len > 0)
+	{
+		sum.detail.data[--sum.detail.len] = '\0';	/* drop the last newline */
+		values[5] = CStringGetTextDatum(sum.detail.data);
+	}
+	else
+		nulls[5] = true;
+
+	{
+		HeapTupleHeader result;
+
+		tupdesc = BlessTupleDesc(tupdesc);
+		result = SPI_returntuple(heap_form_tuple(tupdesc, values, nulls), tupdesc);
+		SPI_finish();
+		PG_RETURN_HEAPTUPLEHEADER(result);
+	}
+}

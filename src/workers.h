@@ -1,0 +1,75 @@
+/*-------------------------------------------------------------------------
+ *
+ * workers.h
+ *	  Tracker's background workers: the launcher, one scheduler per
+ *	  database where the extension is installed, and the sync workers each
+ *	  scheduler starts; the shared memory they coordinate through.
+ *
+ *-------------------------------------------------------------------------
+ */
+#ifndef TRACKER_WORKERS_H
+#define TRACKER_WORKERS_H
+
+#include "postgres.h"
+
+#include "storage/latch.h"
+#include "storage/spin.h"
+#include "utils/timestamp.h"
+
+#define TRACKER_MAX_DATABASES 64
+#define TRACKER_MAX_WORKERS_PER_DB 16
+
+/* What the launcher knows of a database. */
+typedef enum DbState
+{
+	DB_UNKNOWN = 0,				/* not probed yet: start a scheduler to look */
+	DB_ACTIVE,					/* the extension is installed */
+	DB_ABSENT					/* no extension; probe again later */
+} DbState;
+
+typedef struct TrackerDbSlot
+{
+	Oid			dboid;			/* InvalidOid: free slot */
+	DbState		state;
+	pid_t		scheduler_pid;
+	Latch	   *scheduler_latch;
+	TimestampTz starting_since; /* a scheduler was registered, not yet up */
+	TimestampTz paused_until;	/* DROP/RENAME DATABASE in progress */
+	TimestampTz next_probe;		/* when DB_ABSENT, probe again then */
+	int			restarts;		/* crashes in a row, for the restart delay */
+	TimestampTz restart_at;
+	pid_t		worker_pids[TRACKER_MAX_WORKERS_PER_DB];
+} TrackerDbSlot;
+
+typedef struct TrackerShared
+{
+	slock_t		mutex;
+	pid_t		launcher_pid;
+	Latch	   *launcher_latch;
+	TrackerDbSlot dbs[TRACKER_MAX_DATABASES];
+} TrackerShared;
+
+extern TrackerShared *tracker_shared;
+
+/* Settings. */
+extern int	tracker_sync_interval_s;
+extern int	tracker_trailing_days;
+extern int	tracker_max_sync_workers;
+extern int	tracker_scheduler_naptime_ms;
+extern bool tracker_scheduler_enabled;
+
+extern void workers_init(void);
+extern TrackerDbSlot *db_slot(Oid dboid, bool create);
+extern void wake_launcher(void);
+extern void wake_scheduler(Oid dboid);
+
+extern PGDLLEXPORT void tracker_launcher_main(Datum main_arg);
+extern PGDLLEXPORT void tracker_scheduler_main(Datum main_arg);
+extern PGDLLEXPORT void tracker_worker_main(Datum main_arg);
+
+/* Helpers shared by the scheduler and the workers (scheduler.c). */
+extern void worker_xact_begin(void);
+extern void worker_xact_commit(void);
+extern bool worker_extension_present(void);
+
+#endif							/* TRACKER_WORKERS_H */
