@@ -67,7 +67,7 @@
 #define GH_MAX_INPUT ((size_t) 0x3fffffff)
 
 /* Elements of the large array handed to json-c at a time. */
-#define BULK_CHUNK 64
+#define BULK_CHUNK 16
 
 /* Longest description of a bad value quoted in a message, in bytes. */
 #define DESC_MAX 48
@@ -898,14 +898,15 @@ jc_parse(ParseCtx *cx, const Piece *pieces, int npieces, json_object **out)
 		obj = json_tokener_parse_ex(cx->tok, "", 1);
 		jerr = json_tokener_get_error(cx->tok);
 	}
-	if (obj != NULL && jerr == json_tokener_success)
+	if (jerr == json_tokener_success)
 	{
+		/* obj is NULL for a top-level null, which callers then refuse */
 		*out = obj;
 		return GH_OK;
 	}
 	if (obj != NULL)
 		json_object_put(obj);
-	if (jerr == json_tokener_success || jerr == json_tokener_continue)
+	if (jerr == json_tokener_continue)
 		return fail_nomem(cx, &path_root);
 	return fail(cx, GH_ERR_NOT_JSON, &path_root,
 				"json-c rejected the input near byte offset %zu: %s",

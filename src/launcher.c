@@ -254,6 +254,22 @@ tracker_ProcessUtility(PlannedStmt *pstmt, const char *queryString,
 		}
 	}
 
+	/*
+	 * DROP EXTENSION tracker takes its tables' locks one by one; a worker in
+	 * the middle of a write would deadlock with it.  Stop this database's
+	 * workers first and leave them paused: when the pause ends the launcher
+	 * looks again, and a scheduler that finds no extension exits.
+	 */
+	if (IsA(parsetree, DropStmt) &&
+		((DropStmt *) parsetree)->removeType == OBJECT_EXTENSION)
+	{
+		ListCell   *lc;
+
+		foreach(lc, ((DropStmt *) parsetree)->objects)
+			if (strcmp(strVal(lfirst(lc)), "tracker") == 0)
+				stop_database_workers(MyDatabaseId, 10);
+	}
+
 	if (OidIsValid(dboid))
 		stop_database_workers(dboid, 60);
 

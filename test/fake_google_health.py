@@ -1,7 +1,158 @@
 #!/usr/bin/python3
 """Fake Google Health API v4 and Google OAuth 2.0 endpoints for Tracker's tests.
 
-(Full documentation follows in a later revision of this docstring.)
+Standard library only (Debian's /usr/bin/python3, 3.11).  Run it:
+
+    /usr/bin/python3 test/fake_google_health.py --port 0 --port-file F
+        [--pid-file F] [--config users.json] [--log F] [--user-rate 300]
+
+It listens on 127.0.0.1 only.  With --port 0 it picks a free port and
+writes it to --port-file (atomically, once listening).  SIGTERM or SIGINT
+stop it cleanly (exit status 0).  It prints nothing unless --log is given.
+Point a client at http://127.0.0.1:PORT for the API base (/v4/...), the
+token URL (/token), the revoke URL (/revoke) and the authorization URL
+(/o/oauth2/v2/auth).
+
+CONFIGURATION (--config; also the body of POST /_fake/users)
+  {"users": [USER...], "clients": [{"client_id", "client_secret",
+   "redirect_uris"?}], "consent": "user id"}   (a bare list = users)
+  USER: id; refresh_token (valid for any client); scopes (default: the five
+  read-only googlehealth scopes); tz (IANA, default UTC); age (default 30);
+  expires_in (access-token lifetime, default 3599); rate_limit (requests per
+  minute, default --user-rate; 0 = none); and data from data_dir (a folder,
+  or a list, of legacy Fitbit heart-rate day files; relative to the config
+  file's folder) and/or synthetic {"start": "YYYY-MM-DD", "days": N,
+  "seed": S}.  A legacy day replaces the synthetic day of the same date.
+  The client "test-client" / "test-secret" always exists.  A client with
+  redirect_uris accepts only those; otherwise any http(s) URI.
+
+API (paths as Google's; every call needs "Authorization: Bearer")
+  GET  /v4/users/me/dataTypes/{dt}/dataPoints[:reconcile]
+       dt: heart-rate, daily-resting-heart-rate, daily-heart-rate-zones,
+       steps, exercise, sleep.  Query: filter, pageSize|page_size,
+       pageToken|page_token, dataSourceFamily (all three families give the
+       same data).  reconcile: "dataPointName" instead of "name", no
+       dataSource.  time-in-heart-rate-zone list: 400 (use dailyRollUp).
+  POST .../time-in-heart-rate-zone/dataPoints:dailyRollUp and
+       .../steps/dataPoints:dailyRollUp, body {"range": {"start": {"date":
+       {year, month, day}}, "end": {...}}, "windowSizeDays": 1}: civil days,
+       end exclusive, at most 90 days, newest first, days without data left
+       out, no paging (pageSize/pageToken accepted and ignored).  rollUp
+       (physical windows) is not served: 400.
+  GET  /v4/users/me/settings (timeZone, utcOffset now), /profile (age as an
+       int32, membershipStartDate), /identity (healthUserId, legacyUserId).
+  Errors are google.rpc.Status JSON: 401 UNAUTHENTICATED (reason
+  CREDENTIALS_MISSING, ACCESS_TOKEN_EXPIRED, or none for an unknown or
+  revoked token), 403 PERMISSION_DENIED with ErrorInfo reason
+  ACCESS_TOKEN_SCOPE_INSUFFICIENT, 400 INVALID_ARGUMENT (unknown data type,
+  bad filter, page token or parameter; unknown query parameters too), 429
+  RESOURCE_EXHAUSTED with Retry-After (per-user one-minute window).
+
+WHAT A CLIENT MUST EXPECT
+  - int64 values are JSON strings ("72"); int32 and doubles are numbers;
+    durations are "3600s"; timestamps RFC 3339 UTC with "Z".
+  - proto3 JSON leaves defaults out: a steps point with no "count" means 0;
+    local midnight is "time": {}; zero hours/minutes/seconds are omitted;
+    false booleans are omitted; an empty page is {} (no "dataPoints").
+  - Points come newest first (by start time).  pageSize defaults to 1440,
+    larger values are cut to 10000 (25 for exercise and sleep), silently.
+  - nextPageToken is opaque.  It encodes the position and a hash of the
+    user, data type, method, filter, effective page size and
+    dataSourceFamily: change any of them and the token gives 400.  The same
+    request always gives byte-identical JSON.
+  - Filters (AIP-160 subset): RESTRICTION {AND RESTRICTION}, a restriction
+    being MEMBER >= "literal" or MEMBER < "literal"; parentheses allowed;
+    OR only for sleep (it binds tighter than AND, as in AIP-160).  Members:
+      heart_rate.sample_time.physical_time   RFC 3339 ("...Z" or +hh:mm)
+      heart_rate.sample_time.civil_time      "YYYY-MM-DD[THH:mm:ss]"
+      daily_resting_heart_rate.date          "YYYY-MM-DD"
+      daily_heart_rate_zones.date            "YYYY-MM-DD"
+      steps.interval.start_time              RFC 3339
+      steps.interval.civil_start_time        "YYYY-MM-DD[THH:mm:ss]"
+      exercise.interval.civil_start_time     "YYYY-MM-DD[THH:mm:ss]"
+      sleep.interval.end_time                RFC 3339
+      sleep.interval.civil_end_time          "YYYY-MM-DD[THH:mm:ss]"
+    ErrorInfo reasons: INVALID_DATA_POINT_FILTER_ + DATA_TYPE_MEMBER (any
+    other member, camelCase included), RESTRICTION_COMPARABLE (unquoted or
+    malformed literal), UNEXPECTED_TOKEN (>, <=, =, !=, lowercase and,
+    NOT, trailing text), EXPRESSION_STRUCTURE (OR outside sleep, a literal
+    first), SYNTAX (unreadable text, single quotes), MISSING_TOKEN,
+    UNEXPECTED_END_OF_INPUT.
+  - OAuth: the auth endpoint requires response_type=code, client_id,
+    redirect_uri, scope, state, code_challenge (43-128 chars) with
+    code_challenge_method=S256, access_type=offline and prompt=consent; it
+    answers 302 to redirect_uri?state=..&code=..&scope=.. for the consenting
+    user (POST /_fake/consent; the only user when there is one), granting
+    the requested scopes that the user has (and that consent allows).
+    Codes are single-use and live 10 minutes.  POST /token (form; client
+    credentials in the form or HTTP Basic): authorization_code needs code,
+    redirect_uri and code_verifier; it returns access_token, expires_in,
+    refresh_token, scope, token_type "Bearer".  refresh_token grants return
+    no new refresh token.  Errors: 400 invalid_grant "Token has been expired
+    or revoked." (refresh), "Malformed auth code.", "Invalid code
+    verifier."; 401 invalid_client; 400 unsupported_grant_type.
+
+CONTROL API (JSON, no auth; not counted in the stats)
+  GET  /_fake/health                  {"status": "ok", "users": [...]}
+  POST /_fake/reset                   back to the startup configuration
+  GET|POST /_fake/users               list / add or replace users (a
+                                      replaced user loses its tokens)
+  POST /_fake/clients                 {client_id, client_secret, redirect_uris?}
+  POST /_fake/consent                 {user, scopes?, deny?}: who consents
+  POST /_fake/revoke                  {refresh_token} or {user}: refreshes
+                                      then fail, their access tokens get 401
+  POST /_fake/expire                  {user} or {access_token}
+  POST|GET|DELETE /_fake/faults       add rules (list) / show / clear
+  GET|DELETE /_fake/stats             {total, by_data_type, by_status,
+      by_user, requests: [{method, path, query, status, bytes, user,
+      data_type}], duplicate_pages} / clear.  duplicate_pages counts intact
+      200 answers to a dataPoints request (same user, method, path, query,
+      body) beyond the first.  A dropped connection has status 0.
+
+FAULT RULES (POST /_fake/faults with a list; first live match wins)
+  {"match": {"path_regex", "data_type", "user", "method"} (all optional),
+   "times": N (default 1; -1 = until cleared), and one or more of:
+   "status": 401|403|429|500|503|504 (Google's error body; "retry_after"
+       seconds sets Retry-After for 429 and 503, default 1),
+   "delay_ms": N (answer late),
+   "body": "malformed"    200 with an HTML page instead of JSON
+           "truncated"    Content-Length of the whole body, half sent, closed
+           "cut_json"     the first half of the JSON, correct Content-Length
+           "wrong_types"  every int64 string becomes a JSON number
+           "out_of_range" the first point's bpm becomes "400" (count "-40")
+           "oversized"    the real JSON padded with spaces to "size" bytes
+                          (default 64 MiB)
+           "close"        the connection is closed without an answer}
+  Faults apply to every path but /_fake/ (the token endpoint included);
+  "user" matches the user of the bearer token.
+
+LEGACY FITBIT DAY FILES -> GOOGLE
+  Files are GET /1/user/-/activities/heart/date/D/1d/1sec.json answers
+  (either shape: zones in "value", or at the top with a string "value").
+  The day is the file's dateTime (a file named after the day wins a tie).
+  - intraday samples -> heart-rate points: local date + time in the user's
+    zone (fold 0 in a repeated hour) -> physicalTime UTC, utcOffset,
+    civilTime.  Data source: a Fitbit Charge 2 band.
+  - restingHeartRate -> daily-resting-heart-rate (calculationMethod
+    WITH_SLEEP); none when absent.
+  - heartRateZones (Fitbit [min, max)) -> daily-heart-rate-zones, inclusive:
+    Out of Range -> LIGHT, Fat Burn -> MODERATE, Cardio -> VIGOROUS, Peak ->
+    PEAK; min = Fitbit min, max = next zone's min - 1, PEAK max = Fitbit max
+    (30-94, 95-132, 133-161, 162-220 for 95/133/162).
+  - zone "minutes" -> the time-in-heart-rate-zone dailyRollUp, minutes * 60
+    seconds, with the same zone mapping.  No steps, exercise or sleep.
+
+SYNTHETIC DATA (deterministic per seed and date, generated per day on
+first use; a 365-day user costs nothing until asked)
+  Resting HR drifts slowly (52-60 by seed, +-5); zones by Karvonen from
+  HRmax = 220 - age: LIGHT/MODERATE/VIGOROUS/PEAK start at 30/40/60/85 % of
+  the reserve, PEAK ends at 220.  Sleep 22:00-23:40 for 6.5-8.5 h in STAGES
+  cycles; a workout (RUNNING, WALKING, BIKING, HIIT, WORKOUT) every 2-3 days
+  between 09:00 and 20:15; 0-2 off-wrist gaps a day (no samples, no steps).
+  Samples every 1-15 s.  Steps: one point per worn minute (zeros included).
+  Time in zone: each minute with samples counts 60 s in the highest zone
+  whose min <= the minute's mean bpm (none below LIGHT).  Exercise
+  metricsSummary comes from the same samples and steps.
 """
 
 import argparse
@@ -142,7 +293,6 @@ def interval_json(t, off, t2, off2):
 
 STATUS_NAMES = {400: "INVALID_ARGUMENT", 401: "UNAUTHENTICATED",
                 403: "PERMISSION_DENIED", 404: "NOT_FOUND",
-                405: "METHOD_NOT_ALLOWED", 409: "ABORTED",
                 429: "RESOURCE_EXHAUSTED", 500: "INTERNAL",
                 503: "UNAVAILABLE", 504: "DEADLINE_EXCEEDED"}
 DEFAULT_MESSAGES = {
@@ -340,7 +490,6 @@ class User:
     def __init__(self, cfg, base_dir, cache):
         if not isinstance(cfg, dict) or not cfg.get("id"):
             raise ValueError("a user needs an \"id\"")
-        self.cfg = cfg
         self.id = str(cfg["id"])
         self.refresh_token = cfg.get("refresh_token")
         self.scopes = list(cfg.get("scopes") or ALL_SCOPES)
@@ -432,25 +581,22 @@ class User:
         return []
 
 
-class LRU:
-    """A small thread-safe LRU map for days with samples."""
+class LRU(collections.OrderedDict):
+    """Days with samples, least recently used dropped first (use under a lock)."""
 
     def __init__(self, size):
-        self.size, self.map, self.lock = size, collections.OrderedDict(), threading.Lock()
+        super().__init__()
+        self.size = size
 
     def get(self, key):
-        with self.lock:
-            if key in self.map:
-                self.map.move_to_end(key)
-                return self.map[key]
-        return None
+        if key in self:
+            self.move_to_end(key)
+        return super().get(key)
 
     def put(self, key, value):
-        with self.lock:
-            self.map[key] = value
-            self.map.move_to_end(key)
-            while len(self.map) > self.size:
-                self.map.popitem(last=False)
+        self[key] = value
+        while len(self) > self.size:
+            self.popitem(last=False)
 
 
 # Workout kinds: (display name, share of heart-rate reserve, steps per
@@ -1040,8 +1186,7 @@ class State:
     def add_user(self, cfg, base_dir):
         user = User(cfg, base_dir, self.cache)
         with self.lock:
-            old = self.users.get(user.id)
-            if old:   # a replaced user loses every token issued to it
+            if user.id in self.users:   # a replaced user loses its tokens
                 self.refresh = {k: v for k, v in self.refresh.items() if v["user"] != user.id}
                 self.access = {k: v for k, v in self.access.items() if v["user"] != user.id}
             self.users[user.id] = user
@@ -1085,6 +1230,84 @@ class State:
         with self.lock:
             grant = self.access.get((header or "")[7:].strip())
             return grant["user"] if grant else None
+
+    def revoke_refresh(self, token):
+        """Revoke a refresh token and every access token minted from it."""
+        with self.lock:
+            if token in self.refresh:
+                self.refresh[token]["revoked"] = True
+            self.access = {k: v for k, v in self.access.items() if v["refresh"] != token}
+
+    def rate_check(self, user):
+        """Per-user sliding one-minute window; 429 with Retry-After when full."""
+        limit = user.rate_limit if user.rate_limit is not None else self.user_rate
+        now = time.time()
+        with self.lock:
+            win = self.windows.setdefault(user.id, collections.deque())
+            while win and win[0] <= now - 60:
+                win.popleft()
+            if limit and len(win) >= limit:
+                raise rate_error(max(1, math.ceil(win[0] + 60 - now)), limit)
+            win.append(now)
+
+    def add_faults(self, rules):
+        """Validate and append fault rules (see the module docstring)."""
+        checked = []
+        for rule in rules:
+            if not isinstance(rule, dict):
+                raise ValueError("a fault rule must be an object")
+            match = dict(rule.get("match") or {})
+            if "path_regex" in match:
+                re.compile(match["path_regex"])
+            status, body = rule.get("status"), rule.get("body")
+            if status is not None and status not in FAULT_STATUSES:
+                raise ValueError("status must be one of %s" % (FAULT_STATUSES,))
+            if body is not None and body not in FAULT_BODIES:
+                raise ValueError("body must be one of %s" % (FAULT_BODIES,))
+            if status is None and body is None and not rule.get("delay_ms"):
+                raise ValueError("a fault needs status, body or delay_ms")
+            checked.append(dict(rule, match=match, times=int(rule.get("times", 1)), hits=0))
+        with self.lock:
+            self.faults.extend(checked)
+            return len(self.faults)
+
+    def take_fault(self, method, path, dtype, user):
+        """The first live rule matching this request (its times is used up)."""
+        with self.lock:
+            for rule in self.faults:
+                m = rule["match"]
+                if rule["times"] == 0 \
+                        or ("method" in m and m["method"].upper() != method) \
+                        or ("data_type" in m and m["data_type"] != dtype) \
+                        or ("user" in m and m["user"] != user) \
+                        or ("path_regex" in m and not re.search(m["path_regex"], path)):
+                    continue
+                if rule["times"] > 0:
+                    rule["times"] -= 1
+                rule["hits"] += 1
+                return rule
+        return None
+
+    def record(self, entry, page_key):
+        """Count one answered (or dropped: status 0) non-control request."""
+        with self.lock:
+            st = self.stats
+            st["total"] += 1
+            for field, key in (("by_data_type", entry["data_type"]),
+                               ("by_status", str(entry["status"])),
+                               ("by_user", entry["user"] or "-")):
+                if key:
+                    st[field][key] = st[field].get(key, 0) + 1
+            st["requests"].append(entry)
+            del st["requests"][:-10000]
+            if page_key:
+                self.page_counts[page_key] = self.page_counts.get(page_key, 0) + 1
+
+    def stats_snapshot(self):
+        with self.lock:
+            dup = sum(n - 1 for n in self.page_counts.values() if n > 1)
+            return dict(json.loads(json.dumps(self.stats)), duplicate_pages=dup)
+
 
 # ---------------------------------------------------------------- API routes
 
@@ -1171,63 +1394,12 @@ def daily_rollup(user, dtype, body):
     return {"rollupDataPoints": out} if out else {}
 
 
-def rollup(user, dtype, body):
-    """dataPoints:rollUp: physical windows over [startTime, endTime), newest first."""
-    req = json_body(body, ("range", "windowSize", "pageSize", "pageToken",
-                           "dataSourceFamily"))
-    rng = req.get("range") or {}
-    try:
-        t0 = filter_literal(rng["startTime"], "rfc3339")
-        t1 = filter_literal(rng["endTime"], "rfc3339")
-    except (KeyError, TypeError, ApiError):
-        raise bad_request("range.startTime and range.endTime must be RFC 3339 "
-                          "timestamps", field="range")
-    m = re.match(r"^(\d+)(?:\.\d+)?s$", str(req.get("windowSize", "")))
-    if not m or int(m.group(1)) < 1:
-        raise bad_request("windowSize must be at least 1s", "INVALID_ROLLUP_WINDOW",
-                          "window_size")
-    width, limit = int(m.group(1)), 14 if dtype == "heart-rate" else 90
-    if t1 <= t0 or t1 - t0 > limit * 86400:
-        raise bad_request("The range must be non-empty and span at most %d days."
-                          % limit, field="range")
-    size = page_size_param({"pageSize": str(req.get("pageSize", ""))}, 10000)
-    h = request_hash(user.id, dtype, "rollUp", rng, width, size)
-    skip = decode_token(req["pageToken"], h)[1] if req.get("pageToken") else 0
-    lo = datetime.fromtimestamp(t0, timezone.utc).date() - timedelta(1)
-    hi = datetime.fromtimestamp(t1, timezone.utc).date() + timedelta(1)
-    windows = {}
-    for day in user.days:
-        if lo <= day <= hi:
-            for p in user.points(dtype, day):
-                if t0 <= p[0] < t1:
-                    value = p[4][0] if dtype == "heart-rate" else p[4]
-                    windows.setdefault(int((p[0] - t0) // width), []).append(value)
-    keys = sorted(windows, reverse=True)
-    out = []
-    for k in keys[skip:skip + size]:
-        v = windows[k]
-        if dtype == "heart-rate":
-            value = {"beatsPerMinuteAvg": round(sum(v) / len(v), 2),
-                     "beatsPerMinuteMin": float(min(v)), "beatsPerMinuteMax": float(max(v))}
-        else:
-            value = {"countSum": str(sum(v))} if sum(v) else {}
-        out.append({"startTime": rfc3339(t0 + k * width),
-                    "endTime": rfc3339(min(t1, t0 + (k + 1) * width)),
-                    DATA_TYPES[dtype][0]: value})
-    res = {"rollupDataPoints": out} if out else {}
-    if skip + size < len(keys):
-        res["nextPageToken"] = encode_token(date(1970, 1, 1), skip + size, h)
-    return res
-
-
-def user_resource(user, scopes, what):
+def user_resource(user, what):
     """GET users/me/settings | profile | identity."""
     if what == "settings":
-        require_scope(scopes, S_SETTINGS, "HealthProfileService.GetSettings")
         return {"name": "users/me/settings", "timeZone": user.tz_name,
                 "utcOffset": duration(utc_offset(user.tz, time.time()))}
     if what == "profile":
-        require_scope(scopes, S_PROFILE, "HealthProfileService.GetProfile")
         first = user.days[0] if user.days else date(2020, 1, 1)
         return {"name": "users/me/profile", "age": user.age,
                 "membershipStartDate": date_json(first.year, first.month, first.day)}
@@ -1235,8 +1407,10 @@ def user_resource(user, scopes, what):
             "legacyUserId": user.legacy_id}
 
 
+LIST_PARAMS = ("filter", "pageSize", "page_size", "pageToken", "page_token",
+               "dataSourceFamily", "data_source_family", "alt", "prettyPrint", "key")
 ROLLUPS = {":dailyRollUp": (daily_rollup, ("time-in-heart-rate-zone", "steps")),
-           ":rollUp": (rollup, ("heart-rate", "steps"))}
+           ":rollUp": (None, ())}     # physical-window rollUp: not served
 
 
 def api_request(state, method, path, query, body, auth):
@@ -1247,6 +1421,10 @@ def api_request(state, method, path, query, body, auth):
         dtype, verb = m.group(1), m.group(2) or ""
         check_data_type(dtype)
         if method == "GET" and verb in ("", ":reconcile"):
+            for k in query:
+                if k not in LIST_PARAMS:
+                    raise bad_request('Invalid JSON payload received. Unknown name "%s": '
+                                      "Cannot bind query parameter." % k, field=k)
             require_scope(scopes, DATA_TYPES[dtype][1], "DataPointsService.ListDataPoints")
             state.rate_check(user)
             with state.lock:
@@ -1262,8 +1440,11 @@ def api_request(state, method, path, query, body, auth):
                 return 200, func(user, dtype, body), user.id
     m = re.match(r"^/v4/users/me/(settings|profile|identity)$", path)
     if m and method == "GET":
+        what = m.group(1)
+        require_scope(scopes, {"settings": S_SETTINGS, "profile": S_PROFILE}.get(what),
+                      "HealthProfileService.Get" + what.capitalize())
         state.rate_check(user)
-        return 200, user_resource(user, scopes, m.group(1)), user.id
+        return 200, user_resource(user, what), user.id
     raise ApiError(404, "Method not found: %s %s" % (method, path))
 
 
@@ -1410,35 +1591,12 @@ def revoke_endpoint(state, body, query):
     return {}
 
 
-def revoke_refresh(self, token):
-    """Revoke a refresh token and every access token minted from it."""
-    with self.lock:
-        if token in self.refresh:
-            self.refresh[token]["revoked"] = True
-        self.access = {k: v for k, v in self.access.items() if v["refresh"] != token}
-
-
-State.revoke_refresh = revoke_refresh
-
 # ------------------------------------------------- rate limit, faults, stats
 
 FAULT_STATUSES = (401, 403, 429, 500, 503, 504)
 FAULT_BODIES = ("malformed", "truncated", "cut_json", "wrong_types",
                 "out_of_range", "oversized", "close")
 DTYPE_RE = re.compile(r"/dataTypes/([^/:]+)")
-
-
-def rate_check(self, user):
-    """Per-user sliding one-minute window; 429 with Retry-After when full."""
-    limit = user.rate_limit if user.rate_limit is not None else self.user_rate
-    now = time.time()
-    with self.lock:
-        win = self.windows.setdefault(user.id, collections.deque())
-        while win and win[0] <= now - 60:
-            win.popleft()
-        if limit and len(win) >= limit:
-            raise rate_error(max(1, math.ceil(win[0] + 60 - now)), limit)
-        win.append(now)
 
 
 def rate_error(retry_after, limit=None):
@@ -1449,72 +1607,6 @@ def rate_error(retry_after, limit=None):
         {"@type": "type.googleapis.com/google.rpc.QuotaFailure",
          "violations": [{"subject": "user", "description": "Quota exceeded"}]}],
         headers={"Retry-After": str(retry_after)})
-
-
-def add_faults(self, rules):
-    """Validate and append fault rules (see the module docstring)."""
-    checked = []
-    for rule in rules:
-        if not isinstance(rule, dict):
-            raise ValueError("a fault rule must be an object")
-        match = dict(rule.get("match") or {})
-        if "path_regex" in match:
-            re.compile(match["path_regex"])
-        status, body = rule.get("status"), rule.get("body")
-        if status is not None and status not in FAULT_STATUSES:
-            raise ValueError("status must be one of %s" % (FAULT_STATUSES,))
-        if body is not None and body not in FAULT_BODIES:
-            raise ValueError("body must be one of %s" % (FAULT_BODIES,))
-        if status is None and body is None and not rule.get("delay_ms"):
-            raise ValueError("a fault needs status, body or delay_ms")
-        checked.append(dict(rule, match=match, times=int(rule.get("times", 1)), hits=0))
-    with self.lock:
-        self.faults.extend(checked)
-        return len(self.faults)
-
-
-def take_fault(self, method, path, dtype, user):
-    """The first live rule matching this request (its times is used up)."""
-    with self.lock:
-        for rule in self.faults:
-            m = rule["match"]
-            if rule["times"] == 0 \
-                    or ("method" in m and m["method"].upper() != method) \
-                    or ("data_type" in m and m["data_type"] != dtype) \
-                    or ("user" in m and m["user"] != user) \
-                    or ("path_regex" in m and not re.search(m["path_regex"], path)):
-                continue
-            if rule["times"] > 0:
-                rule["times"] -= 1
-            rule["hits"] += 1
-            return rule
-    return None
-
-
-def record(self, entry, page_key):
-    """Count one answered (or dropped: status 0) non-control request."""
-    with self.lock:
-        st = self.stats
-        st["total"] += 1
-        for field, key in (("by_data_type", entry["data_type"]),
-                           ("by_status", str(entry["status"])),
-                           ("by_user", entry["user"] or "-")):
-            if key:
-                st[field][key] = st[field].get(key, 0) + 1
-        st["requests"].append(entry)
-        del st["requests"][:-10000]
-        if page_key:
-            self.page_counts[page_key] = self.page_counts.get(page_key, 0) + 1
-
-
-def stats_snapshot(self):
-    with self.lock:
-        dup = sum(n - 1 for n in self.page_counts.values() if n > 1)
-        return dict(json.loads(json.dumps(self.stats)), duplicate_pages=dup)
-
-
-for _f in (rate_check, add_faults, take_fault, record, stats_snapshot):
-    setattr(State, _f.__name__, _f)
 
 
 def mutate_json(payload, kind):
@@ -1617,9 +1709,10 @@ def revoke_or_expire(state, what, req):
 
 class Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
-    server_version = "ESF"
-    sys_version = ""
     timeout = 60
+
+    def version_string(self):
+        return "ESF"     # the Server header Google's front end sends
 
     def log_message(self, fmt, *args):
         log = self.server.log_file
@@ -1685,18 +1778,32 @@ class Handler(BaseHTTPRequestHandler):
             status, payload, headers = err.code, err.body(), err.headers
         else:
             status, payload, headers = self.route(state, method, path, query, body, auth)
-            user = entry["user"] = user or headers.pop("X-Fake-User", None)
+            uid = headers.pop("X-Fake-User", None)    # internal, never sent
+            user = entry["user"] = user or uid
         if not isinstance(payload, bytes):
             payload = json.dumps(payload, separators=(",", ":")).encode()
         if kind in ("wrong_types", "out_of_range"):
             payload = mutate_json(payload, kind)
+        elif kind == "malformed":
+            payload = b"<!DOCTYPE html><html><body><h1>502 Bad Gateway</h1></body></html>"
+        elif kind == "cut_json":
+            payload = payload[:max(1, len(payload) // 2)]
+        full = len(payload)
+        if kind == "truncated":
+            payload = payload[:full // 2]
+        elif kind == "oversized":
+            full = max(full, int(fault.get("size", 64 << 20)))
+        # Counted before sending, so that a client reading /_fake/stats right
+        # after its answer sees it.
         page = (status == 200 and not kind and "/dataPoints" in path
                 and (user, method, path, tuple(sorted(query.items())), body))
         entry["status"] = status
-        try:
-            entry["bytes"] = self.send_with_fault(status, payload, headers, kind, fault)
-        finally:
-            state.record(entry, page or None)
+        entry["bytes"] = len(payload) if kind == "truncated" else full
+        state.record(entry, page or None)
+        if kind in ("truncated", "oversized"):
+            self.send_partial(status, payload, headers, full, kind == "oversized")
+        else:
+            self.send(status, payload, headers)
 
     def route(self, state, method, path, query, body, auth):
         """The real answer: (status, JSON object or bytes, headers)."""
@@ -1718,41 +1825,27 @@ class Handler(BaseHTTPRequestHandler):
         except OAuthError as e:
             return e.code, {"error": e.error, "error_description": e.description}, {}
 
-    def send_with_fault(self, status, payload, headers, kind, fault):
-        """Send the answer, damaged as the fault rule asks; returns bytes sent."""
-        if kind == "malformed":
-            payload = b"<!DOCTYPE html><html><body><h1>502 Bad Gateway</h1></body></html>"
-        elif kind == "cut_json":
-            payload = payload[:max(1, len(payload) // 2)]
-        if kind not in ("truncated", "oversized"):
-            return self.send(status, payload, headers)
-        if kind == "truncated":
-            full, payload = len(payload), payload[:len(payload) // 2]
-        else:
-            full = max(len(payload), int(fault.get("size", 64 << 20)))
+    def send_partial(self, status, payload, headers, length, pad):
+        """Announce length bytes, send payload and close (truncated), or with
+        pad, fill up to length with spaces after the opening brace (oversized)."""
         self.send_response(status)
         self.send_header("Content-Type", "application/json; charset=UTF-8")
-        self.send_header("Content-Length", str(full))
+        self.send_header("Content-Length", str(length))
         for k, v in headers.items():
             self.send_header(k, v)
         self.end_headers()
-        sent = 0
         try:
-            if kind == "oversized":   # whitespace padding keeps the JSON valid
-                pad, chunk = full - len(payload), b" " * 65536
+            pad = length - len(payload) if pad else 0
+            if pad:     # whitespace keeps the JSON valid
                 self.wfile.write(payload[:1])
-                while sent < pad:
-                    sent += self.wfile.write(chunk[:min(65536, pad - sent)])
-                payload = payload[1:]
-                sent += 1
+                payload, chunk = payload[1:], b" " * 65536
+                while pad > 0:
+                    pad -= self.wfile.write(chunk[:min(65536, pad)])
             self.wfile.write(payload)
-            sent += len(payload)
+            self.wfile.flush()
         except OSError:
             pass
-        if kind == "truncated":
-            self.wfile.flush()
-            self.close_connection = True
-        return sent
+        self.close_connection = True
 
 
 def load_config(path):

@@ -114,8 +114,10 @@ sub poll_until
 	my $got;
 	while (time() < $deadline)
 	{
-		$got = $node->safe_psql('postgres', $query);
-		return 1 if $got eq $expected;
+		# The server may be restarting: errors just mean "not yet".
+		my ($ret, $out, $err) = $node->psql('postgres', $query);
+		$got = $ret == 0 ? $out : "(error: $err)";
+		return 1 if $ret == 0 && $got eq $expected;
 		usleep(100_000);
 	}
 	diag("poll_until timed out: $query gave '$got', expected '$expected'");

@@ -619,10 +619,10 @@ test_api_zone_errors(void)
 			   FITBIT_ERR_RANGE, ZP "[1]", "zone \"Fat Burn\" min 133 is not below max 95");
 	EXPECT_ERR(ZDOC(Z_OOR, "{\"name\":\"Fat Burn\",\"min\":95,\"max\":95,\"minutes\":1}", Z_CA, Z_PK),
 			   FITBIT_ERR_RANGE, ZP "[1]", "min 95 is not below max 95");
-	EXPECT_ERR(ZDOC("{\"name\":\"Out of Range\",\"min\":30,\"max\":95,\"minutes\":1441}", Z_FB, Z_CA, Z_PK),
-			   FITBIT_ERR_RANGE, ZP "[0].minutes", "minutes 1441 is outside 0..1440");
+	EXPECT_ERR(ZDOC("{\"name\":\"Out of Range\",\"min\":30,\"max\":95,\"minutes\":1501}", Z_FB, Z_CA, Z_PK),
+			   FITBIT_ERR_RANGE, ZP "[0].minutes", "minutes 1501 is outside 0..1500");
 	EXPECT_ERR(ZDOC("{\"name\":\"Out of Range\",\"min\":30,\"max\":95,\"minutes\":-0.5}", Z_FB, Z_CA, Z_PK),
-			   FITBIT_ERR_RANGE, ZP "[0].minutes", "minutes -0.5 is outside 0..1440");
+			   FITBIT_ERR_RANGE, ZP "[0].minutes", "minutes -0.5 is outside 0..1500");
 	EXPECT_ERR(ZDOC("{\"name\":\"Out of Range\",\"min\":30,\"max\":95,\"minutes\":\"5\"}", Z_FB, Z_CA, Z_PK),
 			   FITBIT_ERR_TYPE, ZP "[0].minutes", "minutes \"5\" is not a number");
 	EXPECT_ERR(ZDOC("{\"name\":\"Out of Range\",\"min\":30,\"max\":95}", Z_FB, Z_CA, Z_PK),
@@ -988,18 +988,18 @@ test_export_zone_minutes(void)
 	EXPECT_ERR("[" ZM("10/04/18 00:00:00", "\"12\"", "130.0", "10.0", "0.0") "]",
 			   FITBIT_ERR_TYPE, "$[0].value.valuesInZones.BELOW_DEFAULT_ZONE_1",
 			   "zone minutes BELOW_DEFAULT_ZONE_1 \"12\" is not a number");
-	EXPECT_ERR("[" ZM("10/04/18 00:00:00", "1203.0", "1441.5", "10.0", "0.0") "]",
+	EXPECT_ERR("[" ZM("10/04/18 00:00:00", "1203.0", "1501.5", "10.0", "0.0") "]",
 			   FITBIT_ERR_RANGE, "$[0].value.valuesInZones.IN_DEFAULT_ZONE_1",
-			   "zone minutes IN_DEFAULT_ZONE_1 1441.5 is outside 0..1440");
+			   "zone minutes IN_DEFAULT_ZONE_1 1501.5 is outside 0..1500");
 	EXPECT_ERR("[" ZM("10/04/18 00:00:00", "1203.0", "130.0", "-0.5", "0.0") "]",
 			   FITBIT_ERR_RANGE, "$[0].value.valuesInZones.IN_DEFAULT_ZONE_2",
-			   "-0.5 is outside 0..1440");
+			   "-0.5 is outside 0..1500");
 	EXPECT_ERR("[" ZM("10/04/18 00:00:00", "1203.0", "130.0", "10.0", "1e400") "]",
 			   FITBIT_ERR_RANGE, "$[0].value.valuesInZones.IN_DEFAULT_ZONE_3",
-			   "1e400 is outside 0..1440");
+			   "1e400 is outside 0..1500");
 	EXPECT_ERR("[" ZM("10/04/18 00:00:00", "1203.0", "130.0", "10.0", "-1e400") "]",
 			   FITBIT_ERR_RANGE, "$[0].value.valuesInZones.IN_DEFAULT_ZONE_3",
-			   "-1e400 is outside 0..1440");
+			   "-1e400 is outside 0..1500");
 	EXPECT_ERR("[" ZM("10/04/18 00:00:00", "1203.0", "130.0", "10.0", "0.0") ","
 			   "{\"dateTime\":\"10/05/18 00:00:00\",\"value\":{\"valuesInZones\":[]}}]",
 			   FITBIT_ERR_TYPE, "$[1].value.valuesInZones", "valuesInZones [...] is not an object");
