@@ -26,7 +26,11 @@ OBJS = \
 	src/worker.o \
 	src/jobs_sql.o
 
-DATA = tracker--$(EXTVERSION).sql $(wildcard tracker--*--*.sql)
+# The install script is built from the parts in src/sql/, in name order;
+# upgrade scripts (tracker--A--B.sql) sit beside tracker.control.
+DATA_built = tracker--$(EXTVERSION).sql
+DATA = $(wildcard tracker--*--*.sql)
+SQL_PARTS = $(sort $(wildcard src/sql/*.sql))
 
 # Regression tests need the library preloaded, so they run in a private
 # instance started from test/tracker.conf (the pg_cron way).
@@ -45,6 +49,9 @@ EXTRA_CLEAN = results regression.diffs regression.out tmp_check log build
 
 PGXS := $(shell $(PG_CONFIG) --pgxs)
 include $(PGXS)
+
+tracker--$(EXTVERSION).sql: $(SQL_PARTS)
+	cat $^ > $@
 
 # Plain-C unit tests of the codec, the figures and the parsers.
 UNIT_CFLAGS = -std=gnu11 -O1 -g -Wall -Wextra -Werror -Isrc

@@ -1558,8 +1558,8 @@ member_timestamp(ParseCtx *cx, json_object *obj, const PathSeg *at,
 {
 	PathSeg		mp = {at, key, 0};
 	json_object *v;
-	const char *s;
-	size_t		slen;
+	const char *s = NULL;
+	size_t		slen = 0;
 	char		d[DESC_MAX + 8];
 	GhErrorKind rc;
 
@@ -1980,8 +1980,8 @@ read_zones(ParseCtx *cx, json_object *elem, const PathSeg *at, size_t index)
 		PathSeg		zp = {&zsp, NULL, i};
 		PathSeg		tp = {&zp, "heartRateZoneType", 0};
 		json_object *type;
-		const char *s;
-		size_t		slen;
+		const char *s = NULL;
+		size_t		slen = 0;
 		int64_t		lo = 0;
 		int64_t		hi = 0;
 
@@ -2056,8 +2056,8 @@ read_zone_rollup(ParseCtx *cx, json_object *elem, const PathSeg *at,
 		PathSeg		zp = {&zsp, NULL, i};
 		PathSeg		tp = {&zp, "heartRateZone", 0};
 		json_object *type;
-		const char *s;
-		size_t		slen;
+		const char *s = NULL;
+		size_t		slen = 0;
 		int64_t		secs = 0;
 		int			k;
 

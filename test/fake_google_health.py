@@ -46,7 +46,8 @@ API (paths as Google's; every call needs "Authorization: Bearer")
   revoked token), 403 PERMISSION_DENIED with ErrorInfo reason
   ACCESS_TOKEN_SCOPE_INSUFFICIENT, 400 INVALID_ARGUMENT (unknown data type,
   bad filter, page token or parameter; unknown query parameters too), 429
-  RESOURCE_EXHAUSTED with Retry-After (per-user one-minute window).
+  RESOURCE_EXHAUSTED with Retry-After (per-user one-minute window), and 500
+  INTERNAL should the fake itself fail (traceback in --log).
 
 WHAT A CLIENT MUST EXPECT
   - int64 values are JSON strings ("72"); int32 and doubles are numbers;
@@ -170,6 +171,7 @@ import signal
 import sys
 import threading
 import time
+import traceback
 from datetime import date, datetime, timedelta, timezone
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlencode, urlsplit
@@ -935,7 +937,7 @@ def decode_token(token, h):
 
 def list_points(user, dtype, query, reconcile):
     """dataPoints.list / dataPoints:reconcile for one data type."""
-    json_key, scope, listable, members, cap = DATA_TYPES[dtype]
+    listable, cap = DATA_TYPES[dtype][2], DATA_TYPES[dtype][4]
     if not listable:
         raise bad_request("Data type %s does not support list or reconcile in "
                           "this server; use dataPoints:dailyRollUp." % dtype,
@@ -1824,6 +1826,9 @@ class Handler(BaseHTTPRequestHandler):
             return e.code, e.body(), e.headers
         except OAuthError as e:
             return e.code, {"error": e.error, "error_description": e.description}, {}
+        except Exception:     # a bug here: answer like Google's front end would
+            self.server.handle_error(self.request, self.client_address)
+            return 500, ApiError(500).body(), {}
 
     def send_partial(self, status, payload, headers, length, pad):
         """Announce length bytes, send payload and close (truncated), or with
@@ -1846,6 +1851,16 @@ class Handler(BaseHTTPRequestHandler):
         except OSError:
             pass
         self.close_connection = True
+
+
+class Server(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def handle_error(self, request, client_address):
+        """Tracebacks (and clients hanging up) go to --log only: stay quiet."""
+        if self.log_file:
+            self.log_file.write(traceback.format_exc())
+            self.log_file.flush()
 
 
 def load_config(path):
@@ -1876,8 +1891,7 @@ def main(argv=None):
                     help="API requests per minute per user (default 300)")
     args = ap.parse_args(argv)
     config, base_dir = load_config(args.config)
-    server = ThreadingHTTPServer(("127.0.0.1", args.port), Handler)
-    server.daemon_threads = True
+    server = Server(("127.0.0.1", args.port), Handler)
     server.state = State(config, base_dir, args.user_rate)
     server.log_file = open(args.log, "a") if args.log else None
     port = server.server_address[1]

@@ -1,0 +1,218 @@
+/* src/sql/30_jobs.sql: part of the tracker install script (see Makefile) */
+
+------------------------------------------------------------------------------
+-- Jobs: backfills and scheduled syncs, run by the background workers
+------------------------------------------------------------------------------
+
+/*
+ * A job is split into windows sized to the API; workers claim windows one
+ * at a time, fetch them with no transaction open, and write each window in
+ * one short transaction together with its progress.  A window left
+ * 'running' by a crashed worker is queued again.
+ */
+CREATE TABLE tracker.job (
+	job_id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+	account_id integer REFERENCES tracker.account ON DELETE CASCADE,	-- null: every connected account
+	kind text NOT NULL CHECK (kind IN ('backfill', 'sync')),
+	days daterange NOT NULL CHECK (NOT isempty(days) AND NOT lower_inf(days) AND NOT upper_inf(days)),
+	data_types text[],			-- null: every data type
+	state text NOT NULL DEFAULT 'queued'
+		CHECK (state IN ('queued', 'running', 'done', 'failed', 'cancelled')),
+	created_at timestamptz NOT NULL DEFAULT now(),
+	started_at timestamptz,
+	finished_at timestamptz,
+	last_error text
+);
+
+CREATE INDEX job_active ON tracker.job (state) WHERE state IN ('queued', 'running');
+
+CREATE TABLE tracker.job_window (
+	job_id bigint NOT NULL REFERENCES tracker.job ON DELETE CASCADE,
+	seq integer NOT NULL,
+	account_id integer NOT NULL REFERENCES tracker.account ON DELETE CASCADE,
+	data_type text NOT NULL,
+	days daterange NOT NULL,
+	cursor_end bigint,			-- heart-rate: continue below this instant
+	state text NOT NULL DEFAULT 'queued'
+		CHECK (state IN ('queued', 'running', 'done', 'failed', 'cancelled')),
+	attempts integer NOT NULL DEFAULT 0,
+	worker_pid integer,
+	claimed_at timestamptz,
+	finished_at timestamptz,
+	rows_written bigint NOT NULL DEFAULT 0,
+	requests integer NOT NULL DEFAULT 0,
+	last_error text,
+	PRIMARY KEY (job_id, seq)
+);
+
+CREATE INDEX job_window_queued ON tracker.job_window (account_id, job_id, seq)
+	WHERE state = 'queued';
+
+-- Per-account backoff after 429/5xx and network failures.
+CREATE TABLE tracker.account_backoff (
+	account_id integer PRIMARY KEY REFERENCES tracker.account ON DELETE CASCADE,
+	until timestamptz NOT NULL,
+	failures integer NOT NULL DEFAULT 1,
+	reason text
+);
+
+-- Whether a source is reachable at all (DNS or connection failures for every request).
+CREATE TABLE tracker.source_status (
+	provider text PRIMARY KEY REFERENCES tracker.provider,
+	state text NOT NULL CHECK (state IN ('online', 'offline')),
+	since timestamptz NOT NULL DEFAULT now(),
+	retry_at timestamptz,
+	failures integer NOT NULL DEFAULT 0,
+	reason text
+);
+
+-- When the scheduler last queued each account's scheduled sync.
+CREATE TABLE tracker.account_schedule (
+	account_id integer PRIMARY KEY REFERENCES tracker.account ON DELETE CASCADE,
+	last_queued_at timestamptz
+);
+
+CREATE FUNCTION tracker.plan_windows(job bigint)
+RETURNS integer
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+	j tracker.job;
+	n integer := 0;
+	t record;
+	a record;
+	d date;
+	step integer;
+BEGIN
+	SELECT * INTO j FROM tracker.job WHERE job_id = plan_windows.job;
+	FOR a IN SELECT account_id FROM tracker.account
+			 WHERE provider = 'google_health'
+			   AND (j.account_id IS NULL OR account_id = j.account_id)
+			 ORDER BY account_id
+	LOOP
+		FOR t IN SELECT dt, ord FROM unnest(ARRAY['daily-heart-rate-zones', 'daily-resting-heart-rate',
+									  'time-in-heart-rate-zone', 'heart-rate', 'steps',
+									  'exercise', 'sleep']) WITH ORDINALITY AS u(dt, ord)
+				 WHERE j.data_types IS NULL OR dt = ANY (j.data_types)
+				 ORDER BY ord
+		LOOP
+			step := CASE WHEN t.dt IN ('heart-rate', 'steps') THEN 7
+						 WHEN t.dt IN ('exercise', 'sleep') THEN 30 ELSE 90 END;
+			d := lower(j.days);
+			WHILE d < upper(j.days) LOOP
+				n := n + 1;
+				INSERT INTO tracker.job_window (job_id, seq, account_id, data_type, days)
+				VALUES (j.job_id, n, a.account_id, t.dt,
+						daterange(d, least(d + step, upper(j.days))));
+				d := d + step;
+			END LOOP;
+		END LOOP;
+	END LOOP;
+	RETURN n;
+END
+$$;
+
+CREATE FUNCTION tracker.wake_scheduler()
+RETURNS void
+AS 'MODULE_PATHNAME', 'tracker_wake_scheduler'
+LANGUAGE C VOLATILE;
+
+COMMENT ON FUNCTION tracker.wake_scheduler() IS
+	'Wake this database''s scheduler when the current transaction commits';
+
+CREATE FUNCTION tracker.backfill(days daterange, account integer DEFAULT NULL,
+								 data_types text[] DEFAULT NULL)
+RETURNS bigint
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+	new_id bigint;
+	known text[] := ARRAY['heart-rate', 'daily-resting-heart-rate', 'daily-heart-rate-zones',
+						  'time-in-heart-rate-zone', 'exercise', 'sleep', 'steps'];
+BEGIN
+	IF days IS NULL OR isempty(days) OR lower_inf(days) OR upper_inf(days) THEN
+		RAISE EXCEPTION 'days must be a non-empty range with both bounds'
+			USING ERRCODE = 'invalid_parameter_value',
+				  HINT = 'For example ''[2025-01-01,2026-01-01)''.';
+	END IF;
+	IF upper(days) - lower(days) > 20 * 366 THEN
+		RAISE EXCEPTION 'days span % days, more than 20 years', upper(days) - lower(days)
+			USING ERRCODE = 'program_limit_exceeded';
+	END IF;
+	IF account IS NOT NULL AND NOT EXISTS
+		(SELECT 1 FROM tracker.account a WHERE a.account_id = backfill.account) THEN
+		RAISE EXCEPTION 'account % does not exist', account USING ERRCODE = 'no_data_found';
+	END IF;
+	IF account IS NOT NULL AND NOT EXISTS
+		(SELECT 1 FROM tracker.account a WHERE a.account_id = backfill.account
+		 AND a.provider = 'google_health') THEN
+		RAISE EXCEPTION 'account % does not sync from an API', account
+			USING ERRCODE = 'feature_not_supported',
+				  HINT = 'Import files with tracker.import_fitbit_file().';
+	END IF;
+	IF data_types IS NOT NULL AND NOT data_types <@ known THEN
+		RAISE EXCEPTION 'unknown data type in %', data_types
+			USING ERRCODE = 'invalid_parameter_value',
+				  HINT = 'Known data types: ' || array_to_string(known, ', ') || '.';
+	END IF;
+
+	INSERT INTO tracker.job (account_id, kind, days, data_types)
+	VALUES (backfill.account, 'backfill', backfill.days, backfill.data_types)
+	RETURNING job_id INTO new_id;
+	PERFORM tracker.plan_windows(new_id);
+	PERFORM tracker.wake_scheduler();
+	RETURN new_id;
+END
+$$;
+
+COMMENT ON FUNCTION tracker.backfill(daterange, integer, text[]) IS
+	'Queue a backfill of days for one account (or every connected account); returns the job id';
+
+CREATE FUNCTION tracker.cancel(job bigint)
+RETURNS boolean
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+	UPDATE tracker.job_window w SET state = 'cancelled', finished_at = now()
+	WHERE w.job_id = cancel.job AND w.state = 'queued';
+	UPDATE tracker.job j SET state = 'cancelled', finished_at = now()
+	WHERE j.job_id = cancel.job AND j.state IN ('queued', 'running');
+	RETURN FOUND;
+END
+$$;
+
+COMMENT ON FUNCTION tracker.cancel(bigint) IS
+	'Cancel a job: its queued windows are dropped; a window being written finishes';
+
+CREATE FUNCTION tracker.wait(job bigint, timeout interval DEFAULT '1 minute')
+RETURNS text
+AS 'MODULE_PATHNAME', 'tracker_wait'
+LANGUAGE C VOLATILE;
+
+COMMENT ON FUNCTION tracker.wait(bigint, interval) IS
+	'Wait until a job is done, failed or cancelled, or the timeout passes; returns its state';
+
+CREATE VIEW tracker.jobs AS
+SELECT j.job_id AS id, j.account_id AS account, j.kind, j.days, j.data_types, j.state,
+	   coalesce(w.done, 0) AS windows_done, coalesce(w.total, 0) AS windows_total,
+	   coalesce(w.failed, 0) AS windows_failed,
+	   coalesce(w.rows_written, 0) AS rows_written, coalesce(w.requests, 0) AS requests,
+	   coalesce(j.last_error, w.last_error) AS last_error,
+	   j.created_at, j.started_at, j.finished_at,
+	   CASE WHEN j.state = 'running' AND w.done > 0 AND w.total > w.done
+			THEN (now() - j.started_at) / w.done * (w.total - w.done) END AS eta
+FROM tracker.job j
+	LEFT JOIN LATERAL (
+		SELECT count(*) FILTER (WHERE state IN ('done', 'failed', 'cancelled')) AS done,
+			   count(*) AS total,
+			   count(*) FILTER (WHERE state = 'failed') AS failed,
+			   sum(rows_written) AS rows_written, sum(requests) AS requests,
+			   (array_agg(last_error ORDER BY finished_at DESC NULLS LAST)
+				FILTER (WHERE last_error IS NOT NULL))[1] AS last_error
+		FROM tracker.job_window x WHERE x.job_id = j.job_id) w ON true;
+
+COMMENT ON VIEW tracker.jobs IS
+	'Backfills and scheduled syncs with their progress, errors and estimated time left';

@@ -1,0 +1,44 @@
+/* src/sql/40_status.sql: part of the tracker install script (see Makefile) */
+
+------------------------------------------------------------------------------
+-- Status
+------------------------------------------------------------------------------
+
+CREATE VIEW tracker.account_status AS
+SELECT a.account_id AS account, a.name, a.provider,
+	   CASE WHEN a.provider IN ('fitbit_import') THEN 'not_connected'
+			ELSE coalesce(s.state, 'not_connected') END AS state,
+	   s.reason, s.since,
+	   (SELECT max(last_success_at) FROM tracker.sync_state y
+		WHERE y.account_id = a.account_id) AS last_sync,
+	   (SELECT max(day) FROM gold.daily g WHERE g.account_id = a.account_id) AS data_up_to,
+	   CASE WHEN a.provider = 'google_health' AND s.state = 'connected'
+			THEN coalesce(sc.last_queued_at + current_setting('tracker.sync_interval')::interval, now())
+	   END AS next_sync,
+	   (SELECT count(*) FROM tracker.sync_log l WHERE l.account_id = a.account_id
+		AND l.at > now() - interval '24 hours'
+		AND l.outcome IN ('failed', 'rejected', 'auth')) AS errors_24h,
+	   b.until AS backoff_until,
+	   s.missing_scopes
+FROM tracker.account a
+	LEFT JOIN tracker.account_auth s ON s.account_id = a.account_id
+	LEFT JOIN tracker.account_schedule sc ON sc.account_id = a.account_id
+	LEFT JOIN tracker.account_backoff b ON b.account_id = a.account_id AND b.until > now();
+
+COMMENT ON VIEW tracker.account_status IS
+	'Per account: connected, needs_reauth or not_connected, why and since when, and the last successful sync';
+
+CREATE VIEW tracker.data_status AS
+SELECT a.account_id, a.name, a.provider,
+	   (SELECT min(day) FROM silver.heart_rate_day h WHERE h.account_id = a.account_id) AS first_day,
+	   (SELECT max(day) FROM silver.heart_rate_day h WHERE h.account_id = a.account_id) AS last_day,
+	   (SELECT count(*) FROM gold.daily g WHERE g.account_id = a.account_id) AS days,
+	   (SELECT count(*) FROM bronze.payload p WHERE p.account_id = a.account_id
+		AND p.status = 'accepted') AS payloads_accepted,
+	   (SELECT count(*) FROM bronze.payload p WHERE p.account_id = a.account_id
+		AND p.status = 'rejected') AS payloads_rejected,
+	   (SELECT max(received_at) FROM bronze.payload p WHERE p.account_id = a.account_id) AS last_received_at
+FROM tracker.account a;
+
+COMMENT ON VIEW tracker.data_status IS
+	'Per account: the days held, payloads accepted and rejected, and the last arrival';

@@ -1,0 +1,197 @@
+/* src/sql/50_api.sql: part of the tracker install script (see Makefile) */
+
+------------------------------------------------------------------------------
+-- api: what PostgREST serves to the dashboard (role tracker_web)
+------------------------------------------------------------------------------
+
+/*
+ * PostgREST's contract: every function has named arguments (it calls them
+ * as GET /rpc/<name>?arg=value), readers are STABLE (GET runs in a
+ * read-only transaction), and the anonymous role can execute these and
+ * nothing else.  They run as the extension owner (SECURITY DEFINER) with a
+ * fixed search_path, and expose figures only: never bronze, never a
+ * credential.  Ranges are given as start_date/end_date, both inclusive.
+ */
+
+CREATE FUNCTION api.accounts()
+RETURNS TABLE (id integer, name text, provider text, state text, reason text,
+			   since timestamptz, last_sync timestamptz, data_up_to date,
+			   next_sync timestamptz, errors_24h bigint)
+LANGUAGE sql STABLE SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+	SELECT account, name, provider, state, reason, since, last_sync, data_up_to,
+		   next_sync, errors_24h
+	FROM tracker.account_status ORDER BY account
+$$;
+
+CREATE FUNCTION api.daily(account integer, start_date date, end_date date)
+RETURNS TABLE (day date, samples integer, wear_minutes integer,
+			   out_of_range_minutes integer, fat_burn_minutes integer,
+			   cardio_minutes integer, peak_minutes integer, resting_hr smallint,
+			   zone_source text, reported_resting_hr real,
+			   reported_out_of_range_minutes real, reported_fat_burn_minutes real,
+			   reported_cardio_minutes real, reported_peak_minutes real,
+			   active_zone_minutes integer)
+LANGUAGE sql STABLE SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+	SELECT d.day, d.samples, d.wear_minutes, d.out_of_range_minutes, d.fat_burn_minutes,
+		   d.cardio_minutes, d.peak_minutes, d.resting_hr, d.zone_source,
+		   d.reported_resting_hr, d.reported_out_of_range_minutes,
+		   d.reported_fat_burn_minutes, d.reported_cardio_minutes, d.reported_peak_minutes,
+		   d.fat_burn_minutes + 2 * (d.cardio_minutes + d.peak_minutes)
+	FROM tracker.daily($1, daterange($2, $3, '[]')) d
+$$;
+
+CREATE FUNCTION api.resting_hr_trend(account integer, start_date date, end_date date)
+RETURNS TABLE (day date, bpm smallint, avg_7d numeric, reported_bpm real)
+LANGUAGE sql STABLE SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+	SELECT x.day, x.bpm, x.avg_7d, x.reported_bpm
+	FROM (SELECT d.day, d.resting_hr AS bpm,
+				 round(avg(d.resting_hr) OVER (ORDER BY d.day
+					   RANGE BETWEEN '6 days' PRECEDING AND CURRENT ROW), 1) AS avg_7d,
+				 d.reported_resting_hr AS reported_bpm
+		  FROM tracker.daily($1, daterange($2 - 6, $3, '[]')) d) x
+	WHERE x.day >= $2
+	ORDER BY x.day
+$$;
+
+CREATE FUNCTION api.zone_minutes(account integer, start_date date, end_date date)
+RETURNS TABLE (day date, out_of_range integer, fat_burn integer, cardio integer,
+			   peak integer, active_zone_minutes integer)
+LANGUAGE sql STABLE SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+	SELECT g.day, g.out_of_range_minutes, g.fat_burn_minutes, g.cardio_minutes,
+		   g.peak_minutes, g.fat_burn_minutes + 2 * (g.cardio_minutes + g.peak_minutes)
+	FROM gold.daily g
+	WHERE g.account_id = $1 AND g.day BETWEEN $2 AND $3 AND g.zone_source IS NOT NULL
+	ORDER BY g.day
+$$;
+
+CREATE FUNCTION api.weekly_zone_minutes(account integer, start_date date, end_date date)
+RETURNS TABLE (week_start date, fat_burn bigint, cardio bigint, peak bigint,
+			   active_zone_minutes bigint, goal integer)
+LANGUAGE sql STABLE SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+	SELECT date_trunc('week', g.day)::date, sum(g.fat_burn_minutes), sum(g.cardio_minutes),
+		   sum(g.peak_minutes),
+		   sum(g.fat_burn_minutes + 2 * (g.cardio_minutes + g.peak_minutes)), 150
+	FROM gold.daily g
+	WHERE g.account_id = $1 AND g.day BETWEEN $2 AND $3 AND g.zone_source IS NOT NULL
+	GROUP BY 1 ORDER BY 1
+$$;
+
+CREATE FUNCTION api.wear_time(account integer, start_date date, end_date date)
+RETURNS TABLE (day date, minutes integer)
+LANGUAGE sql STABLE SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+	SELECT g.day, g.wear_minutes FROM gold.daily g
+	WHERE g.account_id = $1 AND g.day BETWEEN $2 AND $3 ORDER BY g.day
+$$;
+
+-- One day's series for a chart: epoch seconds and bpm as two arrays.
+CREATE FUNCTION api.heart_rate_day(account integer, day date)
+RETURNS json
+LANGUAGE sql STABLE SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+	SELECT json_build_object(
+		'day', $2,
+		'time_zone', (SELECT time_zone FROM tracker.account WHERE account_id = $1),
+		't', coalesce((SELECT array_agg(extract(epoch FROM u.ts)::bigint ORDER BY u.ts)
+					   FROM silver.heart_rate_day h, tracker.series_unnest(h.series) u
+					   WHERE h.account_id = $1 AND h.day = $2), '{}'),
+		'bpm', coalesce((SELECT array_agg(u.bpm ORDER BY u.ts)
+						 FROM silver.heart_rate_day h, tracker.series_unnest(h.series) u
+						 WHERE h.account_id = $1 AND h.day = $2), '{}'),
+		'zone_bounds', (SELECT zone_bounds FROM gold.daily WHERE account_id = $1 AND day = $2),
+		'figures', (SELECT row_to_json(d) FROM tracker.daily($1, daterange($2, $2, '[]')) d))
+$$;
+
+CREATE FUNCTION api.exercises(account integer, start_date date, end_date date)
+RETURNS TABLE (id text, day date, exercise_type text, name text, start_at timestamptz,
+			   end_at timestamptz, duration_s bigint, distance_km numeric,
+			   pace_min_per_km numeric, calories_kcal numeric, steps bigint,
+			   avg_heart_rate smallint, light_min numeric, moderate_min numeric,
+			   vigorous_min numeric, peak_min numeric)
+LANGUAGE sql STABLE SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+	SELECT e.exercise_id, e.day, e.exercise_type, e.display_name, e.start_at, e.end_at,
+		   coalesce(e.active_seconds, extract(epoch FROM e.end_at - e.start_at)::bigint),
+		   round((e.distance_m / 1000)::numeric, 2),
+		   CASE WHEN e.distance_m > 0 THEN round((coalesce(e.active_seconds,
+				extract(epoch FROM e.end_at - e.start_at)) / 60.0 / (e.distance_m / 1000))::numeric, 2) END,
+		   round(e.calories_kcal::numeric), e.steps, e.avg_heart_rate,
+		   round(e.light_seconds / 60.0, 1), round(e.moderate_seconds / 60.0, 1),
+		   round(e.vigorous_seconds / 60.0, 1), round(e.peak_seconds / 60.0, 1)
+	FROM silver.exercise e
+	WHERE e.account_id = $1 AND e.day BETWEEN $2 AND $3
+	ORDER BY e.start_at DESC
+$$;
+
+CREATE FUNCTION api.sleep(account integer, start_date date, end_date date)
+RETURNS TABLE (id text, day date, start_at timestamptz, end_at timestamptz, nap boolean,
+			   minutes_asleep integer, minutes_awake integer, stages jsonb)
+LANGUAGE sql STABLE SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+	SELECT s.sleep_id, s.day, s.start_at, s.end_at, s.nap, s.minutes_asleep,
+		   s.minutes_awake, s.stages
+	FROM silver.sleep s
+	WHERE s.account_id = $1 AND s.day BETWEEN $2 AND $3
+	ORDER BY s.start_at DESC
+$$;
+
+-- The pipeline at a glance, as one JSON document.
+CREATE FUNCTION api.pipeline()
+RETURNS json
+LANGUAGE sql STABLE SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+	SELECT json_build_object(
+		'layers', json_build_object(
+			'bronze_payloads', (SELECT count(*) FROM bronze.payload),
+			'bronze_rejected', (SELECT count(*) FROM bronze.payload WHERE status = 'rejected'),
+			'bronze_bytes', (SELECT coalesce(sum(byte_size), 0) FROM bronze.payload),
+			'silver_heart_rate_days', (SELECT count(*) FROM silver.heart_rate_day),
+			'silver_heart_rate_samples', (SELECT coalesce(sum(samples), 0) FROM silver.heart_rate_day),
+			'silver_exercises', (SELECT count(*) FROM silver.exercise),
+			'silver_sleep', (SELECT count(*) FROM silver.sleep),
+			'silver_steps', (SELECT count(*) FROM silver.steps),
+			'gold_days', (SELECT count(*) FROM gold.daily)),
+		'accounts', (SELECT coalesce(json_agg(a ORDER BY a.id), '[]') FROM api.accounts() a),
+		'sync_state', (SELECT coalesce(json_agg(json_build_object(
+							'account', account_id, 'data_type', data_type,
+							'last_success_at', last_success_at, 'synced_through', synced_through,
+							'last_error', last_error, 'last_error_at', last_error_at)
+							ORDER BY account_id, data_type), '[]')
+					   FROM tracker.sync_state),
+		'jobs', (SELECT coalesce(json_agg(json_build_object(
+					'id', id, 'account', account, 'kind', kind, 'days', days::text,
+					'state', state, 'windows_done', windows_done,
+					'windows_total', windows_total, 'rows_written', rows_written,
+					'last_error', last_error, 'eta', eta::text) ORDER BY id DESC), '[]')
+				 FROM (SELECT * FROM tracker.jobs
+					   WHERE state IN ('queued', 'running')
+						  OR finished_at > now() - interval '1 day'
+					   ORDER BY id DESC LIMIT 20) j),
+		'errors_24h', (SELECT coalesce(json_agg(json_build_object(
+							'at', at, 'account', account_id, 'data_type', data_type,
+							'http_status', http_status, 'outcome', outcome, 'error', error)
+							ORDER BY at DESC), '[]')
+					   FROM (SELECT * FROM tracker.sync_log
+							 WHERE at > now() - interval '24 hours'
+							   AND outcome IN ('failed', 'rejected', 'auth')
+							 ORDER BY at DESC LIMIT 50) l),
+		'sources', (SELECT coalesce(json_agg(s), '[]') FROM tracker.source_status s))
+$$;
+
+REVOKE ALL ON ALL FUNCTIONS IN SCHEMA api FROM PUBLIC;
+GRANT EXECUTE ON ALL FUNCTIONS IN SCHEMA api TO tracker_web;
