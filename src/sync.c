@@ -27,25 +27,14 @@
 #include "utils/rangetypes.h"
 #include "utils/resowner.h"
 
-#include "google_health.h"
 #include "oauth.h"
+#include "provider.h"
 #include "store.h"
 #include "sync.h"
 #include "timeutil.h"
 
 /* Longest range one call may sync, in days. */
 #define SYNC_MAX_DAYS (20 * 366)
-
-/* The order data types are synced in: bounds before the samples they bin. */
-static const GhDataType sync_order[] = {
-	GH_DAILY_HEART_RATE_ZONES,
-	GH_DAILY_RESTING_HEART_RATE,
-	GH_TIME_IN_HEART_RATE_ZONE,
-	GH_HEART_RATE,
-	GH_STEPS,
-	GH_EXERCISE,
-	GH_SLEEP
-};
 
 static void
 db_noop(void)
@@ -54,12 +43,6 @@ db_noop(void)
 
 /* tracker.sync() runs in the caller's transaction with SPI connected. */
 static const DbAccess sync_db = {db_noop, db_noop, true};
-
-static AuthState
-sync_token_source(FetchContext *ctx, bool force, char **token, char **why)
-{
-	return oauth_access_token(ctx, force, &sync_db, token, why);
-}
 
 /*
  * sync_state_update
@@ -142,7 +125,7 @@ account_auth_state(int32 account_id, char **reason, List **missing)
  *		Whether the grant lacks the scope a data type needs.
  */
 static bool
-scope_missing(GhDataType type, List *missing)
+scope_missing(const char *data_type, List *missing)
 {
 	Oid			types[1] = {TEXTOID};
 	Datum		values[1];
@@ -152,7 +135,7 @@ scope_missing(GhDataType type, List *missing)
 
 	if (missing == NIL)
 		return false;
-	values[0] = CStringGetTextDatum(gh_data_type_name(type));
+	values[0] = CStringGetTextDatum(data_type);
 	rc = SPI_execute_with_args("SELECT scope FROM tracker.google_scope WHERE data_type = $1",
 							   1, types, values, NULL, false, 1);
 	if (rc != SPI_OK_SELECT || SPI_processed == 0)
@@ -170,8 +153,8 @@ scope_missing(GhDataType type, List *missing)
  *		leaves nothing behind and the reason is returned.
  */
 static bool
-write_fetched(const TrackerAccount *acc, const GhWindow *w, GhFetched *f,
-			  int *rows, char **why)
+write_fetched(const Provider *p, const TrackerAccount *acc,
+			  const ProviderWindow *w, ProviderFetched *f, int *rows, char **why)
 {
 	MemoryContext oldcontext = CurrentMemoryContext;
 	ResourceOwner oldowner = CurrentResourceOwner;
@@ -183,7 +166,8 @@ write_fetched(const TrackerAccount *acc, const GhWindow *w, GhFetched *f,
 	{
 		DaySet		touched = {0};
 
-		*rows = gh_write_window(acc, w, f, &touched);
+		provider_store_pages(p, acc, w, f);
+		*rows = p->write_window(acc, w, f, &touched);
 		figures_recompute_days(acc, &touched);
 		ReleaseCurrentSubTransaction();
 		MemoryContextSwitchTo(oldcontext);
@@ -213,28 +197,30 @@ write_fetched(const TrackerAccount *acc, const GhWindow *w, GhFetched *f,
 
 /*
  * sync_window
- *		Fetch and write one window, following cursor continuations of
- *		heart-rate windows.  Updates the summary.
+ *		Fetch and write one window, following cursor continuations.
+ *		Updates the summary; returns false when the window failed.
  */
 static bool
-sync_window(FetchContext *ctx, const TrackerAccount *acc, GhWindow *w,
-			SyncSummary *sum)
+sync_window(const Provider *p, FetchContext *ctx, const TrackerAccount *acc,
+			ProviderWindow *w, SyncSummary *sum)
 {
+	const char *dt = p->data_types[w->data_type];
+
 	for (;;)
 	{
-		GhFetched	f;
+		ProviderFetched f;
 		int			rows = 0;
 		char	   *why = NULL;
-		const char *dt = gh_data_type_name(w->type);
 
 		ctx->log = NIL;
+		memset(&f, 0, sizeof(f));
 		PG_TRY();
 		{
-			gh_fetch_window(ctx, acc, w, &f);
+			p->fetch_window(ctx, acc, w, &f);
 		}
 		PG_CATCH();
 		{
-			gh_fetched_free(&f);
+			provider_fetched_free(p, &f);
 			PG_RE_THROW();
 		}
 		PG_END_TRY();
@@ -242,12 +228,12 @@ sync_window(FetchContext *ctx, const TrackerAccount *acc, GhWindow *w,
 
 		if (f.verdict == FETCH_OK)
 		{
-			bool		ok = write_fetched(acc, w, &f, &rows, &why);
+			bool		ok = write_fetched(p, acc, w, &f, &rows, &why);
 
-			gh_fetched_free(&f);
+			provider_fetched_free(p, &f);
 			if (ok)
 			{
-				if (llast(ctx->log))
+				if (ctx->log != NIL)
 					((FetchLogEntry *) llast(ctx->log))->rows_written = rows;
 				sum->rows += rows;
 				sync_state_update(acc->account_id, dt, w->to - 1, NULL);
@@ -269,15 +255,12 @@ sync_window(FetchContext *ctx, const TrackerAccount *acc, GhWindow *w,
 			return ok;
 		}
 
-		gh_fetched_free(&f);
 		if (f.rejected)
 		{
-			int64		payload_id = gh_reject_window(acc, w, &f);
-
-			if (llast(ctx->log))
-				((FetchLogEntry *) llast(ctx->log))->payload_id = payload_id;
+			provider_reject_window(p, acc, w, &f);
 			sum->rejected++;
 		}
+		provider_fetched_free(p, &f);
 		if (f.verdict == FETCH_SCOPE)
 			sum->skipped++;
 		else if (f.verdict != FETCH_AUTH)
@@ -299,12 +282,13 @@ format_date_text(DateADT day)
 
 /*
  * sync_account_days
- *		Sync data types of an account over local days [from, to).
+ *		Sync the wanted data types of an account over local days [from, to).
  */
 void
 sync_account_days(const TrackerAccount *acc, DateADT from, DateADT to,
 				  const bool *wanted, SyncSummary *sum)
 {
+	const Provider *p = provider_get(acc->provider);
 	FetchContext ctx;
 	char	   *state;
 	char	   *reason;
@@ -313,7 +297,9 @@ sync_account_days(const TrackerAccount *acc, DateADT from, DateADT to,
 
 	memset(&ctx, 0, sizeof(ctx));
 	ctx.account_id = acc->account_id;
-	ctx.get_token = sync_token_source;
+	ctx.get_token = provider_token_source;
+	ctx.provider = p;
+	ctx.db = &sync_db;
 
 	state = account_auth_state(acc->account_id, &reason, &missing);
 	if (strcmp(state, "connected") != 0)
@@ -324,39 +310,34 @@ sync_account_days(const TrackerAccount *acc, DateADT from, DateADT to,
 		return;
 	}
 
-	for (i = 0; i < (int) lengthof(sync_order); i++)
+	for (i = 0; i < p->ndata_types && ctx.auth == AUTH_OK; i++)
 	{
-		GhDataType	type = sync_order[i];
-		List	   *windows;
-		ListCell   *lc;
+		const char *dt = p->data_types[i];
+		DateADT		d;
 
-		if (!wanted[type])
+		if (!wanted[i])
 			continue;
-		if (scope_missing(type, missing))
+		if (scope_missing(dt, missing))
 		{
 			sum->skipped++;
-			appendStringInfo(&sum->detail, "%s: skipped, the grant lacks its scope\n",
-							 gh_data_type_name(type));
-			ctx.data_type = gh_data_type_name(type);
+			appendStringInfo(&sum->detail, "%s: skipped, the grant lacks its scope\n", dt);
+			ctx.data_type = dt;
 			ctx.log = NIL;
 			fetch_log(&ctx, NULL, NULL, "skipped", "the grant lacks the scope of this data type");
 			fetch_log_write(ctx.log, acc->account_id, 0, 0);
 			continue;
 		}
-		windows = gh_plan_windows(type, from, to);
-		foreach(lc, windows)
+		for (d = from; d < to && ctx.auth == AUTH_OK; d += p->window_days(i))
 		{
-			GhWindow   *w = (GhWindow *) lfirst(lc);
+			ProviderWindow w;
 
 			CHECK_FOR_INTERRUPTS();
-			if (!sync_window(&ctx, acc, w, sum) &&
-				(ctx.auth != AUTH_OK))
-				break;
-			if (ctx.auth != AUTH_OK)
-				break;
+			memset(&w, 0, sizeof(w));
+			w.data_type = i;
+			w.from = d;
+			w.to = Min(d + p->window_days(i), to);
+			(void) sync_window(p, &ctx, acc, &w, sum);
 		}
-		if (ctx.auth != AUTH_OK)
-			break;
 	}
 
 	if (ctx.auth == AUTH_NEEDS_REAUTH)
@@ -384,7 +365,9 @@ tracker_sync(PG_FUNCTION_ARGS)
 {
 	TrackerAccount acc;
 	SyncSummary sum;
-	bool		wanted[GH_DATA_TYPE_COUNT];
+	const Provider *p;
+	bool	   *wanted;
+	ArrayType  *types_arg = PG_ARGISNULL(2) ? NULL : PG_GETARG_ARRAYTYPE_P(2);
 	DateADT		from;
 	DateADT		to;
 	TupleDesc	tupdesc;
@@ -426,10 +409,21 @@ tracker_sync(PG_FUNCTION_ARGS)
 					 errhint("Use tracker.backfill() for long ranges, or sync in parts.")));
 	}
 
-	memset(wanted, 0, sizeof(wanted));
-	if (PG_ARGISNULL(2))
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	account_load(PG_GETARG_INT32(0), &acc);
+	p = provider_get(acc.provider);
+	if (p == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("account %d of provider \"%s\" cannot be synced",
+						acc.account_id, acc.provider),
+				 errhint("Accounts of this provider are filled by importing files, e.g. with tracker.import_fitbit_file().")));
+
+	wanted = palloc0(sizeof(bool) * p->ndata_types);
+	if (types_arg == NULL)
 	{
-		for (i = 0; i < GH_DATA_TYPE_COUNT; i++)
+		for (i = 0; i < p->ndata_types; i++)
 			wanted[i] = true;
 	}
 	else
@@ -438,7 +432,7 @@ tracker_sync(PG_FUNCTION_ARGS)
 		bool	   *enulls;
 		int			n;
 
-		deconstruct_array(PG_GETARG_ARRAYTYPE_P(2), TEXTOID, -1, false, TYPALIGN_INT,
+		deconstruct_array(types_arg, TEXTOID, -1, false, TYPALIGN_INT,
 						  &elems, &enulls, &n);
 		for (i = 0; i < n; i++)
 		{
@@ -450,25 +444,23 @@ tracker_sync(PG_FUNCTION_ARGS)
 						(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
 						 errmsg("data_types must not contain nulls")));
 			name = TextDatumGetCString(elems[i]);
-			t = gh_data_type_from_name(name);
+			t = provider_data_type(p, name);
 			if (t < 0)
+			{
+				StringInfoData known;
+				int			k;
+
+				initStringInfo(&known);
+				for (k = 0; k < p->ndata_types; k++)
+					appendStringInfo(&known, "%s%s", k ? ", " : "", p->data_types[k]);
 				ereport(ERROR,
 						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-						 errmsg("unknown data type \"%s\"", name),
-						 errhint("Known data types: heart-rate, daily-resting-heart-rate, daily-heart-rate-zones, time-in-heart-rate-zone, exercise, sleep, steps.")));
+						 errmsg("unknown data type \"%s\" for provider \"%s\"", name, p->name),
+						 errhint("Known data types: %s.", known.data)));
+			}
 			wanted[t] = true;
 		}
 	}
-
-	if (SPI_connect() != SPI_OK_CONNECT)
-		elog(ERROR, "SPI_connect failed");
-	account_load(PG_GETARG_INT32(0), &acc);
-	if (strcmp(acc.provider, "google_health") != 0)
-		ereport(ERROR,
-				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-				 errmsg("account %d of provider \"%s\" cannot be synced",
-						acc.account_id, acc.provider),
-				 errhint("Only google_health accounts sync from an API; import files with tracker.import_fitbit_file().")));
 
 	memset(&sum, 0, sizeof(sum));
 	sum.state = "connected";

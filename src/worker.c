@@ -39,8 +39,8 @@
 #include "utils/snapmgr.h"
 #include "utils/timestamp.h"
 
-#include "google_health.h"
 #include "oauth.h"
+#include "provider.h"
 #include "store.h"
 #include "sync.h"
 #include "timeutil.h"
@@ -60,7 +60,8 @@ typedef struct ClaimedWindow
 	int64		job_id;
 	int			seq;
 	TrackerAccount acc;
-	GhWindow	w;
+	const Provider *p;
+	ProviderWindow w;
 	int			attempts;
 	LOCKTAG		lock;
 } ClaimedWindow;
@@ -86,12 +87,6 @@ worker_db_leave(void)
 }
 
 static const DbAccess worker_db = {worker_db_enter, worker_db_leave, false};
-
-static AuthState
-worker_token_source(FetchContext *ctx, bool force, char **token, char **why)
-{
-	return oauth_access_token(ctx, force, &worker_db, token, why);
-}
 
 static void
 worker_detach(int code, Datum arg)
@@ -201,16 +196,17 @@ claim_window(ClaimedWindow *cw)
 		cw->acc.has_birth_date = !isnull;
 		cw->acc.birth_date = isnull ? 0 : DatumGetDateADT(bd);
 		memset(&cw->w, 0, sizeof(cw->w));
+		cw->p = provider_get(cw->acc.provider);
 		{
 			char	   *dt = SPI_getvalue(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 4);
 
-			cw->w.type = (GhDataType) gh_data_type_from_name(dt);
+			cw->w.data_type = cw->p ? provider_data_type(cw->p, dt) : -1;
 		}
 		cw->w.from = DatumGetDateADT(SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 5, &isnull));
 		cw->w.to = DatumGetDateADT(SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 6, &isnull));
 		cw->w.cursor_end = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 7, &isnull));
 		cw->attempts = DatumGetInt32(SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 8, &isnull));
-		if ((int) cw->w.type < 0)
+		if (cw->w.data_type < 0)
 		{
 			LockRelease(&cw->lock, ExclusiveLock, true);
 			continue;
@@ -359,13 +355,16 @@ static void
 process_window(ClaimedWindow *cw)
 {
 	FetchContext ctx;
-	GhFetched	f;
-	const char *dt = gh_data_type_name(cw->w.type);
+	ProviderFetched f;
+	const Provider *p = cw->p;
+	const char *dt = p->data_types[cw->w.data_type];
 	char	   *activity;
 
 	memset(&ctx, 0, sizeof(ctx));
 	ctx.account_id = cw->acc.account_id;
-	ctx.get_token = worker_token_source;
+	ctx.get_token = provider_token_source;
+	ctx.provider = p;
+	ctx.db = &worker_db;
 
 	activity = psprintf("tracker: syncing account %d %s %s..%s", cw->acc.account_id,
 						dt, format_date_text(cw->w.from), format_date_text(cw->w.to));
@@ -374,11 +373,11 @@ process_window(ClaimedWindow *cw)
 	memset(&f, 0, sizeof(f));
 	PG_TRY();
 	{
-		gh_fetch_window(&ctx, &cw->acc, &cw->w, &f);
+		p->fetch_window(&ctx, &cw->acc, &cw->w, &f);
 	}
 	PG_CATCH();
 	{
-		gh_fetched_free(&f);
+		provider_fetched_free(p, &f);
 		PG_RE_THROW();
 	}
 	PG_END_TRY();
@@ -389,7 +388,10 @@ process_window(ClaimedWindow *cw)
 		if (f.verdict == FETCH_OK)
 		{
 			DaySet		touched = {0};
-			int			rows = gh_write_window(&cw->acc, &cw->w, &f, &touched);
+			int			rows;
+
+			provider_store_pages(p, &cw->acc, &cw->w, &f);
+			rows = p->write_window(&cw->acc, &cw->w, &f, &touched);
 
 			figures_recompute_days(&cw->acc, &touched);
 			if (ctx.log != NIL)
@@ -442,12 +444,7 @@ process_window(ClaimedWindow *cw)
 					break;
 				default:
 					if (f.rejected)
-					{
-						int64		payload_id = gh_reject_window(&cw->acc, &cw->w, &f);
-
-						if (ctx.log != NIL)
-							((FetchLogEntry *) llast(ctx.log))->payload_id = payload_id;
-					}
+						provider_reject_window(p, &cw->acc, &cw->w, &f);
 					finish_window(cw, "failed", 0, ctx.requests, 0, why);
 					break;
 			}
@@ -455,11 +452,11 @@ process_window(ClaimedWindow *cw)
 				sync_state_update(cw->acc.account_id, dt, cw->w.to - 1, why);
 		}
 		fetch_log_write(ctx.log, cw->acc.account_id, 0, 0);
-		gh_fetched_free(&f);
+		provider_fetched_free(p, &f);
 	}
 	PG_CATCH();
 	{
-		gh_fetched_free(&f);
+		provider_fetched_free(p, &f);
 		PG_RE_THROW();
 	}
 	PG_END_TRY();

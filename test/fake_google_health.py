@@ -295,7 +295,7 @@ def interval_json(t, off, t2, off2):
 
 STATUS_NAMES = {400: "INVALID_ARGUMENT", 401: "UNAUTHENTICATED",
                 403: "PERMISSION_DENIED", 404: "NOT_FOUND",
-                429: "RESOURCE_EXHAUSTED", 500: "INTERNAL",
+                429: "RESOURCE_EXHAUSTED", 500: "INTERNAL", 502: "UNAVAILABLE",
                 503: "UNAVAILABLE", 504: "DEADLINE_EXCEEDED"}
 DEFAULT_MESSAGES = {
     401: "Request had invalid authentication credentials. Expected OAuth 2 "
@@ -1595,7 +1595,7 @@ def revoke_endpoint(state, body, query):
 
 # ------------------------------------------------- rate limit, faults, stats
 
-FAULT_STATUSES = (401, 403, 429, 500, 503, 504)
+FAULT_STATUSES = (400, 401, 403, 404, 429, 500, 502, 503, 504)
 FAULT_BODIES = ("malformed", "truncated", "cut_json", "wrong_types",
                 "out_of_range", "oversized", "close")
 DTYPE_RE = re.compile(r"/dataTypes/([^/:]+)")

@@ -107,6 +107,25 @@ $$;
 COMMENT ON FUNCTION tracker.set_oauth_client(text, text, text) IS
 	'Store the OAuth client of a provider (keep the call out of statement logs: see README)';
 
+-- What each syncing provider reads, in the order a sync runs it, and the
+-- length of a window of each in days (see src/provider.h).
+CREATE TABLE tracker.provider_data_type (
+	provider text NOT NULL REFERENCES tracker.provider,
+	data_type text NOT NULL,
+	ord integer NOT NULL,
+	window_days integer NOT NULL CHECK (window_days > 0),
+	PRIMARY KEY (provider, data_type)
+);
+
+INSERT INTO tracker.provider_data_type VALUES
+	('google_health', 'daily-heart-rate-zones', 1, 90),
+	('google_health', 'daily-resting-heart-rate', 2, 90),
+	('google_health', 'time-in-heart-rate-zone', 3, 90),
+	('google_health', 'heart-rate', 4, 7),
+	('google_health', 'steps', 5, 7),
+	('google_health', 'exercise', 6, 30),
+	('google_health', 'sleep', 7, 30);
+
 -- The read-only scopes Tracker asks Google for, and what each covers.
 CREATE TABLE tracker.google_scope (
 	data_type text PRIMARY KEY,

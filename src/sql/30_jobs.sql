@@ -81,32 +81,23 @@ DECLARE
 	j tracker.job;
 	n integer := 0;
 	t record;
-	a record;
 	d date;
-	step integer;
 BEGIN
 	SELECT * INTO j FROM tracker.job WHERE job_id = plan_windows.job;
-	FOR a IN SELECT account_id FROM tracker.account
-			 WHERE provider = 'google_health'
-			   AND (j.account_id IS NULL OR account_id = j.account_id)
-			 ORDER BY account_id
+	FOR t IN SELECT a.account_id, pd.data_type, pd.window_days
+			 FROM tracker.account a
+				JOIN tracker.provider_data_type pd ON pd.provider = a.provider
+			 WHERE (j.account_id IS NULL OR a.account_id = j.account_id)
+			   AND (j.data_types IS NULL OR pd.data_type = ANY (j.data_types))
+			 ORDER BY a.account_id, pd.ord
 	LOOP
-		FOR t IN SELECT dt, ord FROM unnest(ARRAY['daily-heart-rate-zones', 'daily-resting-heart-rate',
-									  'time-in-heart-rate-zone', 'heart-rate', 'steps',
-									  'exercise', 'sleep']) WITH ORDINALITY AS u(dt, ord)
-				 WHERE j.data_types IS NULL OR dt = ANY (j.data_types)
-				 ORDER BY ord
-		LOOP
-			step := CASE WHEN t.dt IN ('heart-rate', 'steps') THEN 7
-						 WHEN t.dt IN ('exercise', 'sleep') THEN 30 ELSE 90 END;
-			d := lower(j.days);
-			WHILE d < upper(j.days) LOOP
-				n := n + 1;
-				INSERT INTO tracker.job_window (job_id, seq, account_id, data_type, days)
-				VALUES (j.job_id, n, a.account_id, t.dt,
-						daterange(d, least(d + step, upper(j.days))));
-				d := d + step;
-			END LOOP;
+		d := lower(j.days);
+		WHILE d < upper(j.days) LOOP
+			n := n + 1;
+			INSERT INTO tracker.job_window (job_id, seq, account_id, data_type, days)
+			VALUES (j.job_id, n, t.account_id, t.data_type,
+					daterange(d, least(d + t.window_days, upper(j.days))));
+			d := d + t.window_days;
 		END LOOP;
 	END LOOP;
 	RETURN n;
@@ -129,8 +120,11 @@ SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
 	new_id bigint;
-	known text[] := ARRAY['heart-rate', 'daily-resting-heart-rate', 'daily-heart-rate-zones',
-						  'time-in-heart-rate-zone', 'exercise', 'sleep', 'steps'];
+	known text[] := ARRAY(SELECT DISTINCT pd.data_type FROM tracker.provider_data_type pd
+						  WHERE backfill.account IS NULL OR pd.provider =
+							(SELECT a.provider FROM tracker.account a
+							 WHERE a.account_id = backfill.account)
+						  ORDER BY 1);
 BEGIN
 	IF days IS NULL OR isempty(days) OR lower_inf(days) OR upper_inf(days) THEN
 		RAISE EXCEPTION 'days must be a non-empty range with both bounds'
@@ -146,8 +140,8 @@ BEGIN
 		RAISE EXCEPTION 'account % does not exist', account USING ERRCODE = 'no_data_found';
 	END IF;
 	IF account IS NOT NULL AND NOT EXISTS
-		(SELECT 1 FROM tracker.account a WHERE a.account_id = backfill.account
-		 AND a.provider = 'google_health') THEN
+		(SELECT 1 FROM tracker.account a JOIN tracker.provider_data_type pd USING (provider)
+		 WHERE a.account_id = backfill.account) THEN
 		RAISE EXCEPTION 'account % does not sync from an API', account
 			USING ERRCODE = 'feature_not_supported',
 				  HINT = 'Import files with tracker.import_fitbit_file().';

@@ -6,13 +6,12 @@
 
 CREATE VIEW tracker.account_status AS
 SELECT a.account_id AS account, a.name, a.provider,
-	   CASE WHEN a.provider IN ('fitbit_import') THEN 'not_connected'
-			ELSE coalesce(s.state, 'not_connected') END AS state,
+	   coalesce(s.state, 'not_connected') AS state,
 	   s.reason, s.since,
 	   (SELECT max(last_success_at) FROM tracker.sync_state y
 		WHERE y.account_id = a.account_id) AS last_sync,
 	   (SELECT max(day) FROM gold.daily g WHERE g.account_id = a.account_id) AS data_up_to,
-	   CASE WHEN a.provider = 'google_health' AND s.state = 'connected'
+	   CASE WHEN s.state = 'connected'
 			THEN coalesce(sc.last_queued_at + current_setting('tracker.sync_interval')::interval, now())
 	   END AS next_sync,
 	   (SELECT count(*) FROM tracker.sync_log l WHERE l.account_id = a.account_id

@@ -26,14 +26,18 @@ my $node = tracker_node('sync', $fake, "log_min_messages = debug5",
 	"log_min_error_statement = panic");
 my $range = "'[2017-04-30,2017-07-01)'";
 
+# Secrets passed as arguments are the caller's statements: keep them out of
+# the statement log the way the README says.
 $node->safe_psql('postgres', q{
 	CREATE EXTENSION tracker;
-	SELECT tracker.set_oauth_client('google_health', 'test-client', 'test-secret');
 	SELECT tracker.add_account('kory', 'America/Edmonton');
 	SELECT tracker.add_account('kory files', 'America/Edmonton', 'fitbit_import');
 });
-$node->safe_psql('postgres',
-	"SELECT tracker.set_refresh_token(1, 'rt-kory-0123456789')");
+$node->safe_psql('postgres', q{
+	SET log_statement = 'none';
+	SELECT tracker.set_oauth_client('google_health', 'test-client', 'test-secret');
+	SELECT tracker.set_refresh_token(1, 'rt-kory-0123456789');
+});
 is($node->safe_psql('postgres', 'SELECT state FROM tracker.account_status WHERE account = 1'),
 	'connected', 'a refresh token connects the account');
 
@@ -67,7 +71,9 @@ is($node->safe_psql('postgres',
 		"SELECT count(*) FROM tracker.sync_log WHERE account_id = 1 AND outcome = 'ok' AND http_status = 200"),
 	$node->safe_psql('postgres',
 		"SELECT count(*) FROM tracker.sync_log WHERE account_id = 1 AND http_status = 200"),
-	'every 200 is logged as ok');
+	'every 200 is logged as ok')
+  or diag($node->safe_psql('postgres',
+	"SELECT s::text FROM tracker.sync_log s WHERE account_id = 1 AND http_status = 200 AND outcome <> 'ok'"));
 
 # Helpers for fault tests: sync one day of heart rate and look at what it did.
 my $day = "'[2017-05-01,2017-05-02)'";
@@ -213,6 +219,7 @@ my $res = HTTP::Tiny->new(max_redirect => 0)->get($auth_url);
 is($res->{status}, 302, 'the fake consents');
 my ($code) = $res->{headers}{location} =~ /code=([^&]+)/;
 my ($state) = $res->{headers}{location} =~ /state=([^&]+)/;
+s/%([0-9A-Fa-f]{2})/chr(hex($1))/eg for ($code, $state);
 my ($ret, $out, $err) = $node->psql('postgres',
 	"SELECT tracker.connect(1, '$code', 'http://127.0.0.1:1/callback', 'wrong-state')");
 like($err, qr/state value does not match/, 'a wrong state is refused');
@@ -227,7 +234,7 @@ my @secrets = ('rt-kory-0123456789', 'test-secret');
 push @secrets, split /\n/, $node->safe_psql('postgres',
 	'SELECT access_token FROM tracker.credential UNION SELECT refresh_token FROM tracker.credential');
 my $log = slurp_file($node->logfile);
-my $synclog = $node->safe_psql('postgres', 'SELECT tracker.sync_log::text FROM tracker.sync_log');
+my $synclog = $node->safe_psql('postgres', 'SELECT s::text FROM tracker.sync_log s');
 my $bronze = $node->safe_psql('postgres', 'SELECT origin || coalesce(reason, \'\') FROM bronze.payload');
 for my $secret (grep { length } @secrets)
 {

@@ -2,7 +2,7 @@
  *
  * google_health.c
  *	  The Google Health API v4 provider: windows, requests, validation and
- *	  mapping into bronze, silver and gold.
+ *	  mapping into silver (see provider.h for what a provider supplies).
  *
  * Facts of the API this follows: data types are kebab-case in paths and
  * snake_case in filters; filters take only >= and < joined by AND; lists
@@ -24,10 +24,37 @@
 #include "utils/datetime.h"
 #include "utils/json.h"
 
-#include "google_health.h"
+#include "gh_parse.h"
 #include "oauth.h"
+#include "provider.h"
 #include "timeutil.h"
 #include "tracker.h"
+
+/* A window in the API's own terms. */
+typedef struct GhWindow
+{
+	GhDataType	type;
+	DateADT		from;
+	DateADT		to;
+	int64		cursor_end;
+} GhWindow;
+
+/* Data types in the order a sync runs them: bounds before the samples they bin. */
+static const char *const gh_types[] = {
+	"daily-heart-rate-zones",
+	"daily-resting-heart-rate",
+	"time-in-heart-rate-zone",
+	"heart-rate",
+	"steps",
+	"exercise",
+	"sleep"
+};
+
+static GhDataType
+gh_type_of(int data_type)
+{
+	return (GhDataType) gh_data_type_from_name(gh_types[data_type]);
+}
 
 /* Window lengths in days, and pages per heart-rate window. */
 #define HR_WINDOW_DAYS 7
@@ -36,7 +63,7 @@
 #define MAX_PAGES_PER_WINDOW 8
 
 static int
-window_days(GhDataType type)
+gh_window_days(GhDataType type)
 {
 	switch (type)
 	{
@@ -55,29 +82,6 @@ static int
 page_size(GhDataType type)
 {
 	return (type == GH_EXERCISE || type == GH_SLEEP) ? 25 : 10000;
-}
-
-/*
- * gh_plan_windows
- *		Split local days [from, to) into windows of the data type's size.
- */
-List *
-gh_plan_windows(GhDataType type, DateADT from, DateADT to)
-{
-	List	   *windows = NIL;
-	DateADT		d;
-	int			len = window_days(type);
-
-	for (d = from; d < to; d += len)
-	{
-		GhWindow   *w = palloc0(sizeof(GhWindow));
-
-		w->type = type;
-		w->from = d;
-		w->to = Min(d + len, to);
-		windows = lappend(windows, w);
-	}
-	return windows;
 }
 
 static char *
@@ -200,17 +204,26 @@ gh_error_kind_name(GhErrorKind k)
  *		Fetch every page of a window (or MAX_PAGES_PER_WINDOW of a cursor
  *		window) and validate each one.  No database access.
  */
-void
+static void
 gh_fetch_window(FetchContext *ctx, const TrackerAccount *acc,
-				const GhWindow *w, GhFetched *out)
+				const ProviderWindow *pw, ProviderFetched *out)
 {
-	const char *dt = gh_data_type_name(w->type);
-	char	   *filter = window_filter(acc, w);
+	GhWindow	wbuf;
+	GhWindow   *w = &wbuf;
+	const char *dt;
+	char	   *filter;
 	char	   *page_token = NULL;
 	int			pages = 0;
 	const char *json_headers[] = {"Content-Type: application/json",
 	"Accept: application/json", NULL};
 	const char *get_headers[] = {"Accept: application/json", NULL};
+
+	w->type = gh_type_of(pw->data_type);
+	w->from = pw->from;
+	w->to = pw->to;
+	w->cursor_end = pw->cursor_end;
+	dt = gh_data_type_name(w->type);
+	filter = window_filter(acc, w);
 
 	memset(out, 0, sizeof(*out));
 	out->verdict = FETCH_OK;
@@ -220,8 +233,9 @@ gh_fetch_window(FetchContext *ctx, const TrackerAccount *acc,
 	{
 		HttpRequest req;
 		HttpResponse resp;
-		GhFetchedPage *p;
-		GhError err;
+		ProviderPage *p;
+		GhPage	   *gp;
+		GhError		err;
 		GhErrorKind rc;
 		FetchVerdict v;
 		char	   *why;
@@ -258,33 +272,33 @@ gh_fetch_window(FetchContext *ctx, const TrackerAccount *acc,
 			return;
 		}
 
-		p = palloc0(sizeof(GhFetchedPage));
+		p = palloc0(sizeof(ProviderPage));
 		p->url = request_display(&req);
 		p->body = resp.body;
 		p->len = resp.body_len;
+		p->http_status = (int) resp.status;
+		gp = palloc0(sizeof(GhPage));
 		memset(&err, 0, sizeof(err));
-		rc = gh_parse_page(w->type, resp.body, resp.body_len, &p->page, &err);
+		rc = gh_parse_page(w->type, resp.body, resp.body_len, gp, &err);
 		if (rc != GH_OK)
 		{
 			out->verdict = FETCH_FAILED;
 			out->rejected = true;
 			out->why = psprintf("%s at %s: %s", gh_error_kind_name(rc),
 								err.path[0] ? err.path : "$", err.message);
-			out->rejected_url = p->url;
-			out->rejected_body = p->body;
-			out->rejected_len = p->len;
-			out->rejected_status = (int) resp.status;
-			fetch_log(ctx, &req, &resp, "rejected", out->why);
-			gh_page_free(&p->page);
+			out->rejected_page = p;
+			p->log = fetch_log(ctx, &req, &resp, "rejected", out->why);
+			gh_page_free(gp);
 			return;
 		}
+		p->parsed = gp;
 		p->log = fetch_log(ctx, &req, &resp, "ok", NULL);
 		out->pages = lappend(out->pages, p);
 		pages++;
 
-		if (p->page.next_page_token == NULL || p->page.next_page_token[0] == '\0')
+		if (gp->next_page_token == NULL || gp->next_page_token[0] == '\0')
 			return;
-		page_token = pstrdup(p->page.next_page_token);
+		page_token = pstrdup(gp->next_page_token);
 
 		/* Cursor windows: stop here and continue below the oldest sample. */
 		if (pages >= MAX_PAGES_PER_WINDOW &&
@@ -295,13 +309,13 @@ gh_fetch_window(FetchContext *ctx, const TrackerAccount *acc,
 
 			if (w->type == GH_HEART_RATE)
 			{
-				for (i = 0; i < p->page.nsamples; i++)
-					oldest = Min(oldest, p->page.t[i]);
+				for (i = 0; i < gp->nsamples; i++)
+					oldest = Min(oldest, gp->t[i]);
 			}
 			else
 			{
-				for (i = 0; i < p->page.nsteps; i++)
-					oldest = Min(oldest, p->page.steps[i].start);
+				for (i = 0; i < gp->nsteps; i++)
+					oldest = Min(oldest, gp->steps[i].start);
 			}
 			if (oldest != PG_INT64_MAX)
 			{
@@ -313,39 +327,14 @@ gh_fetch_window(FetchContext *ctx, const TrackerAccount *acc,
 	}
 }
 
-/*
- * gh_fetched_free
- *		Release the malloc'd parse results of a fetched window.
- */
-void
-gh_fetched_free(GhFetched *f)
+static void
+gh_free_page(ProviderPage *page)
 {
-	ListCell   *lc;
-
-	foreach(lc, f->pages)
-		gh_page_free(&((GhFetchedPage *) lfirst(lc))->page);
-	list_free(f->pages);
-	f->pages = NIL;
-}
-
-/*
- * gh_reject_window
- *		Keep the page that failed validation in bronze, marked rejected with
- *		the reason (the JSON path and what was wrong).  Bodies that are not
- *		valid UTF-8 JSON are kept too: bronze stores bytes.
- */
-int64
-gh_reject_window(const TrackerAccount *acc, const GhWindow *w, GhFetched *f)
-{
-	uint8		sha[SHA256_LEN];
-
-	if (!f->rejected || f->rejected_body == NULL)
-		return 0;
-	sha256_bytes(f->rejected_body, f->rejected_len, sha);
-	return bronze_insert(acc->account_id, "google_health",
-						 gh_data_type_name(w->type), f->rejected_url,
-						 f->rejected_body, f->rejected_len, sha,
-						 f->rejected_status, false, f->why);
+	if (page->parsed)
+	{
+		gh_page_free((GhPage *) page->parsed);
+		page->parsed = NULL;
+	}
 }
 
 static void
@@ -511,46 +500,38 @@ write_steps(const TrackerAccount *acc, const GhPage *page)
 
 /*
  * gh_write_window
- *		Write a fetched window in the caller's transaction: every page to
- *		bronze, then the typed rows to silver.  The days whose figures may
- *		change are added to touched; the caller recomputes them.  Returns the
- *		number of rows written.
+ *		Write a fetched window's typed rows to silver in the caller's
+ *		transaction (the pages are already in bronze).
  */
-int
-gh_write_window(const TrackerAccount *acc, const GhWindow *w, GhFetched *f,
-				DaySet *touched)
+static int
+gh_write_window(const TrackerAccount *acc, const ProviderWindow *pw,
+				ProviderFetched *f, DaySet *touched)
 {
 	ListCell   *lc;
 	int			rows = 0;
 	size_t		total = 0;
 	HrSample   *s = NULL;
 	size_t		n = 0;
+	GhDataType	type = gh_type_of(pw->data_type);
 
 	foreach(lc, f->pages)
 	{
-		GhFetchedPage *p = (GhFetchedPage *) lfirst(lc);
-		uint8		sha[SHA256_LEN];
-		int64		payload_id;
+		ProviderPage *p = (ProviderPage *) lfirst(lc);
+		GhPage	   *gp = (GhPage *) p->parsed;
+		int64		payload_id = p->log ? p->log->payload_id : 0;
 		size_t		i;
 
-		sha256_bytes(p->body, p->len, sha);
-		payload_id = bronze_insert(acc->account_id, "google_health",
-								   gh_data_type_name(w->type), p->url,
-								   p->body, p->len, sha, 200, true, NULL);
-		if (p->log)
-			p->log->payload_id = payload_id;
-
-		switch (w->type)
+		switch (type)
 		{
 			case GH_HEART_RATE:
-				total += p->page.nsamples;
+				total += gp->nsamples;
 				break;
 			case GH_DAILY_RESTING_HEART_RATE:
 			case GH_DAILY_HEART_RATE_ZONES:
 			case GH_TIME_IN_HEART_RATE_ZONE:
-				for (i = 0; i < p->page.ndaily; i++)
+				for (i = 0; i < gp->ndaily; i++)
 				{
-					GhDaily    *d = &p->page.daily[i];
+					GhDaily    *d = &gp->daily[i];
 					ReportedDay r;
 					int			z;
 
@@ -578,36 +559,36 @@ gh_write_window(const TrackerAccount *acc, const GhWindow *w, GhFetched *f,
 				}
 				break;
 			case GH_EXERCISE:
-				for (i = 0; i < p->page.nexercise; i++)
-					write_exercise(acc, &p->page.exercise[i], payload_id);
-				rows += (int) p->page.nexercise;
+				for (i = 0; i < gp->nexercise; i++)
+					write_exercise(acc, &gp->exercise[i], payload_id);
+				rows += (int) gp->nexercise;
 				break;
 			case GH_SLEEP:
-				for (i = 0; i < p->page.nsleep; i++)
-					write_sleep(acc, &p->page.sleep[i], payload_id);
-				rows += (int) p->page.nsleep;
+				for (i = 0; i < gp->nsleep; i++)
+					write_sleep(acc, &gp->sleep[i], payload_id);
+				rows += (int) gp->nsleep;
 				break;
 			case GH_STEPS:
-				write_steps(acc, &p->page);
-				rows += (int) p->page.nsteps;
+				write_steps(acc, gp);
+				rows += (int) gp->nsteps;
 				break;
 			default:
 				break;
 		}
 	}
 
-	if (w->type == GH_HEART_RATE && total > 0)
+	if (type == GH_HEART_RATE && total > 0)
 	{
 		s = palloc_extended(sizeof(HrSample) * total, MCXT_ALLOC_HUGE);
 		foreach(lc, f->pages)
 		{
-			GhFetchedPage *p = (GhFetchedPage *) lfirst(lc);
+			GhPage	   *gp = (GhPage *) ((ProviderPage *) lfirst(lc))->parsed;
 			size_t		i;
 
-			for (i = 0; i < p->page.nsamples; i++)
+			for (i = 0; i < gp->nsamples; i++)
 			{
-				s[n].t = p->page.t[i];
-				s[n].bpm = p->page.bpm[i];
+				s[n].t = gp->t[i];
+				s[n].bpm = gp->bpm[i];
 				n++;
 			}
 		}
@@ -617,3 +598,27 @@ gh_write_window(const TrackerAccount *acc, const GhWindow *w, GhFetched *f,
 	}
 	return rows;
 }
+
+static int
+gh_window_days_of(int data_type)
+{
+	return gh_window_days(gh_type_of(data_type));
+}
+
+static AuthState
+gh_credentials(FetchContext *ctx, bool force, const DbAccess *db,
+			   char **token, char **why)
+{
+	return oauth_access_token(ctx, force, db, token, why);
+}
+
+const Provider google_health_provider = {
+	.name = "google_health",
+	.ndata_types = lengthof(gh_types),
+	.data_types = gh_types,
+	.window_days = gh_window_days_of,
+	.credentials = gh_credentials,
+	.fetch_window = gh_fetch_window,
+	.write_window = gh_write_window,
+	.free_page = gh_free_page,
+};

@@ -1,0 +1,70 @@
+// The dashboard's only way to the data: GET <api>/rpc/<function>?arg=value,
+// PostgREST's contract for the functions of the api schema.
+import { h } from './dom.js';
+
+export const apiBase = (document.querySelector('meta[name="tracker-api"]')?.content || '/api').replace(/\/+$/, '');
+
+// What PostgREST (or the network) said, kept whole so the page can show it.
+export class ApiError extends Error {
+	constructor({ status = 0, statusText = '', code = null, message = '', details = null, hint = null, url = '' }) {
+		super(message);
+		Object.assign(this, { status, statusText, code, details, hint, url });
+	}
+}
+
+export async function rpc(fn, args = {}, { signal } = {}) {
+	const qs = new URLSearchParams();
+	for (const [k, v] of Object.entries(args)) if (v !== undefined && v !== null) qs.set(k, v);
+	const q = qs.toString();
+	const url = `${apiBase}/rpc/${encodeURIComponent(fn)}${q ? '?' + q : ''}`;
+	let res;
+	try {
+		res = await fetch(url, { headers: { Accept: 'application/json' }, signal });
+	} catch (e) {
+		if (e.name === 'AbortError') throw e;
+		throw new ApiError({ message: `Could not reach the API at ${apiBase}/ (${e.message}).`, url });
+	}
+	const text = await res.text();
+	let body;
+	try {
+		body = text === '' ? null : JSON.parse(text);
+	} catch {
+		body = undefined;
+	}
+	if (!res.ok) {
+		const err = body && typeof body === 'object' && 'message' in body ? body
+			: { message: text.trim().slice(0, 300) || res.statusText };
+		throw new ApiError({ status: res.status, statusText: res.statusText, ...err, url });
+	}
+	if (body === undefined) {
+		throw new ApiError({ status: res.status, message: 'The API answered with something that is not JSON.',
+			details: text.slice(0, 200), url, hint: `Is ${apiBase}/ routed to PostgREST?` });
+	}
+	return body;
+}
+
+// Advice for the errors people are likely to meet, beside PostgREST's own words.
+function advice(e) {
+	if (e.status === 0) return 'The page could not reach the server. Is PostgREST (or the proxy in front of it) running?';
+	if (e.status === 503 || e.status === 504) return 'PostgREST cannot reach the database. Is PostgreSQL running?';
+	if (e.code === 'PGRST202') return 'PostgREST does not know this function. After installing or upgrading the extension, reload its schema cache: NOTIFY pgrst, \'reload schema\';';
+	if (e.code === '42501') return 'The dashboard\'s role (tracker_web, PostgREST\'s db-anon-role) may not run this. Only the functions of the api schema are granted to it.';
+	if (e.code === '22P02' || e.code === '22007' || e.code === '22008') return 'A value in the page address is not valid for this argument; check the account and dates in the URL.';
+	return null;
+}
+
+// An error as a block of the page: PostgREST's fields, the request, a retry.
+export function errorBox(e, { title, retry } = {}) {
+	const status = e.status ? `${e.status}${e.statusText ? ' ' + e.statusText : ''}` : null;
+	const tip = advice(e);
+	return h('div', { class: 'error', role: 'alert', 'data-error-code': e.code || '', 'data-status': e.status ?? '' },
+		h('h3', {}, title || (status ? `The API answered ${status}` : 'The API could not be reached')),
+		h('dl', {},
+			e.code ? [h('dt', {}, 'code'), h('dd', { class: 'mono', 'data-field': 'code' }, e.code)] : null,
+			h('dt', {}, 'message'), h('dd', { 'data-field': 'message' }, e.message || '(none)'),
+			e.details ? [h('dt', {}, 'details'), h('dd', { 'data-field': 'details' }, typeof e.details === 'string' ? e.details : JSON.stringify(e.details))] : null,
+			e.hint ? [h('dt', {}, 'hint'), h('dd', { 'data-field': 'hint' }, e.hint)] : null,
+			e.url ? [h('dt', {}, 'request'), h('dd', { class: 'mono' }, 'GET ' + e.url)] : null),
+		tip ? h('p', { class: 'advice' }, tip) : null,
+		retry ? h('button', { type: 'button', onclick: retry }, 'Try again') : null);
+}

@@ -1,0 +1,158 @@
+// Tracker's dashboard: hash routes (#/overview, #/day/2026-11-20,
+// #/activities, #/pipeline, each with ?account=<id>), one view at a time.
+import { rpc, errorBox } from './api.js';
+import { h, sqlLiteral, command } from './dom.js';
+import { destroyCharts } from './charts.js';
+import { overview } from './views/overview.js';
+import { day } from './views/day.js';
+import { activities } from './views/activities.js';
+import { pipeline } from './views/pipeline.js';
+import { connectGuide, redirectUri } from './views/connect.js';
+
+const views = { overview, day, activities, pipeline };
+const main = document.getElementById('main');
+const picker = document.getElementById('account');
+let renderSeq = 0;
+let cleanups = [];
+
+function parseHash() {
+	const raw = location.hash.replace(/^#\/?/, '');
+	const [path, query = ''] = raw.split('?');
+	const [view, arg] = path.split('/');
+	return { view: views[view] ? view : 'overview', arg: arg ? decodeURIComponent(arg) : null,
+		params: new URLSearchParams(query) };
+}
+
+function href(view, arg, params = {}) {
+	const q = new URLSearchParams(params);
+	for (const [k, v] of [...q]) if (v === '' || v === 'undefined' || v === 'null') q.delete(k);
+	const qs = q.toString();
+	return `#/${view}${arg ? '/' + arg : ''}${qs ? '?' + qs : ''}`;
+}
+
+// The account the page shows: the address decides, then the last choice,
+// then the account with the newest data.
+function chooseAccount(accounts, params) {
+	const asked = params.get('account');
+	if (asked !== null) return accounts.find((a) => String(a.id) === asked) || { id: asked, name: `account ${asked}`, unknown: true };
+	const saved = localStorage.getItem('tracker.account');
+	const found = accounts.find((a) => String(a.id) === saved);
+	if (found) return found;
+	return [...accounts].sort((a, b) => String(b.data_up_to || '').localeCompare(String(a.data_up_to || '')))[0] || null;
+}
+
+function fillPicker(accounts, account, route) {
+	picker.replaceChildren(...accounts.map((a) =>
+		h('option', { value: a.id, selected: account && String(a.id) === String(account.id) }, `${a.name} (#${a.id})`)));
+	if (account?.unknown) picker.prepend(h('option', { value: account.id, selected: true }, account.name));
+	if (!accounts.length) picker.append(h('option', {}, 'no account yet'));
+	picker.disabled = accounts.length < 1;
+	picker.onchange = () => {
+		localStorage.setItem('tracker.account', picker.value);
+		const params = Object.fromEntries(route.params);
+		location.hash = href(route.view, route.arg, { ...params, account: picker.value });
+	};
+}
+
+// Back from Google's consent page: the code and state arrive in the query
+// string.  The page may not write, so it shows the exact command to finish.
+function oauthBanner(accounts) {
+	const q = new URLSearchParams(location.search);
+	const banner = document.getElementById('banner');
+	banner.replaceChildren();
+	if (!q.has('code') && !q.has('error')) return;
+	const dismiss = () => {
+		history.replaceState(null, '', location.pathname + location.hash);
+		banner.replaceChildren();
+	};
+	const inner = h('div', { class: q.has('error') ? 'error' : 'cta', role: 'status', id: 'oauth-return' });
+	if (q.has('error')) {
+		inner.append(h('h2', {}, 'Google did not grant access'),
+			h('p', {}, 'Google answered ', h('code', {}, q.get('error')),
+				'. Nothing was connected; run tracker.authorize_url() again to get a fresh link.'));
+	} else {
+		const waiting = accounts.filter((a) => a.provider === 'google_health' && a.state !== 'connected');
+		const candidates = waiting.length ? waiting : accounts.filter((a) => a.provider === 'google_health');
+		const cmd = h('div');
+		const show = (id) => cmd.replaceChildren(command(`SELECT tracker.connect(${id}, ${sqlLiteral(q.get('code'))}, ` +
+			`${sqlLiteral(redirectUri())}, ${sqlLiteral(q.get('state') || '')});`));
+		const sel = candidates.length > 1
+			? h('select', { 'aria-label': 'Account to connect', onchange: (e) => show(e.target.value) },
+				candidates.map((a) => h('option', { value: a.id }, `${a.name} (#${a.id})`)))
+			: null;
+		show(candidates[0]?.id ?? '<account id>');
+		inner.append(h('h2', {}, 'Google sent back an authorisation code'),
+			h('p', {}, 'Finish connecting in psql, as the database owner (the dashboard only reads). ',
+				'The code works once and expires within minutes.'),
+			sel ? h('p', { class: 'field' }, 'Account: ', sel) : null, cmd,
+			h('p', { class: 'empty' }, 'It answers "connected"; then queue the history with ',
+				h('code', {}, "SELECT tracker.backfill('[2025-01-01,2026-01-01)', <id>);"), ' and watch it under Pipeline.'));
+	}
+	inner.append(h('button', { type: 'button', onclick: dismiss }, 'Dismiss'));
+	banner.append(h('div', { style: { maxWidth: '1320px', margin: '14px auto 0', padding: '0 20px' } }, inner));
+}
+
+async function render() {
+	const seq = ++renderSeq;
+	for (const f of cleanups) f();
+	cleanups = [];
+	const route = parseHash();
+	for (const a of document.querySelectorAll('.top nav a')) {
+		if (a.dataset.view === route.view) a.setAttribute('aria-current', 'page');
+		else a.removeAttribute('aria-current');
+	}
+	main.setAttribute('aria-busy', 'true');
+	const stillCurrent = () => seq === renderSeq;
+	const done = (...nodes) => {
+		if (!stillCurrent()) return;
+		main.setAttribute('aria-busy', 'false');
+		main.dataset.view = route.view;
+		main.dataset.render = String(seq);
+		if (nodes.length) main.replaceChildren(...nodes);
+	};
+
+	let accounts;
+	try {
+		accounts = await rpc('accounts');
+	} catch (e) {
+		destroyCharts();
+		fillPicker([], null, route);
+		return done(h('h1', {}, 'Tracker'), errorBox(e, { title: 'Could not load the accounts', retry: render }));
+	}
+	if (!stillCurrent()) return;
+	const account = chooseAccount(accounts, route.params);
+	if (account && !account.unknown) localStorage.setItem('tracker.account', String(account.id));
+	fillPicker(accounts, account, route);
+	oauthBanner(accounts);
+	const withAccount = (view, arg, params = {}) => href(view, arg, { account: route.params.get('account') ?? account?.id, ...params });
+	for (const a of document.querySelectorAll('.top nav a')) a.href = withAccount(a.dataset.view);
+
+	const ctx = {
+		main, route, accounts, account, stillCurrent,
+		href: withAccount,
+		onLeave: (f) => cleanups.push(f),
+		rerender: render,
+	};
+	try {
+		if (!accounts.length && route.view !== 'pipeline') {
+			destroyCharts();
+			return done(connectGuide({ first: true }));
+		}
+		const nodes = await views[route.view](ctx);
+		if (!stillCurrent()) return;
+		destroyCharts();	// the previous view's charts; the new ones draw after insertion
+		done(...[].concat(nodes.nodes ?? nodes));
+		nodes.mounted?.();
+	} catch (e) {
+		if (e.name === 'AbortError' || !stillCurrent()) return;
+		destroyCharts();
+		done(errorBox(e, { retry: render }));
+	}
+}
+
+window.addEventListener('hashchange', () => {
+	main.setAttribute('aria-busy', 'true');
+	render();
+});
+matchMedia('(prefers-color-scheme: dark)').addEventListener('change', render);
+render();

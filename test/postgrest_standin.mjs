@@ -1,0 +1,269 @@
+#!/usr/bin/env node
+/*
+ * postgrest_standin.mjs: a TEST FIXTURE that stands in for PostgREST.
+ *
+ * It is not a part of Tracker and not a server to deploy: PostgREST has no
+ * Debian or npm package, so the browser tests and the demo need something
+ * that answers the one kind of request the dashboard makes, the way
+ * PostgREST answers it.  Real deployments run postgrest/postgrest (see
+ * docker-compose.yml).
+ *
+ * What it does:
+ *   - serves the dashboard's static files (default: ../dashboard);
+ *   - answers GET <prefix>/rpc/<fn>?arg=value like PostgREST: the function is
+ *     looked up in the exposed schema by name and argument NAMES (functions
+ *     with an unnamed argument are invisible, as in PostgREST's schema cache),
+ *     called with named arguments cast to their declared types, in a READ
+ *     ONLY transaction after SET LOCAL ROLE <anon role>; set-returning
+ *     functions give a JSON array of objects, a single composite gives an
+ *     object, anything else its JSON value;
+ *   - errors come back as PostgREST's {code, message, details, hint} with its
+ *     status mapping (42501 -> 401, P0001 -> 400, 25006 -> 405, 42883 -> 404,
+ *     08* -> 503, ...; src/library/PostgREST/Error.hs), PGRST202 when no
+ *     function matches, PGRST000 when the database cannot be reached.
+ *   - with --upstream URL it answers nothing itself and forwards <prefix>/ to
+ *     a real PostgREST (how the demo serves files beside one).
+ *
+ * Not covered: POST, filters, select/order/limit, JWTs, OpenAPI.
+ *
+ * Usage:
+ *   node test/postgrest_standin.mjs [--port 0] [--port-file F] [--dashboard DIR]
+ *        [--prefix /api] [--schema api] [--anon-role tracker_web] [--upstream URL]
+ * The database comes from the libpq environment (PGHOST, PGPORT, PGUSER,
+ * PGDATABASE).  The login role must be able to SET ROLE to the anonymous
+ * role (a member of it, like PostgREST's "authenticator", or a superuser).
+ */
+import fs from 'node:fs';
+import http from 'node:http';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import pg from 'pg';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const opt = {
+	port: 0, host: '127.0.0.1', 'port-file': null, dashboard: path.join(here, '../dashboard'),
+	prefix: '/api', schema: 'api', 'anon-role': 'tracker_web', upstream: null,
+};
+for (let i = 2; i < process.argv.length; i += 2) {
+	const key = process.argv[i].replace(/^--/, '');
+	if (!(key in opt) || process.argv[i + 1] === undefined) {
+		console.error(`usage: postgrest_standin.mjs [--${Object.keys(opt).join(' V] [--')} V]`);
+		process.exit(2);
+	}
+	opt[key] = process.argv[i + 1];
+}
+const dashboardDir = path.resolve(opt.dashboard);
+
+// Query keys PostgREST reserves for itself; the stand-in supports none.
+const RESERVED = new Set(['select', 'order', 'limit', 'offset', 'columns', 'and', 'or', 'not', 'on_conflict']);
+
+const pool = new pg.Pool({ max: 4, connectionTimeoutMillis: 5000, application_name: 'postgrest_standin' });
+pool.on('error', () => {});	// an idle connection died (server stopped): the next request reports it
+
+function send(res, status, body, headers = {}) {
+	const text = typeof body === 'string' ? body : JSON.stringify(body);
+	res.writeHead(status, { 'Content-Type': 'application/json; charset=utf-8', ...headers });
+	res.end(res.req.method === 'HEAD' ? undefined : text);
+}
+
+function pgrstError(code, message, details = null, hint = null) {
+	return { code, details, hint, message };
+}
+
+// PostgREST's mapSQLtoHTTP (anonymous requests: 42501 is 401, not 403).
+function statusFor(code, message) {
+	const exact = { '23503': 409, '23505': 409, '25006': 405, '21000': 500, '53400': 500, '57P01': 503,
+		'P0001': 400, '42883': 404, '42P01': 404, '42P17': 500, '42501': 401 };
+	if (code === '22023') return /^role .* does not exist$/.test(message) ? 401 : 400;
+	if (code in exact) return exact[code];
+	if (/^PT\d{3}$/.test(code)) return Number(code.slice(2));
+	const prefix = { '08': 503, '09': 500, '0L': 403, '0P': 403, '25': 500, '28': 403, '2D': 500, '38': 500,
+		'39': 500, '3B': 500, '40': 500, '53': 503, '54': 500, '55': 500, '57': 500, '58': 500, 'F0': 500,
+		'HV': 500, 'P0': 500, 'XX': 500 };
+	return prefix[code.slice(0, 2)] ?? 400;
+}
+
+// Functions of the exposed schema, as PostgREST's schema cache sees them.
+const CATALOG = `
+SELECT p.proname AS name, p.proretset AS retset, p.pronargs AS nargs, p.pronargdefaults AS ndefaults,
+       coalesce(p.proargnames, '{}') AS argnames, coalesce(p.proargmodes::text[], '{}') AS argmodes,
+       ARRAY(SELECT format_type(t, NULL) FROM unnest(p.proargtypes::oid[]) WITH ORDINALITY u(t, n) ORDER BY n) AS argtypes,
+       (rt.typtype = 'c' OR p.prorettype = 'record'::regtype) AS composite
+FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace JOIN pg_type rt ON rt.oid = p.prorettype
+WHERE n.nspname = $1 AND p.prokind = 'f'`;
+
+function routines(rows) {
+	const out = [];
+	for (const r of rows) {
+		// proargnames covers every argument when proargmodes is set, only the inputs otherwise.
+		const names = r.argmodes.length ? r.argnames.filter((_, i) => 'ibv'.includes(r.argmodes[i])) : r.argnames.slice(0, r.nargs);
+		if (names.length < r.nargs || names.some((n) => !n)) continue;	// unnamed: not in the schema cache
+		const params = names.map((n, i) => ({ name: n, type: r.argtypes[i], required: i < r.nargs - r.ndefaults }));
+		out.push({ ...r, params });
+	}
+	return out;
+}
+
+// PostgREST's findProc: the required parameters must all be given, and nothing else but the optional ones.
+function findRoutine(all, fn, keys) {
+	const byName = all.filter((r) => r.name === fn);
+	const matches = byName.filter((r) => r.params.filter((p) => p.required).every((p) => keys.has(p.name))
+		&& [...keys].every((k) => r.params.some((p) => p.name === k)));
+	if (matches.length === 1) return matches[0];
+	if (matches.length > 1) {
+		const list = matches.map((r) => `${opt.schema}.${fn}(${r.params.map((p) => `${p.name} => ${p.type}`).join(', ')})`);
+		throw { status: 300, body: pgrstError('PGRST203', `Could not choose the best candidate function between: ${list.join(', ')}`,
+			null, 'Try renaming the parameters or the function itself in the database so function overloading can be resolved') };
+	}
+	const sorted = [...keys].sort();
+	const func = `${opt.schema}.${fn}`;
+	const prms = sorted.length ? `(${sorted.join(', ')})` : ' without parameters';
+	const det = sorted.length ? ` with parameter${sorted.length > 1 ? 's' : ''} ${sorted.join(', ')}` : ' without parameters';
+	// PostgREST suggests a near name, or the parameters of the function with that name.
+	let hint = null;
+	if (byName.length) hint = `Perhaps you meant to call the function ${func}(${byName[0].params.map((p) => p.name).sort().join(', ')})`;
+	else {
+		const near = all.map((r) => r.name).find((n) => similar(n, fn) >= 0.75);
+		if (near) hint = `Perhaps you meant to call the function ${opt.schema}.${near}`;
+	}
+	throw { status: 404, body: pgrstError('PGRST202', `Could not find the function ${func}${prms} in the schema cache`,
+		`Searched for the function ${func}${det}, but no matches were found in the schema cache.`, hint) };
+}
+
+// Bigram similarity, close enough to PostgREST's fuzzy set for a hint.
+function similar(a, b) {
+	const grams = (s) => { const g = []; for (let i = 0; i < s.length - 1; i++) g.push(s.slice(i, i + 2)); return g; };
+	const ga = grams(a), gb = grams(b);
+	const common = ga.filter((g) => { const i = gb.indexOf(g); if (i < 0) return false; gb.splice(i, 1); return true; });
+	return (2 * common.length) / (ga.length + grams(b).length || 1);
+}
+
+async function callRpc(req, res, fn, query) {
+	const keys = new Set();
+	const values = new Map();
+	for (const [k, v] of query) {
+		if (RESERVED.has(k)) {
+			return send(res, 400, pgrstError('PGRST100', `"${k}" is not supported by the PostgREST stand-in`, null,
+				'The stand-in answers plain named-argument calls only.'));
+		}
+		keys.add(k);
+		values.set(k, v);
+	}
+	let client;
+	try {
+		client = await pool.connect();
+	} catch (e) {
+		return send(res, 503, pgrstError('PGRST000', 'Database connection error.', String(e.message || e)));
+	}
+	let broken = false;
+	try {
+		await client.query('BEGIN ISOLATION LEVEL READ COMMITTED READ ONLY');
+		const routine = findRoutine(routines((await client.query(CATALOG, [opt.schema])).rows), fn, keys);
+		await client.query(`SET LOCAL ROLE ${client.escapeIdentifier(opt['anon-role'])}`);
+		await client.query(`SELECT set_config('search_path', $1, true), set_config('request.method', $2, true),
+			set_config('request.path', $3, true)`, [client.escapeIdentifier(opt.schema), req.method, req.url.split('?')[0]]);
+		const given = routine.params.filter((p) => keys.has(p.name));
+		const args = given.map((p, i) => `${client.escapeIdentifier(p.name)} => $${i + 1}::${p.type}`).join(', ');
+		const call = `${client.escapeIdentifier(opt.schema)}.${client.escapeIdentifier(fn)}(${args})`;
+		const sql = routine.retset
+			? `SELECT coalesce(json_agg(_t), '[]')::text AS body, count(*) AS n FROM ${call} _t`
+			: routine.composite
+				? `SELECT row_to_json(_t)::text AS body FROM ${call} _t`
+				: `SELECT to_json(${call})::text AS body`;
+		const { rows } = await client.query({ text: sql, values: given.map((p) => values.get(p.name)) });
+		await client.query('COMMIT');
+		const headers = routine.retset ? { 'Content-Range': rows[0].n > 0 ? `0-${rows[0].n - 1}/*` : '*/*' } : {};
+		return send(res, 200, rows[0]?.body ?? 'null', headers);
+	} catch (e) {
+		if (e.status) {
+			await client.query('ROLLBACK').catch(() => { broken = true; });
+			return send(res, e.status, e.body);
+		}
+		if (!e.code || !/^[0-9A-Z]{5}$/.test(e.code)) {	// no SQLSTATE: the connection itself failed
+			broken = true;
+			return send(res, 503, pgrstError('PGRST001', 'Database client error. Retrying the connection.', String(e.message)));
+		}
+		await client.query('ROLLBACK').catch(() => { broken = true; });
+		const status = statusFor(e.code, e.message);
+		return send(res, status, pgrstError(e.code, e.message, e.detail ?? null, e.hint ?? null),
+			status === 401 ? { 'WWW-Authenticate': 'Bearer' } : {});
+	} finally {
+		client.release(broken);
+	}
+}
+
+const TYPES = { '.html': 'text/html; charset=utf-8', '.js': 'text/javascript; charset=utf-8',
+	'.mjs': 'text/javascript; charset=utf-8', '.css': 'text/css; charset=utf-8', '.png': 'image/png',
+	'.svg': 'image/svg+xml', '.json': 'application/json', '.ico': 'image/x-icon', '.txt': 'text/plain; charset=utf-8' };
+
+function serveFile(req, res, urlPath) {
+	let rel;
+	try {
+		rel = decodeURIComponent(urlPath);
+	} catch {
+		rel = '\0';
+	}
+	if (rel.endsWith('/')) rel += 'index.html';
+	const file = path.join(dashboardDir, path.normalize(rel));
+	if (rel.includes('\0') || !file.startsWith(dashboardDir + path.sep)) return notFound(res);
+	fs.stat(file, (err, st) => {
+		if (err || !st.isFile()) return notFound(res);
+		res.writeHead(200, { 'Content-Type': TYPES[path.extname(file)] || 'text/plain; charset=utf-8',
+			'Content-Length': st.size, 'Cache-Control': 'no-cache', 'X-Content-Type-Options': 'nosniff' });
+		if (req.method === 'HEAD') return res.end();
+		fs.createReadStream(file).pipe(res);
+	});
+}
+
+function notFound(res) {
+	res.writeHead(404, { 'Content-Type': 'text/plain; charset=utf-8' });
+	res.end('not found\n');
+}
+
+function proxy(req, res, rest) {
+	const up = new URL(rest, opt.upstream.replace(/\/?$/, '/'));
+	const fwd = http.request(up, { method: req.method, headers: { ...req.headers, host: up.host } }, (r) => {
+		res.writeHead(r.statusCode, r.headers);
+		r.pipe(res);
+	});
+	fwd.on('error', (e) => send(res, 502, pgrstError('PGRST000', 'Could not reach PostgREST.', String(e.message))));
+	req.pipe(fwd);
+}
+
+const server = http.createServer((req, res) => {
+	const url = new URL(req.url, 'http://localhost');
+	const prefix = opt.prefix.replace(/\/$/, '');
+	if (url.pathname === prefix || url.pathname.startsWith(prefix + '/')) {
+		const rest = url.pathname.slice(prefix.length + 1);
+		if (opt.upstream) return proxy(req, res, rest + url.search);
+		if (req.method !== 'GET' && req.method !== 'HEAD') {
+			return send(res, 405, pgrstError('PGRST117', `Unsupported HTTP method: ${req.method}`, null,
+				'The PostgREST stand-in answers GET only.'));
+		}
+		const m = /^rpc\/([^/]+)$/.exec(rest);
+		if (!m) return send(res, 404, pgrstError('PGRST125', 'Invalid path specified in request URL'));
+		return callRpc(req, res, decodeURIComponent(m[1]), url.searchParams).catch((e) => {
+			if (!res.headersSent) send(res, 500, pgrstError('PGRSTX00', String(e.message || e)));
+		});
+	}
+	if (req.method !== 'GET' && req.method !== 'HEAD') return notFound(res);
+	serveFile(req, res, url.pathname);
+});
+
+server.listen(Number(opt.port), opt.host, () => {
+	const { port } = server.address();
+	if (opt['port-file']) {
+		fs.writeFileSync(opt['port-file'] + '.tmp', `${port}\n`);
+		fs.renameSync(opt['port-file'] + '.tmp', opt['port-file']);
+	}
+	console.log(`postgrest stand-in (test fixture) on http://${opt.host}:${port}/ serving ${dashboardDir}` +
+		(opt.upstream ? `, ${opt.prefix}/ -> ${opt.upstream}` : `, ${opt.prefix}/rpc/* from schema ${opt.schema}`));
+});
+
+for (const sig of ['SIGTERM', 'SIGINT']) {
+	process.on(sig, () => {
+		server.close();
+		server.closeAllConnections?.();
+		pool.end().finally(() => process.exit(0));
+	});
+}
