@@ -1893,10 +1893,15 @@ read_interval(ParseCtx *cx, json_object *owner, const PathSeg *at,
 	if (*end < *start)
 	{
 		PathSeg		ep = {&ip, "endTime", 0};
+		json_object *sv = NULL;
+		json_object *ev = NULL;
+		char		sd[DESC_MAX + 8];
+		char		ed[DESC_MAX + 8];
 
-		return fail(cx, GH_ERR_RANGE, &ep,
-					"endTime is %lld seconds before startTime",
-					(long long) (*start - *end));
+		json_object_object_get_ex(iv, "startTime", &sv);
+		json_object_object_get_ex(iv, "endTime", &ev);
+		return fail(cx, GH_ERR_RANGE, &ep, "endTime %s is before startTime %s",
+					describe(ev, ed, sizeof(ed)), describe(sv, sd, sizeof(sd)));
 	}
 	return GH_OK;
 }

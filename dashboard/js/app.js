@@ -108,7 +108,7 @@ async function render() {
 		main.setAttribute('aria-busy', 'false');
 		main.dataset.view = route.view;
 		main.dataset.render = String(seq);
-		if (nodes.length) main.replaceChildren(...nodes);
+		if (nodes.length) main.replaceChildren(...nodes.flat().filter((n) => n !== null && n !== undefined && n !== false));
 	};
 
 	let accounts;

@@ -116,6 +116,7 @@ export function hBand(u, y0, y1, color, label) {
 		u.ctx.fillStyle = cssVar('--muted');
 		u.ctx.font = `${11 * devicePixelRatio}px system-ui, sans-serif`;
 		u.ctx.textBaseline = 'top';
+		u.ctx.textAlign = 'left';
 		u.ctx.fillText(label, left + 6 * devicePixelRatio, a + 3 * devicePixelRatio);
 	}
 }
@@ -132,6 +133,7 @@ export function vBand(u, x0, x1, color, label) {
 		u.ctx.fillStyle = cssVar('--muted');
 		u.ctx.font = `${11 * devicePixelRatio}px system-ui, sans-serif`;
 		u.ctx.textBaseline = 'bottom';
+		u.ctx.textAlign = 'left';
 		u.ctx.fillText(label, a + 4 * devicePixelRatio, top + height - 3 * devicePixelRatio);
 	}
 }

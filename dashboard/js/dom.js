@@ -8,7 +8,12 @@ export function h(tag, attrs, ...children) {
 		if (v === undefined || v === null || v === false) continue;
 		if (k.startsWith('on') && typeof v === 'function') el.addEventListener(k.slice(2), v);
 		else if (k === 'class') el.setAttribute('class', v);
-		else if (k === 'style' && typeof v === 'object') Object.assign(el.style, v);
+		else if (k === 'style' && typeof v === 'object') {
+			for (const [p, x] of Object.entries(v)) {
+				if (p.startsWith('--')) el.style.setProperty(p, x);
+				else el.style[p] = x;
+			}
+		}
 		else if (k === 'text') el.textContent = v;
 		else el.setAttribute(k, v === true ? '' : String(v));
 	}
@@ -191,4 +196,13 @@ export function cssVar(name) {
 // browser tests compare data-value with what SQL returns).
 export function datum(field, value, text) {
 	return h('span', { 'data-field': field, 'data-value': value ?? '' }, text ?? fmt.n(value));
+}
+
+// "#f0b400" + 0.2 -> "rgba(240, 180, 0, 0.2)" (canvas needs plain colours).
+export function alpha(color, a) {
+	let m = /^#([0-9a-f]{3})$/i.exec(color);
+	if (m) color = '#' + [...m[1]].map((c) => c + c).join('');
+	m = /^#([0-9a-f]{2})([0-9a-f]{2})([0-9a-f]{2})$/i.exec(color);
+	if (m) return `rgba(${parseInt(m[1], 16)}, ${parseInt(m[2], 16)}, ${parseInt(m[3], 16)}, ${a})`;
+	return color;
 }

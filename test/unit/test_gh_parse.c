@@ -1429,10 +1429,10 @@ test_exercise(void)
 	EXPECT_ERR(GH_EXERCISE,
 			   PAGE(EX_PT("\"interval\":{\"startTime\":\"2026-07-01T06:00:00Z\",\"endTime\":\"2026-07-01T05:30:00Z\"}")),
 			   GH_ERR_RANGE, P0 ".exercise.interval.endTime",
-			   "endTime is 1800 seconds before startTime");
+			   "endTime \"2026-07-01T05:30:00Z\" is before startTime \"2026-07-01T06:00:00Z\"");
 	EXPECT_ERR(GH_EXERCISE,
 			   PAGE(EX_PT("\"interval\":{\"startTime\":\"2026-07-01T06:00:00+02:00\",\"endTime\":\"2026-07-01T03:30:00Z\",\"startUtcOffset\":\"7200s\"}")),
-			   GH_ERR_RANGE, P0 ".exercise.interval.endTime", "1800 seconds before");
+			   GH_ERR_RANGE, P0 ".exercise.interval.endTime", "endTime \"2026-07-01T03:30:00Z\" is before startTime \"2026-07-01T06:00:00+02:00\"");
 	EXPECT_ERR(GH_EXERCISE, PAGE(EX_PT("\"exerciseType\":\"RUN NING\"," IV_OK)),
 			   GH_ERR_RANGE, P0 ".exercise.exerciseType",
 			   "exerciseType \"RUN NING\" is not an enum value name");
@@ -1569,7 +1569,7 @@ test_sleep(void)
 			   GH_ERR_RANGE, P0 ".sleep.type", "is not an enum value name");
 	EXPECT_ERR(GH_SLEEP,
 			   PAGE(SL_PT("\"interval\":{\"startTime\":\"2026-07-01T05:30:00Z\",\"endTime\":\"2026-07-01T05:29:59.999Z\"}")),
-			   GH_ERR_RANGE, P0 ".sleep.interval.endTime", "1 seconds before");
+			   GH_ERR_RANGE, P0 ".sleep.interval.endTime", "endTime \"2026-07-01T05:29:59.999Z\" is before");
 	EXPECT_ERR(GH_SLEEP,
 			   PAGE(SL_PT(IV_OK) ",{\"sleep\":{" IV_OK "}}"),
 			   GH_ERR_SHAPE, "$.dataPoints[1].name", "name is missing");
@@ -1617,7 +1617,7 @@ test_steps(void)
 			   GH_ERR_SHAPE, P0 ".steps.interval.endTime", "endTime is missing");
 	EXPECT_ERR(GH_STEPS,
 			   PAGE(STEPS_PT("2026-07-01T06:59:00Z", "2026-07-01T06:58:00Z", "")),
-			   GH_ERR_RANGE, P0 ".steps.interval.endTime", "60 seconds before startTime");
+			   GH_ERR_RANGE, P0 ".steps.interval.endTime", "is before startTime \"2026-07-01T06:59:00Z\"");
 	EXPECT_ERR(GH_STEPS, PAGE("{\"steps\":{\"count\":\"1\"}}"),
 			   GH_ERR_SHAPE, P0 ".steps.interval", "interval is missing");
 	EXPECT_ERR(GH_STEPS, PAGE(HR_PT("2026-07-01T06:59:55Z", "\"72\"")),
