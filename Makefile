@@ -62,7 +62,9 @@ unit:
 	$(CC) $(UNIT_CFLAGS) test/unit/test_series.c src/series.c -o build/test_series
 	$(CC) $(UNIT_CFLAGS) test/unit/test_figures.c src/figures.c src/series.c -o build/test_figures
 	$(CC) $(UNIT_CFLAGS) test/unit/test_fitbit_parse.c src/fitbit_parse.c -ljson-c -o build/test_fitbit_parse
-	build/test_series && build/test_figures && (cd test/unit && ../../build/test_fitbit_parse)
+	$(CC) $(UNIT_CFLAGS) test/unit/test_gh_parse.c src/gh_parse.c -ljson-c -o build/test_gh_parse
+	build/test_series && build/test_figures && (cd test/unit && ../../build/test_fitbit_parse) && \
+		(cd test/unit && ../../build/test_gh_parse)
 
 # Build, install, and run every suite (see test/run-all).
 test:

@@ -1,0 +1,452 @@
+// Browser tests of the dashboard, started by test/e2e/run (which brings up
+// the database, the fake Google Health API and the PostgREST stand-ins and
+// passes their addresses in the environment).  Each check prints "ok" or
+// "not ok"; the last line is "N passed, N failed".
+import fs from 'node:fs';
+import path from 'node:path';
+import { execFileSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import assert from 'node:assert/strict';
+import pg from 'pg';
+import { chromium } from 'playwright-core';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const env = (k) => {
+	if (!process.env[k]) throw new Error(`${k} is not set (run test/e2e/run)`);
+	return process.env[k];
+};
+const BASE = env('E2E_URL');			// stand-in over the filled database
+const EMPTY = env('E2E_EMPTY_URL');		// stand-in over a database without accounts
+const PROXY = env('E2E_PROXY_URL');		// stand-in forwarding /api/ to BASE
+const FAKE = env('E2E_FAKE_URL');
+const WORK = env('E2E_WORK');
+const SHOTS = process.env.E2E_SHOTS || path.join(root, 'dashboard/screenshots');
+
+const db = new pg.Client();			// the libpq environment: the cluster's superuser
+await db.connect();
+const sql = async (text, values) => (await db.query(text, values)).rows;
+const one = async (text, values) => (await sql(text, values))[0];
+
+let passed = 0, failed = 0;
+async function check(name, fn) {
+	try {
+		await fn();
+		passed++;
+		console.log(`ok - ${name}`);
+	} catch (e) {
+		failed++;
+		console.log(`not ok - ${name}`);
+		console.log('  ' + String(e && e.stack || e).split('\n').slice(0, 8).join('\n  '));
+	}
+}
+
+async function get(url) {
+	const res = await fetch(url);
+	const text = await res.text();
+	let body = null;
+	try { body = JSON.parse(text); } catch { /* not JSON */ }
+	return { status: res.status, headers: res.headers, text, body };
+}
+
+// ------------------------------------------------------------ the browser
+const browser = await chromium.launchPersistentContext(path.join(WORK, 'chromium-profile'), {
+	executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
+	headless: true,
+	args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+		'--disable-background-networking', '--disable-component-update', '--disable-sync'],
+	viewport: { width: 1280, height: 800 },
+	colorScheme: 'light',
+	locale: 'en-GB',
+	timezoneId: 'America/New_York',	// not the account's zone: the page must use the account's
+});
+const page = browser.pages()[0] || await browser.newPage();
+const jsErrors = [];
+page.on('pageerror', (e) => jsErrors.push(e.message));
+page.on('console', (m) => {
+	// Failed API calls are logged by the browser as resource errors; those are expected in the error tests.
+	if (m.type() === 'error' && !/Failed to load resource/.test(m.text())) jsErrors.push(m.text());
+});
+
+// Open a view and wait until it has drawn.
+async function open(url) {
+	await page.goto(url);
+	await page.waitForFunction(() => document.querySelector('main')?.dataset.render &&
+		document.querySelector('main').getAttribute('aria-busy') === 'false', null, { timeout: 20000 });
+	await page.waitForTimeout(150);	// charts draw on the next frame
+}
+const shot = (name) => page.screenshot({ path: path.join(SHOTS, name) });
+const values = (selector) => page.$$eval(selector, (els) => els.map((e) => e.dataset.value));
+const value = async (selector) => {
+	const v = await page.$eval(selector, (e) => e.dataset.value);
+	return v === '' ? null : v;
+};
+const norm = (v) => (v === null || v === undefined ? null : String(Number(v)));
+
+fs.mkdirSync(SHOTS, { recursive: true });
+const { tz } = await one('SELECT time_zone AS tz FROM tracker.account WHERE account_id = 1');
+const latest = (await one("SELECT max(day)::text AS d FROM gold.daily WHERE account_id = 1 AND samples > 0")).d;
+// The day the Day view is checked on: the latest with cardio minutes and an exercise.
+const D = (await one(`SELECT g.day::text AS d FROM gold.daily g WHERE g.account_id = 1 AND g.cardio_minutes > 0
+	AND EXISTS (SELECT FROM silver.exercise e WHERE e.account_id = 1 AND e.day = g.day) ORDER BY g.day DESC LIMIT 1`)).d;
+const daily = async (a, from, to) => sql(`SELECT day::text, samples, wear_minutes, out_of_range_minutes, fat_burn_minutes,
+	cardio_minutes, peak_minutes, resting_hr, reported_resting_hr, reported_out_of_range_minutes, reported_fat_burn_minutes,
+	reported_cardio_minutes, reported_peak_minutes,
+	fat_burn_minutes + 2 * (cardio_minutes + peak_minutes) AS active_zone_minutes
+	FROM tracker.daily($1, daterange($2::date, $3::date, '[]'))`, [a, from, to]);
+const FIELDS = ['samples', 'wear_minutes', 'out_of_range_minutes', 'fat_burn_minutes', 'cardio_minutes', 'peak_minutes',
+	'resting_hr', 'reported_resting_hr', 'reported_out_of_range_minutes', 'reported_fat_burn_minutes',
+	'reported_cardio_minutes', 'reported_peak_minutes', 'active_zone_minutes'];
+
+// ------------------------------------------------------------ static checks
+await check('the vendored uPlot is the one in package-lock.json', async () => {
+	const lock = JSON.parse(fs.readFileSync(path.join(root, 'package-lock.json')));
+	const version = lock.packages['node_modules/uplot'].version;
+	assert.equal(JSON.parse(fs.readFileSync(path.join(root, 'node_modules/uplot/package.json'))).version, version);
+	for (const [vendored, orig] of [['uPlot.iife.min.js', 'dist/uPlot.iife.min.js'], ['uPlot.min.css', 'dist/uPlot.min.css'], ['uPlot.LICENSE', 'LICENSE']]) {
+		assert.ok(fs.readFileSync(path.join(root, 'dashboard/vendor', vendored)).equals(fs.readFileSync(path.join(root, 'node_modules/uplot', orig))),
+			`dashboard/vendor/${vendored} differs from uplot ${version}: npm run vendor`);
+	}
+});
+
+// ------------------------------------------------------------ the stand-in speaks PostgREST
+await check('stand-in: a table function answers a JSON array of objects', async () => {
+	const r = await get(`${BASE}/api/rpc/accounts`);
+	assert.equal(r.status, 200);
+	assert.match(r.headers.get('content-type'), /^application\/json/);
+	const n = (await one('SELECT count(*)::int AS n FROM tracker.account')).n;
+	assert.equal(r.body.length, n);
+	assert.deepEqual(Object.keys(r.body[0]).sort(), ['data_up_to', 'errors_24h', 'id', 'last_sync', 'name', 'next_sync', 'provider', 'reason', 'since', 'state']);
+});
+
+await check('stand-in: a json function answers its value as is (heart_rate_day)', async () => {
+	const r = await get(`${BASE}/api/rpc/heart_rate_day?account=1&day=${D}`);
+	assert.equal(r.status, 200);
+	const n = (await one('SELECT count(*)::int AS n FROM tracker.heart_rate(1, $1)', [D])).n;
+	assert.equal(r.body.t.length, n);
+	assert.equal(r.body.bpm.length, n);
+	assert.equal(r.body.time_zone, tz);
+});
+
+await check('stand-in: runs as authenticator, SET ROLE tracker_web, read only', async () => {
+	const r = await get(`${BASE}/api/rpc/e2e_whoami`);
+	assert.equal(r.status, 200, r.text);
+	assert.deepEqual(r.body, { session_user: 'authenticator', current_user: 'tracker_web', read_only: 'on' });
+});
+
+await check('stand-in: unknown function or arguments -> 404 PGRST202', async () => {
+	let r = await get(`${BASE}/api/rpc/nope`);
+	assert.equal(r.status, 404);
+	assert.deepEqual(r.body, { code: 'PGRST202', details: 'Searched for the function api.nope without parameters, but no matches were found in the schema cache.',
+		hint: null, message: 'Could not find the function api.nope without parameters in the schema cache' });
+	r = await get(`${BASE}/api/rpc/daily?account=1&start=2026-01-01`);
+	assert.equal(r.status, 404);
+	assert.equal(r.body.code, 'PGRST202');
+	assert.equal(r.body.message, 'Could not find the function api.daily(account, start) in the schema cache');
+	assert.equal(r.body.hint, 'Perhaps you meant to call the function api.daily(account, end_date, start_date)');
+});
+
+await check('stand-in: bad argument value -> 400 with the database error', async () => {
+	const r = await get(`${BASE}/api/rpc/daily?account=abc&start_date=2026-01-01&end_date=2026-01-02`);
+	assert.equal(r.status, 400);
+	assert.deepEqual(r.body, { code: '22P02', details: null, hint: null, message: 'invalid input syntax for type integer: "abc"' });
+});
+
+await check('stand-in: not granted -> 401 42501 with WWW-Authenticate', async () => {
+	const r = await get(`${BASE}/api/rpc/e2e_secret`);
+	assert.equal(r.status, 401);
+	assert.equal(r.body.code, '42501');
+	assert.equal(r.body.message, 'permission denied for function e2e_secret');
+	assert.equal(r.headers.get('www-authenticate'), 'Bearer');
+});
+
+await check('stand-in: RAISE -> 400 P0001 with details and hint', async () => {
+	const r = await get(`${BASE}/api/rpc/e2e_raise?what=disk`);
+	assert.equal(r.status, 400);
+	assert.deepEqual(r.body, { code: 'P0001', details: 'what: disk', hint: 'try later', message: 'no disk' });
+});
+
+await check('stand-in: a write in a GET -> 405 25006', async () => {
+	const r = await get(`${BASE}/api/rpc/e2e_write`);
+	assert.equal(r.status, 405);
+	assert.equal(r.body.code, '25006');
+});
+
+await check('stand-in: serves dashboard/ and nothing outside it', async () => {
+	let r = await get(`${BASE}/`);
+	assert.equal(r.status, 200);
+	assert.match(r.text, /<title>Tracker<\/title>/);
+	r = await get(`${BASE}/vendor/uPlot.iife.min.js`);
+	assert.equal(r.status, 200);
+	for (const p of ['/../package.json', '/%2e%2e/package.json', '/..%2fpackage.json', '/js/../../package.json']) {
+		r = await get(BASE + p);
+		assert.equal(r.status, 404, p);
+	}
+});
+
+await check('stand-in --upstream: forwards /api/ to PostgREST unchanged', async () => {
+	const a = await get(`${BASE}/api/rpc/daily?account=1&start_date=${D}&end_date=${D}`);
+	const b = await get(`${PROXY}/api/rpc/daily?account=1&start_date=${D}&end_date=${D}`);
+	assert.equal(b.status, 200);
+	assert.deepEqual(b.body, a.body);
+	const c = await get(`${PROXY}/api/rpc/nope`);
+	assert.equal(c.status, 404);
+	assert.equal(c.body.code, 'PGRST202');
+	assert.equal((await get(`${PROXY}/`)).status, 200);
+});
+
+// ------------------------------------------------------------ Overview
+await check('overview: the latest day\'s tiles equal tracker.daily()', async () => {
+	await open(`${BASE}/#/overview?account=1`);
+	assert.equal(await page.$eval('#latest', (e) => e.dataset.day), latest);
+	const [want] = await daily(1, latest, latest);
+	for (const f of ['resting_hr', 'reported_resting_hr', 'active_zone_minutes', 'fat_burn_minutes', 'cardio_minutes', 'peak_minutes', 'wear_minutes', 'samples']) {
+		assert.equal(norm(await value(`#latest [data-field="${f}"]`)), norm(want[f]), f);
+	}
+	// What is seen, not only the data attributes.
+	assert.equal(await page.$eval('#latest [data-field="resting_hr"]', (e) => e.textContent), String(want.resting_hr));
+	const week = await one(`SELECT sum(fat_burn_minutes + 2 * (cardio_minutes + peak_minutes))::int AS azm
+		FROM tracker.daily(1, daterange(date_trunc('week', $1::date)::date, $1::date, '[]'))`, [latest]);
+	assert.equal(norm(await value('#latest [data-field="week_active_zone_minutes"]')), norm(week.azm));
+	await shot('overview.png');
+});
+
+await check('overview: the last 14 days equal tracker.daily(), Tracker and Fitbit side by side', async () => {
+	const rows = await page.$$eval('#recent-card tbody tr', (trs) => trs.map((tr) => ({
+		day: tr.dataset.day,
+		...Object.fromEntries([...tr.querySelectorAll('[data-field]')].map((e) => [e.dataset.field, e.dataset.value === '' ? null : e.dataset.value])),
+	})));
+	assert.equal(rows.length, 14);
+	const want = new Map((await daily(1, rows[rows.length - 1].day, rows[0].day)).map((r) => [r.day, r]));
+	for (const r of rows) {
+		for (const f of FIELDS.filter((x) => x !== 'samples')) assert.equal(norm(r[f]), norm(want.get(r.day)[f]), `${r.day} ${f}`);
+	}
+});
+
+await check('overview: four charts drawn over the range, with their series named', async () => {
+	for (const id of ['rhr-card', 'zones-card', 'weekly-card', 'wear-card']) {
+		const info = await page.$eval(`#${id}`, (c) => ({
+			canvas: c.querySelector('canvas')?.width || 0, points: Number(c.querySelector('.chart')?.dataset.points || 0),
+			key: c.querySelectorAll('.key span').length, readout: c.querySelector('.readout')?.textContent || '',
+		}));
+		assert.ok(info.canvas > 300, `${id} canvas`);
+		assert.ok(info.points > 0, `${id} points`);
+		assert.ok(info.key >= 1, `${id} names its series`);
+		assert.ok(info.readout.trim().length > 5, `${id} readout`);
+	}
+	const start = (await one(`SELECT ($1::date - 89)::text AS d`, [latest])).d;
+	const n = (await one(`SELECT count(*)::int AS n FROM tracker.wear_time(1, daterange($1::date, $2::date, '[]'))`, [start, latest])).n;
+	assert.equal(await page.$eval('#wear-card .chart', (c) => Number(c.dataset.points)), n);
+	// Hovering shows the day's values in the readout.
+	const box = await page.$eval('#rhr-card .u-over', (e) => { const r = e.getBoundingClientRect(); return { x: r.x + r.width - 3, y: r.y + r.height / 2 }; });
+	await page.mouse.move(box.x, box.y);
+	const text = await page.$eval('#rhr-card .readout', (e) => e.textContent);
+	const [last] = await sql('SELECT bpm FROM api.resting_hr_trend(1, $1, $1)', [latest]);
+	assert.match(text, new RegExp(`Tracker ${last.bpm} bpm`));
+});
+
+await check('overview: the year calendar has a square per day, each linking to its day', async () => {
+	const cells = await values('#calendar-card rect[data-day]');
+	assert.equal(cells.length, 365);
+	const [want] = await daily(1, D, D);
+	assert.equal(norm(await value(`#calendar-card rect[data-day="${D}"]`)), norm(want.active_zone_minutes));
+	const href = await page.$eval(`#calendar-card rect[data-day="${D}"]`, (r) => r.parentNode.getAttribute('href'));
+	assert.equal(href, `#/day/${D}?account=1`);
+	await page.selectOption('#calendar-card select', 'wear');
+	assert.equal(norm(await value(`#calendar-card rect[data-day="${D}"]`)), norm(want.wear_minutes));
+	await page.selectOption('#calendar-card select', 'azm');
+});
+
+// ------------------------------------------------------------ Day
+await check('day: the figures equal tracker.daily()', async () => {
+	await open(`${BASE}/#/day/${D}?account=1`);
+	const [want] = await daily(1, D, D);
+	for (const f of FIELDS) assert.equal(norm(await value(`#day-figures [data-field="${f}"]`)), norm(want[f]), f);
+	const bounds = await page.$$eval('#zone-table tbody tr', (trs) => trs.map((tr) => tr.children[1].textContent));
+	const zb = (await one('SELECT zone_bounds FROM gold.daily WHERE account_id = 1 AND day = $1', [D])).zone_bounds;
+	assert.deepEqual(bounds, [`${zb[0]}–${zb[1] - 1}`, `${zb[1]}–${zb[2] - 1}`, `${zb[2]}–${zb[3] - 1}`, `${zb[3]}–${zb[4]}`]);
+	await shot('day.png');
+});
+
+await check('day: every sample is charted, watch-off gaps left as gaps', async () => {
+	const card = await page.$eval('#hr-card', (c) => ({ samples: Number(c.dataset.samples), gaps: Number(c.dataset.gaps),
+		points: Number(c.querySelector('.chart').dataset.points), caption: c.querySelector('#gap-caption')?.textContent }));
+	const want = await one(`
+		WITH s AS (SELECT ts, lag(ts) OVER (ORDER BY ts) AS prev FROM tracker.heart_rate(1, $1)),
+		     d AS (SELECT ($1::date)::timestamp AT TIME ZONE $2 AS lo, ($1::date + 1)::timestamp AT TIME ZONE $2 AS hi)
+		SELECT count(*)::int AS samples,
+		       (count(*) FILTER (WHERE ts - prev > interval '5 minutes'))::int AS inner_gaps,
+		       ((min(ts) - (SELECT lo FROM d) > interval '5 minutes')::int + ((SELECT hi FROM d) - max(ts) > interval '5 minutes')::int) AS edge_gaps
+		FROM s`, [D, tz]);
+	assert.equal(card.samples, want.samples);
+	assert.equal(card.gaps, want.inner_gaps + want.edge_gaps);
+	// One null point is inserted per gap between samples, so the line breaks there.
+	assert.equal(card.points, want.samples + want.inner_gaps);
+	assert.match(card.caption, card.gaps ? /gaps? without samples/ : /No gaps/);
+	// The axis is the account's local day, not the browser's (New York here).
+	const first = await page.$eval('#hr-card .u-axis', (a) => a.textContent);
+	assert.match(first, /^00:00/);
+});
+
+await check('day: previous and next day links, and the date field', async () => {
+	await page.click('a[rel="prev"]');
+	await page.waitForFunction((d) => location.hash.startsWith(`#/day/${d}`) && document.querySelector('main').getAttribute('aria-busy') === 'false',
+		(await one('SELECT ($1::date - 1)::text AS d', [D])).d);
+	await page.fill('input[type="date"]', D);
+	await page.dispatchEvent('input[type="date"]', 'change');
+	await page.waitForFunction((d) => document.querySelector('#day-figures')?.dataset.day === d, D);
+});
+
+// ------------------------------------------------------------ Activities
+await check('activities: one row per exercise with distance, pace, heart rate and zones', async () => {
+	await open(`${BASE}/#/activities?account=1`);
+	const start = (await one('SELECT ($1::date - 89)::text AS d', [latest])).d;
+	const want = await sql(`SELECT exercise_id, day::text, round((distance_m / 1000)::numeric, 2) AS km, avg_heart_rate,
+		coalesce(active_seconds, extract(epoch FROM end_at - start_at)::bigint) AS secs, vigorous_seconds
+		FROM silver.exercise WHERE account_id = 1 AND day BETWEEN $1 AND $2 ORDER BY start_at DESC`, [start, latest]);
+	const rows = await page.$$eval('#activities-card tbody tr', (trs) => trs.map((tr) => ({
+		id: tr.dataset.id, day: tr.dataset.day, text: tr.textContent,
+		...Object.fromEntries([...tr.querySelectorAll('[data-field]')].map((e) => [e.dataset.field, e.dataset.value])),
+	})));
+	assert.equal(rows.length, want.length);
+	assert.ok(rows.length > 5);
+	rows.forEach((r, i) => {
+		assert.equal(r.id, want[i].exercise_id);
+		assert.equal(norm(r.distance_km), norm(want[i].km), `${r.id} distance`);
+		assert.equal(norm(r.avg_heart_rate), norm(want[i].avg_heart_rate), `${r.id} heart rate`);
+		assert.equal(norm(r.duration_s), norm(want[i].secs), `${r.id} duration`);
+	});
+	const run = rows.find((r) => /Run/.test(r.text) && r.pace_min_per_km);
+	const w = want.find((x) => x.exercise_id === run.id);
+	const pace = Number(w.secs) / 60 / Number(w.km ? (Number(w.km)) : 1);
+	assert.ok(Math.abs(Number(run.pace_min_per_km) - pace) < 0.02, 'pace');
+	assert.match(run.text, /\d+:\d\d \/km/);
+	await shot('activities.png');
+});
+
+// ------------------------------------------------------------ Pipeline
+await check('pipeline: the flow shows the row counts of each layer', async () => {
+	await open(`${BASE}/#/pipeline`);
+	const want = await one(`SELECT (SELECT count(*) FROM bronze.payload)::int AS bronze_payloads,
+		(SELECT count(*) FROM bronze.payload WHERE status = 'rejected')::int AS bronze_rejected,
+		(SELECT count(*) FROM silver.heart_rate_day)::int AS silver_heart_rate_days,
+		(SELECT count(*) FROM silver.exercise)::int AS silver_exercises,
+		(SELECT count(*) FROM gold.daily)::int AS gold_days`);
+	for (const [f, v] of Object.entries(want)) assert.equal(norm(await value(`#flow [data-field="${f}"]`)), norm(v), f);
+	const stages = await page.$$eval('#flow .stage', (s) => s.map((x) => x.dataset.stage));
+	assert.deepEqual(stages, ['source', 'bronze', 'silver', 'gold', 'dashboard']);
+});
+
+let authorizeCmd;
+await check('pipeline: an account that needs re-authorisation gets the exact commands', async () => {
+	const cta = await page.$('section.cta[data-account="2"]');
+	assert.ok(cta, 'call to action for account 2');
+	const cmds = await cta.$$eval('pre', (p) => p.map((x) => x.textContent));
+	authorizeCmd = cmds[0];
+	assert.equal(authorizeCmd, `SELECT tracker.authorize_url(2, '${BASE}/');`);
+	assert.equal(cmds[1], `SELECT tracker.connect(2, '<code>', '${BASE}/', '<state>');`);
+	assert.equal(await page.$eval('tr[data-account="2"] [data-state]', (b) => b.dataset.state), 'needs_reauth');
+	await shot('pipeline.png');
+});
+
+await check('pipeline: jobs with progress bars, errors of the last 24 h, sync state per data type', async () => {
+	const job = await page.$eval('#jobs-card .job[data-state="done"]', (j) => {
+		const p = j.querySelector('progress');
+		return { value: p.value, max: p.max };
+	});
+	assert.ok(job.max > 0 && job.value === job.max, 'a finished job has a full bar');
+	const errors = await page.$$eval('#errors-card tbody tr', (t) => t.map((r) => r.textContent));
+	const n = (await one(`SELECT count(*)::int AS n FROM tracker.sync_log WHERE at > now() - interval '24 hours'
+		AND outcome IN ('failed', 'rejected', 'auth')`)).n;
+	assert.equal(errors.length, Math.min(n, 50));
+	assert.ok(errors.some((e) => /auth/.test(e)));
+	const types = await page.$$eval('#sync-card tr[data-account="1"]', (t) => t.map((r) => r.dataset.type));
+	assert.deepEqual(types, (await sql('SELECT data_type FROM tracker.sync_state WHERE account_id = 1 ORDER BY data_type')).map((r) => r.data_type));
+});
+
+await check('re-authorisation: consent link -> back to the dashboard -> the connect command it shows works', async () => {
+	// The command the page shows, run as the database owner would.
+	const { url } = await one(authorizeCmd.replace(/^SELECT /, 'SELECT ').replace(/;$/, '') + ' AS url');
+	await fetch(`${FAKE}/_fake/consent`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ user: 'oldwatch' }) });
+	await open(url);		// the fake's consent page redirects straight back with ?code=&state=
+	assert.match(page.url(), /[?&]code=/);
+	const cmd = await page.$eval('#oauth-return pre', (p) => p.textContent);
+	assert.match(cmd, new RegExp(`^SELECT tracker\\.connect\\(2, '[^']+', '${BASE.replace(/[.]/g, '\\.')}/', '[0-9a-f]+'\\);$`));
+	await shot('reauthorise.png');
+	const { connect } = await one(cmd.replace(/;$/, ' AS connect'));
+	assert.equal(connect, 'connected');
+	await page.click('#oauth-return button:has-text("Dismiss")');
+	assert.doesNotMatch(page.url(), /code=/);
+	await open(`${BASE}/#/pipeline`);
+	assert.equal(await page.$('section.cta[data-account="2"]'), null);
+	assert.equal(await page.$eval('tr[data-account="2"] [data-state]', (b) => b.dataset.state), 'connected');
+});
+
+// ------------------------------------------------------------ errors and the empty database
+await check('errors: PostgREST\'s code, message, details and hint are shown', async () => {
+	await open(`${BASE}/#/overview?account=abc`);
+	const err = await page.$eval('main .error[role="alert"]', (e) => ({ code: e.dataset.errorCode, status: e.dataset.status, text: e.textContent }));
+	assert.equal(err.code, '22P02');
+	assert.equal(err.status, '400');
+	assert.match(err.text, /invalid input syntax for type integer: "abc"/);
+	assert.match(err.text, /GET \/api\/rpc\/daily\?account=abc/);
+	await shot('error.png');
+	await open(`${BASE}/#/day/2026-13-45?account=1`);
+	assert.match(await page.$eval('main .error', (e) => e.textContent), /22008|out of range/);
+});
+
+await check('phone-sized screen: every view fits without sideways scrolling', async () => {
+	await page.setViewportSize({ width: 390, height: 844 });
+	for (const v of ['overview', `day/${D}`, 'activities', 'pipeline']) {
+		await open(`${BASE}/#/${v}?account=1`);
+		const over = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+		assert.ok(over <= 0, `${v} is ${over}px too wide`);
+		if (v === 'overview') await shot('overview-phone.png');
+	}
+	await page.setViewportSize({ width: 1280, height: 800 });
+});
+
+await check('empty database: the page explains how to connect an account', async () => {
+	await open(`${EMPTY}/#/overview`);
+	const guide = await page.$eval('#connect-guide', (g) => g.textContent);
+	assert.match(guide, /No account yet/);
+	assert.match(guide, /tracker\.set_oauth_client\('google_health'/);
+	assert.match(guide, new RegExp(`tracker\\.authorize_url\\(1, '${EMPTY.replace(/[.]/g, '\\.')}/'\\)`));
+	await shot('empty.png');
+	await open(`${EMPTY}/#/pipeline`);
+	assert.equal(norm(await value('#flow [data-field="gold_days"]')), '0');
+	assert.ok(await page.$('#connect-guide'));
+});
+
+await check('a running backfill shows its progress', async () => {
+	const { job } = await one(`SELECT tracker.backfill(daterange(($1::date - 60), $1::date), 1) AS job`, [latest]);
+	await open(`${BASE}/#/pipeline`);
+	await page.waitForFunction((id) => {
+		const j = document.querySelector(`.job[data-job="${id}"]`);
+		const p = j?.querySelector('progress');
+		return j && j.dataset.state === 'running' && p.value > 0;
+	}, String(job), { timeout: 30000, polling: 200 });
+	await page.waitForTimeout(300);
+	await shot('pipeline-running.png');
+	const state = (await one("SELECT tracker.wait($1, '2 minutes') AS s", [job])).s;
+	assert.equal(state, 'done');
+	// The page refreshes itself while the job runs, and shows it finished.
+	await page.waitForFunction((id) => document.querySelector(`.job[data-job="${id}"]`)?.dataset.state === 'done', String(job), { timeout: 15000 });
+});
+
+await check('no JavaScript errors on any page', async () => {
+	assert.deepEqual(jsErrors, []);
+});
+
+await check('database stopped: the page says so (503)', async () => {
+	await db.end();
+	execFileSync(env('E2E_STOP_DB'), { stdio: 'inherit' });
+	await open(`${BASE}/#/overview?account=1`);
+	const err = await page.$eval('main .error[role="alert"]', (e) => ({ status: e.dataset.status, code: e.dataset.errorCode, text: e.textContent }));
+	assert.equal(err.status, '503');
+	assert.match(err.code, /^PGRST00[01]$/);
+	assert.match(err.text, /Is PostgreSQL running\?/);
+});
+
+await browser.close();
+console.log(`${passed} passed, ${failed} failed`);
+process.exit(failed ? 1 : 0);
