@@ -195,6 +195,45 @@ autonomous_execute(const char *sql, int nargs, const AutonomousArg *args,
 }
 
 /*
+ * autonomous_bronze_reject
+ *		Keep a rejected payload in bronze whatever becomes of the caller's
+ *		transaction: the caller is raising an error, or may roll back.
+ */
+void
+autonomous_bronze_reject(int32 account_id, const char *source, const char *kind,
+						 const char *origin, const char *body, size_t len,
+						 const uint8 *sha, int http_status, const char *reason)
+{
+	AutonomousArg args[9];
+	char		account[16];
+	char		size[24];
+	char		status[16];
+	char	   *error;
+
+	snprintf(account, sizeof(account), "%d", account_id);
+	snprintf(size, sizeof(size), "%zu", len);
+	snprintf(status, sizeof(status), "%d", http_status);
+	args[0] = autonomous_text(account);
+	args[1] = autonomous_text(source);
+	args[2] = autonomous_text(kind);
+	args[3] = autonomous_text(origin);
+	args[4] = autonomous_bytea((const char *) sha, 32);
+	args[5] = autonomous_text(size);
+	args[6] = autonomous_text(reason);
+	args[7] = autonomous_bytea(body, len);
+	args[8] = autonomous_text(http_status > 0 ? status : NULL);
+	if (!autonomous_execute("INSERT INTO bronze.payload "
+							"(account_id, source, kind, origin, sha256, byte_size, "
+							" status, reason, body, http_status) "
+							"VALUES ($1::int, $2, $3, $4, $5, $6::int, "
+							" 'rejected', $7, $8, $9::smallint) "
+							"ON CONFLICT (account_id, sha256) DO NOTHING",
+							9, args, &error))
+		ereport(WARNING,
+				(errmsg("could not keep the rejected payload in bronze: %s", error)));
+}
+
+/*
  * tracker_autonomous_main
  *		Entry point of the worker: run the statement, commit, exit.
  */

@@ -27,6 +27,12 @@ extern bool autonomous_execute(const char *sql, int nargs,
 extern AutonomousArg autonomous_text(const char *s);
 extern AutonomousArg autonomous_bytea(const char *data, size_t len);
 
+extern void autonomous_bronze_reject(int32 account_id, const char *source,
+									 const char *kind, const char *origin,
+									 const char *body, size_t len,
+									 const uint8 *sha, int http_status,
+									 const char *reason);
+
 extern PGDLLEXPORT void tracker_autonomous_main(Datum main_arg);
 
 #endif							/* TRACKER_AUTONOMOUS_H */

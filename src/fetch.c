@@ -23,9 +23,11 @@
 #include "miscadmin.h"
 #include "storage/latch.h"
 #include "utils/builtins.h"
+#include "utils/json.h"
 #include "utils/timestamp.h"
 #include "utils/wait_event.h"
 
+#include "autonomous.h"
 #include "fetch.h"
 #include "tracker.h"
 
@@ -359,4 +361,73 @@ fetch_log_write(List *log, int32 account_id, int rows_written,
 	}
 	(void) rows_written;
 	(void) payload_id;
+}
+
+static void
+json_field(StringInfo buf, const char *name, const char *value, bool comma)
+{
+	if (comma)
+		appendStringInfoChar(buf, ',');
+	escape_json(buf, name);
+	appendStringInfoChar(buf, ':');
+	if (value)
+		escape_json(buf, value);
+	else
+		appendStringInfoString(buf, "null");
+}
+
+/*
+ * fetch_log_write_autonomous
+ *		Write remembered attempts to tracker.sync_log in a transaction of
+ *		their own, so the log of a tracker.sync() call survives a rollback
+ *		of the caller's transaction.  One statement for the whole list.
+ */
+void
+fetch_log_write_autonomous(List *log, int32 account_id)
+{
+	StringInfoData buf;
+	ListCell   *lc;
+	AutonomousArg args[2];
+	char		account[16];
+	char	   *error;
+	bool		first = true;
+
+	if (log == NIL)
+		return;
+	initStringInfo(&buf);
+	appendStringInfoChar(&buf, '[');
+	foreach(lc, log)
+	{
+		FetchLogEntry *e = (FetchLogEntry *) lfirst(lc);
+
+		appendStringInfo(&buf, "%s{", first ? "" : ",");
+		first = false;
+		json_field(&buf, "data_type", e->data_type, false);
+		json_field(&buf, "request", e->request, true);
+		json_field(&buf, "outcome", e->outcome, true);
+		json_field(&buf, "error", e->error, true);
+		appendStringInfo(&buf, ",\"http_status\":%s,\"bytes\":%zu,\"duration_ms\":%.3f,"
+						 "\"rows_written\":%d,\"payload_id\":%s}",
+						 e->http_status ? psprintf("%d", e->http_status) : "null",
+						 e->bytes, e->duration_ms, e->rows_written,
+						 e->payload_id ? psprintf(INT64_FORMAT, e->payload_id) : "null");
+	}
+	appendStringInfoChar(&buf, ']');
+
+	snprintf(account, sizeof(account), "%d", account_id);
+	args[0] = autonomous_text(account);
+	args[1] = autonomous_text(buf.data);
+	if (!autonomous_execute("INSERT INTO tracker.sync_log (account_id, data_type, request, "
+							" http_status, outcome, bytes, duration_ms, rows_written, "
+							" payload_id, error) "
+							"SELECT $1::int, e.j->>'data_type', e.j->>'request', "
+							" (e.j->>'http_status')::smallint, e.j->>'outcome', "
+							" (e.j->>'bytes')::integer, (e.j->>'duration_ms')::real, "
+							" (e.j->>'rows_written')::integer, (e.j->>'payload_id')::bigint, "
+							" e.j->>'error' "
+							"FROM json_array_elements($2::json) WITH ORDINALITY AS e(j, n) "
+							"ORDER BY e.n",
+							2, args, &error))
+		ereport(WARNING,
+				(errmsg("could not write the sync log: %s", error)));
 }

@@ -97,6 +97,7 @@ extern FetchLogEntry *fetch_log(FetchContext *ctx, const HttpRequest *req,
 								const char *error);
 extern void fetch_log_write(List *log, int32 account_id, int rows_written,
 							int64 payload_id);
+extern void fetch_log_write_autonomous(List *log, int32 account_id);
 extern char *request_display(const HttpRequest *req);
 extern void fetch_sleep_ms(long ms);
 

@@ -194,35 +194,9 @@ record_rejection(TrackerAccount *acc, const ImportSource *src, const char *kind,
 	if (!autonomous)
 		return bronze_insert(acc->account_id, src->source, kind, src->origin,
 							 src->body, src->len, sha, 0, false, reason);
-	else
-	{
-		AutonomousArg args[8];
-		char		account[16];
-		char		size[24];
-		char	   *error;
-
-		snprintf(account, sizeof(account), "%d", acc->account_id);
-		snprintf(size, sizeof(size), "%zu", src->len);
-		args[0] = autonomous_text(account);
-		args[1] = autonomous_text(src->source);
-		args[2] = autonomous_text(kind);
-		args[3] = autonomous_text(src->origin);
-		args[4] = autonomous_bytea((const char *) sha, SHA256_LEN);
-		args[5] = autonomous_text(size);
-		args[6] = autonomous_text(reason);
-		args[7] = autonomous_bytea(src->body, src->len);
-		if (!autonomous_execute("INSERT INTO bronze.payload "
-								"(account_id, source, kind, origin, sha256, byte_size, "
-								" status, reason, body) "
-								"VALUES ($1::int, $2, $3, $4, $5, $6::int, "
-								" 'rejected', $7, $8) "
-								"ON CONFLICT (account_id, sha256) DO NOTHING",
-								8, args, &error))
-			ereport(WARNING,
-					(errmsg("could not keep the rejected payload in bronze: %s",
-							error)));
-		return 0;
-	}
+	autonomous_bronze_reject(acc->account_id, src->source, kind, src->origin,
+							 src->body, src->len, sha, 0, reason);
+	return 0;
 }
 
 /*

@@ -8,6 +8,7 @@
  */
 #include "postgres.h"
 
+#include "autonomous.h"
 #include "provider.h"
 
 static const Provider *const providers[] = {
@@ -85,11 +86,13 @@ provider_store_pages(const Provider *p, const TrackerAccount *acc,
 /*
  * provider_reject_window
  *		Keep the page that failed validation in bronze, marked rejected with
- *		the reason (the JSON path and what was wrong).
+ *		the reason (the JSON path and what was wrong); with autonomous, in a
+ *		transaction of its own that the caller's rollback cannot undo.
  */
 int64
 provider_reject_window(const Provider *p, const TrackerAccount *acc,
-					   const ProviderWindow *w, ProviderFetched *f)
+					   const ProviderWindow *w, ProviderFetched *f,
+					   bool autonomous)
 {
 	ProviderPage *page = f->rejected_page;
 	uint8		sha[SHA256_LEN];
@@ -98,6 +101,13 @@ provider_reject_window(const Provider *p, const TrackerAccount *acc,
 	if (!f->rejected || page == NULL || page->body == NULL)
 		return 0;
 	sha256_bytes(page->body, page->len, sha);
+	if (autonomous)
+	{
+		autonomous_bronze_reject(acc->account_id, p->name, p->data_types[w->data_type],
+								 page->url, page->body, page->len, sha,
+								 page->http_status, f->why);
+		return 0;
+	}
 	payload_id = bronze_insert(acc->account_id, p->name, p->data_types[w->data_type],
 							   page->url, page->body, page->len, sha,
 							   page->http_status, false, f->why);

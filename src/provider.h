@@ -87,7 +87,8 @@ extern void provider_fetched_free(const Provider *p, ProviderFetched *f);
 extern void provider_store_pages(const Provider *p, const TrackerAccount *acc,
 								 const ProviderWindow *w, ProviderFetched *f);
 extern int64 provider_reject_window(const Provider *p, const TrackerAccount *acc,
-									const ProviderWindow *w, ProviderFetched *f);
+									const ProviderWindow *w, ProviderFetched *f,
+									bool autonomous);
 extern AuthState provider_token_source(FetchContext *ctx, bool force,
 									   char **token, char **why);
 

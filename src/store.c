@@ -440,7 +440,8 @@ heart_rate_store(const TrackerAccount *acc, HrSample *s, size_t n,
 /*
  * zone_bounds_for_day
  *		The provider's zone bounds for the day when it reported them, else
- *		the default zones for the account's age on that day.
+ *		the default zones for the account's age on that day (from its birth
+ *		date, else from the age the provider reported).
  */
 static bool
 zone_bounds_for_day(const TrackerAccount *acc, DateADT day, ZoneBounds *zb,
@@ -496,6 +497,22 @@ zone_bounds_for_day(const TrackerAccount *acc, DateADT day, ZoneBounds *zb,
 			*source = "birth_date";
 			return true;
 		}
+	}
+
+	/* The age the provider reported, when there is no birth date. */
+	rc = SPI_execute_with_args("SELECT age FROM tracker.account_profile "
+							   "WHERE account_id = $1 AND age IS NOT NULL",
+							   1, types, values, NULL, false, 1);
+	spi_check(rc, SPI_OK_SELECT, "reading the account's age");
+	if (SPI_processed == 1)
+	{
+		bool		isnull;
+		int			age = DatumGetInt32(SPI_getbinval(SPI_tuptable->vals[0],
+													  SPI_tuptable->tupdesc, 1, &isnull));
+
+		zone_bounds_for_age(age, zb);
+		*source = "profile_age";
+		return true;
 	}
 	return false;
 }

@@ -8,9 +8,10 @@
  *
  * A sync does not raise an error for anything the API does: each window is
  * fetched, validated and then written in a subtransaction, and what went
- * wrong is written to tracker.sync_log and returned in the summary.  A
- * revoked grant is recorded autonomously, so it is remembered even if the
- * caller rolls back.
+ * wrong is returned in the summary.  What must be remembered whatever the
+ * caller does next (the sync log, rejected payloads, a revoked grant) is
+ * written autonomously, so a rollback of the caller's transaction keeps
+ * it; the data itself commits or rolls back with the caller.
  *
  *-------------------------------------------------------------------------
  */
@@ -246,7 +247,7 @@ sync_window(const Provider *p, FetchContext *ctx, const TrackerAccount *acc,
 								 format_date_text(w->from), format_date_text(w->to), why);
 				sync_state_update(acc->account_id, dt, w->to - 1, why);
 			}
-			fetch_log_write(ctx->log, acc->account_id, 0, 0);
+			sum->log = list_concat(sum->log, ctx->log);
 			if (ok && f.continue_below > 0)
 			{
 				w->cursor_end = f.continue_below;
@@ -257,7 +258,7 @@ sync_window(const Provider *p, FetchContext *ctx, const TrackerAccount *acc,
 
 		if (f.rejected)
 		{
-			provider_reject_window(p, acc, w, &f);
+			provider_reject_window(p, acc, w, &f, true);
 			sum->rejected++;
 		}
 		provider_fetched_free(p, &f);
@@ -269,7 +270,7 @@ sync_window(const Provider *p, FetchContext *ctx, const TrackerAccount *acc,
 						 format_date_text(w->from), format_date_text(w->to),
 						 f.why ? f.why : "failed");
 		sync_state_update(acc->account_id, dt, w->to - 1, f.why ? f.why : "failed");
-		fetch_log_write(ctx->log, acc->account_id, 0, 0);
+		sum->log = list_concat(sum->log, ctx->log);
 		return false;
 	}
 }
@@ -324,7 +325,7 @@ sync_account_days(const TrackerAccount *acc, DateADT from, DateADT to,
 			ctx.data_type = dt;
 			ctx.log = NIL;
 			fetch_log(&ctx, NULL, NULL, "skipped", "the grant lacks the scope of this data type");
-			fetch_log_write(ctx.log, acc->account_id, 0, 0);
+			sum->log = list_concat(sum->log, ctx.log);
 			continue;
 		}
 		for (d = from; d < to && ctx.auth == AUTH_OK; d += p->window_days(i))
@@ -352,6 +353,9 @@ sync_account_days(const TrackerAccount *acc, DateADT from, DateADT to,
 	if (ctx.auth != AUTH_OK)
 		appendStringInfo(&sum->detail, "stopped: %s\n",
 						 ctx.auth_reason ? ctx.auth_reason : "credentials failed");
+
+	/* The log survives the caller's rollback (see the file header). */
+	fetch_log_write_autonomous(sum->log, acc->account_id);
 }
 
 PG_FUNCTION_INFO_V1(tracker_sync);

@@ -9,6 +9,7 @@
 #define TRACKER_SYNC_H
 
 #include "lib/stringinfo.h"
+#include "nodes/pg_list.h"
 #include "utils/date.h"
 
 #include "store.h"
@@ -22,6 +23,7 @@ typedef struct SyncSummary
 	int			skipped;
 	const char *state;			/* the account's state after the sync */
 	StringInfoData detail;		/* one line per problem */
+	List	   *log;			/* FetchLogEntry *, written at the end */
 } SyncSummary;
 
 extern void sync_account_days(const TrackerAccount *acc, DateADT from,

@@ -444,7 +444,7 @@ process_window(ClaimedWindow *cw)
 					break;
 				default:
 					if (f.rejected)
-						provider_reject_window(p, &cw->acc, &cw->w, &f);
+						provider_reject_window(p, &cw->acc, &cw->w, &f, false);
 					finish_window(cw, "failed", 0, ctx.requests, 0, why);
 					break;
 			}

@@ -41,6 +41,7 @@ typedef struct GhWindow
 
 /* Data types in the order a sync runs them: bounds before the samples they bin. */
 static const char *const gh_types[] = {
+	"profile",					/* users.getSettings and users.getProfile */
 	"daily-heart-rate-zones",
 	"daily-resting-heart-rate",
 	"time-in-heart-rate-zone",
@@ -50,11 +51,22 @@ static const char *const gh_types[] = {
 	"sleep"
 };
 
+#define GH_PROFILE_TYPE 0		/* index of "profile" in gh_types */
+
 static GhDataType
 gh_type_of(int data_type)
 {
 	return (GhDataType) gh_data_type_from_name(gh_types[data_type]);
 }
+
+/* What the user's settings and profile said. */
+typedef struct GhProfileParsed
+{
+	bool		has_settings;
+	GhUser		settings;
+	bool		has_profile;
+	GhUser		profile;
+} GhProfileParsed;
 
 /* Window lengths in days, and pages per heart-rate window. */
 #define HR_WINDOW_DAYS 7
@@ -200,6 +212,86 @@ gh_error_kind_name(GhErrorKind k)
 }
 
 /*
+ * gh_fetch_profile
+ *		Read the user's settings (time zone) and profile (age).  A scope the
+ *		grant lacks skips its half; both pages go to bronze.
+ */
+static void
+gh_fetch_profile(FetchContext *ctx, ProviderFetched *out)
+{
+	static const char *const parts[] = {"settings", "profile"};
+	const char *get_headers[] = {"Accept: application/json", NULL};
+	GhProfileParsed *parsed = palloc0(sizeof(GhProfileParsed));
+	int			i;
+
+	memset(out, 0, sizeof(*out));
+	out->verdict = FETCH_OK;
+	ctx->data_type = "profile";
+
+	for (i = 0; i < 2; i++)
+	{
+		HttpRequest req;
+		HttpResponse resp;
+		ProviderPage *p;
+		GhError		err;
+		GhErrorKind rc;
+		FetchVerdict v;
+		char	   *why;
+
+		memset(&req, 0, sizeof(req));
+		req.method = "GET";
+		req.url = psprintf("%s/v4/users/me/%s", tracker_google_health_url, parts[i]);
+		req.headers = get_headers;
+		v = fetch_authorized(ctx, &req, &resp, &why);
+		if (v == FETCH_SCOPE)
+		{
+			fetch_log(ctx, &req, &resp, "skipped", why);
+			continue;
+		}
+		if (v != FETCH_OK)
+		{
+			out->verdict = v;
+			out->why = why;
+			fetch_log(ctx, &req, &resp, v == FETCH_AUTH ? "auth" : "failed", why);
+			break;
+		}
+		p = palloc0(sizeof(ProviderPage));
+		p->url = request_display(&req);
+		p->body = resp.body;
+		p->len = resp.body_len;
+		p->http_status = (int) resp.status;
+		memset(&err, 0, sizeof(err));
+		rc = (i == 0) ? gh_parse_settings(resp.body, resp.body_len, &parsed->settings, &err)
+			: gh_parse_profile(resp.body, resp.body_len, &parsed->profile, &err);
+		if (rc != GH_OK)
+		{
+			out->verdict = FETCH_FAILED;
+			out->rejected = true;
+			out->why = psprintf("%s at %s: %s", gh_error_kind_name(rc),
+								err.path[0] ? err.path : "$", err.message);
+			out->rejected_page = p;
+			p->log = fetch_log(ctx, &req, &resp, "rejected", out->why);
+			break;
+		}
+		if (i == 0)
+			parsed->has_settings = true;
+		else
+			parsed->has_profile = true;
+		p->log = fetch_log(ctx, &req, &resp, "ok", NULL);
+		out->pages = lappend(out->pages, p);
+	}
+
+	/* The parsed results ride on the first page (or are dropped). */
+	if (out->pages != NIL)
+		((ProviderPage *) linitial(out->pages))->parsed = parsed;
+	else
+	{
+		gh_user_free(&parsed->settings);
+		gh_user_free(&parsed->profile);
+	}
+}
+
+/*
  * gh_fetch_window
  *		Fetch every page of a window (or MAX_PAGES_PER_WINDOW of a cursor
  *		window) and validate each one.  No database access.
@@ -218,6 +310,11 @@ gh_fetch_window(FetchContext *ctx, const TrackerAccount *acc,
 	"Accept: application/json", NULL};
 	const char *get_headers[] = {"Accept: application/json", NULL};
 
+	if (pw->data_type == GH_PROFILE_TYPE)
+	{
+		gh_fetch_profile(ctx, out);
+		return;
+	}
 	w->type = gh_type_of(pw->data_type);
 	w->from = pw->from;
 	w->to = pw->to;
@@ -330,11 +427,18 @@ gh_fetch_window(FetchContext *ctx, const TrackerAccount *acc,
 static void
 gh_free_page(ProviderPage *page)
 {
-	if (page->parsed)
+	if (page->parsed == NULL)
+		return;
+	if (strstr(page->url, "/dataTypes/") == NULL)
 	{
-		gh_page_free((GhPage *) page->parsed);
-		page->parsed = NULL;
+		GhProfileParsed *pp = (GhProfileParsed *) page->parsed;
+
+		gh_user_free(&pp->settings);
+		gh_user_free(&pp->profile);
 	}
+	else
+		gh_page_free((GhPage *) page->parsed);
+	page->parsed = NULL;
 }
 
 static void
@@ -499,6 +603,47 @@ write_steps(const TrackerAccount *acc, const GhPage *page)
 }
 
 /*
+ * gh_write_profile
+ *		Keep the user's time zone and age.  The age gives default zone
+ *		bounds for days the provider reported none for, when the account
+ *		has no birth date.
+ */
+static int
+gh_write_profile(const TrackerAccount *acc, ProviderFetched *f)
+{
+	GhProfileParsed *pp;
+	Oid			types[4] = {INT4OID, TEXTOID, INT4OID, INT4OID};
+	Datum		values[4];
+	char		nulls[4] = {' ', 'n', 'n', 'n'};
+
+	if (f->pages == NIL ||
+		(pp = (GhProfileParsed *) ((ProviderPage *) linitial(f->pages))->parsed) == NULL)
+		return 0;
+	values[0] = Int32GetDatum(acc->account_id);
+	if (pp->has_settings && pp->settings.time_zone)
+	{
+		values[1] = CStringGetTextDatum(pp->settings.time_zone);
+		nulls[1] = ' ';
+		values[2] = Int32GetDatum(pp->settings.utc_offset);
+		nulls[2] = ' ';
+	}
+	if (pp->has_profile && pp->profile.age >= 0)
+	{
+		values[3] = Int32GetDatum(pp->profile.age);
+		nulls[3] = ' ';
+	}
+	spi_exec("INSERT INTO tracker.account_profile AS p "
+			 "(account_id, time_zone, utc_offset_s, age, fetched_at) "
+			 "VALUES ($1, $2, $3, $4, now()) "
+			 "ON CONFLICT (account_id) DO UPDATE SET "
+			 " time_zone = coalesce(excluded.time_zone, p.time_zone), "
+			 " utc_offset_s = coalesce(excluded.utc_offset_s, p.utc_offset_s), "
+			 " age = coalesce(excluded.age, p.age), fetched_at = now()",
+			 4, types, values, nulls, SPI_OK_INSERT);
+	return 1;
+}
+
+/*
  * gh_write_window
  *		Write a fetched window's typed rows to silver in the caller's
  *		transaction (the pages are already in bronze).
@@ -512,7 +657,11 @@ gh_write_window(const TrackerAccount *acc, const ProviderWindow *pw,
 	size_t		total = 0;
 	HrSample   *s = NULL;
 	size_t		n = 0;
-	GhDataType	type = gh_type_of(pw->data_type);
+	GhDataType	type;
+
+	if (pw->data_type == GH_PROFILE_TYPE)
+		return gh_write_profile(acc, f);
+	type = gh_type_of(pw->data_type);
 
 	foreach(lc, f->pages)
 	{
@@ -602,6 +751,9 @@ gh_write_window(const TrackerAccount *acc, const ProviderWindow *pw,
 static int
 gh_window_days_of(int data_type)
 {
+	/* one profile read per job, however long */
+	if (data_type == GH_PROFILE_TYPE)
+		return 100000;
 	return gh_window_days(gh_type_of(data_type));
 }
 

@@ -175,7 +175,7 @@ CREATE TABLE gold.daily (
 	fat_burn_minutes integer,
 	cardio_minutes integer,
 	peak_minutes integer,
-	zone_source text CHECK (zone_source IN ('provider', 'birth_date')),
+	zone_source text CHECK (zone_source IN ('provider', 'birth_date', 'profile_age')),
 	zone_bounds smallint[],		-- out_of_range, fat_burn, cardio, peak lower bounds, peak upper bound
 	resting_hr smallint,
 	resting_hr_raw double precision,	-- the day's own estimate before smoothing

@@ -118,6 +118,7 @@ CREATE TABLE tracker.provider_data_type (
 );
 
 INSERT INTO tracker.provider_data_type VALUES
+	('google_health', 'profile', 0, 100000),
 	('google_health', 'daily-heart-rate-zones', 1, 90),
 	('google_health', 'daily-resting-heart-rate', 2, 90),
 	('google_health', 'time-in-heart-rate-zone', 3, 90),
@@ -142,6 +143,15 @@ INSERT INTO tracker.google_scope VALUES
 	('steps', 'https://www.googleapis.com/auth/googlehealth.activity_and_fitness.readonly'),
 	('settings', 'https://www.googleapis.com/auth/googlehealth.settings.readonly'),
 	('profile', 'https://www.googleapis.com/auth/googlehealth.profile.readonly');
+
+-- What the provider says of the user: time zone and age.
+CREATE TABLE tracker.account_profile (
+	account_id integer PRIMARY KEY REFERENCES tracker.account ON DELETE CASCADE,
+	time_zone text,
+	utc_offset_s integer,
+	age integer CHECK (age BETWEEN 0 AND 150),
+	fetched_at timestamptz NOT NULL DEFAULT now()
+);
 
 CREATE FUNCTION tracker.authorize_url(account integer, redirect_uri text)
 RETURNS text

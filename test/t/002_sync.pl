@@ -160,6 +160,23 @@ for my $case (
 		$reason, "$name: kept in bronze with the reason");
 }
 
+# The sync log and rejected payloads survive a rollback of the caller.
+forget_day();
+my $logs = $node->safe_psql('postgres', 'SELECT count(*) FROM tracker.sync_log');
+my $rejected = $node->safe_psql('postgres', "SELECT count(*) FROM bronze.payload WHERE status = 'rejected'");
+fault({ match => { data_type => 'heart-rate' }, times => 1, body => 'wrong_types' });
+$node->safe_psql('postgres',
+	"BEGIN; SELECT * FROM tracker.sync(1, $day, ARRAY['heart-rate']); ROLLBACK;");
+ok($node->safe_psql('postgres', "SELECT count(*) > $logs FROM tracker.sync_log") eq 't',
+	'rollback: the sync log is kept');
+ok($node->safe_psql('postgres',
+		"SELECT count(*) > $rejected FROM bronze.payload WHERE status = 'rejected'") eq 't',
+	'rollback: the rejected payload is kept');
+
+# The user's settings and profile are read.
+is($node->safe_psql('postgres', 'SELECT time_zone, age FROM tracker.account_profile WHERE account_id = 1'),
+	'America/Edmonton|29', 'settings and profile are kept');
+
 # Oversized bodies are refused.
 forget_day();
 $node->safe_psql('postgres', "ALTER SYSTEM SET tracker.max_response_size = '1MB'");
