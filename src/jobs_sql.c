@@ -71,6 +71,7 @@ tracker_wait(PG_FUNCTION_ARGS)
 	Interval   *timeout;
 	TimestampTz deadline;
 	char	   *state = NULL;
+	MemoryContext callcxt = CurrentMemoryContext;
 
 	if (PG_ARGISNULL(0))
 		ereport(ERROR,
@@ -108,10 +109,10 @@ tracker_wait(PG_FUNCTION_ARGS)
 			ereport(ERROR,
 					(errcode(ERRCODE_NO_DATA_FOUND),
 					 errmsg("job %lld does not exist", (long long) job)));
-		state = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1);
-		state = MemoryContextStrdup(CurrentMemoryContext, state);
+		state = MemoryContextStrdup(callcxt,
+									SPI_getvalue(SPI_tuptable->vals[0],
+												 SPI_tuptable->tupdesc, 1));
 		SPI_finish();
-		state = pstrdup(state);
 
 		done = strcmp(state, "done") == 0 || strcmp(state, "failed") == 0 ||
 			strcmp(state, "cancelled") == 0;
