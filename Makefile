@@ -21,11 +21,15 @@ OBJS = \
 	src/gh_parse.o \
 	src/provider.o \
 	src/providers/google_health.o \
+	src/providers/lastfm.o \
+	src/providers/listenbrainz.o \
+	src/listen_parse.o \
 	src/sync.o \
 	src/launcher.o \
 	src/scheduler.o \
 	src/worker.o \
-	src/jobs_sql.o
+	src/jobs_sql.o \
+	src/bench_hooks.o
 
 # The install script is built from the parts in src/sql/, in name order;
 # upgrade scripts (tracker--A--B.sql) sit beside tracker.control.
@@ -35,7 +39,7 @@ SQL_PARTS = $(sort $(wildcard src/sql/*.sql))
 
 # Regression tests need the library preloaded, so they run in a private
 # instance started from test/tracker.conf (the pg_cron way).
-REGRESS = setup accounts series figures import_json import_file daily
+REGRESS = setup accounts series figures import_json import_file daily listening hardening
 REGRESS_OPTS = --temp-instance=./tmp_check --temp-config=./test/tracker.conf
 
 TAP_TESTS = 1
@@ -63,8 +67,9 @@ unit:
 	$(CC) $(UNIT_CFLAGS) test/unit/test_figures.c src/figures.c src/series.c -o build/test_figures
 	$(CC) $(UNIT_CFLAGS) test/unit/test_fitbit_parse.c src/fitbit_parse.c -ljson-c -o build/test_fitbit_parse
 	$(CC) $(UNIT_CFLAGS) test/unit/test_gh_parse.c src/gh_parse.c -ljson-c -o build/test_gh_parse
+	$(CC) $(UNIT_CFLAGS) test/unit/test_listen_parse.c src/listen_parse.c -ljson-c -o build/test_listen_parse
 	build/test_series && build/test_figures && (cd test/unit && ../../build/test_fitbit_parse) && \
-		(cd test/unit && ../../build/test_gh_parse)
+		(cd test/unit && ../../build/test_gh_parse) && build/test_listen_parse
 
 # Build, install, and run every suite (see test/run-all).
 test:
@@ -77,3 +82,16 @@ installcheck-regress:
 
 installcheck-tap:
 	$(prove_installcheck)
+
+# Benchmarks: every figure as a ratio against a baseline measured in the same
+# run (see bench/README.md); prints the table and writes bench/results.md.
+.PHONY: bench
+bench:
+	bench/run
+
+# Fuzzing: build the parsers and the series codec with libFuzzer, ASan and
+# UBSan (clang), replay fuzz/regressions/, then fuzz each target for
+# FUZZ_SECONDS (default 30); see fuzz/run.sh for the other settings.
+.PHONY: fuzz
+fuzz:
+	fuzz/run.sh

@@ -262,6 +262,9 @@ tracker_autonomous_main(Datum main_arg)
 
 	BackgroundWorkerInitializeConnectionByOid(sh->database, sh->user, 0);
 
+	/* A database's own search_path must not redirect Tracker's statements. */
+	SetConfigOption("search_path", "pg_catalog, pg_temp", PGC_SUSET, PGC_S_OVERRIDE);
+
 	SetCurrentStatementStartTimestamp();
 	StartTransactionCommand();
 	PG_TRY();

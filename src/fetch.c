@@ -267,6 +267,10 @@ fetch_authorized(FetchContext *ctx, HttpRequest *req, HttpResponse *resp,
 	int			nh = 0;
 	int			round;
 
+	/* callers log the response even when no request was made */
+	memset(resp, 0, sizeof(*resp));
+	resp->retry_after = -1;
+	resp->body = "";
 	if (ctx->auth != AUTH_OK)
 	{
 		*why = ctx->auth_reason;

@@ -13,6 +13,8 @@
 
 static const Provider *const providers[] = {
 	&google_health_provider,
+	&lastfm_provider,
+	&listenbrainz_provider,
 };
 
 /*

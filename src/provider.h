@@ -94,5 +94,7 @@ extern AuthState provider_token_source(FetchContext *ctx, bool force,
 
 /* The providers. */
 extern const Provider google_health_provider;
+extern const Provider lastfm_provider,
+			listenbrainz_provider;
 
 #endif							/* TRACKER_PROVIDER_H */

@@ -255,12 +255,13 @@ scheduler_cycle(bool first)
 	ready = spi_count("SELECT count(DISTINCT w.account_id) FROM tracker.job_window w"
 					  " JOIN tracker.job j ON j.job_id = w.job_id"
 					  " JOIN tracker.account_auth s ON s.account_id = w.account_id"
+					  " JOIN tracker.account a ON a.account_id = w.account_id"
 					  " WHERE w.state = 'queued' AND j.state IN ('queued', 'running')"
 					  " AND s.state = 'connected'"
 					  " AND NOT EXISTS (SELECT 1 FROM tracker.account_backoff b"
 					  "   WHERE b.account_id = w.account_id AND b.until > now())"
 					  " AND NOT EXISTS (SELECT 1 FROM tracker.source_status o"
-					  "   WHERE o.provider = 'google_health' AND o.state = 'offline'"
+					  "   WHERE o.provider = a.provider AND o.state = 'offline'"
 					  "   AND o.retry_at > now())");
 	return ready;
 }
@@ -300,6 +301,9 @@ tracker_scheduler_main(Datum main_arg)
 	/* A database that stops allowing connections must not crash-loop us. */
 	BackgroundWorkerInitializeConnectionByOid(dboid, InvalidOid,
 											  BGWORKER_BYPASS_ALLOWCONN);
+
+	/* A database's own search_path must not redirect Tracker's statements. */
+	SetConfigOption("search_path", "pg_catalog, pg_temp", PGC_SUSET, PGC_S_OVERRIDE);
 
 	loop_context = AllocSetContextCreate(TopMemoryContext, "tracker scheduler",
 										 ALLOCSET_DEFAULT_SIZES);

@@ -27,12 +27,15 @@
 #include "utils/lsyscache.h"
 #include "utils/rangetypes.h"
 #include "utils/resowner.h"
+#include "storage/lmgr.h"
+#include "storage/lock.h"
 
 #include "oauth.h"
 #include "provider.h"
 #include "store.h"
 #include "sync.h"
 #include "timeutil.h"
+#include "workers.h"
 
 /* Longest range one call may sync, in days. */
 #define SYNC_MAX_DAYS (20 * 366)
@@ -469,7 +472,27 @@ tracker_sync(PG_FUNCTION_ARGS)
 	memset(&sum, 0, sizeof(sum));
 	sum.state = "connected";
 	initStringInfo(&sum.detail);
-	sync_account_days(&acc, from, to, wanted, &sum);
+
+	/*
+	 * The account is served by one process at a time: wait for a worker in
+	 * the middle of one of its windows, and keep the workers away meanwhile.
+	 */
+	{
+		LOCKTAG		tag;
+
+		SET_LOCKTAG_ADVISORY(tag, MyDatabaseId, TRACKER_LOCK_ACCOUNT,
+							 (uint32) acc.account_id, 2);
+		(void) LockAcquire(&tag, ExclusiveLock, true, false);
+		PG_TRY();
+		{
+			sync_account_days(&acc, from, to, wanted, &sum);
+		}
+		PG_FINALLY();
+		{
+			LockRelease(&tag, ExclusiveLock, true);
+		}
+		PG_END_TRY();
+	}
 
 	values[0] = Int32GetDatum(sum.requests);
 	values[1] = Int64GetDatum(sum.rows);

@@ -179,6 +179,8 @@ _PG_init(void)
 							 PGC_SIGHUP, 0,
 							 NULL, NULL, NULL);
 
+	listening_init();
+
 	MarkGUCPrefixReserved(TRACKER_EXTENSION);
 
 	workers_init();

@@ -20,5 +20,10 @@ extern int	tracker_requests_per_minute;
 extern int	tracker_max_retries;
 extern int	tracker_retry_base_delay_ms;
 extern int	tracker_retry_max_delay_ms;
+extern char *tracker_lastfm_url;
+extern char *tracker_listenbrainz_url;
+
+/* Settings of the listening providers (src/providers/lastfm.c). */
+extern void listening_init(void);
 
 #endif							/* TRACKER_H */

@@ -46,8 +46,6 @@
 #include "timeutil.h"
 #include "workers.h"
 
-/* Advisory lock class of "this account is being served". */
-#define TRACKER_LOCK_ACCOUNT 0x54524B02
 
 /* A worker with nothing to claim for this long exits. */
 #define WORKER_IDLE_EXIT_MS 10000
@@ -164,7 +162,7 @@ claim_window(ClaimedWindow *cw)
 					 " AND NOT EXISTS (SELECT 1 FROM tracker.account_backoff b "
 					 "   WHERE b.account_id = w.account_id AND b.until > now()) "
 					 " AND NOT EXISTS (SELECT 1 FROM tracker.source_status o "
-					 "   WHERE o.provider = 'google_health' AND o.state = 'offline' "
+					 "   WHERE o.provider = a.provider AND o.state = 'offline' "
 					 "   AND o.retry_at > now()) "
 					 "ORDER BY (j.kind = 'sync') DESC, w.job_id, w.seq "
 					 "LIMIT 50 FOR UPDATE OF w SKIP LOCKED",
@@ -294,28 +292,33 @@ spi_exec_account(const char *sql, int32 account_id, const char *text)
 }
 
 static void
-source_online(void)
-{
-	int			rc = SPI_execute("UPDATE tracker.source_status SET state = 'online', "
-								 " since = now(), failures = 0, retry_at = NULL, reason = NULL "
-								 "WHERE provider = 'google_health' AND state = 'offline'",
-								 false, 0);
-
-	if (rc < 0)
-		elog(ERROR, "could not mark the source online");
-}
-
-static void
-source_offline(const char *reason)
+source_online(const char *provider)
 {
 	Oid			types[1] = {TEXTOID};
 	Datum		values[1];
 	int			rc;
 
+	values[0] = CStringGetTextDatum(provider);
+	rc = SPI_execute_with_args("UPDATE tracker.source_status SET state = 'online', "
+							   " since = now(), failures = 0, retry_at = NULL, reason = NULL "
+							   "WHERE provider = $1 AND state = 'offline'",
+							   1, types, values, NULL, false, 0);
+	if (rc < 0)
+		elog(ERROR, "could not mark the source online");
+}
+
+static void
+source_offline(const char *provider, const char *reason)
+{
+	Oid			types[2] = {TEXTOID, TEXTOID};
+	Datum		values[2];
+	int			rc;
+
 	values[0] = CStringGetTextDatum(reason);
+	values[1] = CStringGetTextDatum(provider);
 	rc = SPI_execute_with_args("INSERT INTO tracker.source_status AS o "
 							   " (provider, state, since, retry_at, failures, reason) "
-							   "VALUES ('google_health', 'offline', now(), now() + interval '5 seconds', 1, $1) "
+							   "VALUES ($2, 'offline', now(), now() + interval '5 seconds', 1, $1) "
 							   "ON CONFLICT (provider) DO UPDATE SET "
 							   " state = 'offline', "
 							   " since = CASE WHEN o.state = 'offline' THEN o.since ELSE now() END, "
@@ -324,7 +327,7 @@ source_offline(const char *reason)
 							   "   CASE WHEN o.state = 'offline' THEN least(o.failures, 6) ELSE 0 END), "
 							   "   interval '5 minutes'), "
 							   " reason = $1",
-							   1, types, values, NULL, false, 0);
+							   2, types, values, NULL, false, 0);
 	if (rc < 0)
 		elog(ERROR, "could not mark the source offline");
 }
@@ -403,7 +406,7 @@ process_window(ClaimedWindow *cw)
 			sync_state_update(cw->acc.account_id, dt, cw->w.to - 1, NULL);
 			spi_exec_account("DELETE FROM tracker.account_backoff WHERE account_id = $1 AND $2 IS NULL",
 							 cw->acc.account_id, NULL);
-			source_online();
+			source_online(p->name);
 		}
 		else
 		{
@@ -431,7 +434,7 @@ process_window(ClaimedWindow *cw)
 					break;
 				case FETCH_TRANSIENT:
 					if (network_down(&ctx))
-						source_offline(why);
+						source_offline(p->name, why);
 					finish_window(cw, cw->attempts + 1 >= WINDOW_MAX_ATTEMPTS ? "failed" : "queued",
 								  0, ctx.requests, 0, why);
 					spi_exec_account("INSERT INTO tracker.account_backoff AS b (account_id, until, reason) "
@@ -498,6 +501,9 @@ tracker_worker_main(Datum main_arg)
 		proc_exit(0);
 	before_shmem_exit(worker_detach, main_arg);
 	BackgroundWorkerInitializeConnectionByOid(dboid, InvalidOid, 0);
+
+	/* A database's own search_path must not redirect Tracker's statements. */
+	SetConfigOption("search_path", "pg_catalog, pg_temp", PGC_SUSET, PGC_S_OVERRIDE);
 
 	loop = AllocSetContextCreate(TopMemoryContext, "tracker worker",
 								 ALLOCSET_DEFAULT_SIZES);

@@ -16,6 +16,9 @@
 #include "storage/spin.h"
 #include "utils/timestamp.h"
 
+/* Advisory lock class of "this account is being synced" (key 2: account). */
+#define TRACKER_LOCK_ACCOUNT 0x54524B02
+
 #define TRACKER_MAX_DATABASES 64
 #define TRACKER_MAX_WORKERS_PER_DB 16
 

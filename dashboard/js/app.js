@@ -84,7 +84,7 @@ function oauthBanner(accounts) {
 		inner.append(h('h2', {}, 'Google sent back an authorisation code'),
 			h('p', {}, 'Finish connecting in psql, as the database owner (the dashboard only reads). ',
 				'The code works once and expires within minutes.'),
-			sel ? h('p', { class: 'field' }, 'Account: ', sel) : null, cmd,
+			...(sel ? [h('p', { class: 'field' }, 'Account: ', sel)] : []), cmd,
 			h('p', { class: 'empty' }, 'It answers "connected"; then queue the history with ',
 				h('code', {}, "SELECT tracker.backfill('[2025-01-01,2026-01-01)', <id>);"), ' and watch it under Pipeline.'));
 	}

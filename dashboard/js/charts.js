@@ -101,6 +101,7 @@ export function timeChart(container, o) {
 	const handle = { u, destroy() { ro.disconnect(); u.destroy(); } };
 	charts.add(handle);
 	plot.dataset.points = String(o.x.length);
+	if (o.xRange) [plot.dataset.xmin, plot.dataset.xmax] = o.xRange.map(String);
 	return handle;
 }
 

@@ -238,7 +238,8 @@ COMMENT ON VIEW silver.heart_rate IS
 CREATE FUNCTION tracker.store_heart_rate(account integer, ts timestamptz[], bpm smallint[])
 RETURNS integer
 AS 'MODULE_PATHNAME', 'tracker_store_heart_rate'
-LANGUAGE C VOLATILE;
+LANGUAGE C VOLATILE
+SET search_path = pg_catalog, pg_temp;
 
 COMMENT ON FUNCTION tracker.store_heart_rate(integer, timestamptz[], smallint[]) IS
 	'Merge samples into the account''s days and recompute their figures; returns the number of days touched';
@@ -246,7 +247,8 @@ COMMENT ON FUNCTION tracker.store_heart_rate(integer, timestamptz[], smallint[])
 CREATE FUNCTION tracker.recompute(account integer, days daterange DEFAULT NULL)
 RETURNS integer
 AS 'MODULE_PATHNAME', 'tracker_recompute'
-LANGUAGE C VOLATILE;
+LANGUAGE C VOLATILE
+SET search_path = pg_catalog, pg_temp;
 
 COMMENT ON FUNCTION tracker.recompute(integer, daterange) IS
 	'Recompute the daily figures of an account from silver; returns the number of days written';
@@ -261,7 +263,8 @@ CREATE FUNCTION tracker.import_fitbit_json(account integer, doc jsonb,
 										   OUT samples integer, OUT message text)
 RETURNS record
 AS 'MODULE_PATHNAME', 'tracker_import_fitbit_json'
-LANGUAGE C VOLATILE;
+LANGUAGE C VOLATILE
+SET search_path = pg_catalog, pg_temp;
 
 COMMENT ON FUNCTION tracker.import_fitbit_json(integer, jsonb) IS
 	'Import one Fitbit Web API heart-rate response or account-export document';
@@ -270,7 +273,8 @@ CREATE FUNCTION tracker.import_fitbit_file(account integer, path text)
 RETURNS TABLE (file text, kind text, status text, days integer,
 			   samples integer, message text)
 AS 'MODULE_PATHNAME', 'tracker_import_fitbit_file'
-LANGUAGE C VOLATILE;
+LANGUAGE C VOLATILE
+SET search_path = pg_catalog, pg_temp;
 
 COMMENT ON FUNCTION tracker.import_fitbit_file(integer, text) IS
 	'Import a server-side Fitbit file, or every file Tracker knows in a directory';

@@ -217,7 +217,8 @@ CREATE FUNCTION tracker.connect(account integer, code text, redirect_uri text,
 								state text DEFAULT NULL)
 RETURNS text
 AS 'MODULE_PATHNAME', 'tracker_connect'
-LANGUAGE C VOLATILE;
+LANGUAGE C VOLATILE
+SET search_path = pg_catalog, pg_temp;
 
 COMMENT ON FUNCTION tracker.connect(integer, text, text, text) IS
 	'Exchange the code Google sent back to the redirect URI for tokens; returns the account state';
@@ -270,7 +271,8 @@ CREATE FUNCTION tracker.sync(account integer, days daterange, data_types text[] 
 							 OUT state text, OUT detail text)
 RETURNS record
 AS 'MODULE_PATHNAME', 'tracker_sync'
-LANGUAGE C VOLATILE;
+LANGUAGE C VOLATILE
+SET search_path = pg_catalog, pg_temp;
 
 COMMENT ON FUNCTION tracker.sync(integer, daterange, text[]) IS
 	'Sync an account''s days from its provider in the calling transaction; returns a summary';

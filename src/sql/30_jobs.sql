@@ -184,7 +184,8 @@ COMMENT ON FUNCTION tracker.cancel(bigint) IS
 CREATE FUNCTION tracker.wait(job bigint, timeout interval DEFAULT '1 minute')
 RETURNS text
 AS 'MODULE_PATHNAME', 'tracker_wait'
-LANGUAGE C VOLATILE;
+LANGUAGE C VOLATILE
+SET search_path = pg_catalog, pg_temp;
 
 COMMENT ON FUNCTION tracker.wait(bigint, interval) IS
 	'Wait until a job is done, failed or cancelled, or the timeout passes; returns its state';

@@ -28,7 +28,11 @@ const sql = async (text, values) => (await db.query(text, values)).rows;
 const one = async (text, values) => (await sql(text, values))[0];
 
 let passed = 0, failed = 0;
-async function check(name, fn) {
+async function check(name, fn, skipWhy = null) {
+	if (skipWhy) {
+		console.log(`skip - ${name} (${skipWhy})`);
+		return;
+	}
 	try {
 		await fn();
 		passed++;
@@ -98,6 +102,12 @@ const FIELDS = ['samples', 'wear_minutes', 'out_of_range_minutes', 'fat_burn_min
 	'reported_cardio_minutes', 'reported_peak_minutes', 'active_zone_minutes'];
 
 // ------------------------------------------------------------ static checks
+await check('the dashboard\'s scripts parse', async () => {
+	const files = fs.readdirSync(path.join(root, 'dashboard/js'), { recursive: true }).filter((f) => f.endsWith('.js'));
+	assert.ok(files.length >= 8);
+	for (const f of files) execFileSync(process.execPath, ['--check', path.join(root, 'dashboard/js', f)], { stdio: 'pipe' });
+});
+
 await check('the vendored uPlot is the one in package-lock.json', async () => {
 	const lock = JSON.parse(fs.readFileSync(path.join(root, 'package-lock.json')));
 	const version = lock.packages['node_modules/uplot'].version;
@@ -263,7 +273,7 @@ await check('day: the figures equal tracker.daily()', async () => {
 	for (const f of FIELDS) assert.equal(norm(await value(`#day-figures [data-field="${f}"]`)), norm(want[f]), f);
 	const bounds = await page.$$eval('#zone-table tbody tr', (trs) => trs.map((tr) => tr.children[1].textContent));
 	const zb = (await one('SELECT zone_bounds FROM gold.daily WHERE account_id = 1 AND day = $1', [D])).zone_bounds;
-	assert.deepEqual(bounds, [`${zb[0]}–${zb[1] - 1}`, `${zb[1]}–${zb[2] - 1}`, `${zb[2]}–${zb[3] - 1}`, `${zb[3]}–${zb[4]}`]);
+	assert.deepEqual(bounds, [`${zb[0]}–${zb[1] - 1}`, `${zb[1]}–${zb[2] - 1}`, `${zb[2]}–${zb[3] - 1}`, `${zb[3]}+`]);
 	await shot('day.png');
 });
 
@@ -283,8 +293,10 @@ await check('day: every sample is charted, watch-off gaps left as gaps', async (
 	assert.equal(card.points, want.samples + want.inner_gaps);
 	assert.match(card.caption, card.gaps ? /gaps? without samples/ : /No gaps/);
 	// The axis is the account's local day, not the browser's (New York here).
-	const first = await page.$eval('#hr-card .u-axis', (a) => a.textContent);
-	assert.match(first, /^00:00/);
+	const x = await page.$eval('#hr-card .chart', (c) => [Number(c.dataset.xmin), Number(c.dataset.xmax)]);
+	const day = await one(`SELECT extract(epoch FROM ($1::date)::timestamp AT TIME ZONE $2)::int AS lo,
+		extract(epoch FROM ($1::date + 1)::timestamp AT TIME ZONE $2)::int AS hi`, [D, tz]);
+	assert.deepEqual(x, [day.lo, day.hi]);
 });
 
 await check('day: previous and next day links, and the date field', async () => {
@@ -358,7 +370,6 @@ await check('pipeline: jobs with progress bars, errors of the last 24 h, sync st
 	const n = (await one(`SELECT count(*)::int AS n FROM tracker.sync_log WHERE at > now() - interval '24 hours'
 		AND outcome IN ('failed', 'rejected', 'auth')`)).n;
 	assert.equal(errors.length, Math.min(n, 50));
-	assert.ok(errors.some((e) => /auth/.test(e)));
 	const types = await page.$$eval('#sync-card tr[data-account="1"]', (t) => t.map((r) => r.dataset.type));
 	assert.deepEqual(types, (await sql('SELECT data_type FROM tracker.sync_state WHERE account_id = 1 ORDER BY data_type')).map((r) => r.data_type));
 });
@@ -380,6 +391,23 @@ await check('re-authorisation: consent link -> back to the dashboard -> the conn
 	assert.equal(await page.$('section.cta[data-account="2"]'), null);
 	assert.equal(await page.$eval('tr[data-account="2"] [data-state]', (b) => b.dataset.state), 'connected');
 });
+
+await check('docker/nginx.conf: dashboard and /api/ on one origin, read only, with its headers', async () => {
+	const NGINX = process.env.E2E_NGINX_URL;
+	const a = await get(`${NGINX}/api/rpc/daily?account=1&start_date=${D}&end_date=${D}`);
+	assert.equal(a.status, 200);
+	assert.deepEqual(a.body, (await get(`${BASE}/api/rpc/daily?account=1&start_date=${D}&end_date=${D}`)).body);
+	assert.equal((await fetch(`${NGINX}/api/rpc/accounts`, { method: 'POST' })).status, 403);
+	const index = await fetch(`${NGINX}/`);
+	assert.equal(index.status, 200);
+	assert.equal(index.headers.get('referrer-policy'), 'no-referrer');
+	assert.match(index.headers.get('content-security-policy'), /default-src 'self'/);
+	// The page works under that Content-Security-Policy (a violation is a console error).
+	const before = jsErrors.length;
+	await open(`${NGINX}/#/day/${D}?account=1`);
+	assert.equal(norm(await value('#day-figures [data-field="resting_hr"]')), norm((await daily(1, D, D))[0].resting_hr));
+	assert.deepEqual(jsErrors.slice(before), []);
+}, process.env.E2E_NGINX_URL ? null : 'nginx is not installed');
 
 // ------------------------------------------------------------ errors and the empty database
 await check('errors: PostgREST\'s code, message, details and hint are shown', async () => {
@@ -418,19 +446,25 @@ await check('empty database: the page explains how to connect an account', async
 });
 
 await check('a running backfill shows its progress', async () => {
-	const { job } = await one(`SELECT tracker.backfill(daterange(($1::date - 60), $1::date), 1) AS job`, [latest]);
+	const { job } = await one(`SELECT tracker.backfill(daterange(($1::date - 119), $1::date + 1), 1) AS job`, [latest]);
 	await open(`${BASE}/#/pipeline`);
 	await page.waitForFunction((id) => {
 		const j = document.querySelector(`.job[data-job="${id}"]`);
 		const p = j?.querySelector('progress');
 		return j && j.dataset.state === 'running' && p.value > 0;
 	}, String(job), { timeout: 30000, polling: 200 });
+	// A bar some way along makes a better picture; not worth failing over.
+	await page.waitForFunction((id) => {
+		const p = document.querySelector(`.job[data-job="${id}"][data-state="running"] progress`);
+		return p && p.value >= p.max / 4;
+	}, String(job), { timeout: 20000, polling: 200 }).catch(() => {});
 	await page.waitForTimeout(300);
 	await shot('pipeline-running.png');
-	const state = (await one("SELECT tracker.wait($1, '2 minutes') AS s", [job])).s;
-	assert.equal(state, 'done');
-	// The page refreshes itself while the job runs, and shows it finished.
-	await page.waitForFunction((id) => document.querySelector(`.job[data-job="${id}"]`)?.dataset.state === 'done', String(job), { timeout: 15000 });
+	// Enough seen: cancel it (the window being written finishes).
+	await one('SELECT tracker.cancel($1)', [job]);
+	assert.equal((await one("SELECT tracker.wait($1, '2 minutes') AS s", [job])).s, 'cancelled');
+	// The page refreshes itself while the job runs, and shows how it ended.
+	await page.waitForFunction((id) => document.querySelector(`.job[data-job="${id}"]`)?.dataset.state === 'cancelled', String(job), { timeout: 15000 });
 });
 
 await check('no JavaScript errors on any page', async () => {

@@ -22,7 +22,7 @@ my $fake = start_fake(
 		}
 	]);
 
-my $node = tracker_node('sync', $fake, "log_min_messages = debug5",
+my $node = tracker_node('sync', $fake, "log_min_messages = debug5", "tracker.enable_workers = off",
 	"log_min_error_statement = panic");
 my $range = "'[2017-04-30,2017-07-01)'";
 

@@ -89,7 +89,7 @@ export async function day(ctx) {
 			yMin: Math.max(20, Math.min(40, lo - 5)), yMax: Math.max(hi + 10, zb ? zb[3] + 15 : 0),
 			series: [{ label: 'Heart rate', values: ys, color: cssVar('--rhr'), width: 1.25 }],
 			before: (u) => {
-				if (zb) ZONES.slice(1).forEach((z, i) => hBand(u, zb[i + 1], zb[i + 2], withAlpha(cssVar(z.color), 0.16), `${z.label} ${zb[i + 1]}–${zb[i + 2] - 1}`));
+				if (zb) ZONES.slice(1).forEach((z, i) => hBand(u, zb[i + 1], zb[i + 2], withAlpha(cssVar(z.color), 0.16), `${z.label} ${zb[i + 1]}${i === 2 ? '+' : `–${zb[i + 2] - 1}`}`));
 				for (const s of sleeps) vBand(u, Date.parse(s.start_at) / 1000, Date.parse(s.end_at) / 1000, cssVar('--sleep'), s.nap ? 'nap' : 'sleep');
 				for (const e of exercises) vBand(u, Date.parse(e.start_at) / 1000, Date.parse(e.end_at) / 1000, withAlpha(cssVar('--cardio'), 0.12), e.name || e.exercise_type);
 				for (const [a, b] of gaps) vBand(u, a, b, cssVar('--gap'), 'watch off');
@@ -111,7 +111,7 @@ export async function day(ctx) {
 function figures(f, zb) {
 	if (!f) return h('p', { class: 'note' }, 'No figures for this day.');
 	const azm = f.active_zone_minutes ?? null;
-	const bounds = (i) => (zb ? (i === 3 ? `${zb[3]}–${zb[4]}` : `${zb[i]}–${zb[i + 1] - 1}`) : '–');
+	const bounds = (i) => (zb ? (i === 3 ? `${zb[3]}+` : `${zb[i]}–${zb[i + 1] - 1}`) : '–');
 	return h('section', { id: 'day-figures', 'data-day': f.day, 'aria-label': 'The day\'s figures' },
 		h('div', { class: 'tiles' },
 			h('div', { class: 'card tile' }, h('span', { class: 'label' }, 'Resting heart rate'),

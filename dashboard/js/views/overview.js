@@ -191,15 +191,18 @@ function calendar(rows, start, end, ctx) {
 		const W = left + weeks * (cell + gap), H = top + 7 * (cell + gap);
 		let withData = 0;
 		const g = [];
-		let lastMonth = null;
+		// A month is named above the week holding its 1st (the first, partial
+		// month only when it has room before the next name).
+		const monthName = (iso) => new Intl.DateTimeFormat('en-GB', { month: 'short', timeZone: 'UTC' }).format(new Date(iso + 'T00:00:00Z'));
+		const monthLabels = [];
 		for (let w = 0; w < weeks; w++) {
-			const monday = addDays(first, 7 * w);
-			const month = monday.slice(0, 7);
-			if (month !== lastMonth && w < weeks - 1) {
-				g.push(svg('text', { x: left + w * (cell + gap), y: 10 }, new Intl.DateTimeFormat('en-GB', { month: 'short', timeZone: 'UTC' }).format(new Date(monday + 'T00:00:00Z'))));
-				lastMonth = month;
+			for (let k = 0; k < 7; k++) {
+				const day = addDays(first, 7 * w + k);
+				if (day.endsWith('-01') && day >= start && day <= end) monthLabels.push([w, monthName(day)]);
 			}
 		}
+		if (!monthLabels.length || monthLabels[0][0] >= 3) monthLabels.unshift([0, monthName(start)]);
+		for (const [w, name] of monthLabels) g.push(svg('text', { x: left + w * (cell + gap), y: 10 }, name));
 		['Mon', '', 'Wed', '', 'Fri', '', ''].forEach((d, i) => d && g.push(svg('text', { x: 0, y: top + i * (cell + gap) + 10 }, d)));
 		for (let i = 0; i <= daysBetween(first, end); i++) {
 			const day = addDays(first, i);

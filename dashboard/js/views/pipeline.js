@@ -33,7 +33,7 @@ function eta(text) {
 	const m = /(?:(\d+) days? )?(\d+):(\d+):(\d+)/.exec(text);
 	if (!m) return text;
 	const s = (+(m[1] || 0)) * 86400 + (+m[2]) * 3600 + (+m[3]) * 60 + (+m[4]);
-	return s < 90 ? `about ${s} s left` : s < 5400 ? `about ${Math.round(s / 60)} min left` : `about ${Math.round(s / 3600)} h left`;
+	return s < 60 ? 'under a minute left' : s < 5400 ? `about ${Math.round(s / 60)} min left` : `about ${Math.round(s / 3600)} h left`;
 }
 
 export async function pipeline(ctx) {

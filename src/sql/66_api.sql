@@ -1,4 +1,4 @@
-/* src/sql/50_api.sql: part of the tracker install script (see Makefile) */
+/* src/sql/66_api.sql: part of the tracker install script (see Makefile) */
 
 ------------------------------------------------------------------------------
 -- api: what PostgREST serves to the dashboard (role tracker_web)
@@ -165,7 +165,9 @@ AS $$
 			'silver_exercises', (SELECT count(*) FROM silver.exercise),
 			'silver_sleep', (SELECT count(*) FROM silver.sleep),
 			'silver_steps', (SELECT count(*) FROM silver.steps),
-			'gold_days', (SELECT count(*) FROM gold.daily)),
+			'silver_listens', (SELECT count(*) FROM silver.listen),
+			'gold_days', (SELECT count(*) FROM gold.daily),
+			'gold_listening_days', (SELECT count(*) FROM gold.listening_daily)),
 		'accounts', (SELECT coalesce(json_agg(a ORDER BY a.id), '[]') FROM api.accounts() a),
 		'sync_state', (SELECT coalesce(json_agg(json_build_object(
 							'account', account_id, 'data_type', data_type,

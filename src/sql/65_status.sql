@@ -1,4 +1,4 @@
-/* src/sql/40_status.sql: part of the tracker install script (see Makefile) */
+/* src/sql/65_status.sql: part of the tracker install script (see Makefile) */
 
 ------------------------------------------------------------------------------
 -- Status
@@ -10,7 +10,9 @@ SELECT a.account_id AS account, a.name, a.provider,
 	   s.reason, s.since,
 	   (SELECT max(last_success_at) FROM tracker.sync_state y
 		WHERE y.account_id = a.account_id) AS last_sync,
-	   (SELECT max(day) FROM gold.daily g WHERE g.account_id = a.account_id) AS data_up_to,
+	   greatest((SELECT max(day) FROM gold.daily g WHERE g.account_id = a.account_id),
+				(SELECT max(day) FROM gold.listening_daily l
+				 WHERE l.account_id = a.account_id)) AS data_up_to,
 	   CASE WHEN s.state = 'connected'
 			THEN coalesce(sc.last_queued_at + current_setting('tracker.sync_interval')::interval, now())
 	   END AS next_sync,

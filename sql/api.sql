@@ -1,0 +1,152 @@
+-- The api schema is what PostgREST serves to the dashboard, as its anonymous
+-- role tracker_web.  tracker_web may run every api function and nothing
+-- else: no table, no bronze payload, no credential, no tracker function.
+SET timezone TO 'UTC';
+SET datestyle TO 'ISO, YMD';
+
+-- Some data: an account with two mornings of 1-minute samples.
+SELECT tracker.add_account('web', 'Europe/Berlin', 'fitbit_import', birth_date => '1990-01-01') AS account \gset
+SELECT tracker.store_heart_rate(:account, array_agg(t ORDER BY t),
+       array_agg((CASE WHEN extract(minute FROM t)::int % 30 < 20 THEN 62 ELSE 150 END)::smallint ORDER BY t))
+FROM generate_series('2026-03-02 05:00+00'::timestamptz, '2026-03-03 08:59+00', '1 minute') t
+WHERE extract(hour FROM t) BETWEEN 5 AND 8;
+
+-- Every api function: STABLE, every input argument named (PostgREST calls
+-- them by name), SECURITY DEFINER with a fixed search_path.
+SELECT p.proname AS function, p.provolatile AS volatility, p.prosecdef AS security_definer,
+       (SELECT string_agg(a.name, ', ' ORDER BY a.i)
+        FROM unnest(p.proargnames, coalesce(p.proargmodes::text[], array_fill('i'::text, ARRAY[p.pronargs])))
+             WITH ORDINALITY AS a(name, mode, i)
+        WHERE a.mode IN ('i', 'b', 'v')) AS arguments,
+       array_to_string(p.proconfig, ' ') AS settings
+FROM pg_proc p
+WHERE p.pronamespace = 'api'::regnamespace
+ORDER BY 1;
+
+-- None is volatile, none has an unnamed input argument.
+SELECT p.oid::regprocedure AS volatile_or_unnamed
+FROM pg_proc p
+WHERE p.pronamespace = 'api'::regnamespace
+  AND (p.provolatile = 'v'
+       OR p.pronargs > (SELECT count(*)
+                        FROM unnest(p.proargnames, coalesce(p.proargmodes::text[], array_fill('i'::text, ARRAY[p.pronargs])))
+                             AS a(name, mode)
+                        WHERE a.mode IN ('i', 'b', 'v') AND a.name <> ''));
+
+-- EXECUTE on api functions: tracker_web only, never PUBLIC.
+SELECT DISTINCT CASE WHEN a.grantee = 0 THEN 'PUBLIC' ELSE a.grantee::regrole::text END AS grantee,
+       a.privilege_type
+FROM pg_proc p, aclexplode(coalesce(p.proacl, acldefault('f', p.proowner))) a
+WHERE p.pronamespace = 'api'::regnamespace AND a.grantee <> p.proowner
+ORDER BY 1;
+
+-- A function added to api later is not executable by PUBLIC either:
+-- default privileges revoke EXECUTE.
+CREATE FUNCTION api.added_later() RETURNS integer LANGUAGE sql STABLE AS 'SELECT 1';
+SELECT has_function_privilege('tracker_web', 'api.added_later()', 'EXECUTE') AS tracker_web_may_run_it;
+DROP FUNCTION api.added_later();
+
+-- What tracker_web holds elsewhere, privileges alone (schema usage aside).
+SELECT n.nspname AS schema, has_schema_privilege('tracker_web', n.oid, 'USAGE') AS usage,
+       has_schema_privilege('tracker_web', n.oid, 'CREATE') AS "create"
+FROM pg_namespace n
+WHERE n.nspname IN ('api', 'tracker', 'bronze', 'silver', 'gold', 'public')
+ORDER BY 1;
+SELECT c.oid::regclass AS relation_with_a_privilege
+FROM pg_class c
+WHERE c.relnamespace IN ('tracker'::regnamespace, 'bronze'::regnamespace, 'silver'::regnamespace,
+                         'gold'::regnamespace, 'api'::regnamespace)
+  AND c.relkind IN ('r', 'p', 'v', 'm', 'f', 'S')
+  AND has_table_privilege('tracker_web', c.oid, 'SELECT, INSERT, UPDATE, DELETE, TRUNCATE, REFERENCES, TRIGGER');
+SELECT p.oid::regprocedure AS executable_outside_api
+FROM pg_depend d JOIN pg_proc p ON p.oid = d.objid
+WHERE d.classid = 'pg_proc'::regclass AND d.refclassid = 'pg_extension'::regclass
+  AND d.refobjid = (SELECT oid FROM pg_extension WHERE extname = 'tracker')
+  AND p.pronamespace <> 'api'::regnamespace
+  AND has_function_privilege('tracker_web', p.oid, 'EXECUTE');
+
+-- Now as the dashboard's role.
+GRANT EXECUTE ON FUNCTION try(text) TO tracker_web;
+SET ROLE tracker_web;
+SELECT current_user;
+
+-- Every api function works.
+SELECT id, name, provider, state, data_up_to, errors_24h FROM api.accounts();
+SELECT day, samples, wear_minutes, out_of_range_minutes, fat_burn_minutes, cardio_minutes,
+       peak_minutes, resting_hr, zone_source, active_zone_minutes
+FROM api.daily(account => :account, start_date => '2026-03-01', end_date => '2026-03-04');
+SELECT * FROM api.resting_hr_trend(account => :account, start_date => '2026-03-01', end_date => '2026-03-04');
+SELECT * FROM api.zone_minutes(account => :account, start_date => '2026-03-01', end_date => '2026-03-04');
+SELECT * FROM api.weekly_zone_minutes(account => :account, start_date => '2026-03-01', end_date => '2026-03-04');
+SELECT * FROM api.wear_time(account => :account, start_date => '2026-03-01', end_date => '2026-03-04');
+SELECT d->>'day' AS day, d->>'time_zone' AS time_zone, json_array_length(d->'t') AS t,
+       json_array_length(d->'bpm') AS bpm, d->'zone_bounds' AS zone_bounds,
+       d->'figures'->>'active_zone_minutes' IS NULL AS figures_without_azm,
+       d->'figures'->>'resting_hr' AS resting_hr
+FROM api.heart_rate_day(account => :account, day => '2026-03-02') d;
+SELECT count(*) AS exercises FROM api.exercises(account => :account, start_date => '2026-03-01', end_date => '2026-03-04');
+SELECT count(*) AS sleeps FROM api.sleep(account => :account, start_date => '2026-03-01', end_date => '2026-03-04');
+SELECT p->'layers'->>'gold_days' AS gold_days, p->'layers'->>'silver_heart_rate_samples' AS samples,
+       json_array_length(p->'accounts') AS accounts, json_array_length(p->'jobs') AS jobs
+FROM api.pipeline() p;
+
+-- As PostgREST calls them for GET: in a read-only transaction.
+BEGIN READ ONLY;
+SELECT count(*) FROM api.daily(:account, '2026-03-01', '2026-03-04');
+SELECT (api.pipeline())->'layers'->>'gold_days' AS gold_days;
+SELECT code, message FROM try('CREATE TEMP TABLE scratch (x int)');
+COMMIT;
+
+-- No table, view or sequence of tracker, bronze, silver or gold is readable
+-- (each one is tried; any that is not refused is listed).
+WITH tried AS (
+  SELECT c.oid::regclass::text AS relation, t.code, t.message
+  FROM pg_class c, LATERAL try(format('SELECT * FROM %s LIMIT 1', c.oid::regclass)) t
+  WHERE c.relnamespace IN ('tracker'::regnamespace, 'bronze'::regnamespace,
+                           'silver'::regnamespace, 'gold'::regnamespace)
+    AND c.relkind IN ('r', 'p', 'v', 'm', 'f', 'S'))
+SELECT count(*) >= 25 AS tried_them_all,
+       array_agg(relation) FILTER (WHERE code <> '42501') AS not_refused,
+       array_agg(DISTINCT message) AS messages
+FROM tried;
+
+-- Credentials in particular, and writes.
+SELECT stmt, (try(stmt)).code FROM (VALUES
+  ('SELECT refresh_token FROM tracker.credential'),
+  ('SELECT client_secret FROM tracker.oauth_client'),
+  ('SELECT code_verifier FROM tracker.oauth_pending'),
+  ('SELECT body FROM bronze.payload'),
+  ('INSERT INTO tracker.account (name, provider, time_zone) VALUES (''x'', ''fitbit_import'', ''UTC'')'),
+  ('UPDATE gold.daily SET resting_hr = 1'),
+  ('DELETE FROM silver.heart_rate_day'),
+  ('TRUNCATE bronze.payload')) s(stmt);
+
+-- No tracker function, writer or reader.
+SELECT stmt, (try(stmt)).code FROM (VALUES
+  ('SELECT tracker.add_account(''x'', ''UTC'')'),
+  ('SELECT tracker.set_oauth_client(''google_health'', ''id'', ''secret'')'),
+  ('SELECT tracker.set_refresh_token(1, ''token'')'),
+  ('SELECT tracker.authorize_url(1, ''http://localhost/'')'),
+  ('SELECT tracker.connect(1, ''code'', ''http://localhost/'', ''state'')'),
+  ('SELECT tracker.sync(1, ''[2026-03-01,2026-03-02)'')'),
+  ('SELECT tracker.backfill(''[2026-03-01,2026-03-02)'', 1)'),
+  ('SELECT tracker.cancel(1)'),
+  ('SELECT tracker.store_heart_rate(1, ARRAY[now()], ARRAY[60]::smallint[])'),
+  ('SELECT tracker.recompute(1)'),
+  ('SELECT tracker.import_fitbit_json(1, ''{}'')'),
+  ('SELECT tracker.import_fitbit_file(1, ''/etc/passwd'')'),
+  ('SELECT * FROM tracker.daily(1, ''[2026-03-01,2026-03-04)'')'),
+  ('SELECT * FROM tracker.heart_rate(1, ''2026-03-02'')'),
+  ('SELECT * FROM tracker.series_unnest(''\x00'')')) s(stmt);
+
+-- No new objects anywhere.
+SELECT stmt, (try(stmt)).code FROM (VALUES
+  ('CREATE TABLE api.t (x int)'),
+  ('CREATE VIEW api.v AS SELECT 1 AS x'),
+  ('CREATE FUNCTION api.f() RETURNS int LANGUAGE sql AS ''SELECT 1'''),
+  ('CREATE TABLE public.t (x int)'),
+  ('CREATE TABLE tracker.t (x int)'),
+  ('CREATE SCHEMA mine')) s(stmt);
+
+RESET ROLE;
+REVOKE EXECUTE ON FUNCTION try(text) FROM tracker_web;
