@@ -2,8 +2,10 @@
 # docker-compose.yml runs it beside PostgREST and nginx; see the README.
 FROM postgres:15-bookworm
 
-# Only what the build needs (not node_modules/, .demo/ or test data).
-COPY Makefile tracker.control tracker--*.sql /usr/src/tracker/
+# Only what the build needs (not node_modules/, .demo/ or test data); the
+# install script is built from src/sql/.  Upgrade scripts (tracker--A--B.sql),
+# once there are any, need copying too.
+COPY Makefile tracker.control /usr/src/tracker/
 COPY src/ /usr/src/tracker/src/
 
 # Build with the -dev packages, then drop them.  libcurl4 and libjson-c5 stay

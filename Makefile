@@ -39,7 +39,7 @@ SQL_PARTS = $(sort $(wildcard src/sql/*.sql))
 
 # Regression tests need the library preloaded, so they run in a private
 # instance started from test/tracker.conf (the pg_cron way).
-REGRESS = setup accounts series figures import_json import_file daily listening hardening
+REGRESS = setup accounts series figures import_json import_file daily listening hardening api
 REGRESS_OPTS = --temp-instance=./tmp_check --temp-config=./test/tracker.conf
 
 TAP_TESTS = 1
@@ -95,3 +95,9 @@ bench:
 .PHONY: fuzz
 fuzz:
 	fuzz/run.sh
+
+# The one-command demo: a dashboard over a year of generated data
+# (scripts/demo; scripts/demo stop).
+.PHONY: demo
+demo:
+	scripts/demo

@@ -100,11 +100,11 @@ for t in $TARGETS; do
 		echo "$t: $(echo "$files" | wc -l) regression inputs pass"
 	else
 		echo "$t: a regression input FAILS (see $OUT/logs/$t.regressions.log)"
-		tail -20 "$OUT/logs/$t.regressions.log"
+		grep -E 'PROPERTY VIOLATED|ERROR: AddressSanitizer|runtime error|Running:' \
+			"$OUT/logs/$t.regressions.log" | head -10 | sed 's/^/    /'
 		failed=1
 	fi
 done
-[ $failed = 0 ] || exit 1
 
 if [ -n "$RUNS" ]; then
 	echo "=== fuzzing: $RUNS runs per target, $JOBS at a time"
@@ -163,6 +163,10 @@ done
 if [ -f "$OUT/logs/failed" ]; then
 	status=1
 	rm -f "$OUT/logs/failed"
+fi
+if [ $failed != 0 ]; then
+	echo "a regression input in fuzz/regressions/ fails (see above)"
+	status=1
 fi
 [ $status = 0 ] && echo "no findings" || echo "FINDINGS: reproduce with $OUT/bin/fuzz_<target> <input>"
 exit $status

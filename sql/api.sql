@@ -71,7 +71,7 @@ SET ROLE tracker_web;
 SELECT current_user;
 
 -- Every api function works.
-SELECT id, name, provider, state, data_up_to, errors_24h FROM api.accounts();
+SELECT id = :account AS is_ours, name, provider, state, data_up_to, errors_24h FROM api.accounts();
 SELECT day, samples, wear_minutes, out_of_range_minutes, fat_burn_minutes, cardio_minutes,
        peak_minutes, resting_hr, zone_source, active_zone_minutes
 FROM api.daily(account => :account, start_date => '2026-03-01', end_date => '2026-03-04');
@@ -86,6 +86,11 @@ SELECT d->>'day' AS day, d->>'time_zone' AS time_zone, json_array_length(d->'t')
 FROM api.heart_rate_day(account => :account, day => '2026-03-02') d;
 SELECT count(*) AS exercises FROM api.exercises(account => :account, start_date => '2026-03-01', end_date => '2026-03-04');
 SELECT count(*) AS sleeps FROM api.sleep(account => :account, start_date => '2026-03-01', end_date => '2026-03-04');
+SELECT * FROM api.listening(account => :account, start_date => '2026-03-01', end_date => '2026-03-04');
+SELECT * FROM api.listening_summary(account => :account, start_date => '2026-03-01', end_date => '2026-03-04');
+SELECT count(*) AS top_artists FROM api.top_artists(account => :account, start_date => '2026-03-01', end_date => '2026-03-04');
+SELECT count(*) AS top_tracks FROM api.top_tracks(account => :account, start_date => '2026-03-01', end_date => '2026-03-04', n => 5);
+SELECT count(*) AS heatmap_cells FROM api.listening_heatmap(account => :account, start_date => '2026-03-01', end_date => '2026-03-04');
 SELECT p->'layers'->>'gold_days' AS gold_days, p->'layers'->>'silver_heart_rate_samples' AS samples,
        json_array_length(p->'accounts') AS accounts, json_array_length(p->'jobs') AS jobs
 FROM api.pipeline() p;

@@ -8,6 +8,7 @@
  */
 #include "postgres.h"
 
+#include "access/transam.h"
 #include "access/xact.h"
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
@@ -101,7 +102,7 @@ tracker_wait(PG_FUNCTION_ARGS)
 		values[0] = Int64GetDatum(job);
 		if (SPI_connect() != SPI_OK_CONNECT)
 			elog(ERROR, "SPI_connect failed");
-		rc = SPI_execute_with_args("SELECT state FROM tracker.job WHERE job_id = $1",
+		rc = SPI_execute_with_args("SELECT state, xmin FROM tracker.job WHERE job_id = $1",
 								   1, types, values, NULL, false, 1);
 		if (rc != SPI_OK_SELECT)
 			elog(ERROR, "could not read the job: %s", SPI_result_code_string(rc));
@@ -109,6 +110,20 @@ tracker_wait(PG_FUNCTION_ARGS)
 			ereport(ERROR,
 					(errcode(ERRCODE_NO_DATA_FOUND),
 					 errmsg("job %lld does not exist", (long long) job)));
+		{
+			bool		isnull;
+			TransactionId xmin = DatumGetTransactionId(SPI_getbinval(SPI_tuptable->vals[0],
+																	 SPI_tuptable->tupdesc,
+																	 2, &isnull));
+
+			/* The workers cannot see a job this transaction has not committed. */
+			if (TransactionIdIsCurrentTransactionId(xmin))
+				ereport(ERROR,
+						(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+						 errmsg("job %lld was queued by this transaction and cannot run before it commits",
+								(long long) job),
+						 errhint("Commit, then call tracker.wait() in a new transaction.")));
+		}
 		state = MemoryContextStrdup(callcxt,
 									SPI_getvalue(SPI_tuptable->vals[0],
 												 SPI_tuptable->tupdesc, 1));

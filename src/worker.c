@@ -505,6 +505,13 @@ tracker_worker_main(Datum main_arg)
 	/* A database's own search_path must not redirect Tracker's statements. */
 	SetConfigOption("search_path", "pg_catalog, pg_temp", PGC_SUSET, PGC_S_OVERRIDE);
 
+	/*
+	 * A worker waiting on a lock a user's transaction holds gives up (and
+	 * retries the window later) before the deadlock detector could pick the
+	 * user's statement as the victim.
+	 */
+	SetConfigOption("lock_timeout", "500", PGC_SUSET, PGC_S_OVERRIDE);
+
 	loop = AllocSetContextCreate(TopMemoryContext, "tracker worker",
 								 ALLOCSET_DEFAULT_SIZES);
 	window_context = AllocSetContextCreate(loop, "tracker window",

@@ -123,7 +123,7 @@ fake_conf() {
 		"tracker.google_health_url = '$FAKE_URL'" \
 		"tracker.google_token_url = '$FAKE_URL/token'" \
 		"tracker.google_auth_url = '$FAKE_URL/o/oauth2/v2/auth'" \
-		"tracker.requests_per_minute = 1000000"
+		"tracker.requests_per_minute = 100000"
 }
 
 # Seconds of CPU (user + system) a process has used so far.

@@ -85,8 +85,8 @@ function oauthBanner(accounts) {
 			h('p', {}, 'Finish connecting in psql, as the database owner (the dashboard only reads). ',
 				'The code works once and expires within minutes.'),
 			...(sel ? [h('p', { class: 'field' }, 'Account: ', sel)] : []), cmd,
-			h('p', { class: 'empty' }, 'It answers "connected"; then queue the history with ',
-				h('code', {}, "SELECT tracker.backfill('[2025-01-01,2026-01-01)', <id>);"), ' and watch it under Pipeline.'));
+			h('p', { class: 'empty' }, 'It answers "connected", and syncing resumes by itself. For the history of a new account, queue a backfill, ',
+				h('code', {}, "SELECT tracker.backfill('[2025-01-01,2026-01-01)', <id>);"), ', and watch it under Pipeline.'));
 	}
 	inner.append(h('button', { type: 'button', onclick: dismiss }, 'Dismiss'));
 	banner.append(h('div', { style: { maxWidth: '1320px', margin: '14px auto 0', padding: '0 20px' } }, inner));

@@ -15,6 +15,7 @@ const monthDay = new Intl.DateTimeFormat('en-GB', { timeZone: 'UTC', day: 'numer
 
 /*
  * timeChart(container, options)
+ *   label       what the chart shows, for screen readers
  *   x           epoch seconds (days: UTC midnight; day view: instants)
  *   series      [{label, values, color, kind: 'line'|'bars'|'points', width, dash, fill}]
  *   daily       x are days (bars get half a day of room at both ends)
@@ -30,7 +31,9 @@ export function timeChart(container, o) {
 	const height = o.height || 220;
 	const muted = cssVar('--muted'), grid = cssVar('--line');
 	const readout = h('div', { class: 'readout', 'aria-live': 'off' });
-	const plot = h('div', { class: 'chart' });
+	// Canvas says nothing to a screen reader: name the chart; the readout and
+	// the tables beside the charts carry the numbers.
+	const plot = h('div', { class: 'chart', role: 'img', 'aria-label': o.label || o.series.map((s) => s.label).join(', ') });
 	container.append(readout, plot);
 
 	const bars = uPlot.paths.bars({ size: [0.72, 48], gap: 1 });

@@ -32,7 +32,3 @@ $$;
 
 REVOKE ALL ON SCHEMA tracker, bronze, silver, gold FROM PUBLIC;
 GRANT USAGE ON SCHEMA api TO tracker_web;
-
--- Functions created from now on are not executable by PUBLIC unless granted.
-ALTER DEFAULT PRIVILEGES IN SCHEMA api REVOKE EXECUTE ON FUNCTIONS FROM PUBLIC;
-ALTER DEFAULT PRIVILEGES IN SCHEMA tracker REVOKE EXECUTE ON FUNCTIONS FROM PUBLIC;

@@ -14,15 +14,16 @@
  */
 
 CREATE FUNCTION api.accounts()
-RETURNS TABLE (id integer, name text, provider text, state text, reason text,
+RETURNS TABLE (id integer, name text, provider text, time_zone text, state text, reason text,
 			   since timestamptz, last_sync timestamptz, data_up_to date,
 			   next_sync timestamptz, errors_24h bigint)
 LANGUAGE sql STABLE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $$
-	SELECT account, name, provider, state, reason, since, last_sync, data_up_to,
-		   next_sync, errors_24h
-	FROM tracker.account_status ORDER BY account
+	SELECT s.account, s.name, s.provider, a.time_zone, s.state, s.reason, s.since, s.last_sync,
+		   s.data_up_to, s.next_sync, s.errors_24h
+	FROM tracker.account_status s JOIN tracker.account a ON a.account_id = s.account
+	ORDER BY s.account
 $$;
 
 CREATE FUNCTION api.daily(account integer, start_date date, end_date date)
@@ -194,6 +195,29 @@ AS $$
 							 ORDER BY at DESC LIMIT 50) l),
 		'sources', (SELECT coalesce(json_agg(s), '[]') FROM tracker.source_status s))
 $$;
+
+-- Functions created in api later (by anyone) are not executable by PUBLIC:
+-- per-schema default privileges cannot revoke what is granted globally, so
+-- an event trigger revokes it as each function is created.
+CREATE FUNCTION tracker.api_revoke_public()
+RETURNS event_trigger
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+	f record;
+BEGIN
+	FOR f IN SELECT object_identity FROM pg_event_trigger_ddl_commands()
+			 WHERE object_type IN ('function', 'procedure') AND schema_name = 'api'
+	LOOP
+		EXECUTE format('REVOKE EXECUTE ON ROUTINE %s FROM PUBLIC', f.object_identity);
+	END LOOP;
+END
+$$;
+
+CREATE EVENT TRIGGER tracker_api_revoke_public ON ddl_command_end
+	WHEN TAG IN ('CREATE FUNCTION', 'CREATE PROCEDURE')
+	EXECUTE FUNCTION tracker.api_revoke_public();
 
 REVOKE ALL ON ALL FUNCTIONS IN SCHEMA api FROM PUBLIC;
 GRANT EXECUTE ON ALL FUNCTIONS IN SCHEMA api TO tracker_web;

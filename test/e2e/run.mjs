@@ -125,7 +125,9 @@ await check('stand-in: a table function answers a JSON array of objects', async 
 	assert.match(r.headers.get('content-type'), /^application\/json/);
 	const n = (await one('SELECT count(*)::int AS n FROM tracker.account')).n;
 	assert.equal(r.body.length, n);
-	assert.deepEqual(Object.keys(r.body[0]).sort(), ['data_up_to', 'errors_24h', 'id', 'last_sync', 'name', 'next_sync', 'provider', 'reason', 'since', 'state']);
+	for (const k of ['id', 'name', 'provider', 'state', 'reason', 'since', 'last_sync', 'data_up_to', 'next_sync', 'errors_24h']) {
+		assert.ok(k in r.body[0], k);
+	}
 });
 
 await check('stand-in: a json function answers its value as is (heart_rate_day)', async () => {
@@ -261,6 +263,7 @@ await check('overview: the year calendar has a square per day, each linking to i
 	assert.equal(norm(await value(`#calendar-card rect[data-day="${D}"]`)), norm(want.active_zone_minutes));
 	const href = await page.$eval(`#calendar-card rect[data-day="${D}"]`, (r) => r.parentNode.getAttribute('href'));
 	assert.equal(href, `#/day/${D}?account=1`);
+	await (await page.$('#calendar-card')).screenshot({ path: path.join(SHOTS, 'calendar.png') });
 	await page.selectOption('#calendar-card select', 'wear');
 	assert.equal(norm(await value(`#calendar-card rect[data-day="${D}"]`)), norm(want.wear_minutes));
 	await page.selectOption('#calendar-card select', 'azm');

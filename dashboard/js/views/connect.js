@@ -53,6 +53,11 @@ export function connectGuide({ first = false } = {}) {
 
 // An account Google stopped accepting (revoked or expired consent).
 export function reauthCta(a) {
+	if (a.provider !== 'google_health') {	// API-key providers have no consent flow
+		return h('section', { class: 'cta', role: 'alert', 'data-account': a.id },
+			h('h2', {}, `Account "${a.name}" (${a.provider}) needs attention`),
+			h('p', {}, a.reason || 'The provider no longer accepts its credentials.', ' Syncing is paused until they are set again in psql.'));
+	}
 	const steps = h('div');
 	const draw = () => {
 		const r = sqlLiteral(redirectUri());

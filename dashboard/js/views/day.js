@@ -85,6 +85,7 @@ export async function day(ctx) {
 		}
 		const lo = Math.min(...bpm), hi = Math.max(...bpm);
 		timeChart(chartBody, {
+			label: `Heart rate on ${fmt.dayLong(d)}: ${t.length} samples from ${lo} to ${hi} bpm, ${gaps.length} gaps`,
 			x: xs, tz, height: 300, xRange: [dayStart, dayEnd],
 			yMin: Math.max(20, Math.min(40, lo - 5)), yMax: Math.max(hi + 10, zb ? zb[3] + 15 : 0),
 			series: [{ label: 'Heart rate', values: ys, color: cssVar('--rhr'), width: 1.25 }],

@@ -60,6 +60,7 @@ export async function overview(ctx) {
 		[keyItem('Tracker, daily', cssVar('--rhr'), 'dot'), keyItem('7-day average', cssVar('--rhr-avg'), 'line'),
 			keyItem('Fitbit\'s own', cssVar('--provider'), 'dash')],
 		(el, r) => timeChart(el, {
+			label: `Resting heart rate per day, ${fmt.dayLong(start)} to ${fmt.dayLong(end)}`,
 			daily: true, x: r.map((d) => dayEpoch(d.day)),
 			series: [
 				{ label: 'Tracker', values: r.map((d) => d.bpm), color: color('--rhr'), kind: 'points' },
@@ -75,6 +76,7 @@ export async function overview(ctx) {
 	chartCard(zones, 'Minutes in heart-rate zones', 'Per day, stacked: fat burn, cardio and peak (minutes out of range are in the readout).',
 		[keyItem('Fat burn', cssVar('--fat')), keyItem('Cardio', cssVar('--cardio')), keyItem('Peak', cssVar('--peak'))],
 		(el, r) => timeChart(el, {
+			label: `Minutes in fat burn, cardio and peak zones per day, ${fmt.dayLong(start)} to ${fmt.dayLong(end)}`,
 			daily: true, yZero: true, x: r.map((d) => dayEpoch(d.day)),
 			// Drawn tallest first so each bar covers the one below: a stack without a plugin.
 			series: [
@@ -95,6 +97,7 @@ export async function overview(ctx) {
 			const goal = r[0]?.goal ?? 150;
 			const thisWeek = mondayOf(end);
 			return timeChart(el, {
+				label: `Active Zone Minutes per week against the goal of ${goal}`,
 				daily: true, yZero: true, x: r.map((w) => dayEpoch(w.week_start) + 3 * 86400),
 				yMax: Math.max(goal * 1.25, ...r.map((w) => w.active_zone_minutes * 1.1)),
 				series: [
@@ -114,6 +117,7 @@ export async function overview(ctx) {
 	chartCard(wear, 'Wear time', 'Hours per day with at least one heart-rate sample in the minute.',
 		[keyItem('Hours worn', cssVar('--wear'))],
 		(el, r) => timeChart(el, {
+			label: `Hours worn per day, ${fmt.dayLong(start)} to ${fmt.dayLong(end)}`,
 			daily: true, yZero: true, yMax: 24, x: r.map((d) => dayEpoch(d.day)),
 			series: [{ label: 'Worn', values: r.map((d) => d.minutes / 60), color: color('--wear'), kind: 'bars' }],
 			yFmt: (v) => `${v} h`,

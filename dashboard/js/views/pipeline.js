@@ -63,11 +63,20 @@ export async function pipeline(ctx) {
 	nodes.push(h('section', { 'aria-labelledby': 'flow-h', class: 'section' },
 		h('h2', { id: 'flow-h', class: 'visually-hidden' }, 'Process flow'),
 		h('ol', { class: 'flow', id: 'flow' },
-			stage('source', 'var(--accent)', 'Google Health API', `${google.length} account${google.length === 1 ? '' : 's'}`, [
-				[h('b', {}, google.filter((a) => a.state === 'connected').length), ' connected, ',
-					h('b', {}, google.filter((a) => a.state === 'needs_reauth').length), ' need re-authorisation'],
-				['last sync ', h('b', {}, fmt.relative(lastSync))],
-				offline.length ? [h('b', {}, 'offline'), ' (see above)'] : 'reachable']),
+			stage('source', 'var(--accent)', google.length === accounts.length ? 'Google Health API' : 'Source APIs',
+				`${accounts.length} account${accounts.length === 1 ? '' : 's'}`, [
+					...(() => {
+						const provs = [...new Set(accounts.map((a) => a.provider))];
+						const connected = (of) => h('b', {}, of.filter((a) => a.state === 'connected').length);
+						if (provs.length < 2) return [[connected(accounts), ' connected']];
+						return provs.map((prov) => {
+							const of = accounts.filter((a) => a.provider === prov);
+							return [`${prov}: `, connected(of), ` of ${of.length} connected`];
+						});
+					})(),
+					[h('b', {}, accounts.filter((a) => a.state === 'needs_reauth').length), ' need re-authorisation'],
+					['last sync ', h('b', {}, fmt.relative(lastSync))],
+					offline.length ? [h('b', {}, 'offline'), ' (see above)'] : 'reachable']),
 			h('li', { 'aria-hidden': 'true', class: 'arrow-item' }, arrow()),
 			stage('bronze', '#b08d57', 'bronze', [datum('bronze_payloads', L.bronze_payloads, fmt.int(L.bronze_payloads)), ' payloads'], [
 				['raw responses, ', h('b', {}, fmt.bytes(L.bronze_bytes))],
@@ -77,10 +86,12 @@ export async function pipeline(ctx) {
 				[h('b', {}, fmt.int(L.silver_heart_rate_samples)), ' samples'],
 				[h('b', {}, datum('silver_exercises', L.silver_exercises, fmt.int(L.silver_exercises))), ' exercises, ',
 					h('b', {}, fmt.int(L.silver_sleep)), ' nights of sleep'],
-				[h('b', {}, fmt.int(L.silver_steps)), ' step intervals']]),
+				[h('b', {}, fmt.int(L.silver_steps)), ' step intervals'],
+				L.silver_listens > 0 ? [h('b', {}, fmt.int(L.silver_listens)), ' listens'] : null].filter(Boolean)),
 			h('li', { 'aria-hidden': 'true', class: 'arrow-item' }, arrow()),
 			stage('gold', '#d4a017', 'gold', [datum('gold_days', L.gold_days, fmt.int(L.gold_days)), ' days of figures'], [
-				'zone minutes, wear time, resting heart rate', 'recomputed whenever a day changes']),
+				'zone minutes, wear time, resting heart rate', 'recomputed whenever a day changes',
+				L.gold_listening_days > 0 ? [h('b', {}, fmt.int(L.gold_listening_days)), ' days of listening'] : null].filter(Boolean)),
 			h('li', { 'aria-hidden': 'true', class: 'arrow-item' }, arrow()),
 			stage('dashboard', 'var(--rhr)', 'dashboard', 'api schema', [
 				'read through PostgREST', ['role ', h('code', {}, 'tracker_web'), ': read-only']]))));
