@@ -15,13 +15,13 @@ RUN set -eux; \
 	apt-get update; \
 	apt-mark hold locales; \
 	apt-get install -y --no-install-recommends \
-		build-essential postgresql-server-dev-$PG_MAJOR libcurl4-openssl-dev libjson-c-dev \
-		libcurl4 libjson-c5 ca-certificates; \
-	apt-mark manual libcurl4 libjson-c5 ca-certificates; \
+		build-essential postgresql-server-dev-$PG_MAJOR libcurl4-openssl-dev libjson-c-dev zlib1g-dev \
+		libcurl4 libjson-c5 zlib1g ca-certificates; \
+	apt-mark manual libcurl4 libjson-c5 zlib1g ca-certificates; \
 	make -C /usr/src/tracker PG_CONFIG=/usr/lib/postgresql/$PG_MAJOR/bin/pg_config; \
 	make -C /usr/src/tracker install PG_CONFIG=/usr/lib/postgresql/$PG_MAJOR/bin/pg_config; \
 	rm -rf /usr/src/tracker; \
-	apt-get purge -y --auto-remove build-essential postgresql-server-dev-$PG_MAJOR libcurl4-openssl-dev libjson-c-dev; \
+	apt-get purge -y --auto-remove build-essential postgresql-server-dev-$PG_MAJOR libcurl4-openssl-dev libjson-c-dev zlib1g-dev; \
 	apt-mark unhold locales; \
 	rm -rf /var/lib/apt/lists/*
 

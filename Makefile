@@ -29,7 +29,9 @@ OBJS = \
 	src/scheduler.o \
 	src/worker.o \
 	src/jobs_sql.o \
-	src/bench_hooks.o
+	src/bench_hooks.o \
+	src/s3.o \
+	src/archive.o
 
 # The install script is built from the parts in src/sql/, in name order;
 # upgrade scripts (tracker--A--B.sql) sit beside tracker.control.
@@ -39,7 +41,7 @@ SQL_PARTS = $(sort $(wildcard src/sql/*.sql))
 
 # Regression tests need the library preloaded, so they run in a private
 # instance started from test/tracker.conf (the pg_cron way).
-REGRESS = setup accounts series figures import_json import_file daily listening hardening api
+REGRESS = setup accounts series figures import_json import_file daily listening hardening api archive
 REGRESS_OPTS = --temp-instance=./tmp_check --temp-config=./test/tracker.conf
 
 TAP_TESTS = 1
@@ -48,7 +50,7 @@ PROVE_TESTS = test/t/*.pl
 PG_CONFIG ?= pg_config
 PG_CPPFLAGS = -Isrc
 PG_CFLAGS = -Wall -Wextra -Werror -Wno-unused-parameter -Wno-missing-field-initializers
-SHLIB_LINK = -lcurl -ljson-c
+SHLIB_LINK = -lcurl -ljson-c -lz
 
 EXTRA_CLEAN = results regression.diffs regression.out tmp_check log build
 

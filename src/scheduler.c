@@ -33,6 +33,7 @@
 #include "utils/memutils.h"
 #include "utils/snapmgr.h"
 
+#include "archive.h"
 #include "workers.h"
 
 static MemoryContext loop_context = NULL;
@@ -342,6 +343,9 @@ tracker_scheduler_main(Datum main_arg)
 		}
 		set_db_state(dboid, DB_ACTIVE);
 		first = false;
+
+		/* Queue and start the scheduled archive when it is due. */
+		archive_schedule();
 
 		running = live_workers(dboid);
 		if (tracker_scheduler_enabled && ready > running)

@@ -18,6 +18,7 @@
 #include "utils/builtins.h"
 #include "utils/guc.h"
 
+#include "archive.h"
 #include "http.h"
 #include "tracker.h"
 #include "workers.h"
@@ -180,6 +181,7 @@ _PG_init(void)
 							 NULL, NULL, NULL);
 
 	listening_init();
+	archive_init();
 
 	MarkGUCPrefixReserved(TRACKER_EXTENSION);
 

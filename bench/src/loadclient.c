@@ -32,7 +32,8 @@
  * The row baselines write (account_id, ts, bpm) rows with a primary key.
  * Between runs every target is truncated and a CHECKPOINT is taken.
  * Output, one line per method and run (tab-separated):
- *   method run samples bytes ms [parse_ms bronze_ms silver_ms encode_ms gold_ms]
+ *   method run samples bytes ms
+ *   [parse_ms bronze_ms silver_ms encode_ms gold_ms bronze_size silver_size]
  *
  *-------------------------------------------------------------------------
  */
@@ -297,8 +298,15 @@ tracker_run(const char *name, int run_no, const char *dir, char **files, int nfi
 	}
 	/* the codec measured on the side is not part of the path */
 	ms -= ph[3];
-	printf("%s\t%d\t%lld\t%zu\t%.1f\t%.1f\t%.1f\t%.1f\t%.1f\t%.1f\n", name, run_no,
-		   (long long) total_samples, total_bytes, ms, ph[0], ph[1], ph[2], ph[3], ph[4]);
+	{
+		PGresult   *r = run("SELECT pg_total_relation_size('bronze.payload'), "
+							"pg_total_relation_size('silver.heart_rate_day')", PGRES_TUPLES_OK);
+
+		printf("%s\t%d\t%lld\t%zu\t%.1f\t%.1f\t%.1f\t%.1f\t%.1f\t%.1f\t%s\t%s\n", name, run_no,
+			   (long long) total_samples, total_bytes, ms, ph[0], ph[1], ph[2], ph[3], ph[4],
+			   PQgetvalue(r, 0, 0), PQgetvalue(r, 0, 1));
+		PQclear(r);
+	}
 	fflush(stdout);
 }
 

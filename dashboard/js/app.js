@@ -1,15 +1,19 @@
 // Tracker's dashboard: hash routes (#/overview, #/day/2026-11-20,
-// #/activities, #/pipeline, each with ?account=<id>), one view at a time.
+// #/activities, #/listening, #/pipeline, each with ?account=<id>), one view
+// at a time.  Health views are for health accounts, the Listening view for
+// Last.fm and ListenBrainz accounts (see accounts.js).
 import { rpc, errorBox } from './api.js';
 import { h, sqlLiteral, command } from './dom.js';
 import { destroyCharts } from './charts.js';
 import { overview } from './views/overview.js';
 import { day } from './views/day.js';
 import { activities } from './views/activities.js';
+import { listening } from './views/listening.js';
 import { pipeline } from './views/pipeline.js';
 import { connectGuide, redirectUri } from './views/connect.js';
+import { kindOf, homeView, fits, wrongKind } from './accounts.js';
 
-const views = { overview, day, activities, pipeline };
+const views = { overview, day, activities, listening, pipeline };
 const main = document.getElementById('main');
 const picker = document.getElementById('account');
 let renderSeq = 0;
@@ -19,7 +23,8 @@ function parseHash() {
 	const raw = location.hash.replace(/^#\/?/, '');
 	const [path, query = ''] = raw.split('?');
 	const [view, arg] = path.split('/');
-	return { view: views[view] ? view : 'overview', arg: arg ? decodeURIComponent(arg) : null,
+	// No view named: the account's home view, once the account is known.
+	return { view: views[view] ? view : 'overview', named: Boolean(views[view]), arg: arg ? decodeURIComponent(arg) : null,
 		params: new URLSearchParams(query) };
 }
 
@@ -41,16 +46,22 @@ function chooseAccount(accounts, params) {
 	return [...accounts].sort((a, b) => String(b.data_up_to || '').localeCompare(String(a.data_up_to || '')))[0] || null;
 }
 
+// The accounts, grouped by kind when there are both.
 function fillPicker(accounts, account, route) {
-	picker.replaceChildren(...accounts.map((a) =>
-		h('option', { value: a.id, selected: account && String(a.id) === String(account.id) }, `${a.name} (#${a.id})`)));
+	const option = (a) => h('option', { value: a.id, selected: account && String(a.id) === String(account.id) }, `${a.name} (#${a.id})`);
+	const health = accounts.filter((a) => kindOf(a) === 'health'), music = accounts.filter((a) => kindOf(a) === 'listening');
+	picker.replaceChildren(...(health.length && music.length
+		? [h('optgroup', { label: 'Health' }, health.map(option)), h('optgroup', { label: 'Listening' }, music.map(option))]
+		: accounts.map(option)));
 	if (account?.unknown) picker.prepend(h('option', { value: account.id, selected: true }, account.name));
 	if (!accounts.length) picker.append(h('option', {}, 'no account yet'));
 	picker.disabled = accounts.length < 1;
 	picker.onchange = () => {
 		localStorage.setItem('tracker.account', picker.value);
-		const params = Object.fromEntries(route.params);
-		location.hash = href(route.view, route.arg, { ...params, account: picker.value });
+		const next = accounts.find((a) => String(a.id) === picker.value);
+		// An account of the other kind: its own home view (the range and day do not carry over).
+		if (next && !fits(route.view, next)) location.hash = href(homeView(next), null, { account: picker.value });
+		else location.hash = href(route.view, route.arg, { ...Object.fromEntries(route.params), account: picker.value });
 	};
 }
 
@@ -97,10 +108,13 @@ async function render() {
 	for (const f of cleanups) f();
 	cleanups = [];
 	const route = parseHash();
-	for (const a of document.querySelectorAll('.top nav a')) {
-		if (a.dataset.view === route.view) a.setAttribute('aria-current', 'page');
-		else a.removeAttribute('aria-current');
-	}
+	const markNav = () => {
+		for (const a of document.querySelectorAll('.top nav a')) {
+			if (a.dataset.view === route.view) a.setAttribute('aria-current', 'page');
+			else a.removeAttribute('aria-current');
+		}
+	};
+	markNav();
 	main.setAttribute('aria-busy', 'true');
 	const stillCurrent = () => seq === renderSeq;
 	const done = (...nodes) => {
@@ -122,10 +136,17 @@ async function render() {
 	if (!stillCurrent()) return;
 	const account = chooseAccount(accounts, route.params);
 	if (account && !account.unknown) localStorage.setItem('tracker.account', String(account.id));
+	if (!route.named && account && !account.unknown) route.view = homeView(account);
+	markNav();
 	fillPicker(accounts, account, route);
 	oauthBanner(accounts);
 	const withAccount = (view, arg, params = {}) => href(view, arg, { account: route.params.get('account') ?? account?.id, ...params });
-	for (const a of document.querySelectorAll('.top nav a')) a.href = withAccount(a.dataset.view);
+	// The views of the account's kind (all of them while there is no account).
+	for (const a of document.querySelectorAll('.top nav a')) {
+		a.href = withAccount(a.dataset.view);
+		a.hidden = !fits(a.dataset.view, account) && a.dataset.view !== route.view;
+	}
+	document.querySelector('.brand').href = withAccount(account && !account.unknown ? homeView(account) : 'overview');
 
 	const ctx = {
 		main, route, accounts, account, stillCurrent,
@@ -137,6 +158,10 @@ async function render() {
 		if (!accounts.length && route.view !== 'pipeline') {
 			destroyCharts();
 			return done(connectGuide({ first: true }));
+		}
+		if (!fits(route.view, account)) {
+			destroyCharts();
+			return done(wrongKind(ctx, route.view));
 		}
 		const nodes = await views[route.view](ctx);
 		if (!stillCurrent()) return;

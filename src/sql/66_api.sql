@@ -193,7 +193,8 @@ AS $$
 							 WHERE at > now() - interval '24 hours'
 							   AND outcome IN ('failed', 'rejected', 'auth')
 							 ORDER BY at DESC LIMIT 50) l),
-		'sources', (SELECT coalesce(json_agg(s), '[]') FROM tracker.source_status s))
+		'sources', (SELECT coalesce(json_agg(s), '[]') FROM tracker.source_status s),
+		'archive', tracker.archive_summary())
 $$;
 
 -- Functions created in api later (by anyone) are not executable by PUBLIC:

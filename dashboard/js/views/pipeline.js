@@ -3,6 +3,7 @@
 import { rpc } from '../api.js';
 import { h, svg, fmt, card, datum } from '../dom.js';
 import { connectGuide, reauthCta } from './connect.js';
+import { kindOf, homeView, providerLabel } from '../accounts.js';
 
 const STATE_BADGE = { connected: 'ok', needs_reauth: 'bad', not_connected: '', running: 'ok', queued: 'warn',
 	done: 'ok', failed: 'bad', cancelled: '', online: 'ok', offline: 'bad' };
@@ -16,15 +17,73 @@ export function stateNote(a, ctx) {
 		return h('p', { class: 'note' }, `Account "${a.name}" is not connected to Google yet. `,
 			h('a', { href: ctx.href('pipeline') }, 'See how to connect it.'));
 	}
+	if (kindOf(a) === 'listening' && a.state === 'not_connected') {
+		return h('p', { class: 'note', id: 'state-note' }, `Account "${a.name}" does not sync from ${providerLabel(a.provider)}: `,
+			a.reason || 'it is not connected', '. ', h('a', { href: ctx.href('pipeline') }, 'See the pipeline.'));
+	}
 	return null;
 }
 
-const arrow = () => h('span', { class: 'arrow', 'aria-hidden': 'true' },
-	svg('svg', { viewBox: '0 0 28 16' }, svg('path', { d: 'M1 8h24M18 2l7 6-7 6', fill: 'none', stroke: 'currentColor', 'stroke-width': 2 })));
+/*
+ * The picture is a grid: a lane per source (rows; columns on narrow
+ * screens, where the picture turns to run downwards), and the stages of
+ * the data in columns: source, bronze, silver, gold, dashboard, with an
+ * arrow between each.  Bronze and the dashboard are shared by every lane;
+ * silver and gold have their own tables for health and for listening.
+ */
+const SOURCES = [
+	{ provider: 'google_health', title: 'Google Health API', color: 'var(--accent)', lane: 1 },
+	{ provider: 'lastfm', title: 'Last.fm API', color: 'var(--lastfm)', lane: 2 },
+	{ provider: 'listenbrainz', title: 'ListenBrainz API', color: 'var(--listenbrainz)', lane: 3 },
+];
+const HEALTH = [1, 1], LISTENING = [2, 2], ALL = [1, 3];	// first lane, lanes
 
-function stage(key, color, title, big, lines) {
-	return h('li', {}, h('div', { class: 'stage', style: { '--c': color }, 'data-stage': key },
-		h('h3', {}, title), h('div', { class: 'big' }, big), h('ul', {}, lines.map((l) => h('li', {}, l)))));
+const place = (col, [lane, span], attrs, child) =>
+	h('li', { ...attrs, style: { '--col': col, '--lane': lane, '--span': span } }, child);
+
+const arrow = (col, lanes) => place(col, lanes, { 'aria-hidden': 'true', class: 'arrow-item' }, h('span', { class: 'arrow' },
+	svg('svg', { viewBox: '0 0 28 16' }, svg('path', { d: 'M1 8h24M18 2l7 6-7 6', fill: 'none', stroke: 'currentColor', 'stroke-width': 2 }))));
+
+// A stage of the picture: col is its column (1, 3, ... 9), lanes [first, count].
+function stage(col, lanes, key, color, title, big, lines, extra = {}) {
+	return place(col, lanes, {}, h('div', { class: 'stage' + (extra.idle ? ' idle' : ''), style: { '--c': color }, 'data-stage': key },
+		h('h3', {}, title), h('div', { class: 'big' }, big), h('ul', {}, lines.filter(Boolean).map((l) => h('li', {}, l)))));
+}
+
+const count = (n, one, many = one + 's') => `${n === 1 ? one : many}`;
+
+// Listens in silver per listening source: api.pipeline counts them all
+// together, api.listening_summary per account (over all days).
+async function listensBySource(accounts) {
+	const music = accounts.filter((a) => kindOf(a) === 'listening');
+	const got = await Promise.allSettled(music.map((a) =>
+		rpc('listening_summary', { account: a.id, start_date: '1900-01-01', end_date: '9999-12-31' })));
+	const by = {};
+	music.forEach((a, i) => {
+		const n = got[i].status === 'fulfilled' ? Number(got[i].value[0]?.listens ?? 0) : NaN;
+		by[a.provider] = (by[a.provider] ?? 0) + n;
+	});
+	return by;
+}
+
+function sourceStage(src, accounts, offline, listens, lastSyncOf) {
+	const of = accounts.filter((a) => a.provider === src.provider);
+	const files = src.provider === 'google_health' ? accounts.filter((a) => a.provider === 'fitbit_import') : [];
+	const down = offline.find((o) => o.provider === src.provider);
+	const idle = !of.length && !files.length;
+	const n = (x) => (Number.isNaN(x) ? '–' : fmt.int(x));
+	return stage(1, [src.lane, 1], src.provider, src.color, src.title,
+		[datum(`accounts_${src.provider}`, of.length, fmt.int(of.length)), ` ${count(of.length, 'account')}`],
+		idle ? ['no account yet'] : [
+			[h('b', {}, of.filter((a) => a.state === 'connected').length), ' connected'],
+			of.some((a) => a.state === 'needs_reauth') ? [h('b', {}, of.filter((a) => a.state === 'needs_reauth').length), ' need re-authorisation'] : null,
+			of.some((a) => a.state === 'not_connected') ? [h('b', {}, of.filter((a) => a.state === 'not_connected').length), ' not connected'] : null,
+			files.length ? ['+ ', h('b', {}, files.length), ` imported from Fitbit files`] : null,
+			src.lane > 1 ? [h('b', {}, datum(`listens_${src.provider}`, Number.isNaN(listens[src.provider]) ? null : listens[src.provider] ?? 0,
+				n(listens[src.provider] ?? 0))), ' listens'] : null,
+			['last sync ', h('b', {}, fmt.relative(lastSyncOf([...of, ...files])))],
+			down ? [h('b', {}, 'offline'), ' (see above)'] : 'reachable',
+		], { idle });
 }
 
 // "00:01:23.4" or "2 days 03:00:00" (PostgreSQL interval text) -> words.
@@ -41,14 +100,14 @@ export async function pipeline(ctx) {
 	const L = p.layers;
 	const accounts = p.accounts || [];
 	const names = new Map(accounts.map((a) => [a.id, a.name]));
-	const google = accounts.filter((a) => a.provider === 'google_health');
-	const lastSync = accounts.map((a) => a.last_sync).filter(Boolean).sort().pop();
+	const lastSyncOf = (of) => of.map((a) => a.last_sync).filter(Boolean).sort().pop();
 	const active = (p.jobs || []).filter((j) => j.state === 'queued' || j.state === 'running');
 	const offline = (p.sources || []).filter((s) => s.state === 'offline');
+	const listens = await listensBySource(accounts);
 
 	const nodes = [h('div', { class: 'page-head' },
 		h('div', {}, h('h1', {}, 'Pipeline'),
-			h('p', {}, 'From the Google Health API through bronze (raw), silver (typed) and gold (daily figures) to this page.')),
+			h('p', {}, 'From the source APIs (Google Health, Last.fm, ListenBrainz) through bronze (raw), silver (typed) and gold (daily figures) to this page.')),
 		h('div', { class: 'controls' }, h('span', { class: 'empty', id: 'updated' }, `Updated ${fmt.dateTime(new Date().toISOString())}`,
 			active.length ? ' · refreshing every 3 s while jobs run' : ''),
 		h('button', { type: 'button', onclick: ctx.rerender }, 'Refresh')))];
@@ -60,41 +119,34 @@ export async function pipeline(ctx) {
 	}
 	if (!accounts.length) nodes.push(connectGuide({ first: true }));
 
+	const bySource = SOURCES.filter((x) => x.lane > 1).map((x) => [providerLabel(x.provider), listens[x.provider] ?? 0]);
 	nodes.push(h('section', { 'aria-labelledby': 'flow-h', class: 'section' },
 		h('h2', { id: 'flow-h', class: 'visually-hidden' }, 'Process flow'),
 		h('ol', { class: 'flow', id: 'flow' },
-			stage('source', 'var(--accent)', google.length === accounts.length ? 'Google Health API' : 'Source APIs',
-				`${accounts.length} account${accounts.length === 1 ? '' : 's'}`, [
-					...(() => {
-						const provs = [...new Set(accounts.map((a) => a.provider))];
-						const connected = (of) => h('b', {}, of.filter((a) => a.state === 'connected').length);
-						if (provs.length < 2) return [[connected(accounts), ' connected']];
-						return provs.map((prov) => {
-							const of = accounts.filter((a) => a.provider === prov);
-							return [`${prov}: `, connected(of), ` of ${of.length} connected`];
-						});
-					})(),
-					[h('b', {}, accounts.filter((a) => a.state === 'needs_reauth').length), ' need re-authorisation'],
-					['last sync ', h('b', {}, fmt.relative(lastSync))],
-					offline.length ? [h('b', {}, 'offline'), ' (see above)'] : 'reachable']),
-			h('li', { 'aria-hidden': 'true', class: 'arrow-item' }, arrow()),
-			stage('bronze', '#b08d57', 'bronze', [datum('bronze_payloads', L.bronze_payloads, fmt.int(L.bronze_payloads)), ' payloads'], [
-				['raw responses, ', h('b', {}, fmt.bytes(L.bronze_bytes))],
+			SOURCES.map((src) => sourceStage(src, accounts, offline, listens, lastSyncOf)),
+			SOURCES.map((src) => arrow(2, [src.lane, 1])),
+			stage(3, ALL, 'bronze', '#b08d57', 'bronze', [datum('bronze_payloads', L.bronze_payloads, fmt.int(L.bronze_payloads)), ' payloads'], [
+				['raw responses of every source, ', h('b', {}, fmt.bytes(L.bronze_bytes))],
 				[h('b', {}, datum('bronze_rejected', L.bronze_rejected, fmt.int(L.bronze_rejected))), ' rejected by validation']]),
-			h('li', { 'aria-hidden': 'true', class: 'arrow-item' }, arrow()),
-			stage('silver', '#8a96a3', 'silver', [datum('silver_heart_rate_days', L.silver_heart_rate_days, fmt.int(L.silver_heart_rate_days)), ' days of heart rate'], [
+			arrow(4, HEALTH), arrow(4, LISTENING),
+			stage(5, HEALTH, 'silver', '#8a96a3', 'silver', [datum('silver_heart_rate_days', L.silver_heart_rate_days, fmt.int(L.silver_heart_rate_days)), ' days of heart rate'], [
 				[h('b', {}, fmt.int(L.silver_heart_rate_samples)), ' samples'],
 				[h('b', {}, datum('silver_exercises', L.silver_exercises, fmt.int(L.silver_exercises))), ' exercises, ',
 					h('b', {}, fmt.int(L.silver_sleep)), ' nights of sleep'],
-				[h('b', {}, fmt.int(L.silver_steps)), ' step intervals'],
-				L.silver_listens > 0 ? [h('b', {}, fmt.int(L.silver_listens)), ' listens'] : null].filter(Boolean)),
-			h('li', { 'aria-hidden': 'true', class: 'arrow-item' }, arrow()),
-			stage('gold', '#d4a017', 'gold', [datum('gold_days', L.gold_days, fmt.int(L.gold_days)), ' days of figures'], [
-				'zone minutes, wear time, resting heart rate', 'recomputed whenever a day changes',
-				L.gold_listening_days > 0 ? [h('b', {}, fmt.int(L.gold_listening_days)), ' days of listening'] : null].filter(Boolean)),
-			h('li', { 'aria-hidden': 'true', class: 'arrow-item' }, arrow()),
-			stage('dashboard', 'var(--rhr)', 'dashboard', 'api schema', [
-				'read through PostgREST', ['role ', h('code', {}, 'tracker_web'), ': read-only']]))));
+				[h('b', {}, fmt.int(L.silver_steps)), ' step intervals']]),
+			stage(5, LISTENING, 'silver.listen', '#8a96a3', 'silver.listen', [datum('silver_listens', L.silver_listens, fmt.int(L.silver_listens)), ' listens'],
+				['one row per account, time and track',
+					...bySource.map(([label, n]) => [`${label}: `, h('b', {}, Number.isNaN(n) ? '–' : fmt.int(n))])]),
+			arrow(6, HEALTH), arrow(6, LISTENING),
+			stage(7, HEALTH, 'gold.daily', '#d4a017', 'gold.daily', [datum('gold_days', L.gold_days, fmt.int(L.gold_days)), ' days of figures'], [
+				'zone minutes, wear time, resting heart rate', 'recomputed whenever a day changes']),
+			stage(7, LISTENING, 'gold.listening_daily', '#d4a017', 'gold.listening_daily',
+				[datum('gold_listening_days', L.gold_listening_days, fmt.int(L.gold_listening_days)), ' days of listening'], [
+					'listens, distinct artists and tracks, listens per local hour', 'recomputed with every write']),
+			arrow(8, HEALTH), arrow(8, LISTENING),
+			stage(9, ALL, 'dashboard', 'var(--rhr)', 'dashboard', 'api schema', [
+				'read through PostgREST', ['role ', h('code', {}, 'tracker_web'), ': read-only'],
+				'Overview, Day, Activities: health accounts', 'Listening: Last.fm and ListenBrainz accounts']))));
 
 	const grid = h('div', { class: 'grid section' });
 
@@ -103,8 +155,8 @@ export async function pipeline(ctx) {
 			h('thead', {}, h('tr', {}, ['Account', 'Provider', 'State', 'Last sync', 'Data up to', 'Next sync', 'Errors (24 h)']
 				.map((t, i) => h('th', { scope: 'col', class: i < 3 ? 'text' : null }, t)))),
 			h('tbody', {}, accounts.map((a) => h('tr', { 'data-account': a.id },
-				h('th', { scope: 'row', class: 'text' }, h('a', { href: ctx.href('overview', null, { account: a.id }) }, a.name), ` #${a.id}`),
-				h('td', { class: 'text' }, a.provider),
+				h('th', { scope: 'row', class: 'text' }, h('a', { href: ctx.href(homeView(a), null, { account: a.id }) }, a.name), ` #${a.id}`),
+				h('td', { class: 'text', title: a.provider }, providerLabel(a.provider)),
 				h('td', { class: 'text wrap' }, badge(a.state), a.reason ? h('span', { class: 'empty' }, ' ', a.reason) : null),
 				h('td', { title: a.last_sync || '' }, fmt.relative(a.last_sync)),
 				h('td', {}, a.data_up_to ? fmt.day(a.data_up_to) : '–'),

@@ -1,0 +1,286 @@
+/* src/sql/62_archive.sql: part of the tracker install script (see Makefile) */
+
+------------------------------------------------------------------------------
+-- The S3 archive: monthly bundles of bronze payloads, lifecycle, restore
+------------------------------------------------------------------------------
+
+/*
+ * Where the archive lives.  The keys are secrets like the OAuth tokens: only
+ * the extension owner can read this table, it is left out of pg_dump's
+ * extension data, and Tracker never puts its values in a message, a log
+ * line or pg_stat_activity.
+ */
+CREATE TABLE tracker.s3_config (
+	singleton boolean PRIMARY KEY DEFAULT true CHECK (singleton),
+	endpoint text NOT NULL,
+	bucket text NOT NULL,
+	region text NOT NULL,
+	access_key text NOT NULL,
+	secret_key text NOT NULL,
+	prefix text NOT NULL,
+	path_style boolean NOT NULL,
+	updated_at timestamptz NOT NULL DEFAULT now()
+);
+
+REVOKE ALL ON tracker.s3_config FROM PUBLIC;
+
+COMMENT ON TABLE tracker.s3_config IS
+	'The S3 bucket of the archive and its keys; readable only by the extension owner';
+
+CREATE VIEW tracker.s3_settings AS
+SELECT endpoint, bucket, region, prefix, path_style, updated_at
+FROM tracker.s3_config;
+
+COMMENT ON VIEW tracker.s3_settings IS
+	'Where the archive lives, without the keys';
+
+CREATE FUNCTION tracker.set_s3(endpoint text, bucket text, region text,
+							   access_key text, secret_key text,
+							   prefix text DEFAULT 'tracker/',
+							   path_style boolean DEFAULT false)
+RETURNS text
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+	ep text := rtrim(endpoint, '/');
+BEGIN
+	IF ep IS NULL OR ep !~ '^https?://[A-Za-z0-9.:\[\]-]+$' THEN
+		RAISE EXCEPTION 'endpoint must be an http or https URL of a host, without a path'
+			USING ERRCODE = 'invalid_parameter_value',
+				  HINT = 'For example ''https://s3.eu-central-1.amazonaws.com'' or ''http://minio:9000''.';
+	END IF;
+	IF bucket IS NULL OR bucket !~ '^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$' OR bucket ~ '\.\.' THEN
+		RAISE EXCEPTION 'bucket name "%" is not valid', left(bucket, 64)
+			USING ERRCODE = 'invalid_parameter_value',
+				  HINT = 'S3 bucket names have 3 to 63 lower-case letters, digits, dots and hyphens.';
+	END IF;
+	IF region IS NULL OR region !~ '^[a-z0-9-]{1,64}$' THEN
+		RAISE EXCEPTION 'region "%" is not valid', left(region, 64)
+			USING ERRCODE = 'invalid_parameter_value',
+				  HINT = 'Give the bucket''s region, e.g. ''eu-central-1''; MinIO uses ''us-east-1'' unless configured otherwise.';
+	END IF;
+	IF coalesce(access_key, '') = '' OR access_key ~ '[:\s]' THEN
+		RAISE EXCEPTION 'access key must not be empty or contain a colon or white space'
+			USING ERRCODE = 'invalid_parameter_value';
+	END IF;
+	IF coalesce(secret_key, '') = '' THEN
+		RAISE EXCEPTION 'secret key must not be empty'
+			USING ERRCODE = 'invalid_parameter_value';
+	END IF;
+	IF prefix IS NULL OR (prefix <> '' AND (prefix !~ '^[A-Za-z0-9._-]+(/[A-Za-z0-9._-]+)*/$'
+											OR prefix ~ '(^|/)\.\.?/')) THEN
+		RAISE EXCEPTION 'prefix "%" is not valid', left(prefix, 256)
+			USING ERRCODE = 'invalid_parameter_value',
+				  HINT = 'A prefix is empty or ends with "/", e.g. ''tracker/''; its parts hold letters, digits, ".", "_" and "-".';
+	END IF;
+	IF path_style IS NULL THEN
+		RAISE EXCEPTION 'path_style must not be null'
+			USING ERRCODE = 'null_value_not_allowed';
+	END IF;
+
+	INSERT INTO tracker.s3_config AS c (endpoint, bucket, region, access_key, secret_key,
+										prefix, path_style)
+	VALUES (ep, set_s3.bucket, set_s3.region, set_s3.access_key, set_s3.secret_key,
+			set_s3.prefix, set_s3.path_style)
+	ON CONFLICT (singleton) DO UPDATE
+		SET endpoint = excluded.endpoint, bucket = excluded.bucket, region = excluded.region,
+			access_key = excluded.access_key, secret_key = excluded.secret_key,
+			prefix = excluded.prefix, path_style = excluded.path_style, updated_at = now();
+	PERFORM tracker.wake_scheduler();
+	RETURN format('s3://%s/%s at %s', set_s3.bucket, set_s3.prefix, ep);
+END
+$$;
+
+COMMENT ON FUNCTION tracker.set_s3(text, text, text, text, text, text, boolean) IS
+	'Set the S3 bucket of the archive (keep the call out of statement logs: see README)';
+
+/*
+ * Which month each payload belongs to: the earliest local day it holds data
+ * for (or the day it arrived, when it holds none).  Filled by the archive,
+ * once per payload.
+ */
+CREATE TABLE tracker.archive_payload (
+	account_id integer NOT NULL,
+	payload_id bigint NOT NULL,
+	data_type text NOT NULL,
+	day date NOT NULL,
+	PRIMARY KEY (account_id, payload_id),
+	FOREIGN KEY (account_id, payload_id) REFERENCES bronze.payload ON DELETE CASCADE
+);
+
+CREATE INDEX archive_payload_month ON tracker.archive_payload (account_id, data_type, day);
+
+-- What the bucket holds for each account, data type and month.
+CREATE TABLE tracker.archive_bundle (
+	account_id integer NOT NULL REFERENCES tracker.account ON DELETE CASCADE,
+	data_type text NOT NULL,
+	month date NOT NULL CHECK (extract(day FROM month) = 1),
+	version integer NOT NULL CHECK (version > 0),
+	payloads integer NOT NULL,
+	payload_bytes bigint NOT NULL,
+	fingerprint bytea NOT NULL,	-- SHA-256 over the payloads' SHA-256, in payload order
+	bundle_key text NOT NULL,
+	bundle_size bigint NOT NULL,
+	bundle_sha256 bytea NOT NULL,
+	manifest_key text NOT NULL,
+	archived_at timestamptz NOT NULL,
+	verified_at timestamptz,
+	run_id bigint,
+	PRIMARY KEY (account_id, data_type, month)
+);
+
+COMMENT ON TABLE tracker.archive_bundle IS
+	'The newest archived version of each account''s data type and month, as verified in the bucket';
+
+-- Archive runs, scheduled (by the archive worker) and manual (tracker.archive()).
+CREATE TABLE tracker.archive_run (
+	run_id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+	trigger text NOT NULL CHECK (trigger IN ('manual', 'scheduled')),
+	through date NOT NULL,
+	state text NOT NULL DEFAULT 'queued'
+		CHECK (state IN ('queued', 'running', 'done', 'failed')),
+	worker_pid integer,
+	created_at timestamptz NOT NULL DEFAULT now(),
+	started_at timestamptz,
+	finished_at timestamptz,
+	bundles_total integer NOT NULL DEFAULT 0,
+	bundles_done integer NOT NULL DEFAULT 0,
+	uploaded integer NOT NULL DEFAULT 0,
+	unchanged integer NOT NULL DEFAULT 0,
+	bytes_uploaded bigint NOT NULL DEFAULT 0,
+	last_error text
+);
+
+CREATE INDEX archive_run_active ON tracker.archive_run (state)
+	WHERE state IN ('queued', 'running');
+
+COMMENT ON TABLE tracker.archive_run IS
+	'Archive runs with their progress (bundles done of total, uploaded, unchanged) and errors';
+
+CREATE FUNCTION tracker.archive(through date DEFAULT current_date - 1)
+RETURNS TABLE (account_id integer, data_type text, month date, version integer,
+			   payloads integer, bytes bigint, status text, object text)
+AS 'MODULE_PATHNAME', 'tracker_archive'
+LANGUAGE C VOLATILE
+SET search_path = pg_catalog, pg_temp;
+
+COMMENT ON FUNCTION tracker.archive(date) IS
+	'Archive every month up to the month of "through" to S3 now; one row per bundle: uploaded, unchanged or adopted';
+
+CREATE FUNCTION tracker.restore_from_s3(account integer DEFAULT NULL,
+										days daterange DEFAULT NULL)
+RETURNS TABLE (account_id integer, data_type text, month date, version integer,
+			   payloads integer, restored integer, status text, detail text)
+AS 'MODULE_PATHNAME', 'tracker_restore_from_s3'
+LANGUAGE C VOLATILE
+SET search_path = pg_catalog, pg_temp;
+
+COMMENT ON FUNCTION tracker.restore_from_s3(integer, daterange) IS
+	'Restore archived months (of one account, overlapping days) through bronze, silver and gold; all or nothing';
+
+CREATE FUNCTION tracker.apply_s3_lifecycle(after_days integer DEFAULT 180,
+										   storage_class text DEFAULT 'DEEP_ARCHIVE',
+										   OUT rule_id text, OUT rule_prefix text,
+										   OUT other_rules integer, OUT document text)
+RETURNS record
+AS 'MODULE_PATHNAME', 'tracker_apply_s3_lifecycle'
+LANGUAGE C VOLATILE
+SET search_path = pg_catalog, pg_temp;
+
+COMMENT ON FUNCTION tracker.apply_s3_lifecycle(integer, text) IS
+	'Merge Tracker''s rule (bundles to a colder storage class after some days) into the bucket''s lifecycle configuration';
+
+CREATE FUNCTION tracker.s3_lifecycle_merge(current text, prefix text DEFAULT 'tracker/',
+										   after_days integer DEFAULT 180,
+										   storage_class text DEFAULT 'DEEP_ARCHIVE')
+RETURNS text
+AS 'MODULE_PATHNAME', 'tracker_s3_lifecycle_merge'
+LANGUAGE C IMMUTABLE;
+
+COMMENT ON FUNCTION tracker.s3_lifecycle_merge(text, text, integer, text) IS
+	'The lifecycle configuration apply_s3_lifecycle would write, given the current one (no request)';
+
+-- When the next scheduled archive is due (null: not configured, or one is under way).
+CREATE FUNCTION tracker.archive_next_at(every interval DEFAULT NULL)
+RETURNS timestamptz
+LANGUAGE sql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+	SELECT CASE
+		WHEN NOT EXISTS (SELECT 1 FROM tracker.s3_config) THEN NULL
+		WHEN l.run_id IS NULL THEN now()
+		WHEN l.state IN ('queued', 'running') THEN NULL
+		WHEN l.state = 'failed'
+			THEN l.finished_at + least(e.every,
+				interval '1 minute' * power(2, least(f.failures - 1, 12)))
+		ELSE l.created_at + e.every
+	END
+	FROM (SELECT coalesce($1, coalesce(current_setting('tracker.archive_interval', true),
+									   '1d')::interval) AS every) e
+		LEFT JOIN LATERAL (SELECT * FROM tracker.archive_run
+						   ORDER BY run_id DESC LIMIT 1) l ON true
+		LEFT JOIN LATERAL (SELECT count(*) AS failures FROM tracker.archive_run r
+						   WHERE r.state = 'failed'
+							 AND r.run_id > coalesce((SELECT max(run_id) FROM tracker.archive_run
+													  WHERE state = 'done'), 0)) f ON true
+$$;
+
+-- Per account, data type and month: what the database holds against what is archived.
+CREATE VIEW tracker.archive_status AS
+WITH held AS (
+	SELECT x.account_id, x.data_type, date_trunc('month', x.day)::date AS month,
+		   count(*) AS payloads,
+		   sha256(string_agg(p.sha256, ''::bytea ORDER BY p.payload_id)) AS fingerprint
+	FROM tracker.archive_payload x
+		JOIN bronze.payload p ON p.account_id = x.account_id AND p.payload_id = x.payload_id
+	GROUP BY 1, 2, 3)
+SELECT coalesce(h.account_id, b.account_id) AS account_id,
+	   coalesce(h.data_type, b.data_type) AS data_type,
+	   coalesce(h.month, b.month) AS month,
+	   coalesce(h.payloads, 0) AS payloads,
+	   b.version, b.payloads AS archived_payloads, b.bundle_size, b.archived_at,
+	   b.bundle_key,
+	   CASE WHEN b.account_id IS NULL THEN 'not_archived'
+			WHEN h.account_id IS NULL THEN 'archived_only'
+			WHEN h.fingerprint = b.fingerprint THEN 'archived'
+			ELSE 'changed' END AS state
+FROM held h
+	FULL JOIN tracker.archive_bundle b
+		ON b.account_id = h.account_id AND b.data_type = h.data_type AND b.month = h.month;
+
+COMMENT ON VIEW tracker.archive_status IS
+	'Per account, data type and month: archived, changed since, not archived yet, or only in the archive';
+
+-- The archive at a glance, for api.pipeline().
+CREATE FUNCTION tracker.archive_summary()
+RETURNS json
+LANGUAGE sql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+	SELECT json_build_object(
+		'configured', EXISTS (SELECT 1 FROM tracker.s3_config),
+		'enabled', coalesce(current_setting('tracker.archive_enabled', true), 'on')::boolean,
+		'next_run_at', tracker.archive_next_at(),
+		'bundles', (SELECT count(*) FROM tracker.archive_bundle),
+		'payloads', (SELECT coalesce(sum(payloads), 0) FROM tracker.archive_bundle),
+		'bytes', (SELECT coalesce(sum(bundle_size), 0) FROM tracker.archive_bundle),
+		'last_archived_at', (SELECT max(archived_at) FROM tracker.archive_bundle),
+		'months_pending', (SELECT count(*) FROM tracker.archive_status
+						   WHERE state IN ('not_archived', 'changed')),
+		'runs', (SELECT coalesce(json_agg(json_build_object(
+					'id', r.run_id, 'trigger', r.trigger, 'through', r.through,
+					'state', r.state, 'created_at', r.created_at,
+					'finished_at', r.finished_at, 'bundles_total', r.bundles_total,
+					'bundles_done', r.bundles_done, 'uploaded', r.uploaded,
+					'unchanged', r.unchanged, 'bytes_uploaded', r.bytes_uploaded,
+					'last_error', r.last_error) ORDER BY r.run_id DESC), '[]')
+				 FROM (SELECT * FROM tracker.archive_run ORDER BY run_id DESC LIMIT 10) r))
+$$;
+
+COMMENT ON FUNCTION tracker.archive_summary() IS
+	'The archive as one JSON document: configured, next run, bundles, bytes, recent runs';
+
+-- What was archived, and the runs, go into dumps; the keys do not.
+SELECT pg_catalog.pg_extension_config_dump('tracker.archive_bundle', '');
+SELECT pg_catalog.pg_extension_config_dump('tracker.archive_run', '');

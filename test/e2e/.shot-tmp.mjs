@@ -1,0 +1,12 @@
+import { chromium } from 'playwright-core';
+const [url, out, w = '1280', h = '800', full = '1'] = process.argv.slice(2);
+const b = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--no-sandbox', '--disable-gpu'] });
+const p = await b.newPage({ viewport: { width: Number(w), height: Number(h) }, locale: 'en-GB', timezoneId: 'America/New_York' });
+p.on('pageerror', (e) => console.log('PAGEERROR', e.message));
+p.on('console', (m) => { if (m.type() === 'error') console.log('CONSOLE', m.text()); });
+await p.goto(url);
+await p.waitForFunction(() => document.querySelector('main')?.dataset.render && document.querySelector('main').getAttribute('aria-busy') === 'false', null, { timeout: 20000 });
+await p.waitForTimeout(300);
+console.log('overflow', await p.evaluate(() => document.documentElement.scrollWidth - window.innerWidth));
+await p.screenshot({ path: out, fullPage: full === '1' });
+await b.close();
