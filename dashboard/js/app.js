@@ -105,6 +105,7 @@ function oauthBanner(accounts) {
 
 async function render() {
 	const seq = ++renderSeq;
+	const hash = location.hash;
 	for (const f of cleanups) f();
 	cleanups = [];
 	const route = parseHash();
@@ -121,6 +122,7 @@ async function render() {
 		if (!stillCurrent()) return;
 		main.setAttribute('aria-busy', 'false');
 		main.dataset.view = route.view;
+		main.dataset.hash = hash;	// the address drawn (the browser tests wait for it)
 		main.dataset.render = String(seq);
 		if (nodes.length) main.replaceChildren(...nodes.flat().filter((n) => n !== null && n !== undefined && n !== false));
 	};

@@ -1,6 +1,7 @@
 // Browser tests of the dashboard, started by test/e2e/run (which brings up
-// the database, the fake Google Health API and the PostgREST stand-ins and
-// passes their addresses in the environment).  Each check prints "ok" or
+// the database, the fake Google Health API, the fake Last.fm and
+// ListenBrainz APIs and the PostgREST stand-ins and passes their addresses
+// in the environment).  Each check prints "ok" or
 // "not ok"; the last line is "N passed, N failed".
 import fs from 'node:fs';
 import path from 'node:path';
@@ -71,11 +72,14 @@ page.on('console', (m) => {
 	if (m.type() === 'error' && !/Failed to load resource/.test(m.text())) jsErrors.push(m.text());
 });
 
-// Open a view and wait until it has drawn.
+// Open a view and wait until it has drawn (that address: a change of the
+// hash alone keeps the page, and the last view drawn, until it renders).
 async function open(url) {
 	await page.goto(url);
-	await page.waitForFunction(() => document.querySelector('main')?.dataset.render &&
-		document.querySelector('main').getAttribute('aria-busy') === 'false', null, { timeout: 20000 });
+	await page.waitForFunction(() => {
+		const m = document.querySelector('main');
+		return m?.dataset.render && m.dataset.hash === location.hash && m.getAttribute('aria-busy') === 'false';
+	}, null, { timeout: 20000 });
 	await page.waitForTimeout(150);	// charts draw on the next frame
 }
 const shot = (name) => page.screenshot({ path: path.join(SHOTS, name) });
@@ -338,17 +342,191 @@ await check('activities: one row per exercise with distance, pace, heart rate an
 	await shot('activities.png');
 });
 
+// ------------------------------------------------------------ Listening
+// Account 3 is a Last.fm account in Tokyo (synced by tracker.sync), account 4
+// a ListenBrainz account in Los Angeles whose name has quotes, CJK and emoji
+// (backfilled by the workers).  Among account 3's listens are late scrobbles
+// of an artist and tracks whose names look like markup (see test/e2e/run).
+const LFM = 3, LB = 4;
+const INJECTED = '<img src=x onerror="window.__injected=1"> "Rock & Roll" 坂本 🎸';
+const lfm = await one(`SELECT a.time_zone AS tz, (SELECT max(day)::text FROM gold.listening_daily g WHERE g.account_id = a.account_id) AS latest
+	FROM tracker.account a WHERE a.account_id = $1`, [LFM]);
+const addDays = async (d, n) => (await one('SELECT ($1::date + $2::int)::text AS d', [d, n])).d;
+const lfmStart = await addDays(lfm.latest, -89);
+// Every day of a range, days without listens as zero (tracker.listening leaves them out).
+const listeningDays = (a, from, to) => sql(`SELECT d::date::text AS day, coalesce(l.listens, 0) AS listens, coalesce(l.artists, 0) AS artists
+	FROM generate_series($2::date, $3::date, interval '1 day') d
+	LEFT JOIN tracker.listening($1, daterange($2::date, $3::date, '[]')) l ON l.day = d::date ORDER BY 1`, [a, from, to]);
+// The headline figures, straight from silver.
+const listenSummary = (a, from, to) => one(`SELECT count(*)::int AS listens, count(DISTINCT artist)::int AS artists,
+	count(DISTINCT (artist, track))::int AS tracks, count(DISTINCT day)::int AS days_with_listens,
+	min(day)::text AS first_day, max(day)::text AS last_day
+	FROM silver.listen WHERE account_id = $1 AND day BETWEEN $2 AND $3`, [a, from, to]);
+const visibleNav = () => page.$$eval('.top nav a', (as) => as.filter((a) => !a.hidden).map((a) => a.dataset.view));
+
+await check('listening: the headline tiles equal the listens in silver', async () => {
+	await open(`${BASE}/#/listening?account=${LFM}`);
+	assert.equal(await page.$eval('main', (m) => m.dataset.view), 'listening');
+	const range = await page.$eval('#listening-summary', (e) => [e.dataset.start, e.dataset.end]);
+	assert.deepEqual(range, [lfmStart, lfm.latest]);
+	const want = await listenSummary(LFM, lfmStart, lfm.latest);
+	assert.ok(want.listens > 1000, `${want.listens} listens`);
+	for (const [f, v] of Object.entries(want)) assert.equal(await value(`#listening-summary [data-field="${f}"]`), String(v), f);
+	// What is seen, not only the data attributes.
+	assert.equal(await page.$eval('#listening-summary [data-field="listens"]', (e) => e.textContent), want.listens.toLocaleString('en-US'));
+	// The same total as tracker.listening's days.
+	const days = await listeningDays(LFM, lfmStart, lfm.latest);
+	assert.equal(days.reduce((n, d) => n + d.listens, 0), want.listens);
+	assert.match(await page.$eval('main .page-head p', (e) => e.textContent), new RegExp(`Last\\.fm · times in ${lfm.tz}`));
+	await page.screenshot({ path: path.join(SHOTS, 'listening.png'), fullPage: true });
+});
+
+await check('listening: listens per day as bars (days without listens as zero), distinct artists as a line', async () => {
+	const want = await listeningDays(LFM, lfmStart, lfm.latest);
+	const chart = await page.$eval('#per-day-card', (c) => ({ canvas: c.querySelector('canvas')?.width || 0,
+		points: Number(c.querySelector('.chart')?.dataset.points || 0), key: [...c.querySelectorAll('.key span')].map((k) => k.textContent) }));
+	assert.ok(chart.canvas > 300, 'canvas');
+	assert.equal(chart.points, 90);
+	assert.deepEqual(chart.key, ['Listens', 'Distinct artists']);
+	const rows = async () => page.$$eval('#per-day-table tbody tr', (trs) => trs.map((tr) => ({ day: tr.dataset.day,
+		listens: Number(tr.querySelector('[data-field="listens"]').dataset.value), artists: Number(tr.querySelector('[data-field="artists"]').dataset.value) })).reverse());
+	assert.deepEqual(await rows(), want);
+	// Hovering the last bar shows its day.
+	const box = await page.$eval('#per-day-card .u-over', (e) => { const r = e.getBoundingClientRect(); return { x: r.x + r.width - 2, y: r.y + r.height / 2 }; });
+	await page.mouse.move(box.x, box.y);
+	const last = want[want.length - 1];
+	assert.match(await page.$eval('#per-day-card .readout', (e) => e.textContent),
+		new RegExp(`: ${last.listens} listens? · ${last.artists} artists?$`));
+	// A year: the months before the history began are there, as zeros.
+	await open(`${BASE}/#/listening?account=${LFM}&days=365`);
+	const year = await listeningDays(LFM, await addDays(lfm.latest, -364), lfm.latest);
+	const got = await rows();
+	assert.equal(got.length, 365);
+	assert.deepEqual(got, year);
+	assert.ok(got.filter((d) => d.listens === 0).length >= 365 - 121, 'days without listens');
+	assert.equal(await page.$eval('#per-day-card .chart', (c) => Number(c.dataset.points)), 365);
+});
+
+await check('listening: top artists and top tracks equal tracker.top_artists / top_tracks, names shown as text', async () => {
+	await open(`${BASE}/#/listening?account=${LFM}`);
+	const days = [LFM, lfmStart, lfm.latest];
+	const artists = await sql(`SELECT artist, listens FROM tracker.top_artists($1, daterange($2::date, $3::date, '[]'), 10)`, days);
+	const tracks = await sql(`SELECT artist, track, listens FROM tracker.top_tracks($1, daterange($2::date, $3::date, '[]'), 10)`, days);
+	const shown = (id) => page.$$eval(`#${id} tbody tr`, (trs) => trs.map((tr) => ({
+		...Object.fromEntries([...tr.querySelectorAll('[data-field="artist"], [data-field="track"]')].map((e) => [e.dataset.field, e.textContent])),
+		listens: Number(tr.querySelector('[data-field="listens"]').dataset.value) })));
+	assert.deepEqual(await shown('top-artists'), artists);
+	assert.deepEqual(await shown('top-tracks'), tracks);
+	// The late scrobbles with markup in their names are among them, as text.
+	assert.ok(artists.some((a) => a.artist === INJECTED), 'the injected artist is among the top 10');
+	assert.ok(tracks.some((t) => t.track === 'Track <b>one</b> & "1"'), 'the injected track is among the top 10');
+	assert.equal(await page.$$eval('main img, main b b, #top-tracks td td', (e) => e.length), 0, 'no element made from a name');
+	assert.equal(await page.evaluate(() => window.__injected), undefined);
+	// The headline tiles name the most played.
+	assert.equal(await page.$eval('#listening-summary .sub.clip b', (b) => b.textContent), artists[0].artist);
+});
+
+await check('listening: the week × hour heat map equals tracker.listening_heatmap, in the account\'s local time', async () => {
+	const cells = await page.$$eval('#heat-card rect[data-dow]', (r) => r.map((x) => ({ dow: Number(x.dataset.dow), hour: Number(x.dataset.hour), listens: Number(x.dataset.value) })));
+	assert.equal(cells.length, 168);
+	const want = await sql(`SELECT dow, hour, listens FROM tracker.listening_heatmap($1, daterange($2::date, $3::date, '[]'))`, [LFM, lfmStart, lfm.latest]);
+	assert.deepEqual(cells, want);
+	// Local time: the clock hour in Tokyo of each listen in silver (not UTC, not the browser's New York).
+	const local = await sql(`SELECT extract(isodow FROM day)::int AS dow, extract(hour FROM played_at AT TIME ZONE $4)::int AS hour, count(*)::int AS listens
+		FROM silver.listen WHERE account_id = $1 AND day BETWEEN $2 AND $3 GROUP BY 1, 2`, [LFM, lfmStart, lfm.latest, lfm.tz]);
+	for (const l of local) assert.equal(cells.find((c) => c.dow === l.dow && c.hour === l.hour).listens, l.listens, `${l.dow} ${l.hour}`);
+	assert.equal(cells.reduce((n, c) => n + c.listens, 0), (await listenSummary(LFM, lfmStart, lfm.latest)).listens);
+	// Each row's total, and the readout under the cursor.
+	const totals = await page.$$eval('#heat-card text.total', (t) => t.map((x) => x.textContent));
+	assert.deepEqual(totals, [1, 2, 3, 4, 5, 6, 7].map((d) => cells.filter((c) => c.dow === d).reduce((n, c) => n + c.listens, 0).toLocaleString('en-US')));
+	const friday20 = cells.find((c) => c.dow === 5 && c.hour === 20);
+	await page.hover('#heat-card rect[data-dow="5"][data-hour="20"]');
+	assert.equal(await page.$eval('#heat-card .readout', (e) => e.textContent), `Friday 20:00–21:00: ${friday20.listens} listen${friday20.listens === 1 ? '' : 's'}`);
+	assert.match(await page.$eval('#heat-card .desc', (e) => e.textContent), new RegExp(lfm.tz));
+	await (await page.$('#heat-card')).screenshot({ path: path.join(SHOTS, 'listening-heatmap.png') });
+});
+
+await check('listening: a ListenBrainz account named with quotes, CJK and emoji', async () => {
+	const { name, latest: lbLatest } = await one(`SELECT name, (SELECT max(day)::text FROM gold.listening_daily WHERE account_id = $1) AS latest
+		FROM tracker.account WHERE account_id = $1`, [LB]);
+	assert.equal(name, 'Mika\'s "late" 音楽 🎧');
+	await open(`${BASE}/#/listening?account=${LB}`);
+	assert.equal(await page.$eval('main h1', (e) => e.textContent), `Listening: ${name}`);
+	assert.equal(await page.$eval('#account option:checked', (e) => e.textContent), `${name} (#${LB})`);
+	const from = await addDays(lbLatest, -89);
+	const want = await listenSummary(LB, from, lbLatest);
+	assert.ok(want.listens > 100);
+	for (const [f, v] of Object.entries(want)) assert.equal(await value(`#listening-summary [data-field="${f}"]`), String(v), f);
+	// 45 days of history in a 90-day range: the first half are zeros.
+	const rows = await page.$$eval('#per-day-table tbody tr [data-field="listens"]', (e) => e.map((x) => Number(x.dataset.value)));
+	assert.deepEqual(rows.reverse(), (await listeningDays(LB, from, lbLatest)).map((d) => d.listens));
+	assert.ok(rows.filter((n) => n === 0).length >= 40);
+});
+
+await check('listening and health views are each offered to their own kind of account', async () => {
+	// A health account: no Listening in the menu, and the view says why.
+	await open(`${BASE}/#/overview?account=1`);
+	assert.deepEqual(await visibleNav(), ['overview', 'day', 'activities', 'pipeline']);
+	await open(`${BASE}/#/listening?account=1`);
+	let note = await page.$eval('#wrong-kind', (e) => ({ kind: e.dataset.kind, text: e.textContent }));
+	assert.equal(note.kind, 'health');
+	assert.match(note.text, /not a listening account/);
+	assert.ok(note.text.includes('Mika\'s "late" 音楽 🎧'), 'names the listening accounts');
+	// A listening account: the health views say it is not a health account.
+	for (const v of ['overview', `day/${D}`, 'activities']) {
+		await open(`${BASE}/#/${v}?account=${LFM}`);
+		note = await page.$eval('#wrong-kind', (e) => ({ kind: e.dataset.kind, text: e.textContent }));
+		assert.equal(note.kind, 'listening', v);
+		assert.match(note.text, /not a health account/, v);
+		assert.equal(await page.$('#latest, #day-figures, #activities-card'), null, v);
+	}
+	await open(`${BASE}/#/listening?account=${LFM}`);
+	assert.deepEqual(await visibleNav(), ['listening', 'pipeline']);
+	// Without a view in the address, an account opens on its own kind's view.
+	await open(`${BASE}/#/?account=${LFM}`);
+	assert.equal(await page.$eval('main', (m) => m.dataset.view), 'listening');
+	// The picker groups the accounts; picking a listening account on a health view goes to its Listening view.
+	await open(`${BASE}/#/overview?account=1&days=30`);
+	assert.deepEqual(await page.$$eval('#account optgroup', (g) => g.map((x) => x.label)), ['Health', 'Listening']);
+	await page.selectOption('#account', String(LFM));
+	await page.waitForFunction((id) => location.hash === `#/listening?account=${id}` && document.querySelector('main').dataset.view === 'listening'
+		&& document.querySelector('main').getAttribute('aria-busy') === 'false', LFM);
+	// ... and back: a health account on the Listening view goes to its overview.
+	await page.selectOption('#account', '1');
+	await page.waitForFunction(() => location.hash === '#/overview?account=1' && document.querySelector('#latest'));
+});
+
 // ------------------------------------------------------------ Pipeline
-await check('pipeline: the flow shows the row counts of each layer', async () => {
+await check('pipeline: the flow shows the row counts of each layer, a lane per source', async () => {
 	await open(`${BASE}/#/pipeline`);
 	const want = await one(`SELECT (SELECT count(*) FROM bronze.payload)::int AS bronze_payloads,
 		(SELECT count(*) FROM bronze.payload WHERE status = 'rejected')::int AS bronze_rejected,
 		(SELECT count(*) FROM silver.heart_rate_day)::int AS silver_heart_rate_days,
 		(SELECT count(*) FROM silver.exercise)::int AS silver_exercises,
-		(SELECT count(*) FROM gold.daily)::int AS gold_days`);
+		(SELECT count(*) FROM gold.daily)::int AS gold_days,
+		(SELECT count(*) FROM silver.listen)::int AS silver_listens,
+		(SELECT count(*) FROM gold.listening_daily)::int AS gold_listening_days,
+		(SELECT count(*) FROM tracker.account WHERE provider = 'google_health')::int AS accounts_google_health,
+		(SELECT count(*) FROM tracker.account WHERE provider = 'lastfm')::int AS accounts_lastfm,
+		(SELECT count(*) FROM tracker.account WHERE provider = 'listenbrainz')::int AS accounts_listenbrainz,
+		(SELECT count(*) FROM silver.listen WHERE source = 'lastfm')::int AS listens_lastfm,
+		(SELECT count(*) FROM silver.listen WHERE source = 'listenbrainz')::int AS listens_listenbrainz`);
+	assert.ok(want.listens_lastfm > 0 && want.listens_listenbrainz > 0);
 	for (const [f, v] of Object.entries(want)) assert.equal(norm(await value(`#flow [data-field="${f}"]`)), norm(v), f);
 	const stages = await page.$$eval('#flow .stage', (s) => s.map((x) => x.dataset.stage));
-	assert.deepEqual(stages, ['source', 'bronze', 'silver', 'gold', 'dashboard']);
+	assert.deepEqual(stages, ['google_health', 'lastfm', 'listenbrainz', 'bronze', 'silver', 'silver.listen', 'gold.daily', 'gold.listening_daily', 'dashboard']);
+	// The picture: the sources stacked on the left, each lane's silver and gold in its own row, bronze and the dashboard shared.
+	const box = Object.fromEntries(await page.$$eval('#flow .stage', (s) => s.map((x) => { const r = x.getBoundingClientRect(); return [x.dataset.stage, [r.left, r.top, r.right, r.bottom]]; })));
+	assert.ok(box.lastfm[1] >= box.google_health[3] && box.listenbrainz[1] >= box.lastfm[3], 'sources one below the other');
+	assert.ok(box['silver.listen'][1] >= box.silver[3] && box['gold.listening_daily'][1] >= box['gold.daily'][3], 'listening below health');
+	assert.ok(box.bronze[3] >= box.listenbrainz[3] - 1 && box.dashboard[3] >= box.listenbrainz[3] - 1, 'bronze and the dashboard span every lane');
+	assert.ok(box.bronze[0] > box.lastfm[2] && box['silver.listen'][0] > box.bronze[2] && box['gold.listening_daily'][0] > box['silver.listen'][2]
+		&& box.dashboard[0] > box['gold.listening_daily'][2], 'left to right');
+	// The accounts table links each account to its own kind of view.
+	assert.equal(await page.$eval(`tr[data-account="${LFM}"] th a`, (a) => a.getAttribute('href')), `#/listening?account=${LFM}`);
+	assert.equal(await page.$eval('tr[data-account="1"] th a', (a) => a.getAttribute('href')), '#/overview?account=1');
+	await (await page.$('#flow')).screenshot({ path: path.join(SHOTS, 'pipeline-flow.png') });
+	await page.evaluate(() => window.scrollTo(0, 0));
 });
 
 let authorizeCmd;
@@ -427,11 +605,12 @@ await check('errors: PostgREST\'s code, message, details and hint are shown', as
 
 await check('phone-sized screen: every view fits without sideways scrolling', async () => {
 	await page.setViewportSize({ width: 390, height: 844 });
-	for (const v of ['overview', `day/${D}`, 'activities', 'pipeline']) {
-		await open(`${BASE}/#/${v}?account=1`);
+	for (const v of ['overview?account=1', `day/${D}?account=1`, 'activities?account=1', 'pipeline?account=1',
+		`listening?account=${LFM}`, `listening?account=${LB}&days=365`, `overview?account=${LFM}`]) {
+		await open(`${BASE}/#/${v}`);
 		const over = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
 		assert.ok(over <= 0, `${v} is ${over}px too wide`);
-		if (v === 'overview') await shot('overview-phone.png');
+		if (v === 'overview?account=1') await shot('overview-phone.png');
 	}
 	await page.setViewportSize({ width: 1280, height: 800 });
 });

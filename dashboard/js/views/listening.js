@@ -132,7 +132,7 @@ function topCard(settled, title, id, cols, cells) {
 	else if (!settled.value.length) c.append(h('p', { class: 'empty' }, 'No listens in this range.'));
 	else {
 		const most = settled.value[0].listens || 1;
-		c.append(h('div', { class: 'table-wrap' }, h('table', { class: 'top' },
+		c.append(h('div', { class: 'table-wrap' }, h('table', { class: 'ranked' },
 			h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, '#'), cols.map((t) => h('th', { scope: 'col', class: 'text' }, t)),
 				h('th', { scope: 'col' }, 'Listens'))),
 			h('tbody', {}, settled.value.map((r, i) => h('tr', { 'data-rank': i + 1 },

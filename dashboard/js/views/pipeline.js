@@ -107,7 +107,7 @@ export async function pipeline(ctx) {
 
 	const nodes = [h('div', { class: 'page-head' },
 		h('div', {}, h('h1', {}, 'Pipeline'),
-			h('p', {}, 'From the source APIs (Google Health, Last.fm, ListenBrainz) through bronze (raw), silver (typed) and gold (daily figures) to this page.')),
+			h('p', {}, 'From the source APIs through bronze (raw), silver (typed) and gold (daily figures) to this page.')),
 		h('div', { class: 'controls' }, h('span', { class: 'empty', id: 'updated' }, `Updated ${fmt.dateTime(new Date().toISOString())}`,
 			active.length ? ' · refreshing every 3 s while jobs run' : ''),
 		h('button', { type: 'button', onclick: ctx.rerender }, 'Refresh')))];
