@@ -250,9 +250,28 @@ $$SELECT * FROM api.listening_summary(2147483647, '2020-01-01', '2020-01-01')$$,
 $$SELECT * FROM tracker.bench_ingest(NULL, NULL)$$,
 $$SELECT * FROM tracker.bench_ingest({imp}, '{}')$$,
 $$SELECT * FROM tracker.bench_ingest(2147483647, ARRAY['{"dataPoints": []}'::bytea])$$,
-$$SELECT * FROM tracker.bench_ingest({gh}, ARRAY['not json'::bytea])$$
+$$SELECT * FROM tracker.bench_ingest({gh}, ARRAY['not json'::bytea])$$,
+-- the archive: nothing is configured here, so nothing is sent (the guard
+-- keeps it so should an earlier test leave a configuration behind)
+$$SELECT tracker.set_s3(NULL, NULL, NULL, NULL, NULL)$$,
+$$SELECT tracker.set_s3('gopher://127.0.0.1:1', 'hardening-bucket', 'us-east-1', 'AKHARDENING', 'Hardening-S3-Secret')$$,
+$$SELECT tracker.set_s3('http://127.0.0.1:1', 'hardening-bucket', 'us-east-1', 'AKHARDENING', 'Hardening-S3-Secret')$$,
+$$SELECT CASE WHEN EXISTS (SELECT 1 FROM tracker.s3_config) THEN -1 ELSE (SELECT count(*) FROM tracker.archive(NULL)) END$$,
+$$SELECT CASE WHEN EXISTS (SELECT 1 FROM tracker.s3_config) THEN -1 ELSE (SELECT count(*) FROM tracker.archive('infinity')) END$$,
+$$SELECT CASE WHEN EXISTS (SELECT 1 FROM tracker.s3_config) THEN -1 ELSE (SELECT count(*) FROM tracker.restore_from_s3(2147483647, '(,)')) END$$,
+$$SELECT * FROM tracker.restore_from_s3({imp}, '[2020-02-01,2020-01-01)')$$,
+$$SELECT CASE WHEN EXISTS (SELECT 1 FROM tracker.s3_config) THEN -1 ELSE (SELECT count(*) FROM tracker.restore_from_s3(NULL, NULL)) END$$,
+$$SELECT CASE WHEN EXISTS (SELECT 1 FROM tracker.s3_config) THEN NULL ELSE tracker.apply_s3_lifecycle(-1) END$$,
+$$SELECT CASE WHEN EXISTS (SELECT 1 FROM tracker.s3_config) THEN NULL ELSE tracker.apply_s3_lifecycle(NULL) END$$,
+$$SELECT tracker.s3_lifecycle_merge(NULL)$$,
+$$SELECT tracker.s3_lifecycle_merge('<not xml')$$,
+$$SELECT tracker.s3_lifecycle_merge(repeat('<Rule><ID>x</ID>', 10000))$$,
+$$SELECT tracker.archive_next_at(NULL)$$,
+$$SELECT tracker.archive_next_at('-1 day')$$,
+$$SELECT tracker.archive_summary()$$,
+$$SELECT tracker.api_revoke_public()$$
 ]) s
-WHERE to_regproc(substring(s FROM '(?:tracker|api)\.[a-z_]+')) IS NOT NULL;
+WHERE to_regproc(substring(s FROM '(?:tracker|api)\.[a-z_0-9]+(?=\()')) IS NOT NULL;
 
 -- Run them all: a crash would end this test here.
 CREATE TABLE hardening.result AS
@@ -561,7 +580,7 @@ DROP ROLE hardening_dbowner;
 -- Credentials are not dumped with the extension's data.
 SELECT c.relname AS dumped_table
 FROM pg_extension e, unnest(e.extconfig) t(oid) JOIN pg_class c ON c.oid = t.oid
-WHERE e.extname = 'tracker' AND c.relname IN ('credential', 'oauth_client', 'oauth_pending', 'api_key');
+WHERE e.extname = 'tracker' AND c.relname IN ('credential', 'oauth_client', 'oauth_pending', 'api_key', 's3_config');
 
 -- Tokens meet a token endpoint that refuses connections (127.0.0.1, port 1).
 -- All of it happens in a transaction that is rolled back, so that the
@@ -572,6 +591,10 @@ SET LOCAL tracker.google_token_url = 'http://127.0.0.1:1/token';
 SET LOCAL tracker.max_retries = 0;
 SELECT tracker.set_oauth_client('google_health', 'hardening-client-id', 'Hardening-Client-Secret-7f3a9c');
 SELECT tracker.set_refresh_token(900002, 'Hardening-Refresh-Token-5e1d2b');
+SELECT count(*) AS s3_set FROM (
+    SELECT tracker.set_s3('http://127.0.0.1:1', 'hardening-bucket', 'us-east-1', 'AKHARDENING',
+                          'Hardening-S3-Secret-9d4')
+    WHERE to_regproc('tracker.set_s3') IS NOT NULL) x;
 SELECT requests, rows_written, rejected, errors, state,
        regexp_replace(detail, 'connect_failed: [^\n]*', 'connect_failed: ...', 'g') AS detail
 FROM tracker.sync(900002, '[2020-01-01,2020-01-02)', '{heart-rate}');
@@ -588,14 +611,15 @@ FROM hardening.try(format($$SELECT tracker.connect(900002, 'Code-4711', 'http://
 SELECT code, message FROM hardening.try($$SELECT tracker.connect(900002, 'Code-4711', 'http://127.0.0.1/cb', 'not-the-state')$$);
 -- nothing Tracker wrote holds a secret
 SELECT count(*) AS secrets_in_sync_log FROM tracker.sync_log
-WHERE concat_ws(' ', request, error) ~ '(Hardening-Client-Secret|Hardening-Refresh-Token|Code-4711)';
+WHERE concat_ws(' ', request, error) ~ '(Hardening-Client-Secret|Hardening-Refresh-Token|Code-4711|Hardening-S3-Secret)';
 SELECT count(*) AS secrets_in_bronze FROM bronze.payload
-WHERE concat_ws(' ', origin, reason, convert_from(body, 'UTF8')) ~ '(Hardening-Client-Secret|Hardening-Refresh-Token|Code-4711)';
+WHERE concat_ws(' ', origin, reason, convert_from(body, 'UTF8')) ~ '(Hardening-Client-Secret|Hardening-Refresh-Token|Code-4711|Hardening-S3-Secret)';
 SELECT count(*) AS secrets_in_state FROM tracker.account_auth
-WHERE coalesce(reason, '') ~ '(Hardening-Client-Secret|Hardening-Refresh-Token|Code-4711)';
+WHERE coalesce(reason, '') ~ '(Hardening-Client-Secret|Hardening-Refresh-Token|Code-4711|Hardening-S3-Secret)';
 SELECT count(*) AS secrets_in_api FROM (SELECT api.pipeline()::text AS t UNION ALL
-    SELECT string_agg(a::text, ' ') FROM api.accounts() a) x
-WHERE t ~ '(Hardening-Client-Secret|Hardening-Refresh-Token|Code-4711)';
+    SELECT string_agg(a::text, ' ') FROM api.accounts() a UNION ALL
+    SELECT string_agg(s::text, ' ') FROM tracker.s3_settings s) x
+WHERE t ~ '(Hardening-Client-Secret|Hardening-Refresh-Token|Code-4711|Hardening-S3-Secret)';
 ROLLBACK;
 
 -- Clean up.

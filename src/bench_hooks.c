@@ -5,7 +5,7 @@
  *	  Health heart-rate pages, run on page bodies handed in by the caller
  *	  instead of fetched over HTTP, with the time of each phase.
  *
- * tracker.bench_ingest(account, pages bytea[], write) does what a sync
+ * tracker.bench_ingest(account, bodies bytea[], write) does what a sync
  * worker does with one fetched window, in the caller's transaction:
  * gh_parse_page() validates and maps every page, provider_store_pages()
  * keeps the pages in bronze, the provider's write_window() merges the

@@ -36,6 +36,9 @@
 #include "timeutil.h"
 #include "tracker.h"
 
+/* Deepest directory nesting an import walks into. */
+#define MAX_IMPORT_DEPTH 32
+
 /* How a document was dealt with; one row of the import functions. */
 typedef struct ImportResult
 {
@@ -468,7 +471,7 @@ name_cmp(const ListCell *a, const ListCell *b)
  *		Every regular file below dir, in a stable (sorted) order.
  */
 static List *
-collect_files(const char *dir, List *files)
+collect_files(const char *dir, List *files, int depth)
 {
 	DIR		   *d;
 	struct dirent *de;
@@ -489,10 +492,33 @@ collect_files(const char *dir, List *files)
 		char	   *path = psprintf("%s/%s", dir, (char *) lfirst(lc));
 		struct stat st;
 
-		if (stat(path, &st) < 0)
+		CHECK_FOR_INTERRUPTS();
+		if (lstat(path, &st) < 0)
 			continue;
+
+		/*
+		 * Symbolic links are followed to files but never to directories, so
+		 * a link loop cannot make the walk endless.
+		 */
+		if (S_ISLNK(st.st_mode))
+		{
+			if (stat(path, &st) < 0 || !S_ISREG(st.st_mode))
+			{
+				ereport(NOTICE,
+						(errmsg("skipping \"%s\": a symbolic link to something other than a file",
+								path)));
+				continue;
+			}
+		}
 		if (S_ISDIR(st.st_mode))
-			files = collect_files(path, files);
+		{
+			if (depth >= MAX_IMPORT_DEPTH)
+				ereport(ERROR,
+						(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+						 errmsg("directory \"%s\" is nested more than %d levels deep",
+								path, MAX_IMPORT_DEPTH)));
+			files = collect_files(path, files, depth + 1);
+		}
 		else if (S_ISREG(st.st_mode))
 			files = lappend(files, path);
 	}
@@ -596,7 +622,7 @@ tracker_import_fitbit_file(PG_FUNCTION_ARGS)
 	}
 	else
 	{
-		List	   *files = collect_files(path, NIL);
+		List	   *files = collect_files(path, NIL, 0);
 		ListCell   *lc;
 
 		foreach(lc, files)

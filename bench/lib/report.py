@@ -150,7 +150,9 @@ def main():
              ("3d", "5 years of daily figures: tracker.daily()", "tracker_daily_5y", "plain_daily_5y", None),
              ("3e", "5 years of resting heart rate", "tracker_resting_5y", "plain_daily_5y", None),
              ("3f", "5 years of zone minutes", "tracker_zones_5y", "plain_daily_5y", None),
-             ("3g", "one day's chart series: api.heart_rate_day()", "tracker_chart_day", "plain_chart_day", 20)]
+             ("3g", "one day's chart series: api.heart_rate_day()", "tracker_chart_day", "plain_chart_day", 20),
+             ("3h", "the same document from one series_arrays() call and the gold row (a rewrite)",
+              "tracker_chart_day_arrays", "plain_chart_day", None)]
     for idn, label, tk, pk, goal in qrows:
         tv = f.num("query.%s.ms" % tk)
         pv = f.num("query.%s.ms" % pk)
@@ -226,7 +228,7 @@ def main():
     w("")
     w("| # | measure | Tracker | baseline, same run | ratio | goal | verdict |")
     w("|---|---|---|---|---|---|---|")
-    for r in rows:
+    for r in sorted(rows, key=lambda r: r[0]):
         w("| " + " | ".join(r) + " |")
 
     # ingest details
@@ -236,15 +238,17 @@ def main():
         w("")
         w("%d days of dense 1-second synthetic heart rate (%d samples) as Google Health `heart-rate` "
           "list pages of 10,000 points, rendered exactly as the fake API renders them "
-          "(%.1f MB, %.0f bytes of JSON per sample). Medians of %d runs; (a) and the prepared "
-          "variant load the first %d pages (%d samples), every other method all pages." % (
+          "(%.1f MB, %.0f bytes of JSON per sample). Medians of %d runs. The slow baselines load "
+          "the first pages only: (a) and its prepared variant %d pages (%d samples), (b) %d pages "
+          "(%d samples); Tracker and (c) load every page. Rates are per sample." % (
               n_days, f.num("ingest.samples"), f.num("ingest.bytes") / 1e6,
               f.num("ingest.bytes") / f.num("ingest.samples"), f.runs("ingest.tracker.ms"),
-              f.num("ingest.insert_pages"), f.num("ingest.insert.samples")))
+              f.num("ingest.insert_pages"), f.num("ingest.insert.samples"),
+              f.num("ingest.elt_pages", 0), f.num("ingest.elt.samples")))
         w("")
         w("| method | samples | time | samples/s | Tracker's speed relative to it |")
         w("|---|---|---|---|---|")
-        names = [("tracker", "Tracker: bench_ingest() per window of 8 pages (the sync worker's write path)"),
+        names = [("tracker", "Tracker: tracker.bench_ingest() per window of 8 pages (the sync worker's write path)"),
                  ("tracker_lz4", "Tracker, bronze compressed with lz4"),
                  ("elt", "(b) store each page as jsonb, INSERT ... SELECT from jsonb_to_recordset()"),
                  ("copy", "(c) COPY ... (FORMAT binary) of rows parsed beforehand"),
@@ -394,6 +398,16 @@ def main():
                 f.num("scale.scheduler_cpu_s.%d" % k), f.num("scale.fake_cpu_s.%d" % k),
                 f.num("scale.worker_anon_kb.%d" % k) / 1024,
                 ", ".join("%.1f" % (int(x) / 1024) for x in last.split(",") if x.isdigit()) + " MiB"))
+
+        if f.has("scale.stmt.claim.calls"):
+            w("")
+            w("In the server, over all rounds (pg_stat_statements): the workers' claim query ran %d times "
+              "for %.1f s in all, %.1f ms each on average; it reads and sorts every queued window, so "
+              "its cost grows with the queue. The scheduler's statements (queue syncs, count ready "
+              "accounts, close jobs) took %.1f s." % (
+                  f.num("scale.stmt.claim.calls"), f.num("scale.stmt.claim.total_ms") / 1000,
+                  f.num("scale.stmt.claim.mean_ms"),
+                  sum(f.num("scale.stmt.%s.total_ms" % k, 0) for k in ("schedule", "ready", "close_jobs")) / 1000))
 
     text = "\n".join(out) + "\n"
     sys.stdout.write(text)

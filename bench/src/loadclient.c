@@ -5,7 +5,7 @@
  *	  Health heart-rate pages with Tracker's write path and with three
  *	  baselines, run after run, and prints what each run took.
  *
- *	  loadclient CONNINFO TCP_CONNINFO RUNS INSERT_PAGES PAGE_DIR FILE...
+ *	  loadclient CONNINFO TCP_CONNINFO RUNS INSERT_PAGES ELT_PAGES PAGE_DIR FILE...
  *
  * FILE... are page files (newest first, as the API serves them) inside
  * PAGE_DIR, which the server can read.  Methods, each timed from the client
@@ -18,7 +18,8 @@
  *             the raw pages kept in bronze are compressed with lz4, not pglz.
  *   elt       (b) pure SQL per window of 8 pages, one transaction: store each
  *             page as jsonb (INSERT ... pg_read_binary_file(..)::jsonb), then
- *             INSERT INTO rows SELECT .. FROM jsonb_to_recordset(doc->'dataPoints').
+ *             INSERT INTO rows SELECT .. FROM jsonb_to_recordset(doc->'dataPoints');
+ *             on the first ELT_PAGES pages (it is slow).
  *   copy      (c) COPY rows FROM STDIN (FORMAT binary) of rows parsed before
  *             the clock starts: the ceiling.
  *   insert    (a) the first INSERT_PAGES pages: json-c parses each page in
@@ -274,7 +275,7 @@ tracker_run(const char *name, int run_no, const char *dir, char **files, int nfi
 	double		ms = 0;
 	int			w;
 
-	exec0("TRUNCATE bronze.payload, silver.heart_rate_day, gold.daily, tracker.sync_log");
+	exec0("TRUNCATE bronze.payload, silver.heart_rate_day, gold.daily, tracker.sync_log CASCADE");
 	checkpoint();
 	for (w = 0; w < nfiles; w += WINDOW_PAGES)
 	{
@@ -373,6 +374,7 @@ main(int argc, char **argv)
 {
 	int			runs,
 				insert_pages,
+				elt_pages,
 				nfiles,
 				run_no,
 				i;
@@ -384,10 +386,12 @@ main(int argc, char **argv)
 	char	   *stream;
 	size_t		stream_len;
 	int64_t		total_samples;
+	int64_t		elt_samples = 0;
+	size_t		elt_bytes = 0;
 	char		sql[65536];
 
-	if (argc < 7)
-		die("usage: loadclient CONNINFO TCP_CONNINFO RUNS INSERT_PAGES PAGE_DIR FILE...", NULL);
+	if (argc < 8)
+		die("usage: loadclient CONNINFO TCP_CONNINFO RUNS INSERT_PAGES ELT_PAGES PAGE_DIR FILE...", NULL);
 	conn = PQconnectdb(argv[1]);
 	if (PQstatus(conn) != CONNECTION_OK)
 		die("cannot connect", PQerrorMessage(conn));
@@ -396,11 +400,14 @@ main(int argc, char **argv)
 		die("cannot connect over TCP", PQerrorMessage(tcp));
 	runs = atoi(argv[3]);
 	insert_pages = atoi(argv[4]);
-	dir = argv[5];
-	files = argv + 6;
-	nfiles = argc - 6;
+	elt_pages = atoi(argv[5]);
+	dir = argv[6];
+	files = argv + 7;
+	nfiles = argc - 7;
 	if (insert_pages > nfiles)
 		insert_pages = nfiles;
+	if (elt_pages <= 0 || elt_pages > nfiles)
+		elt_pages = nfiles;
 	sizes = calloc(nfiles, sizeof(size_t));
 
 	/* Parse every page once, before any clock runs, for the COPY ceiling. */
@@ -416,6 +423,11 @@ main(int argc, char **argv)
 		total_bytes += len;
 		parse_page(buf, len, &all);
 		free(buf);
+		if (i + 1 == elt_pages)
+		{
+			elt_samples = (int64_t) all.n;
+			elt_bytes = total_bytes;
+		}
 	}
 	total_samples = (int64_t) all.n;
 	stream = copy_stream(&all, &stream_len);
@@ -441,13 +453,13 @@ main(int argc, char **argv)
 		exec0("TRUNCATE bench_doc, bench_rows_b");
 		checkpoint();
 		ms = 0;
-		for (w = 0; w < nfiles; w += WINDOW_PAGES)
+		for (w = 0; w < elt_pages; w += WINDOW_PAGES)
 		{
 			int			k;
 			int			len;
 
 			len = snprintf(sql, sizeof(sql), "BEGIN; INSERT INTO bench_doc (window_no, doc) VALUES ");
-			for (k = w; k < nfiles && k < w + WINDOW_PAGES; k++)
+			for (k = w; k < elt_pages && k < w + WINDOW_PAGES; k++)
 				len += snprintf(sql + len, sizeof(sql) - len,
 								"%s(%d, convert_from(pg_read_binary_file('%s/%s'), 'UTF8')::jsonb)",
 								k > w ? "," : "", w, dir, files[k]);
@@ -461,7 +473,7 @@ main(int argc, char **argv)
 			exec0(sql);
 			ms += now_ms() - t0;
 		}
-		printf("elt\t%d\t%lld\t%zu\t%.1f\n", run_no, (long long) total_samples, total_bytes, ms);
+		printf("elt\t%d\t%lld\t%zu\t%.1f\n", run_no, (long long) elt_samples, elt_bytes, ms);
 		fflush(stdout);
 
 		/* --- (c) COPY BINARY of parsed rows: the ceiling --- */

@@ -389,7 +389,6 @@ pg_ostart(void *st)
 		s->off = 0;
 	}
 	s->want = W_NONE;
-
 }
 
 static void
@@ -412,7 +411,6 @@ pg_oend(void *st)
 		}
 	}
 	s->depth--;
-
 }
 
 static void
@@ -423,7 +421,6 @@ pg_astart(void *st)
 	if (s->want == W_POINTS)
 		s->in_points = 1;
 	s->want = W_NONE;
-
 }
 
 static void
@@ -433,7 +430,6 @@ pg_aend(void *st)
 
 	if (s->in_points && s->depth == 1)
 		s->in_points = 0;
-
 }
 
 static void
@@ -461,7 +457,6 @@ pg_fstart(void *st, char *fname, bool isnull)
 			s->want = W_OFFSET;
 	}
 	free(fname);
-
 }
 
 static void
@@ -487,7 +482,6 @@ pg_scalar(void *st, char *token, JsonTokenType type)
 		s->want = W_NONE;
 	}
 	free(token);
-
 }
 
 static bool

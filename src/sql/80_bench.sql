@@ -16,9 +16,10 @@ CREATE FUNCTION tracker.bench_ingest(account integer, bodies bytea[],
 									 OUT total_ms double precision)
 RETURNS record
 AS 'MODULE_PATHNAME', 'tracker_bench_ingest'
-LANGUAGE C VOLATILE;
+LANGUAGE C VOLATILE
+SET search_path = pg_catalog, pg_temp;
 
 COMMENT ON FUNCTION tracker.bench_ingest(integer, bytea[], boolean, text) IS
-	'Benchmark hook: write Google Health heart-rate pages through the sync path (parse, bronze, silver, gold) and time each phase; with write => false, parse pages of any data type';
+	'Benchmark hook (superusers only): write Google Health heart-rate pages through the sync path (parse, bronze, silver, gold) and time each phase; with write => false, parse pages of any data type';
 
 REVOKE ALL ON FUNCTION tracker.bench_ingest(integer, bytea[], boolean, text) FROM PUBLIC;

@@ -15,20 +15,7 @@
 #include <string.h>
 
 #include "figures.h"
-
-static int	passed = 0;
-static int	failed = 0;
-
-#define CHECK(cond, what) \
-	do { \
-		if (cond) \
-			passed++; \
-		else \
-		{ \
-			failed++; \
-			printf("FAIL %s:%d: %s\n", __FILE__, __LINE__, (what)); \
-		} \
-	} while (0)
+#include "unit_test.h"
 
 /* A local midnight (2017-05-01 00:00 UTC) used as day_start. */
 #define DAY0		((int64_t) 1493596800)
@@ -63,31 +50,31 @@ test_zone_bounds(void)
 	ZoneBounds	zb;
 
 	zone_bounds_for_age(29, &zb);
-	CHECK(zb.min[HR_ZONE_OUT_OF_RANGE] == 30 && zb.max[HR_ZONE_OUT_OF_RANGE] == 95 &&
-		  zb.min[HR_ZONE_FAT_BURN] == 95 && zb.max[HR_ZONE_FAT_BURN] == 133 &&
-		  zb.min[HR_ZONE_CARDIO] == 133 && zb.max[HR_ZONE_CARDIO] == 162 &&
-		  zb.min[HR_ZONE_PEAK] == 162 && zb.max[HR_ZONE_PEAK] == 220,
-		  "age 29 gives 30/95/133/162/220");
+	CHECK_MSG(zb.min[HR_ZONE_OUT_OF_RANGE] == 30 && zb.max[HR_ZONE_OUT_OF_RANGE] == 95 &&
+			  zb.min[HR_ZONE_FAT_BURN] == 95 && zb.max[HR_ZONE_FAT_BURN] == 133 &&
+			  zb.min[HR_ZONE_CARDIO] == 133 && zb.max[HR_ZONE_CARDIO] == 162 &&
+			  zb.min[HR_ZONE_PEAK] == 162 && zb.max[HR_ZONE_PEAK] == 220,
+			  "age 29 gives 30/95/133/162/220");
 
 	zone_bounds_for_age(30, &zb);
-	CHECK(zb.max[HR_ZONE_OUT_OF_RANGE] == 95 && zb.min[HR_ZONE_CARDIO] == 133 &&
-		  zb.min[HR_ZONE_PEAK] == 161, "age 30 gives 95/133/161 (floor of 161.5)");
+	CHECK_MSG(zb.max[HR_ZONE_OUT_OF_RANGE] == 95 && zb.min[HR_ZONE_CARDIO] == 133 &&
+			  zb.min[HR_ZONE_PEAK] == 161, "age 30 gives 95/133/161 (floor of 161.5)");
 
 	zone_bounds_for_age(24, &zb);
-	CHECK(zb.max[HR_ZONE_OUT_OF_RANGE] == 98 && zb.min[HR_ZONE_FAT_BURN] == 98 &&
-		  zb.min[HR_ZONE_CARDIO] == 137 && zb.min[HR_ZONE_PEAK] == 166,
-		  "age 24 gives 98/137/166");
+	CHECK_MSG(zb.max[HR_ZONE_OUT_OF_RANGE] == 98 && zb.min[HR_ZONE_FAT_BURN] == 98 &&
+			  zb.min[HR_ZONE_CARDIO] == 137 && zb.min[HR_ZONE_PEAK] == 166,
+			  "age 24 gives 98/137/166");
 
 	zone_bounds_for_age(36, &zb);
-	CHECK(zb.max[HR_ZONE_OUT_OF_RANGE] == 92 && zb.min[HR_ZONE_CARDIO] == 128 &&
-		  zb.max[HR_ZONE_CARDIO] == 156 && zb.min[HR_ZONE_PEAK] == 156,
-		  "age 36 gives 92/128/156 (floor of 128.8)");
+	CHECK_MSG(zb.max[HR_ZONE_OUT_OF_RANGE] == 92 && zb.min[HR_ZONE_CARDIO] == 128 &&
+			  zb.max[HR_ZONE_CARDIO] == 156 && zb.min[HR_ZONE_PEAK] == 156,
+			  "age 36 gives 92/128/156 (floor of 128.8)");
 
 	zone_bounds_for_age(250, &zb);
-	CHECK(zb.min[HR_ZONE_OUT_OF_RANGE] == 30 && zb.max[HR_ZONE_PEAK] == 220,
-		  "an impossible age still fills the bounds");
+	CHECK_MSG(zb.min[HR_ZONE_OUT_OF_RANGE] == 30 && zb.max[HR_ZONE_PEAK] == 220,
+			  "an impossible age still fills the bounds");
 	zone_bounds_for_age(30, NULL);
-	CHECK(1, "NULL bounds are ignored");
+	CHECK_MSG(1, "NULL bounds are ignored");
 }
 
 /*
@@ -145,29 +132,29 @@ test_zone_binning(void)
 	n = add_minute(s_buf, n, DAY0 + 9 * 60, v29, 3);
 	n = add_minute(s_buf, n, DAY0 + 10 * 60, v30, 1);
 
-	CHECK(day_figures(s_buf, n, DAY0, DAY0 + DAY, &zb, &f) == 0, "day_figures ok");
-	CHECK(f.has_zones, "zones computed when bounds are given");
-	CHECK(f.wear_minutes == 11 && f.samples == (int) n, "11 worn minutes");
+	CHECK_MSG(day_figures(s_buf, n, DAY0, DAY0 + DAY, &zb, &f) == 0, "day_figures ok");
+	CHECK_MSG(f.has_zones, "zones computed when bounds are given");
+	CHECK_MSG(f.wear_minutes == 11 && f.samples == (int) n, "11 worn minutes");
 	/* out of range: 94.2, 29.5 -> 30, 30 */
-	CHECK(f.zone_minutes[HR_ZONE_OUT_OF_RANGE] == 3, "out of range: 94.2, 29.5, 30");
+	CHECK_MSG(f.zone_minutes[HR_ZONE_OUT_OF_RANGE] == 3, "out of range: 94.2, 29.5, 30");
 	/* fat burn: 95, 94.5 -> 95, 132 */
-	CHECK(f.zone_minutes[HR_ZONE_FAT_BURN] == 3, "fat burn: 95 exactly, 94.5 rounded up, 132");
+	CHECK_MSG(f.zone_minutes[HR_ZONE_FAT_BURN] == 3, "fat burn: 95 exactly, 94.5 rounded up, 132");
 	/* cardio: 132.5 -> 133 */
-	CHECK(f.zone_minutes[HR_ZONE_CARDIO] == 1, "cardio: 132.5 rounds into it");
+	CHECK_MSG(f.zone_minutes[HR_ZONE_CARDIO] == 1, "cardio: 132.5 rounds into it");
 	/* peak: 161.5 -> 162; 219.5 -> 220 and 220 are above every zone */
-	CHECK(f.zone_minutes[HR_ZONE_PEAK] == 1, "peak: 161.5; 220 is outside");
+	CHECK_MSG(f.zone_minutes[HR_ZONE_PEAK] == 1, "peak: 161.5; 220 is outside");
 
 	/* a single minute of exactly 95 with bounds [95, 133) */
-	CHECK(day_figures(s_buf, 1, DAY0, DAY0 + DAY, &zb, &f) == 0 &&
-		  f.zone_minutes[HR_ZONE_FAT_BURN] == 1 &&
-		  f.zone_minutes[HR_ZONE_OUT_OF_RANGE] == 0,
-		  "a minute mean of exactly 95 is fat burn");
+	CHECK_MSG(day_figures(s_buf, 1, DAY0, DAY0 + DAY, &zb, &f) == 0 &&
+			  f.zone_minutes[HR_ZONE_FAT_BURN] == 1 &&
+			  f.zone_minutes[HR_ZONE_OUT_OF_RANGE] == 0,
+			  "a minute mean of exactly 95 is fat burn");
 
 	/* without bounds */
-	CHECK(day_figures(s_buf, n, DAY0, DAY0 + DAY, NULL, &f) == 0 &&
-		  !f.has_zones && f.zone_minutes[0] == 0 && f.zone_minutes[1] == 0 &&
-		  f.zone_minutes[2] == 0 && f.zone_minutes[3] == 0 &&
-		  f.wear_minutes == 11, "no bounds: no zones, same wear");
+	CHECK_MSG(day_figures(s_buf, n, DAY0, DAY0 + DAY, NULL, &f) == 0 &&
+			  !f.has_zones && f.zone_minutes[0] == 0 && f.zone_minutes[1] == 0 &&
+			  f.zone_minutes[2] == 0 && f.zone_minutes[3] == 0 &&
+			  f.wear_minutes == 11, "no bounds: no zones, same wear");
 }
 
 /*
@@ -195,9 +182,9 @@ test_rounding_negative(void)
 	zb.max[1] = 0;				/* exactly -1 */
 	n = add_minute(s_buf, n, DAY0, m1, 2);
 	n = add_minute(s_buf, n, DAY0 + 60, m2, 2);
-	CHECK(day_figures(s_buf, n, DAY0, DAY0 + DAY, &zb, &f) == 0 &&
-		  f.zone_minutes[0] == 1 && f.zone_minutes[1] == 1,
-		  "-0.5 rounds to 0 and -1.5 to -1");
+	CHECK_MSG(day_figures(s_buf, n, DAY0, DAY0 + DAY, &zb, &f) == 0 &&
+			  f.zone_minutes[0] == 1 && f.zone_minutes[1] == 1,
+			  "-0.5 rounds to 0 and -1.5 to -1");
 }
 
 /*
@@ -227,16 +214,16 @@ test_wear(void)
 	s_buf[n].t = DAY0 + DAY;	/* the next day */
 	s_buf[n++].bpm = 60;
 
-	CHECK(day_figures(s_buf, n, DAY0, DAY0 + DAY, NULL, &f) == 0, "wear day ok");
-	CHECK(f.samples == 6, "samples inside the day only");
-	CHECK(f.wear_minutes == 4, "minutes 0, 1, 10 and 1439");
-	CHECK(f.has_resting, "resting estimate with data");
+	CHECK_MSG(day_figures(s_buf, n, DAY0, DAY0 + DAY, NULL, &f) == 0, "wear day ok");
+	CHECK_MSG(f.samples == 6, "samples inside the day only");
+	CHECK_MSG(f.wear_minutes == 4, "minutes 0, 1, 10 and 1439");
+	CHECK_MSG(f.has_resting, "resting estimate with data");
 
-	CHECK(day_figures(s_buf, 1, DAY0, DAY0 + DAY, NULL, &f) == 0 &&
-		  f.samples == 0 && f.wear_minutes == 0 && !f.has_resting,
-		  "no samples in the day: no wear, no resting estimate");
-	CHECK(day_figures(NULL, 0, DAY0, DAY0 + DAY, NULL, &f) == 0 &&
-		  f.samples == 0 && !f.has_resting, "empty input");
+	CHECK_MSG(day_figures(s_buf, 1, DAY0, DAY0 + DAY, NULL, &f) == 0 &&
+			  f.samples == 0 && f.wear_minutes == 0 && !f.has_resting,
+			  "no samples in the day: no wear, no resting estimate");
+	CHECK_MSG(day_figures(NULL, 0, DAY0, DAY0 + DAY, NULL, &f) == 0 &&
+			  f.samples == 0 && !f.has_resting, "empty input");
 }
 
 /*
@@ -257,43 +244,43 @@ test_dst(void)
 		s_buf[n].bpm = 60;
 		n++;
 	}
-	CHECK(day_figures(s_buf, n, DAY0, DAY0 + 25 * HOUR, NULL, &f) == 0 &&
-		  f.samples == 25 * HOUR && f.wear_minutes == 25 * 60,
-		  "25-hour day: 1500 minutes");
-	CHECK(day_figures(s_buf, n, DAY0, DAY0 + 23 * HOUR, NULL, &f) == 0 &&
-		  f.samples == 23 * HOUR && f.wear_minutes == 23 * 60,
-		  "23-hour day: 1380 minutes, the rest ignored");
-	CHECK(day_figures(s_buf, n, DAY0 + HOUR, DAY0 + 25 * HOUR, NULL, &f) == 0 &&
-		  f.samples == 24 * HOUR && f.wear_minutes == 24 * 60,
-		  "day starting inside the series");
-	CHECK(day_figures(s_buf, n, DAY0, DAY0 + 26 * HOUR, NULL, &f) == 0,
-		  "26 hours is allowed");
-	CHECK(day_figures(s_buf, n, DAY0, DAY0 + 26 * HOUR + 1, NULL, &f) == -1,
-		  "over 26 hours is rejected");
-	CHECK(day_figures(s_buf, n, DAY0, DAY0, NULL, &f) == -1,
-		  "an empty day is rejected");
-	CHECK(day_figures(s_buf, n, DAY0, DAY0 - 60, NULL, &f) == -1,
-		  "an inverted day is rejected");
-	CHECK(day_figures(s_buf, n, INT64_MIN, INT64_MAX, NULL, &f) == -1,
-		  "a day spanning all of int64 is rejected");
-	CHECK(day_figures(s_buf, n, DAY0, DAY0 + DAY, NULL, NULL) == -1,
-		  "a NULL output is rejected");
+	CHECK_MSG(day_figures(s_buf, n, DAY0, DAY0 + 25 * HOUR, NULL, &f) == 0 &&
+			  f.samples == 25 * HOUR && f.wear_minutes == 25 * 60,
+			  "25-hour day: 1500 minutes");
+	CHECK_MSG(day_figures(s_buf, n, DAY0, DAY0 + 23 * HOUR, NULL, &f) == 0 &&
+			  f.samples == 23 * HOUR && f.wear_minutes == 23 * 60,
+			  "23-hour day: 1380 minutes, the rest ignored");
+	CHECK_MSG(day_figures(s_buf, n, DAY0 + HOUR, DAY0 + 25 * HOUR, NULL, &f) == 0 &&
+			  f.samples == 24 * HOUR && f.wear_minutes == 24 * 60,
+			  "day starting inside the series");
+	CHECK_MSG(day_figures(s_buf, n, DAY0, DAY0 + 26 * HOUR, NULL, &f) == 0,
+			  "26 hours is allowed");
+	CHECK_MSG(day_figures(s_buf, n, DAY0, DAY0 + 26 * HOUR + 1, NULL, &f) == -1,
+			  "over 26 hours is rejected");
+	CHECK_MSG(day_figures(s_buf, n, DAY0, DAY0, NULL, &f) == -1,
+			  "an empty day is rejected");
+	CHECK_MSG(day_figures(s_buf, n, DAY0, DAY0 - 60, NULL, &f) == -1,
+			  "an inverted day is rejected");
+	CHECK_MSG(day_figures(s_buf, n, INT64_MIN, INT64_MAX, NULL, &f) == -1,
+			  "a day spanning all of int64 is rejected");
+	CHECK_MSG(day_figures(s_buf, n, DAY0, DAY0 + DAY, NULL, NULL) == -1,
+			  "a NULL output is rejected");
 
 	/* a day that is not a whole number of minutes keeps its last part */
 	s_buf[0].t = DAY0 + 90;
 	s_buf[0].bpm = 70;
-	CHECK(day_figures(s_buf, 1, DAY0, DAY0 + 100, NULL, &f) == 0 &&
-		  f.wear_minutes == 1 && f.samples == 1,
-		  "partial last minute counts");
+	CHECK_MSG(day_figures(s_buf, 1, DAY0, DAY0 + 100, NULL, &f) == 0 &&
+			  f.wear_minutes == 1 && f.samples == 1,
+			  "partial last minute counts");
 
 	/* extreme timestamps do not overflow */
 	s_buf[0].t = INT64_MAX - 10;
 	s_buf[0].bpm = 70;
-	CHECK(day_figures(s_buf, 1, INT64_MAX - DAY, INT64_MAX, NULL, &f) == 0 &&
-		  f.wear_minutes == 1, "day at the end of int64");
+	CHECK_MSG(day_figures(s_buf, 1, INT64_MAX - DAY, INT64_MAX, NULL, &f) == 0 &&
+			  f.wear_minutes == 1, "day at the end of int64");
 	s_buf[0].t = INT64_MIN;
-	CHECK(day_figures(s_buf, 1, INT64_MIN, INT64_MIN + DAY, NULL, &f) == 0 &&
-		  f.wear_minutes == 1, "day at the start of int64");
+	CHECK_MSG(day_figures(s_buf, 1, INT64_MIN, INT64_MIN + DAY, NULL, &f) == 0 &&
+			  f.wear_minutes == 1, "day at the start of int64");
 }
 
 /*
@@ -314,24 +301,24 @@ test_percentile(void)
 		s_buf[n].t = DAY0 + 60 * i;
 		s_buf[n++].bpm = (int16_t) (5 - i);
 	}
-	CHECK(day_figures(s_buf, n, DAY0, DAY0 + DAY, NULL, &f) == 0 &&
-		  f.has_resting && near(f.resting_raw, 2.0), "p25 of 1..5 is 2");
+	CHECK_MSG(day_figures(s_buf, n, DAY0, DAY0 + DAY, NULL, &f) == 0 &&
+			  f.has_resting && near(f.resting_raw, 2.0), "p25 of 1..5 is 2");
 
 	/* 1, 2, 3, 4: position 0.75 -> 1.75 */
-	CHECK(day_figures(s_buf + 1, 4, DAY0, DAY0 + DAY, NULL, &f) == 0 &&
-		  near(f.resting_raw, 1.75), "p25 of 1..4 is 1.75");
+	CHECK_MSG(day_figures(s_buf + 1, 4, DAY0, DAY0 + DAY, NULL, &f) == 0 &&
+			  near(f.resting_raw, 1.75), "p25 of 1..4 is 1.75");
 
 	/* 10 and 20: position 0.25 -> 12.5 */
 	s_buf[0].t = DAY0;
 	s_buf[0].bpm = 20;
 	s_buf[1].t = DAY0 + 3600;
 	s_buf[1].bpm = 10;
-	CHECK(day_figures(s_buf, 2, DAY0, DAY0 + DAY, NULL, &f) == 0 &&
-		  near(f.resting_raw, 12.5), "p25 of 10, 20 is 12.5");
+	CHECK_MSG(day_figures(s_buf, 2, DAY0, DAY0 + DAY, NULL, &f) == 0 &&
+			  near(f.resting_raw, 12.5), "p25 of 10, 20 is 12.5");
 
 	/* one minute */
-	CHECK(day_figures(s_buf, 1, DAY0, DAY0 + DAY, NULL, &f) == 0 &&
-		  f.has_resting && near(f.resting_raw, 20.0), "p25 of one minute");
+	CHECK_MSG(day_figures(s_buf, 1, DAY0, DAY0 + DAY, NULL, &f) == 0 &&
+			  f.has_resting && near(f.resting_raw, 20.0), "p25 of one minute");
 
 	/* means are not rounded: minutes of 60.5 and 61.5 -> 60.75 */
 	n = 0;
@@ -343,8 +330,8 @@ test_percentile(void)
 	s_buf[n++].bpm = 61;
 	s_buf[n].t = DAY0 + 70;
 	s_buf[n++].bpm = 62;
-	CHECK(day_figures(s_buf, n, DAY0, DAY0 + DAY, NULL, &f) == 0 &&
-		  near(f.resting_raw, 60.75), "p25 uses unrounded minute means");
+	CHECK_MSG(day_figures(s_buf, n, DAY0, DAY0 + DAY, NULL, &f) == 0 &&
+			  near(f.resting_raw, 60.75), "p25 uses unrounded minute means");
 
 	/* 9 minutes 50..58: position 2 -> exactly 52 */
 	n = 0;
@@ -361,8 +348,8 @@ test_percentile(void)
 		s_buf[i] = s_buf[8 - i];
 		s_buf[8 - i] = tmp;
 	}
-	CHECK(day_figures(s_buf, n, DAY0, DAY0 + DAY, NULL, &f) == 0 &&
-		  near(f.resting_raw, 52.0), "p25 of 50..58 is 52");
+	CHECK_MSG(day_figures(s_buf, n, DAY0, DAY0 + DAY, NULL, &f) == 0 &&
+			  near(f.resting_raw, 52.0), "p25 of 50..58 is 52");
 }
 
 /*
@@ -376,23 +363,23 @@ test_smoothing(void)
 	double		s;
 
 	s = resting_smooth(123.0, false, 60.0);
-	CHECK(near(s, 60.0), "the first day takes the raw value");
+	CHECK_MSG(near(s, 60.0), "the first day takes the raw value");
 	s = resting_smooth(s, true, 70.0);
-	CHECK(near(s, 63.0), "60 + 0.3 (70 - 60) = 63");
+	CHECK_MSG(near(s, 63.0), "60 + 0.3 (70 - 60) = 63");
 	s = resting_smooth(s, true, 53.0);
-	CHECK(near(s, 60.0), "63 + 0.3 (53 - 63) = 60");
+	CHECK_MSG(near(s, 60.0), "63 + 0.3 (53 - 63) = 60");
 	s = resting_smooth(s, true, 60.0);
-	CHECK(near(s, 60.0), "a steady raw value keeps the state");
+	CHECK_MSG(near(s, 60.0), "a steady raw value keeps the state");
 
-	CHECK(resting_report(57.5) == 58, "57.5 reports 58");
-	CHECK(resting_report(57.49) == 57, "57.49 reports 57");
-	CHECK(resting_report(57.0) == 57, "57 reports 57");
-	CHECK(resting_report(-0.5) == 0, "-0.5 reports 0");
-	CHECK(resting_report(-1.5) == -1, "-1.5 reports -1");
-	CHECK(resting_report(-1.6) == -2, "-1.6 reports -2");
-	CHECK(resting_report(nan_value) == 0, "NaN reports 0");
-	CHECK(resting_report(1e300) == INT32_MAX, "huge values clamp");
-	CHECK(resting_report(-1e300) == INT32_MIN, "huge negative values clamp");
+	CHECK_MSG(resting_report(57.5) == 58, "57.5 reports 58");
+	CHECK_MSG(resting_report(57.49) == 57, "57.49 reports 57");
+	CHECK_MSG(resting_report(57.0) == 57, "57 reports 57");
+	CHECK_MSG(resting_report(-0.5) == 0, "-0.5 reports 0");
+	CHECK_MSG(resting_report(-1.5) == -1, "-1.5 reports -1");
+	CHECK_MSG(resting_report(-1.6) == -2, "-1.6 reports -2");
+	CHECK_MSG(resting_report(nan_value) == 0, "NaN reports 0");
+	CHECK_MSG(resting_report(1e300) == INT32_MAX, "huge values clamp");
+	CHECK_MSG(resting_report(-1e300) == INT32_MIN, "huge negative values clamp");
 }
 
 /*
@@ -420,15 +407,15 @@ test_day_chain(void)
 			s_buf[n].bpm = (int16_t) (t < 20 * HOUR ? 55 + (t / 5) % 3 : 140);
 			n++;
 		}
-		CHECK(day_figures(s_buf, n, DAY0 + d * DAY, DAY0 + (d + 1) * DAY, &zb, &f) == 0,
-			  "chain day ok");
-		CHECK(f.wear_minutes == 21 * 60 &&
-			  f.zone_minutes[HR_ZONE_OUT_OF_RANGE] == 20 * 60 &&
-			  f.zone_minutes[HR_ZONE_CARDIO] == 60, "chain day zones");
+		CHECK_MSG(day_figures(s_buf, n, DAY0 + d * DAY, DAY0 + (d + 1) * DAY, &zb, &f) == 0,
+				  "chain day ok");
+		CHECK_MSG(f.wear_minutes == 21 * 60 &&
+				  f.zone_minutes[HR_ZONE_OUT_OF_RANGE] == 20 * 60 &&
+				  f.zone_minutes[HR_ZONE_CARDIO] == 60, "chain day zones");
 		state = resting_smooth(state, has_state, f.resting_raw);
 		has_state = true;
 	}
-	CHECK(resting_report(state) == 56, "chain day resting 56");
+	CHECK_MSG(resting_report(state) == 56, "chain day resting 56");
 }
 
 int
@@ -442,6 +429,5 @@ main(void)
 	test_percentile();
 	test_smoothing();
 	test_day_chain();
-	printf("%d passed, %d failed\n", passed, failed);
-	return failed == 0 ? 0 : 1;
+	return unit_report();
 }

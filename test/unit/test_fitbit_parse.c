@@ -6,7 +6,7 @@
  * Build and run from the repository root:
  *
  *	  cc -Wall -Wextra -Werror -Isrc test/unit/test_fitbit_parse.c \
- *		  src/fitbit_parse.c -ljson-c && ./a.out
+ *		  src/fitbit_parse.c src/json_check.c -ljson-c && ./a.out
  *
  * Every document is built inline, so the tests need nothing outside the
  * repository.  When the shared Fitbit samples are present (directory
@@ -22,17 +22,9 @@
  *-------------------------------------------------------------------------
  */
 #include <dirent.h>
-#include <stdarg.h>
-#include <stdbool.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <time.h>
 
 #include "fitbit_parse.h"
-
-static int	npassed = 0;
-static int	nfailed = 0;
+#include "unit_test.h"
 
 /* Paths used over and over. */
 #define AH0 "$[\"activities-heart\"][0]"
@@ -64,114 +56,6 @@ static int	nfailed = 0;
  * Harness
  * ----------------------------------------------------------------------
  */
-
-/* Count one check and say what failed, with the source line. */
-static bool
-check_impl(bool ok, int line, const char *what)
-{
-	if (ok)
-		npassed++;
-	else
-	{
-		nfailed++;
-		printf("FAIL line %d: %s\n", line, what);
-	}
-	return ok;
-}
-
-#define CHECK(cond) check_impl((cond), __LINE__, #cond)
-
-/* printf into a fresh malloc'd string; the tests build documents this way. */
-static char *
-sfmt(const char *fmt,...)
-__attribute__((format(printf, 1, 2)));
-
-static char *
-sfmt(const char *fmt,...)
-{
-	va_list		ap;
-	int			n;
-	char	   *s;
-
-	va_start(ap, fmt);
-	n = vsnprintf(NULL, 0, fmt, ap);
-	va_end(ap);
-	s = malloc((size_t) n + 1);
-	if (s == NULL)
-	{
-		fprintf(stderr, "out of memory\n");
-		exit(2);
-	}
-	va_start(ap, fmt);
-	vsnprintf(s, (size_t) n + 1, fmt, ap);
-	va_end(ap);
-	return s;
-}
-
-/* A growable string, for generated documents too long for sfmt(). */
-typedef struct StrBuf
-{
-	char	   *data;
-	size_t		len;
-	size_t		cap;
-} StrBuf;
-
-/* Append n bytes, doubling the buffer as needed; exits when memory runs out. */
-static void
-sb_append(StrBuf *sb, const char *s, size_t n)
-{
-	if (sb->len + n + 1 > sb->cap)
-	{
-		size_t		cap = sb->cap ? sb->cap : 256;
-
-		while (sb->len + n + 1 > cap)
-			cap *= 2;
-		sb->data = realloc(sb->data, cap);
-		if (sb->data == NULL)
-		{
-			fprintf(stderr, "out of memory\n");
-			exit(2);
-		}
-		sb->cap = cap;
-	}
-	memcpy(sb->data + sb->len, s, n);
-	sb->len += n;
-	sb->data[sb->len] = '\0';
-}
-
-/* Append a C string. */
-static void
-sb_puts(StrBuf *sb, const char *s)
-{
-	sb_append(sb, s, strlen(s));
-}
-
-static void
-sb_printf(StrBuf *sb, const char *fmt,...)
-__attribute__((format(printf, 2, 3)));
-
-static void
-sb_printf(StrBuf *sb, const char *fmt,...)
-{
-	va_list		ap;
-	char		tmp[512];
-	int			n;
-
-	va_start(ap, fmt);
-	n = vsnprintf(tmp, sizeof(tmp), fmt, ap);
-	va_end(ap);
-	sb_append(sb, tmp, (size_t) n);
-}
-
-/* Append s the given number of times, for nesting and padding. */
-static void
-sb_repeat(StrBuf *sb, const char *s, size_t times)
-{
-	size_t		i;
-
-	for (i = 0; i < times; i++)
-		sb_puts(sb, s);
-}
 
 /* Whether s is well-formed UTF-8; messages must be, for the server. */
 static bool
@@ -1531,16 +1415,6 @@ read_file(const char *path, size_t *len)
 	return buf;
 }
 
-/* Monotonic clock in milliseconds, for the timing line. */
-static double
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
-}
-
 /* Check one korymath day file: one day, 1-second samples in order. */
 static void
 check_korymath_file(const char *dir, const char *name, char *largest,
@@ -1743,6 +1617,5 @@ main(void)
 	test_corruption();
 	test_shared_data();
 
-	printf("%d passed, %d failed\n", npassed, nfailed);
-	return nfailed == 0 ? 0 : 1;
+	return unit_report();
 }

@@ -6,7 +6,7 @@
  * Build and run from the repository root:
  *
  *	  cc -std=gnu11 -Wall -Wextra -Werror -Isrc test/unit/test_gh_parse.c \
- *		  src/gh_parse.c -ljson-c && ./a.out
+ *		  src/gh_parse.c src/json_check.c -ljson-c && ./a.out
  *
  * It also runs from test/unit.  Most documents are built inline; a few
  * longer ones, shaped like the API's documented responses, are read from
@@ -21,18 +21,10 @@
  *
  *-------------------------------------------------------------------------
  */
-#include <stdarg.h>
-#include <stdbool.h>
 #include <stdint.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <time.h>
 
 #include "gh_parse.h"
-
-static int	npassed = 0;
-static int	nfailed = 0;
+#include "unit_test.h"
 
 /* Epoch seconds of instants used below. */
 #define T_0659_55 INT64_C(1782889195)	/* 2026-07-01T06:59:55Z */
@@ -82,119 +74,6 @@ static int	nfailed = 0;
  * Harness
  * ----------------------------------------------------------------------
  */
-
-/* Count one check and say what failed, with the source line. */
-static bool
-check_impl(bool ok, int line, const char *what)
-{
-	if (ok)
-		npassed++;
-	else
-	{
-		nfailed++;
-		printf("FAIL line %d: %s\n", line, what);
-	}
-	return ok;
-}
-
-#define CHECK(cond) check_impl((cond), __LINE__, #cond)
-
-/* A string literal and its length, as two arguments. */
-#define LIT(s) (s), strlen(s)
-
-/* Whether two C strings are equal, treating NULL as equal only to NULL. */
-static bool
-str_eq(const char *a, const char *b)
-{
-	if (a == NULL || b == NULL)
-		return a == b;
-	return strcmp(a, b) == 0;
-}
-
-/* printf into a fresh malloc'd string; the tests build documents this way. */
-static char *
-sfmt(const char *fmt,...)
-__attribute__((format(printf, 1, 2)));
-
-static char *
-sfmt(const char *fmt,...)
-{
-	va_list		ap;
-	int			n;
-	char	   *s;
-
-	va_start(ap, fmt);
-	n = vsnprintf(NULL, 0, fmt, ap);
-	va_end(ap);
-	s = malloc((size_t) n + 1);
-	if (s == NULL)
-	{
-		fprintf(stderr, "out of memory\n");
-		exit(2);
-	}
-	va_start(ap, fmt);
-	vsnprintf(s, (size_t) n + 1, fmt, ap);
-	va_end(ap);
-	return s;
-}
-
-/* A growable string, for generated documents too long for sfmt(). */
-typedef struct StrBuf
-{
-	char	   *data;
-	size_t		len;
-	size_t		cap;
-} StrBuf;
-
-static void
-sb_append(StrBuf *sb, const char *s, size_t n)
-{
-	if (sb->len + n + 1 > sb->cap)
-	{
-		size_t		cap = sb->cap ? sb->cap : 256;
-
-		while (sb->len + n + 1 > cap)
-			cap *= 2;
-		sb->data = realloc(sb->data, cap);
-		if (sb->data == NULL)
-		{
-			fprintf(stderr, "out of memory\n");
-			exit(2);
-		}
-		sb->cap = cap;
-	}
-	memcpy(sb->data + sb->len, s, n);
-	sb->len += n;
-	sb->data[sb->len] = '\0';
-}
-
-static void
-sb_puts(StrBuf *sb, const char *s)
-{
-	sb_append(sb, s, strlen(s));
-}
-
-static void
-sb_printf(StrBuf *sb, const char *fmt,...)
-__attribute__((format(printf, 2, 3)));
-
-static void
-sb_printf(StrBuf *sb, const char *fmt,...)
-{
-	va_list		ap;
-	char		tmp[1024];
-	int			n;
-
-	va_start(ap, fmt);
-	n = vsnprintf(tmp, sizeof(tmp), fmt, ap);
-	va_end(ap);
-	if (n < 0 || (size_t) n >= sizeof(tmp))
-	{
-		fprintf(stderr, "sb_printf: line too long\n");
-		exit(2);
-	}
-	sb_append(sb, tmp, (size_t) n);
-}
 
 /*
  * Read a fixture from test/unit/fixtures/gh, looking relative to the
@@ -317,15 +196,6 @@ parse_one_sample(const char *json, int64_t *t, int *bpm, int *offset)
 		rc = GH_ERR_SHAPE;
 	gh_page_free(&page);
 	return rc;
-}
-
-static double
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000.0 + ts.tv_nsec / 1e6;
 }
 
 
@@ -2081,6 +1951,5 @@ main(void)
 	test_free_safety();
 	bench();
 
-	printf("%d passed, %d failed\n", npassed, nfailed);
-	return nfailed == 0 ? 0 : 1;
+	return unit_report();
 }

@@ -7,7 +7,7 @@
  * Build and run from the repository root:
  *
  *	  cc -std=gnu11 -Wall -Wextra -Werror -Isrc test/unit/test_listen_parse.c \
- *		  src/listen_parse.c -ljson-c && ./a.out
+ *		  src/listen_parse.c src/json_check.c -ljson-c && ./a.out
  *
  * Every document is built inline.  Besides the checks of each member, two
  * loops feed every prefix of a valid page and every single-byte change of
@@ -20,71 +20,10 @@
  *
  *-------------------------------------------------------------------------
  */
-#include <stdarg.h>
-#include <stdbool.h>
 #include <stdint.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
 
 #include "listen_parse.h"
-
-static int	npassed = 0;
-static int	nfailed = 0;
-
-/* Count one check and say what failed, with the source line. */
-static bool
-check_impl(bool ok, int line, const char *what)
-{
-	if (ok)
-		npassed++;
-	else
-	{
-		nfailed++;
-		printf("FAIL line %d: %s\n", line, what);
-	}
-	return ok;
-}
-
-#define CHECK(cond) check_impl((cond), __LINE__, #cond)
-
-/* A string literal and its length, as two arguments. */
-#define LIT(s) (s), strlen(s)
-
-static bool
-str_eq(const char *a, const char *b)
-{
-	if (a == NULL || b == NULL)
-		return a == b;
-	return strcmp(a, b) == 0;
-}
-
-/* printf into a fresh malloc'd string. */
-static char *
-sfmt(const char *fmt,...)
-__attribute__((format(printf, 1, 2)));
-
-static char *
-sfmt(const char *fmt,...)
-{
-	va_list		ap;
-	int			n;
-	char	   *s;
-
-	va_start(ap, fmt);
-	n = vsnprintf(NULL, 0, fmt, ap);
-	va_end(ap);
-	s = malloc((size_t) n + 1);
-	if (s == NULL)
-	{
-		fprintf(stderr, "out of memory\n");
-		exit(2);
-	}
-	va_start(ap, fmt);
-	vsnprintf(s, (size_t) n + 1, fmt, ap);
-	va_end(ap);
-	return s;
-}
+#include "unit_test.h"
 
 /* Pieces of Last.fm pages, as the API writes them. */
 #define MBID_A "5C7D6D4E-8F3B-4A5E-9F1C-2B3A4D5E6F70"
@@ -106,16 +45,25 @@ sfmt(const char *fmt,...)
 #define LB_PAGE(count, listens) "{\"payload\":{\"count\":" count ",\"latest_listen_ts\":1748772000,\"oldest_listen_ts\":1500000000,\"listens\":[" listens "],\"user_id\":\"bob\"}}"
 
 
-/* Parse a Last.fm page that must fail; check the path and a message word. */
+/* A page parser: lastfm_parse_recent_tracks() or listenbrainz_parse_listens(). */
+typedef ListenErrorKind (*PageParser) (const char *buf, size_t len,
+									   ListenPage *page, ListenError *err);
+
+/*
+ * Parse a page that must fail; check the kind, the path and a message
+ * word, and that the page was left empty.  api names the parser in the
+ * report.
+ */
 static void
-lastfm_fails(int line, const char *doc, ListenErrorKind kind, const char *path,
-			 const char *word)
+page_fails(int line, const char *api, PageParser parse, const char *doc,
+		   ListenErrorKind kind, const char *path, const char *word)
 {
 	ListenPage	page;
 	ListenError err;
-	ListenErrorKind rc = lastfm_parse_recent_tracks(doc, strlen(doc), &page, &err);
-	char	   *what = sfmt("lastfm: kind %d (want %d), path %s (want %s), message %s (want %s)",
-							(int) rc, (int) kind, err.path, path, err.message, word);
+	ListenErrorKind rc = parse(doc, strlen(doc), &page, &err);
+	char	   *what = sfmt("%s: kind %d (want %d), path %s (want %s), message %s (want %s)",
+							api, (int) rc, (int) kind, err.path, path,
+							err.message, word);
 
 	check_impl(rc == kind && str_eq(err.path, path) &&
 			   strstr(err.message, word) != NULL &&
@@ -124,25 +72,10 @@ lastfm_fails(int line, const char *doc, ListenErrorKind kind, const char *path,
 	listen_page_free(&page);
 }
 
-static void
-lb_fails(int line, const char *doc, ListenErrorKind kind, const char *path,
-		 const char *word)
-{
-	ListenPage	page;
-	ListenError err;
-	ListenErrorKind rc = listenbrainz_parse_listens(doc, strlen(doc), &page, &err);
-	char	   *what = sfmt("listenbrainz: kind %d (want %d), path %s (want %s), message %s (want %s)",
-							(int) rc, (int) kind, err.path, path, err.message, word);
-
-	check_impl(rc == kind && str_eq(err.path, path) &&
-			   strstr(err.message, word) != NULL &&
-			   page.nlistens == 0 && page.listens == NULL, line, what);
-	free(what);
-	listen_page_free(&page);
-}
-
-#define LASTFM_FAILS(doc, kind, path, word) lastfm_fails(__LINE__, doc, kind, path, word)
-#define LB_FAILS(doc, kind, path, word) lb_fails(__LINE__, doc, kind, path, word)
+#define LASTFM_FAILS(doc, kind, path, word) \
+	page_fails(__LINE__, "lastfm", lastfm_parse_recent_tracks, doc, kind, path, word)
+#define LB_FAILS(doc, kind, path, word) \
+	page_fails(__LINE__, "listenbrainz", listenbrainz_parse_listens, doc, kind, path, word)
 
 
 /* ----------------------------------------------------------------------
@@ -511,8 +444,6 @@ test_api_errors(void)
  * ----------------------------------------------------------------------
  */
 
-typedef ListenErrorKind (*PageParser) (const char *, size_t, ListenPage *, ListenError *);
-
 /*
  * Feed every prefix of doc, and doc with each byte replaced by a few
  * others, to parse: a refusal must name a path and a reason, and a
@@ -592,6 +523,5 @@ main(void)
 	test_api_errors();
 	test_mangled();
 
-	printf("%d passed, %d failed\n", npassed, nfailed);
-	return nfailed == 0 ? 0 : 1;
+	return unit_report();
 }

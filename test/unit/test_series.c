@@ -15,20 +15,7 @@
 #include <string.h>
 
 #include "series.h"
-
-static int	passed = 0;
-static int	failed = 0;
-
-#define CHECK(cond, what) \
-	do { \
-		if (cond) \
-			passed++; \
-		else \
-		{ \
-			failed++; \
-			printf("FAIL %s:%d: %s\n", __FILE__, __LINE__, (what)); \
-		} \
-	} while (0)
+#include "unit_test.h"
 
 /* Largest series the tests build. */
 #define MAX_N		6000
@@ -104,26 +91,26 @@ test_small(void)
 	size_t		m;
 
 	len = round_trip(s, 0);
-	CHECK(len == 2, "empty series encodes to version + count");
-	CHECK(enc_buf[0] == HR_SERIES_VERSION, "first byte is the version");
-	CHECK(hr_series_decode(enc_buf, len, NULL, 0, &m) == 0 && m == 0,
-		  "empty series decodes with no output buffer");
+	CHECK_MSG(len == 2, "empty series encodes to version + count");
+	CHECK_MSG(enc_buf[0] == HR_SERIES_VERSION, "first byte is the version");
+	CHECK_MSG(hr_series_decode(enc_buf, len, NULL, 0, &m) == 0 && m == 0,
+			  "empty series decodes with no output buffer");
 
 	s[0].t = 1493510413;
 	s[0].bpm = 63;
-	CHECK(round_trip(s, 1) != 0, "one sample");
+	CHECK_MSG(round_trip(s, 1) != 0, "one sample");
 
 	s[0].t = INT64_MIN;
 	s[0].bpm = INT16_MIN;
-	CHECK(round_trip(s, 1) != 0, "one sample at INT64_MIN, INT16_MIN");
+	CHECK_MSG(round_trip(s, 1) != 0, "one sample at INT64_MIN, INT16_MIN");
 
 	s[0].t = INT64_MAX;
 	s[0].bpm = INT16_MAX;
-	CHECK(round_trip(s, 1) != 0, "one sample at INT64_MAX, INT16_MAX");
+	CHECK_MSG(round_trip(s, 1) != 0, "one sample at INT64_MAX, INT16_MAX");
 
 	s[0].t = -1;
 	s[0].bpm = -1;
-	CHECK(round_trip(s, 1) != 0, "one negative sample");
+	CHECK_MSG(round_trip(s, 1) != 0, "one negative sample");
 }
 
 /*
@@ -139,7 +126,7 @@ test_extremes(void)
 	s[0].bpm = INT16_MIN;
 	s[1].t = INT64_MAX;
 	s[1].bpm = INT16_MAX;
-	CHECK(round_trip(s, 2) != 0, "t delta of 2^64 - 1, bpm delta of 65535");
+	CHECK_MSG(round_trip(s, 2) != 0, "t delta of 2^64 - 1, bpm delta of 65535");
 
 	s[0].t = INT64_MIN;
 	s[0].bpm = INT16_MAX;
@@ -151,7 +138,7 @@ test_extremes(void)
 	s[3].bpm = 0;
 	s[4].t = INT64_MAX;
 	s[4].bpm = 0;
-	CHECK(round_trip(s, 5) != 0, "mixed extreme deltas");
+	CHECK_MSG(round_trip(s, 5) != 0, "mixed extreme deltas");
 
 	/* interval boundaries of the explicit and escaped time codes */
 	s[0].t = 0;
@@ -170,7 +157,7 @@ test_extremes(void)
 	s[6].bpm = 56;
 	s[7].t = s[6].t + 16;
 	s[7].bpm = 54;
-	CHECK(round_trip(s, 8) != 0, "explicit/escape interval boundaries");
+	CHECK_MSG(round_trip(s, 8) != 0, "explicit/escape interval boundaries");
 }
 
 /*
@@ -181,13 +168,13 @@ test_not_increasing(void)
 {
 	HrSample	s[3] = {{10, 60}, {10, 61}, {20, 62}};
 
-	CHECK(hr_series_encode(s, 3, enc_buf) == 0, "equal t is rejected");
+	CHECK_MSG(hr_series_encode(s, 3, enc_buf) == 0, "equal t is rejected");
 	s[1].t = 9;
-	CHECK(hr_series_encode(s, 3, enc_buf) == 0, "decreasing t is rejected");
+	CHECK_MSG(hr_series_encode(s, 3, enc_buf) == 0, "decreasing t is rejected");
 	s[0].t = INT64_MAX;
 	s[1].t = INT64_MIN;
-	CHECK(hr_series_encode(s, 2, enc_buf) == 0,
-		  "wrap-around from INT64_MAX is rejected");
+	CHECK_MSG(hr_series_encode(s, 2, enc_buf) == 0,
+			  "wrap-around from INT64_MAX is rejected");
 }
 
 /*
@@ -250,7 +237,7 @@ test_random(void)
 		if (round_trip(in_buf, n) == 0)
 			bad++;
 	}
-	CHECK(bad == 0, "random series round trip");
+	CHECK_MSG(bad == 0, "random series round trip");
 }
 
 /*
@@ -272,7 +259,7 @@ test_compact(void)
 		in_buf[i].bpm = (int16_t) bpm;
 	}
 	len = round_trip(in_buf, n);
-	CHECK(len > 0 && len <= 16 + n / 2, "steady series takes <= 4 bits a sample");
+	CHECK_MSG(len > 0 && len <= 16 + n / 2, "steady series takes <= 4 bits a sample");
 }
 
 /*
@@ -295,30 +282,30 @@ test_truncated(void)
 		s[i].bpm = (int16_t) (60 + (i % 5) - (i % 7 == 0 ? 40 : 0));
 	}
 	len = hr_series_encode(s, 50, enc_buf);
-	CHECK(len > 0, "encode test series");
+	CHECK_MSG(len > 0, "encode test series");
 	for (cut = 0; cut < len; cut++)
 	{
 		if (hr_series_decode(enc_buf, cut, out_buf, MAX_N, &m) == 0)
 			bad++;
 	}
-	CHECK(bad == 0, "every truncation is rejected");
+	CHECK_MSG(bad == 0, "every truncation is rejected");
 
 	enc_buf[len] = 0;
-	CHECK(hr_series_decode(enc_buf, len + 1, out_buf, MAX_N, &m) != 0,
-		  "a trailing byte is rejected");
-	CHECK(hr_series_decode(enc_buf, len, out_buf, 49, &m) != 0,
-		  "a count above capacity is rejected");
-	CHECK(hr_series_decode(enc_buf, len, NULL, MAX_N, &m) != 0,
-		  "a NULL output is rejected when samples exist");
-	CHECK(hr_series_decode(NULL, 0, out_buf, MAX_N, &m) != 0,
-		  "a NULL buffer is rejected");
-	CHECK(hr_series_count(enc_buf, 1, &m) != 0, "a one-byte header fails");
+	CHECK_MSG(hr_series_decode(enc_buf, len + 1, out_buf, MAX_N, &m) != 0,
+			  "a trailing byte is rejected");
+	CHECK_MSG(hr_series_decode(enc_buf, len, out_buf, 49, &m) != 0,
+			  "a count above capacity is rejected");
+	CHECK_MSG(hr_series_decode(enc_buf, len, NULL, MAX_N, &m) != 0,
+			  "a NULL output is rejected when samples exist");
+	CHECK_MSG(hr_series_decode(NULL, 0, out_buf, MAX_N, &m) != 0,
+			  "a NULL buffer is rejected");
+	CHECK_MSG(hr_series_count(enc_buf, 1, &m) != 0, "a one-byte header fails");
 
 	enc_buf[0] = HR_SERIES_VERSION + 1;
-	CHECK(hr_series_decode(enc_buf, len, out_buf, MAX_N, &m) != 0,
-		  "a wrong version is rejected");
-	CHECK(hr_series_count(enc_buf, len, &m) != 0,
-		  "count rejects a wrong version");
+	CHECK_MSG(hr_series_decode(enc_buf, len, out_buf, MAX_N, &m) != 0,
+			  "a wrong version is rejected");
+	CHECK_MSG(hr_series_count(enc_buf, len, &m) != 0,
+			  "count rejects a wrong version");
 }
 
 /*
@@ -336,104 +323,104 @@ test_malformed(void)
 		/* "0" rank 0 (dt 1), "0" d 0, zero padding: valid */
 		uint8_t		b[] = {1, 2, 0, 120, 0x00};
 
-		CHECK(hr_series_decode(b, sizeof(b), s, 2, &m) == 0 && m == 2 &&
-			  s[1].t == 1 && s[1].bpm == 60, "hand-built minimal code");
+		CHECK_MSG(hr_series_decode(b, sizeof(b), s, 2, &m) == 0 && m == 2 &&
+				  s[1].t == 1 && s[1].bpm == 60, "hand-built minimal code");
 	}
 	{
 		/* same with a padding bit set */
 		uint8_t		b[] = {1, 2, 0, 120, 0x01};
 
-		CHECK(hr_series_decode(b, sizeof(b), s, 2, &m) != 0,
-			  "non-zero padding is rejected");
+		CHECK_MSG(hr_series_decode(b, sizeof(b), s, 2, &m) != 0,
+				  "non-zero padding is rejected");
 	}
 	{
 		/* "1110 0000": explicit dt 1, which the list holds */
 		uint8_t		b[] = {1, 2, 0, 120, 0xE0, 0x00};
 
-		CHECK(hr_series_decode(b, sizeof(b), s, 2, &m) != 0,
-			  "an explicit interval the list could name is rejected");
+		CHECK_MSG(hr_series_decode(b, sizeof(b), s, 2, &m) != 0,
+				  "an explicit interval the list could name is rejected");
 	}
 	{
 		/* "1110 0011" explicit dt 4, "0" d 0: valid */
 		uint8_t		b[] = {1, 2, 0, 120, 0xE3, 0x00};
 
-		CHECK(hr_series_decode(b, sizeof(b), s, 2, &m) == 0 &&
-			  s[1].t == 4, "explicit interval not in the list");
+		CHECK_MSG(hr_series_decode(b, sizeof(b), s, 2, &m) == 0 &&
+				  s[1].t == 4, "explicit interval not in the list");
 	}
 	{
 		/* "0", then "1111 0" + 16-bit magnitude 3: too short for escape */
 		uint8_t		b[] = {1, 2, 0, 120, 0x78, 0x00, 0x0C};
 
-		CHECK(hr_series_decode(b, sizeof(b), s, 2, &m) != 0,
-			  "an escaped heart-rate difference below 7 is rejected");
+		CHECK_MSG(hr_series_decode(b, sizeof(b), s, 2, &m) != 0,
+				  "an escaped heart-rate difference below 7 is rejected");
 	}
 	{
 		/* "0", then "1111 0" + magnitude 7: valid, bpm 67 */
 		uint8_t		b[] = {1, 2, 0, 120, 0x78, 0x00, 0x1C};
 
-		CHECK(hr_series_decode(b, sizeof(b), s, 2, &m) == 0 &&
-			  s[1].bpm == 67, "escaped heart-rate difference of 7");
+		CHECK_MSG(hr_series_decode(b, sizeof(b), s, 2, &m) == 0 &&
+				  s[1].bpm == 67, "escaped heart-rate difference of 7");
 	}
 	{
 		/* first t = INT64_MAX (zigzag 2^64 - 2), then dt 1: overflows */
 		uint8_t		b[] = {1, 2, 0xFE, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF,
 		0xFF, 0xFF, 0x01, 120, 0x00};
 
-		CHECK(hr_series_decode(b, sizeof(b), s, 2, &m) != 0,
-			  "t overflow is rejected");
+		CHECK_MSG(hr_series_decode(b, sizeof(b), s, 2, &m) != 0,
+				  "t overflow is rejected");
 		b[1] = 1;
-		CHECK(hr_series_decode(b, sizeof(b) - 1, s, 2, &m) == 0 &&
-			  s[0].t == INT64_MAX, "t = INT64_MAX alone is fine");
+		CHECK_MSG(hr_series_decode(b, sizeof(b) - 1, s, 2, &m) == 0 &&
+				  s[0].t == INT64_MAX, "t = INT64_MAX alone is fine");
 	}
 	{
 		/* bpm 32767 (zigzag 65534), then "0" "100": +1 overflows */
 		uint8_t		b[] = {1, 2, 0, 0xFE, 0xFF, 0x03, 0x40};
 
-		CHECK(hr_series_decode(b, sizeof(b), s, 2, &m) != 0,
-			  "bpm overflow is rejected");
+		CHECK_MSG(hr_series_decode(b, sizeof(b), s, 2, &m) != 0,
+				  "bpm overflow is rejected");
 	}
 	{
 		/* first bpm zigzag 65536: outside int16 */
 		uint8_t		b[] = {1, 1, 0, 0x80, 0x80, 0x04};
 
-		CHECK(hr_series_decode(b, sizeof(b), s, 2, &m) != 0,
-			  "first bpm outside int16 is rejected");
+		CHECK_MSG(hr_series_decode(b, sizeof(b), s, 2, &m) != 0,
+				  "first bpm outside int16 is rejected");
 	}
 	{
 		/* over-long varint for the count (0x81 0x00 = 1) */
 		uint8_t		b[] = {1, 0x81, 0x00, 0, 120};
 
-		CHECK(hr_series_count(b, sizeof(b), &m) != 0,
-			  "an over-long varint is rejected");
+		CHECK_MSG(hr_series_count(b, sizeof(b), &m) != 0,
+				  "an over-long varint is rejected");
 	}
 	{
 		/* an 11-byte varint */
 		uint8_t		b[] = {1, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80,
 		0x80, 0x80, 0x80, 0x00};
 
-		CHECK(hr_series_count(b, sizeof(b), &m) != 0,
-			  "a varint over 10 bytes is rejected");
+		CHECK_MSG(hr_series_count(b, sizeof(b), &m) != 0,
+				  "a varint over 10 bytes is rejected");
 	}
 	{
 		/* a count far above what the bytes can hold */
 		uint8_t		b[] = {1, 0xFF, 0xFF, 0xFF, 0xFF, 0x0F, 0, 120, 0};
 
-		CHECK(hr_series_count(b, sizeof(b), &m) != 0,
-			  "an implausible count is rejected");
+		CHECK_MSG(hr_series_count(b, sizeof(b), &m) != 0,
+				  "an implausible count is rejected");
 	}
 	{
 		/* count 0 with trailing bytes */
 		uint8_t		b[] = {1, 0, 0};
 
-		CHECK(hr_series_decode(b, sizeof(b), s, 2, &m) != 0,
-			  "bytes after an empty series are rejected");
+		CHECK_MSG(hr_series_decode(b, sizeof(b), s, 2, &m) != 0,
+				  "bytes after an empty series are rejected");
 	}
 	{
 		/* escaped dt whose 6-bit length asks for 63 bits, then cut */
 		uint8_t		b[] = {1, 2, 0, 120, 0xFF, 0xF0};
 
-		CHECK(hr_series_decode(b, sizeof(b), s, 2, &m) != 0,
-			  "a cut escaped interval is rejected");
+		CHECK_MSG(hr_series_decode(b, sizeof(b), s, 2, &m) != 0,
+				  "a cut escaped interval is rejected");
 	}
 }
 
@@ -502,8 +489,8 @@ test_garbage(void)
 				bad++;
 		}
 	}
-	CHECK(bad == 0, "decoded garbage is increasing and re-encodes exactly");
-	CHECK(ok > 0, "some mutated buffers are valid");
+	CHECK_MSG(bad == 0, "decoded garbage is increasing and re-encodes exactly");
+	CHECK_MSG(ok > 0, "some mutated buffers are valid");
 }
 
 /*
@@ -554,13 +541,13 @@ test_normalize(void)
 	int			bad = 0;
 
 	n = hr_series_normalize(s, 5);
-	CHECK(n == 3 &&
-		  s[0].t == 1 && s[0].bpm == 4 &&
-		  s[1].t == 3 && s[1].bpm == 5 &&
-		  s[2].t == 5 && s[2].bpm == 3,
-		  "normalize sorts, dedupes, later input wins");
+	CHECK_MSG(n == 3 &&
+			  s[0].t == 1 && s[0].bpm == 4 &&
+			  s[1].t == 3 && s[1].bpm == 5 &&
+			  s[2].t == 5 && s[2].bpm == 3,
+			  "normalize sorts, dedupes, later input wins");
 
-	CHECK(hr_series_normalize(s, 0) == 0, "normalize of nothing");
+	CHECK_MSG(hr_series_normalize(s, 0) == 0, "normalize of nothing");
 
 	for (i = 0; i < 100; i++)
 	{
@@ -568,8 +555,8 @@ test_normalize(void)
 		in_buf[i].bpm = (int16_t) i;
 	}
 	n = hr_series_normalize(in_buf, 100);
-	CHECK(n == 1 && in_buf[0].t == 7 && in_buf[0].bpm == 99,
-		  "all-equal t keeps the last sample");
+	CHECK_MSG(n == 1 && in_buf[0].t == 7 && in_buf[0].bpm == 99,
+			  "all-equal t keeps the last sample");
 
 	for (i = 0; i < 1000; i++)
 	{
@@ -580,7 +567,7 @@ test_normalize(void)
 	for (i = 0; i < n; i++)
 		if (in_buf[i].t != (int64_t) i + 1 || in_buf[i].bpm != 999 - (int) i)
 			bad++;
-	CHECK(n == 1000 && bad == 0, "reversed input");
+	CHECK_MSG(n == 1000 && bad == 0, "reversed input");
 
 	for (i = 0; i < 1000; i++)
 	{
@@ -588,7 +575,7 @@ test_normalize(void)
 		in_buf[i].bpm = (int16_t) i;
 	}
 	n = hr_series_normalize(in_buf, 1000);
-	CHECK(n == 1000 && in_buf[999].t == 2997, "sorted input is kept");
+	CHECK_MSG(n == 1000 && in_buf[999].t == 2997, "sorted input is kept");
 
 	bad = 0;
 	for (iter = 0; iter < 60; iter++)
@@ -622,7 +609,7 @@ test_normalize(void)
 				}
 		}
 	}
-	CHECK(bad == 0, "random normalize matches the reference");
+	CHECK_MSG(bad == 0, "random normalize matches the reference");
 }
 
 /*
@@ -637,23 +624,23 @@ test_merge(void)
 	size_t		n;
 
 	n = hr_series_merge(a, 4, b, 3, o);
-	CHECK(n == 5 &&
-		  o[0].t == 1 && o[0].bpm == 10 &&
-		  o[1].t == 2 && o[1].bpm == 21 &&
-		  o[2].t == 3 && o[2].bpm == 31 &&
-		  o[3].t == 5 && o[3].bpm == 50 &&
-		  o[4].t == 9 && o[4].bpm == 91,
-		  "merge interleaves and b wins on equal t");
+	CHECK_MSG(n == 5 &&
+			  o[0].t == 1 && o[0].bpm == 10 &&
+			  o[1].t == 2 && o[1].bpm == 21 &&
+			  o[2].t == 3 && o[2].bpm == 31 &&
+			  o[3].t == 5 && o[3].bpm == 50 &&
+			  o[4].t == 9 && o[4].bpm == 91,
+			  "merge interleaves and b wins on equal t");
 
 	n = hr_series_merge(a, 4, NULL, 0, o);
-	CHECK(n == 4 && o[3].bpm == 90, "merge with empty b");
+	CHECK_MSG(n == 4 && o[3].bpm == 90, "merge with empty b");
 	n = hr_series_merge(NULL, 0, b, 3, o);
-	CHECK(n == 3 && o[1].bpm == 31, "merge with empty a");
+	CHECK_MSG(n == 3 && o[1].bpm == 31, "merge with empty a");
 	n = hr_series_merge(NULL, 0, NULL, 0, o);
-	CHECK(n == 0, "merge of two empty series");
+	CHECK_MSG(n == 0, "merge of two empty series");
 	n = hr_series_merge(b, 3, a, 4, o);
-	CHECK(n == 5 && o[2].bpm == 30 && o[4].bpm == 90,
-		  "merge is not symmetric: the second series wins");
+	CHECK_MSG(n == 5 && o[2].bpm == 30 && o[4].bpm == 90,
+			  "merge is not symmetric: the second series wins");
 }
 
 /*
@@ -663,11 +650,11 @@ test_merge(void)
 static void
 test_bound(void)
 {
-	CHECK(hr_series_encode_bound(0) >= 2, "bound for an empty series");
-	CHECK(hr_series_encode_bound(SIZE_MAX) == SIZE_MAX,
-		  "bound saturates for absurd counts");
-	CHECK(hr_series_encode_bound(1000) < hr_series_encode_bound(1001),
-		  "bound grows with n");
+	CHECK_MSG(hr_series_encode_bound(0) >= 2, "bound for an empty series");
+	CHECK_MSG(hr_series_encode_bound(SIZE_MAX) == SIZE_MAX,
+			  "bound saturates for absurd counts");
+	CHECK_MSG(hr_series_encode_bound(1000) < hr_series_encode_bound(1001),
+			  "bound grows with n");
 }
 
 int
@@ -684,6 +671,5 @@ main(void)
 	test_normalize();
 	test_merge();
 	test_bound();
-	printf("%d passed, %d failed\n", passed, failed);
-	return failed == 0 ? 0 : 1;
+	return unit_report();
 }

@@ -158,6 +158,7 @@ for s in $STEPS; do
 					*) continue ;;
 				esac
 				[ -f "$lib" ] || continue
+				[ "$t" = series ] || lib="$lib src/json_check.c"
 				cc -g -O1 -Isrc fuzz/standalone_main.c "$src" $lib -ljson-c -o "$OUT/replay/$t" || continue
 				dirs=()
 				for d in "fuzz/corpus/$t" "fuzz/regressions/$t" "$corpus/$t"; do
