@@ -42,11 +42,11 @@ SQL_PARTS = $(sort $(wildcard src/sql/*.sql))
 
 # Regression tests need the library preloaded, so they run in a private
 # instance started from test/tracker.conf (the pg_cron way).
-REGRESS = setup accounts series figures import_json import_file daily listening api archive
+REGRESS = setup accounts series figures import_json import_file daily listening api archive hardening
 REGRESS_OPTS = --temp-instance=./tmp_check --temp-config=./test/tracker.conf
 
 TAP_TESTS = 1
-PROVE_TESTS = test/t/00*.pl
+PROVE_TESTS = test/t/00*.pl test/t/090_soak.pl
 
 PG_CONFIG ?= pg_config
 PG_CPPFLAGS = -Isrc

@@ -56,6 +56,11 @@ BEGIN
 END
 $$;
 
+-- An archive configured by an earlier test is put aside while this one
+-- runs (so that no probe can reach a bucket), and put back at the end.
+CREATE TABLE hardening.s3_config AS SELECT * FROM tracker.s3_config;
+DELETE FROM tracker.s3_config;
+
 CREATE TABLE hardening.before AS SELECT * FROM hardening.row_counts();
 
 -- The calls.  {imp} is an import account, {gh} a Google Health account that
@@ -624,5 +629,6 @@ ROLLBACK;
 
 -- Clean up.
 DELETE FROM tracker.account WHERE account_id IN (900001, 900002);
+INSERT INTO tracker.s3_config SELECT * FROM hardening.s3_config;
 DROP SCHEMA hardening CASCADE;
 DROP ROLE hardening_plain, hardening_files;

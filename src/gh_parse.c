@@ -1472,10 +1472,17 @@ gh_token_free(GhToken *token)
 static char *
 dup_if_string(json_object *v)
 {
-	if (!json_object_is_type(v, json_type_string) ||
-		json_object_get_string_len(v) == 0)
+	const char *s;
+	size_t		len;
+
+	if (!json_object_is_type(v, json_type_string))
 		return NULL;
-	return dup_cstr(json_object_get_string(v));
+	s = json_object_get_string(v);
+	len = (size_t) json_object_get_string_len(v);
+	/* "\u0000" decodes to a NUL that C strings cannot carry: treat as absent */
+	if (len == 0 || strlen(s) != len)
+		return NULL;
+	return dup_cstr(s);
 }
 
 /*

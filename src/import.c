@@ -612,6 +612,15 @@ tracker_import_fitbit_file(PG_FUNCTION_ARGS)
 				(errcode_for_file_access(),
 				 errmsg("could not open \"%s\": %m", path)));
 
+	/*
+	 * Only regular files and directories: opening a FIFO would block until a
+	 * writer came, and a device is not a document.
+	 */
+	if (!S_ISDIR(st.st_mode) && !S_ISREG(st.st_mode))
+		ereport(ERROR,
+				(errcode(ERRCODE_WRONG_OBJECT_TYPE),
+				 errmsg("\"%s\" is not a regular file or a directory", path)));
+
 	if (!S_ISDIR(st.st_mode))
 	{
 		ImportResult res;

@@ -46,6 +46,13 @@ series_decode_datum(bytea *b, size_t *n)
 				(errcode(ERRCODE_DATA_CORRUPTED),
 				 errmsg("invalid heart-rate series"),
 				 errdetail("The series is truncated or malformed.")));
+	/* times only grow, so the first and the last bound them all */
+	if (*n > 0 &&
+		(!tracker_epoch_is_valid(s[0].t) || !tracker_epoch_is_valid(s[*n - 1].t)))
+		ereport(ERROR,
+				(errcode(ERRCODE_DATA_CORRUPTED),
+				 errmsg("invalid heart-rate series"),
+				 errdetail("A sample's time is outside the range of timestamp with time zone.")));
 	return s;
 }
 

@@ -327,7 +327,9 @@ series_load(int32 account_id, DateADT day, bool lock, size_t *n)
 															DateADTGetDatum(day))))));
 	s = palloc_extended(sizeof(HrSample) * Max(count, 1), MCXT_ALLOC_HUGE);
 	if (hr_series_decode((const uint8 *) VARDATA_ANY(b), VARSIZE_ANY_EXHDR(b),
-						 s, count, n) != 0)
+						 s, count, n) != 0 ||
+		(*n > 0 && (!tracker_epoch_is_valid(s[0].t) ||
+					!tracker_epoch_is_valid(s[*n - 1].t))))
 		ereport(ERROR,
 				(errcode(ERRCODE_DATA_CORRUPTED),
 				 errmsg("heart-rate series of account %d on %s is corrupt",

@@ -86,6 +86,20 @@ tracker_local_date(pg_tz *tz, int64 epoch)
 	return date2j(tm.tm_year, tm.tm_mon, tm.tm_mday) - POSTGRES_EPOCH_JDATE;
 }
 
+/*
+ * tracker_epoch_is_valid
+ *		Whether epoch seconds name an instant timestamptz can hold.  A decoded
+ *		series can carry any 64-bit time, and converting one outside this
+ *		range would overflow.
+ */
+bool
+tracker_epoch_is_valid(int64 epoch)
+{
+	return epoch >= MIN_TIMESTAMP / USECS_PER_SEC + TRACKER_EPOCH_SHIFT &&
+		epoch < END_TIMESTAMP / USECS_PER_SEC + TRACKER_EPOCH_SHIFT;
+}
+
+/* Epoch seconds as a timestamptz; the caller checks tracker_epoch_is_valid. */
 TimestampTz
 tracker_epoch_to_timestamptz(int64 epoch)
 {

@@ -20,6 +20,7 @@ extern pg_tz *tracker_time_zone(const char *name);
 extern int64 tracker_local_to_epoch(pg_tz *tz, DateADT day, int secs);
 extern void tracker_day_bounds(pg_tz *tz, DateADT day, int64 *start, int64 *end);
 extern DateADT tracker_local_date(pg_tz *tz, int64 epoch);
+extern bool tracker_epoch_is_valid(int64 epoch);
 extern TimestampTz tracker_epoch_to_timestamptz(int64 epoch);
 extern int64 tracker_timestamptz_to_epoch(TimestampTz ts);
 extern DateADT tracker_make_date(int year, int month, int day);

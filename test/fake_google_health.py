@@ -123,7 +123,12 @@ FAULT RULES (POST /_fake/faults with a list; first live match wins)
            "out_of_range" the first point's bpm becomes "400" (count "-40")
            "oversized"    the real JSON padded with spaces to "size" bytes
                           (default 64 MiB)
-           "close"        the connection is closed without an answer}
+           "close"        the connection is closed without an answer
+           "endless_pages" a 200 page whose nextPageToken is always new (a
+                          request with such a token gets an empty page that
+                          asks for another)
+           "same_page_token" a 200 page whose nextPageToken is the token
+                          of the request (or "fake-same" on a first page)}
   Faults apply to every path but /_fake/ (the token endpoint included);
   "user" matches the user of the bearer token.
 
@@ -1597,7 +1602,38 @@ def revoke_endpoint(state, body, query):
 
 FAULT_STATUSES = (400, 401, 403, 404, 429, 500, 502, 503, 504)
 FAULT_BODIES = ("malformed", "truncated", "cut_json", "wrong_types",
-                "out_of_range", "oversized", "close")
+                "out_of_range", "oversized", "close", "endless_pages",
+                "same_page_token")
+PAGING_FAULTS = ("endless_pages", "same_page_token")
+
+
+def valid_json(body):
+    try:
+        json.loads(body)
+        return True
+    except ValueError:
+        return False
+
+
+def mutate_paging(status, payload, kind, query, counter):
+    """A page that never lets paging end: endless_pages answers with a new
+    nextPageToken every time, same_page_token with the one it was asked
+    for.  A request that carries such a token (which the fake would refuse)
+    gets an empty page that asks for more."""
+    try:
+        obj = json.loads(payload) if status == 200 else {}
+    except ValueError:
+        obj = {}
+    if not isinstance(obj, dict):
+        obj = {}
+    asked = query.get("pageToken", query.get("page_token", ""))
+    if kind == "endless_pages":
+        # a quote and a backslash: a client must escape the token it sends
+        # back in a JSON body
+        obj["nextPageToken"] = 'fake-endless-%d"\\' % counter
+    else:
+        obj["nextPageToken"] = asked or "fake-same"
+    return json.dumps(obj, separators=(",", ":")).encode()
 DTYPE_RE = re.compile(r"/dataTypes/([^/:]+)")
 
 
@@ -1765,6 +1801,7 @@ class Handler(BaseHTTPRequestHandler):
                  "status": 0, "bytes": 0, "user": user, "data_type": dtype}
         fault = state.take_fault(method, path, dtype, user)
         kind = fault.get("body") if fault else None
+        paging = False
         if fault and fault.get("delay_ms"):
             time.sleep(fault["delay_ms"] / 1000.0)
         if kind == "close":
@@ -1784,7 +1821,15 @@ class Handler(BaseHTTPRequestHandler):
             user = entry["user"] = user or uid
         if not isinstance(payload, bytes):
             payload = json.dumps(payload, separators=(",", ":")).encode()
-        if kind in ("wrong_types", "out_of_range"):
+        if kind in PAGING_FAULTS and method == "POST" and not valid_json(body):
+            status, headers, kind = 400, {}, None
+            payload = json.dumps(bad_request("Invalid JSON payload received.").body()).encode()
+        elif kind in PAGING_FAULTS:
+            state.paging_faults = getattr(state, "paging_faults", 0) + 1
+            payload = mutate_paging(status, payload, kind, query, state.paging_faults)
+            status, headers = 200, {}
+            kind, paging = None, True    # an intact answer, as the client sees it
+        elif kind in ("wrong_types", "out_of_range"):
             payload = mutate_json(payload, kind)
         elif kind == "malformed":
             payload = b"<!DOCTYPE html><html><body><h1>502 Bad Gateway</h1></body></html>"
@@ -1797,7 +1842,7 @@ class Handler(BaseHTTPRequestHandler):
             full = max(full, int(fault.get("size", 64 << 20)))
         # Counted before sending, so that a client reading /_fake/stats right
         # after its answer sees it.
-        page = (status == 200 and not kind and "/dataPoints" in path
+        page = (status == 200 and not kind and not paging and "/dataPoints" in path
                 and (user, method, path, tuple(sorted(query.items())), body))
         entry["status"] = status
         entry["bytes"] = len(payload) if kind == "truncated" else full

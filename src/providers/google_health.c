@@ -74,6 +74,13 @@ typedef struct GhProfileParsed
 #define SESSION_WINDOW_DAYS 30
 #define MAX_PAGES_PER_WINDOW 8
 
+/*
+ * No window of the other types comes near this many pages (a 90-day window
+ * of daily figures is one page); a server that keeps sending nextPageToken
+ * fails the window here instead of keeping the worker fetching for ever.
+ */
+#define MAX_PAGES_ANY_WINDOW 100
+
 static int
 gh_window_days(GhDataType type)
 {
@@ -179,16 +186,24 @@ rollup_body(const GhWindow *w, const char *page_token)
 				y2,
 				m2,
 				d2;
+	StringInfoData body;
 
 	j2date(w->from + POSTGRES_EPOCH_JDATE, &y1, &m1, &d1);
 	j2date(w->to + POSTGRES_EPOCH_JDATE, &y2, &m2, &d2);
-	return psprintf("{\"range\":{\"start\":{\"date\":{\"year\":%d,\"month\":%d,\"day\":%d}},"
-					"\"end\":{\"date\":{\"year\":%d,\"month\":%d,\"day\":%d}}},"
-					"\"windowSizeDays\":1%s%s%s}",
-					y1, m1, d1, y2, m2, d2,
-					page_token ? ",\"pageToken\":\"" : "",
-					page_token ? page_token : "",
-					page_token ? "\"" : "");
+	initStringInfo(&body);
+	appendStringInfo(&body,
+					 "{\"range\":{\"start\":{\"date\":{\"year\":%d,\"month\":%d,\"day\":%d}},"
+					 "\"end\":{\"date\":{\"year\":%d,\"month\":%d,\"day\":%d}}},"
+					 "\"windowSizeDays\":1",
+					 y1, m1, d1, y2, m2, d2);
+	if (page_token)
+	{
+		/* the token is the API's: quoted and escaped like any JSON string */
+		appendStringInfoString(&body, ",\"pageToken\":");
+		escape_json(&body, page_token);
+	}
+	appendStringInfoChar(&body, '}');
+	return body.data;
 }
 
 static const char *
@@ -288,6 +303,30 @@ gh_fetch_profile(FetchContext *ctx, ProviderFetched *out)
 	{
 		gh_user_free(&parsed->settings);
 		gh_user_free(&parsed->profile);
+	}
+}
+
+/*
+ * gh_fail_paging
+ *		End a window whose pages would never end: the window fails like a
+ *		page that does not validate (and is retried later), and the page
+ *		whose nextPageToken would go on is kept in bronze as rejected.
+ */
+static void
+gh_fail_paging(ProviderFetched *out, const char *why)
+{
+	ProviderPage *last = (ProviderPage *) llast(out->pages);
+
+	out->verdict = FETCH_FAILED;
+	out->why = psprintf("paging_failed: %s", why);
+	/* the page that asked for more is kept in bronze, rejected, with why */
+	out->pages = list_delete_last(out->pages);
+	out->rejected = true;
+	out->rejected_page = last;
+	if (last->log)
+	{
+		last->log->outcome = "rejected";
+		last->log->error = out->why;
 	}
 }
 
@@ -395,6 +434,11 @@ gh_fetch_window(FetchContext *ctx, const TrackerAccount *acc,
 
 		if (gp->next_page_token == NULL || gp->next_page_token[0] == '\0')
 			return;
+		if (page_token != NULL && strcmp(page_token, gp->next_page_token) == 0)
+		{
+			gh_fail_paging(out, "the API sent the page token of this page again");
+			return;
+		}
 		page_token = pstrdup(gp->next_page_token);
 
 		/* Cursor windows: stop here and continue below the oldest sample. */
@@ -416,10 +460,25 @@ gh_fetch_window(FetchContext *ctx, const TrackerAccount *acc,
 			}
 			if (oldest != PG_INT64_MAX)
 			{
-				/* samples in the oldest second may continue on the next page */
+				/*
+				 * Samples in the oldest second may continue on the next page.
+				 * The next window must end below this one, or the windows
+				 * would follow each other for ever.
+				 */
+				if (w->cursor_end > 0 && oldest + 1 >= w->cursor_end)
+				{
+					gh_fail_paging(out, "the API's pages do not move below the previous window's oldest sample");
+					return;
+				}
 				out->continue_below = oldest + 1;
 				return;
 			}
+		}
+		if (pages >= MAX_PAGES_ANY_WINDOW)
+		{
+			gh_fail_paging(out, psprintf("the API sent more than %d pages for one window",
+										 MAX_PAGES_ANY_WINDOW));
+			return;
 		}
 	}
 }

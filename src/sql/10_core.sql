@@ -280,7 +280,6 @@ COMMENT ON FUNCTION tracker.import_fitbit_file(integer, text) IS
 	'Import a server-side Fitbit file, or every file Tracker knows in a directory';
 
 REVOKE ALL ON FUNCTION tracker.import_fitbit_file(integer, text) FROM PUBLIC;
-GRANT EXECUTE ON FUNCTION tracker.import_fitbit_file(integer, text) TO pg_read_server_files;
 
 ------------------------------------------------------------------------------
 -- Reading the figures

@@ -251,9 +251,14 @@ CREATE FUNCTION tracker.set_account_state(account integer, state text, reason te
 										  scopes text[] DEFAULT NULL,
 										  missing_scopes text[] DEFAULT NULL)
 RETURNS void
-LANGUAGE sql
+LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
 AS $$
+BEGIN
+	IF NOT EXISTS (SELECT 1 FROM tracker.account c WHERE c.account_id = $1) THEN
+		RAISE EXCEPTION 'account % does not exist', coalesce($1::text, '<NULL>')
+			USING ERRCODE = 'no_data_found';
+	END IF;
 	INSERT INTO tracker.account_auth AS a (account_id, state, reason, since, scopes, missing_scopes)
 	VALUES ($1, $2, $3, now(), $4, $5)
 	ON CONFLICT (account_id) DO UPDATE
@@ -262,7 +267,8 @@ AS $$
 						 THEN a.since ELSE now() END,
 			scopes = coalesce(excluded.scopes, a.scopes),
 			missing_scopes = CASE WHEN excluded.scopes IS NULL THEN a.missing_scopes
-								  ELSE excluded.missing_scopes END
+								  ELSE excluded.missing_scopes END;
+END
 $$;
 
 CREATE FUNCTION tracker.sync(account integer, days daterange, data_types text[] DEFAULT NULL,

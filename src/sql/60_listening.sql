@@ -188,6 +188,10 @@ DECLARE
 	p text;
 BEGIN
 	SELECT a.provider INTO p FROM tracker.account a WHERE a.account_id = listening_connect.account;
+	IF NOT FOUND THEN
+		RAISE EXCEPTION 'account % does not exist', coalesce(account::text, '<NULL>')
+			USING ERRCODE = 'no_data_found';
+	END IF;
 	IF p = 'lastfm' AND NOT EXISTS (SELECT 1 FROM tracker.api_key k WHERE k.provider = 'lastfm') THEN
 		PERFORM tracker.set_account_state(account, 'not_connected',
 			'no Last.fm API key is set; call tracker.set_api_key(''lastfm'', ...)');

@@ -7,7 +7,6 @@
 -- Writers are for the extension owner (and whom they grant); readers too,
 -- until the api schema exposes what the dashboard may see.
 REVOKE ALL ON ALL FUNCTIONS IN SCHEMA tracker FROM PUBLIC;
-GRANT EXECUTE ON FUNCTION tracker.import_fitbit_file(integer, text) TO pg_read_server_files;
 
 -- Keep user data in dumps of the database.
 SELECT pg_catalog.pg_extension_config_dump('tracker.account', '');

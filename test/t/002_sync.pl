@@ -160,6 +160,37 @@ for my $case (
 		$reason, "$name: kept in bronze with the reason");
 }
 
+# Paging that would never end: the window fails, the page that asked for
+# more is kept as rejected, and the worker does not fetch for ever.
+for my $case (
+	[ 'endless pages', 'endless_pages', qr/more than 100 pages/, 100 ],
+	[ 'the same page token again', 'same_page_token', qr/page token of this page again/, 2 ])
+{
+	my ($name, $body, $reason, $requests) = @$case;
+	forget_day();
+	my $c = counts();
+	fake_call($fake, 'DELETE', '/_fake/stats');
+	fault({ match => { data_type => 'heart-rate' }, times => -1, body => $body });
+	like(hr_sync(), qr/\|1\|1\|connected$/, "$name: the window fails");
+	fault();
+	is(counts(), $c, "$name: nothing half-written");
+	like($node->safe_psql('postgres',
+			"SELECT reason FROM bronze.payload WHERE account_id = 1 AND status = 'rejected' ORDER BY payload_id DESC LIMIT 1"),
+		$reason, "$name: the last page is kept in bronze with the reason");
+	is(fake_call($fake, 'GET', '/_fake/stats')->{by_data_type}{'heart-rate'}, $requests,
+		"$name: $requests requests, then it stops");
+}
+
+# The dailyRollUp request carries the page token in a JSON body: a token
+# with a quote and a backslash is escaped (the fake answers 400 to a body
+# that is not JSON, which would end paging at once).
+fake_call($fake, 'DELETE', '/_fake/stats');
+fault({ match => { data_type => 'time-in-heart-rate-zone' }, times => -1, body => 'endless_pages' });
+like($node->safe_psql('postgres',
+		"SELECT rejected, errors, detail FROM tracker.sync(1, $day, ARRAY['time-in-heart-rate-zone'])"),
+	qr/^1\|1\|.*more than 100 pages/s, 'a page token with a quote and a backslash is sent back as JSON');
+fault();
+
 # The sync log and rejected payloads survive a rollback of the caller.
 forget_day();
 my $logs = $node->safe_psql('postgres', 'SELECT count(*) FROM tracker.sync_log');
