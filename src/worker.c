@@ -18,6 +18,9 @@
  */
 #include "postgres.h"
 
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 #include <signal.h>
 
 #include "access/xact.h"
@@ -307,6 +310,14 @@ source_online(const char *provider)
 		elog(ERROR, "could not mark the source online");
 }
 
+/*
+ * source_offline
+ *		Mark a provider offline after a request could not connect.  Only a
+ *		failed probe (a failure at or after retry_at) doubles the delay:
+ *		the windows in flight when the network went away fail together, and
+ *		counting each of them would keep a source that is back waiting for
+ *		minutes after a short outage.
+ */
 static void
 source_offline(const char *provider, const char *reason)
 {
@@ -322,10 +333,12 @@ source_offline(const char *provider, const char *reason)
 							   "ON CONFLICT (provider) DO UPDATE SET "
 							   " state = 'offline', "
 							   " since = CASE WHEN o.state = 'offline' THEN o.since ELSE now() END, "
-							   " failures = CASE WHEN o.state = 'offline' THEN o.failures + 1 ELSE 1 END, "
-							   " retry_at = now() + least(interval '5 seconds' * power(2, "
-							   "   CASE WHEN o.state = 'offline' THEN least(o.failures, 6) ELSE 0 END), "
-							   "   interval '5 minutes'), "
+							   " failures = CASE WHEN o.state <> 'offline' THEN 1 "
+							   "   WHEN now() >= o.retry_at THEN o.failures + 1 ELSE o.failures END, "
+							   " retry_at = CASE WHEN o.state <> 'offline' THEN now() + interval '5 seconds' "
+							   "   WHEN now() >= o.retry_at THEN now() + least(interval '5 seconds' * "
+							   "     power(2, least(o.failures, 6)), interval '5 minutes') "
+							   "   ELSE o.retry_at END, "
 							   " reason = $1",
 							   2, types, values, NULL, false, 0);
 	if (rc < 0)
@@ -578,5 +591,16 @@ tracker_worker_main(Datum main_arg)
 		PG_END_TRY();
 		LockRelease(&cw.lock, ExclusiveLock, true);
 		idle_since = GetCurrentTimestamp();
+
+		/*
+		 * Free the window's memory now, and hand the heap pages it leaves
+		 * free back to the system: a worker that once parsed a 16 MB page
+		 * would otherwise keep that much resident for the rest of its life,
+		 * since malloc returns memory only from the top of the heap.
+		 */
+		MemoryContextReset(window_context);
+#ifdef __GLIBC__
+		malloc_trim(0);
+#endif
 	}
 }

@@ -54,15 +54,6 @@ for my $i (1 .. 6)
 }
 my $fake = start_fake(users => \@users);
 
-# glibc's malloc raises its mmap threshold after a large block is freed, so
-# that later large blocks stay in the heap: resident memory then climbs to a
-# high-water mark whenever an answer larger than any before arrives (a
-# 16 MB body cut at the limit, say), without any leak.  With a fixed
-# threshold large blocks are returned when freed, and resident memory
-# measures what is held.  The server inherits these.
-$ENV{MALLOC_MMAP_THRESHOLD_} = 131072;
-$ENV{MALLOC_TRIM_THRESHOLD_} = 262144;
-
 my $node = tracker_node(
 	'soak', $fake,
 	'tracker.scheduler_naptime = 100ms',
