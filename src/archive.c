@@ -83,6 +83,7 @@
 #include "autonomous.h"
 #include "fitbit_parse.h"
 #include "gh_parse.h"
+#include "import.h"
 #include "provider.h"
 #include "s3.h"
 #include "store.h"
@@ -2506,83 +2507,9 @@ restore_line(void *arg, char *line, size_t len)
 /*
  * replay_fitbit
  *		Write a Fitbit document to silver as tracker.import_fitbit_* does
- *		(src/import.c, apply_document): the provider's daily figures, then
- *		the samples (leaving out confidence 0).  Gold is recomputed by the
- *		caller once every payload is in.
- */
-static void
-replay_fitbit_doc(const TrackerAccount *acc, FitbitDoc *doc, int64 payload_id,
-				  const char *source, DaySet *touched)
-{
-	HrSample   *s = NULL;
-	size_t		n = 0;
-	size_t		i;
-
-	for (i = 0; i < doc->ndays; i++)
-	{
-		FitbitDaySummary *d = &doc->days[i];
-		ReportedDay r;
-		int			z;
-
-		if (!d->has_resting && !d->has_zone_bounds && !d->has_zone_minutes)
-			continue;
-		memset(&r, 0, sizeof(r));
-		r.day = tracker_make_date(d->date.year, d->date.month, d->date.day);
-		r.has_resting = d->has_resting;
-		r.resting_hr = d->resting_hr;
-		r.has_bounds = d->has_zone_bounds;
-		r.has_minutes = d->has_zone_minutes;
-		for (z = 0; z < HR_ZONE_COUNT; z++)
-		{
-			r.zone_min[z] = d->zone_min[z];
-			r.zone_max[z] = d->zone_max[z];
-			r.minutes[z] = d->zone_minutes[z];
-		}
-		reported_upsert(acc, &r, source, payload_id);
-		dayset_add(touched, r.day);
-	}
-
-	if (doc->nsamples > 0)
-	{
-		s = palloc_extended(sizeof(HrSample) * doc->nsamples, MCXT_ALLOC_HUGE);
-		if (doc->kind == FITBIT_API_HEART)
-		{
-			DateADT		day = tracker_make_date(doc->days[0].date.year,
-												doc->days[0].date.month,
-												doc->days[0].date.day);
-			int64		start;
-			int64		end;
-
-			tracker_day_bounds(acc->tz, day, &start, &end);
-			for (i = 0; i < doc->nsamples; i++)
-			{
-				s[n].t = (end - start == SECS_PER_DAY) ? start + doc->t[i]
-					: tracker_local_to_epoch(acc->tz, day, (int) doc->t[i]);
-				s[n].bpm = doc->bpm[i];
-				n++;
-			}
-		}
-		else
-		{
-			for (i = 0; i < doc->nsamples; i++)
-			{
-				if (doc->confidence[i] == 0)
-					continue;
-				s[n].t = doc->t[i];
-				s[n].bpm = doc->bpm[i];
-				n++;
-			}
-		}
-		if (n > 0)
-			heart_rate_store(acc, s, n, touched);
-		pfree(s);
-	}
-}
-
-/*
- * replay_fitbit
- *		replay_fitbit_doc, releasing the parsed document (malloc'd by the
- *		parser) whatever happens.
+ *		(fitbit_doc_store), releasing the parsed document (malloc'd by the
+ *		parser) whatever happens.  Gold is recomputed by the caller once
+ *		every payload is in.
  */
 static void
 replay_fitbit(const TrackerAccount *acc, FitbitDoc *doc, int64 payload_id,
@@ -2590,7 +2517,7 @@ replay_fitbit(const TrackerAccount *acc, FitbitDoc *doc, int64 payload_id,
 {
 	PG_TRY();
 	{
-		replay_fitbit_doc(acc, doc, payload_id, source, touched);
+		(void) fitbit_doc_store(acc, doc, payload_id, source, touched);
 	}
 	PG_CATCH();
 	{
@@ -3509,23 +3436,7 @@ archive_schedule(void)
 	}
 	PG_CATCH();
 	{
-		ErrorData  *edata;
-
-		HOLD_INTERRUPTS();
-		MemoryContextSwitchTo(cxt);
-		edata = CopyErrorData();
-		if (edata->sqlerrcode == ERRCODE_ADMIN_SHUTDOWN ||
-			edata->sqlerrcode == ERRCODE_QUERY_CANCELED ||
-			edata->elevel > ERROR)
-		{
-			RESUME_INTERRUPTS();
-			PG_RE_THROW();
-		}
-		EmitErrorReport();
-		FlushErrorState();
-		AbortCurrentTransaction();
-		RESUME_INTERRUPTS();
-		FreeErrorData(edata);
+		FreeErrorData(worker_recover(cxt));
 	}
 	PG_END_TRY();
 	MemoryContextSwitchTo(cxt);
@@ -3548,48 +3459,6 @@ archive_schedule(void)
 	}
 	last_start = now;
 	archive_start_worker(&handle);
-}
-
-/*
- * archive_worker_attach / archive_worker_detach
- *		The archive worker takes a worker slot of its database, so that DROP
- *		DATABASE and DROP EXTENSION stop it like the sync workers.
- */
-static bool
-archive_worker_attach(Oid dboid)
-{
-	TrackerDbSlot *s;
-	bool		ok = false;
-	int			i;
-
-	SpinLockAcquire(&tracker_shared->mutex);
-	s = db_slot(dboid, false);
-	if (s && s->paused_until <= GetCurrentTimestamp())
-		for (i = 0; i < TRACKER_MAX_WORKERS_PER_DB; i++)
-			if (s->worker_pids[i] == 0 || kill(s->worker_pids[i], 0) != 0)
-			{
-				s->worker_pids[i] = MyProcPid;
-				ok = true;
-				break;
-			}
-	SpinLockRelease(&tracker_shared->mutex);
-	return ok;
-}
-
-/* See archive_worker_attach. */
-static void
-archive_worker_detach(int code, Datum arg)
-{
-	TrackerDbSlot *s;
-	int			i;
-
-	SpinLockAcquire(&tracker_shared->mutex);
-	s = db_slot(DatumGetObjectId(arg), false);
-	if (s)
-		for (i = 0; i < TRACKER_MAX_WORKERS_PER_DB; i++)
-			if (s->worker_pids[i] == MyProcPid)
-				s->worker_pids[i] = 0;
-	SpinLockRelease(&tracker_shared->mutex);
 }
 
 /*
@@ -3682,9 +3551,9 @@ tracker_archive_main(Datum main_arg)
 	pqsignal(SIGTERM, die);
 	BackgroundWorkerUnblockSignals();
 
-	if (!archive_worker_attach(dboid))
+	if (!db_slot_attach(dboid, TRACKER_MAX_WORKERS_PER_DB, true))
 		proc_exit(0);
-	before_shmem_exit(archive_worker_detach, main_arg);
+	before_shmem_exit(db_slot_detach, main_arg);
 	BackgroundWorkerInitializeConnectionByOid(dboid, InvalidOid, 0);
 
 	/* A database's own search_path must not redirect Tracker's statements. */
@@ -3721,21 +3590,9 @@ tracker_archive_main(Datum main_arg)
 		{
 			ErrorData  *edata;
 
-			HOLD_INTERRUPTS();
-			MemoryContextSwitchTo(top);
-			edata = CopyErrorData();
-			if (edata->sqlerrcode == ERRCODE_ADMIN_SHUTDOWN ||
-				edata->sqlerrcode == ERRCODE_QUERY_CANCELED ||
-				edata->elevel > ERROR)
-			{
-				RESUME_INTERRUPTS();
-				PG_RE_THROW();
-			}
-			EmitErrorReport();
-			FlushErrorState();
-			AbortCurrentTransaction();
-			RESUME_INTERRUPTS();
+			edata = worker_recover(top);
 			archive_finish(&run, edata->message);
+			FreeErrorData(edata);
 		}
 		PG_END_TRY();
 		archive_unlock();

@@ -161,22 +161,24 @@ fetch_log(FetchContext *ctx, const HttpRequest *req, const HttpResponse *resp,
 }
 
 /*
- * backoff_ms
- *		Exponential backoff with jitter, or the server's Retry-After.
+ * retry_delay_ms
+ *		Exponential backoff with full jitter in [base/2, base), base doubling
+ *		per attempt up to tracker.retry_max_delay; a server's Retry-After
+ *		wins when it asks for longer (itself held to tracker.retry_max_delay
+ *		with cap_retry_after).  Every retry loop of Tracker waits by this.
  */
-static long
-backoff_ms(int attempt, double retry_after)
+long
+retry_delay_ms(int attempt, double retry_after, bool cap_retry_after)
 {
 	double		base = (double) tracker_retry_base_delay_ms * pow(2.0, attempt);
 	double		ms;
 
 	if (base > tracker_retry_max_delay_ms)
 		base = tracker_retry_max_delay_ms;
-	/* full jitter in [base/2, base) */
 	ms = base / 2 + pg_prng_double(&pg_global_prng_state) * base / 2;
 	if (retry_after >= 0 && retry_after * 1000 > ms)
 		ms = retry_after * 1000;
-	if (ms > tracker_retry_max_delay_ms && retry_after < 0)
+	if (cap_retry_after && ms > tracker_retry_max_delay_ms)
 		ms = tracker_retry_max_delay_ms;
 	return (long) ceil(ms);
 }
@@ -231,7 +233,7 @@ fetch_with_retries(FetchContext *ctx, HttpRequest *req, HttpResponse *resp,
 
 		if (transient && attempt < tracker_max_retries)
 		{
-			long		wait = backoff_ms(attempt, resp->retry_after);
+			long		wait = retry_delay_ms(attempt, resp->retry_after, false);
 
 			fetch_log(ctx, req, resp, "retry",
 					  psprintf("%s; retrying in %ld ms", response_reason(resp), wait));

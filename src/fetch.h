@@ -100,5 +100,6 @@ extern void fetch_log_write(List *log, int32 account_id, int rows_written,
 extern void fetch_log_write_autonomous(List *log, int32 account_id);
 extern char *request_display(const HttpRequest *req);
 extern void fetch_sleep_ms(long ms);
+extern long retry_delay_ms(int attempt, double retry_after, bool cap_retry_after);
 
 #endif							/* TRACKER_FETCH_H */

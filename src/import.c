@@ -32,6 +32,7 @@
 
 #include "autonomous.h"
 #include "fitbit_parse.h"
+#include "import.h"
 #include "store.h"
 #include "timeutil.h"
 #include "tracker.h"
@@ -103,22 +104,23 @@ parse_errhint(FitbitErrorKind kind)
 }
 
 /*
- * apply_document
- *		Write a parsed document: the provider's daily figures, the samples,
- *		and the recomputed figures of every day it touched.
+ * fitbit_doc_store
+ *		Write a parsed Fitbit document to silver: the provider's daily
+ *		figures, then the samples.  Days written are added to touched; the
+ *		caller recomputes their figures (an import at once, a restore once
+ *		every payload is in).  Returns the number of samples stored.
  */
-static void
-apply_document(TrackerAccount *acc, FitbitDoc *doc, int64 payload_id,
-			   const char *source, ImportResult *res)
+size_t
+fitbit_doc_store(const TrackerAccount *acc, const FitbitDoc *doc,
+				 int64 payload_id, const char *source, DaySet *touched)
 {
-	DaySet		touched = {0};
-	HrSample   *s = NULL;
+	HrSample   *s;
 	size_t		n = 0;
 	size_t		i;
 
 	for (i = 0; i < doc->ndays; i++)
 	{
-		FitbitDaySummary *d = &doc->days[i];
+		const FitbitDaySummary *d = &doc->days[i];
 		ReportedDay r;
 		int			z;
 
@@ -137,51 +139,63 @@ apply_document(TrackerAccount *acc, FitbitDoc *doc, int64 payload_id,
 			r.minutes[z] = d->zone_minutes[z];
 		}
 		reported_upsert(acc, &r, source, payload_id);
-		dayset_add(&touched, r.day);
+		dayset_add(touched, r.day);
 	}
 
-	if (doc->nsamples > 0)
+	if (doc->nsamples == 0)
+		return 0;
+	s = palloc_extended(sizeof(HrSample) * doc->nsamples, MCXT_ALLOC_HUGE);
+	if (doc->kind == FITBIT_API_HEART)
 	{
-		s = palloc_extended(sizeof(HrSample) * doc->nsamples, MCXT_ALLOC_HUGE);
-		if (doc->kind == FITBIT_API_HEART)
-		{
-			DateADT		day = tracker_make_date(doc->days[0].date.year,
-												doc->days[0].date.month,
-												doc->days[0].date.day);
-			int64		start;
-			int64		end;
+		DateADT		day = tracker_make_date(doc->days[0].date.year,
+											doc->days[0].date.month,
+											doc->days[0].date.day);
+		int64		start;
+		int64		end;
 
-			/* Times are local clock times of the day; DST days need care. */
-			tracker_day_bounds(acc->tz, day, &start, &end);
-			for (i = 0; i < doc->nsamples; i++)
-			{
-				s[n].t = (end - start == SECS_PER_DAY) ? start + doc->t[i]
-					: tracker_local_to_epoch(acc->tz, day, (int) doc->t[i]);
-				s[n].bpm = doc->bpm[i];
-				n++;
-			}
-		}
-		else
+		/* Times are local clock times of the day; DST days need care. */
+		tracker_day_bounds(acc->tz, day, &start, &end);
+		for (i = 0; i < doc->nsamples; i++)
 		{
-			/* Fitbit's own figures ignore samples of confidence 0. */
-			for (i = 0; i < doc->nsamples; i++)
-			{
-				if (doc->confidence[i] == 0)
-					continue;
-				s[n].t = doc->t[i];
-				s[n].bpm = doc->bpm[i];
-				n++;
-			}
+			s[n].t = (end - start == SECS_PER_DAY) ? start + doc->t[i]
+				: tracker_local_to_epoch(acc->tz, day, (int) doc->t[i]);
+			s[n].bpm = doc->bpm[i];
+			n++;
 		}
-		if (n > 0)
-			heart_rate_store(acc, s, n, &touched);
 	}
+	else
+	{
+		/* Fitbit's own figures ignore samples of confidence 0. */
+		for (i = 0; i < doc->nsamples; i++)
+		{
+			if (doc->confidence[i] == 0)
+				continue;
+			s[n].t = doc->t[i];
+			s[n].bpm = doc->bpm[i];
+			n++;
+		}
+	}
+	if (n > 0)
+		heart_rate_store(acc, s, n, touched);
+	pfree(s);
+	return n;
+}
+
+/*
+ * apply_document
+ *		Write a parsed document and recompute the figures of every day it
+ *		touched.
+ */
+static void
+apply_document(TrackerAccount *acc, FitbitDoc *doc, int64 payload_id,
+			   const char *source, ImportResult *res)
+{
+	DaySet		touched = {0};
+	size_t		n = fitbit_doc_store(acc, doc, payload_id, source, &touched);
 
 	figures_recompute_days(acc, &touched);
 	res->days = touched.n;
 	res->samples = (int) n;
-	if (s)
-		pfree(s);
 }
 
 /*

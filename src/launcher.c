@@ -114,6 +114,58 @@ db_slot(Oid dboid, bool create)
 	return NULL;
 }
 
+/*
+ * db_slot_attach
+ *		Take a worker place in a database's slot for this process, so that
+ *		DROP DATABASE and DROP EXTENSION find it and stop it.  At most
+ *		max_live live processes share the places; with respect_pause none is
+ *		taken while a DROP or RENAME DATABASE is in progress.  False when no
+ *		place can be taken.  db_slot_detach (a before_shmem_exit callback
+ *		whose argument is the database's Oid) gives the place back.
+ */
+bool
+db_slot_attach(Oid dboid, int max_live, bool respect_pause)
+{
+	TrackerDbSlot *s;
+	int			i;
+	int			n = 0;
+	bool		ok = false;
+
+	SpinLockAcquire(&tracker_shared->mutex);
+	s = db_slot(dboid, false);
+	if (s && !(respect_pause && s->paused_until > GetCurrentTimestamp()))
+	{
+		for (i = 0; i < TRACKER_MAX_WORKERS_PER_DB; i++)
+			if (s->worker_pids[i] != 0 && kill(s->worker_pids[i], 0) == 0)
+				n++;
+		for (i = 0; i < TRACKER_MAX_WORKERS_PER_DB && n < max_live; i++)
+			if (s->worker_pids[i] == 0 || kill(s->worker_pids[i], 0) != 0)
+			{
+				s->worker_pids[i] = MyProcPid;
+				ok = true;
+				break;
+			}
+	}
+	SpinLockRelease(&tracker_shared->mutex);
+	return ok;
+}
+
+/* See db_slot_attach. */
+void
+db_slot_detach(int code, Datum arg)
+{
+	TrackerDbSlot *s;
+	int			i;
+
+	SpinLockAcquire(&tracker_shared->mutex);
+	s = db_slot(DatumGetObjectId(arg), false);
+	if (s)
+		for (i = 0; i < TRACKER_MAX_WORKERS_PER_DB; i++)
+			if (s->worker_pids[i] == MyProcPid)
+				s->worker_pids[i] = 0;
+	SpinLockRelease(&tracker_shared->mutex);
+}
+
 void
 wake_launcher(void)
 {

@@ -37,11 +37,13 @@
 #define TOKEN_MARGIN_SECONDS 120
 
 /*
- * url_encode
- *		Percent-encode everything but RFC 3986's unreserved characters.
+ * percent_encode
+ *		Percent-encode everything but RFC 3986's unreserved characters (and
+ *		'/' with keep_slash, as S3 object keys in a SigV4 path want), with
+ *		upper-case hex digits.
  */
 char *
-url_encode(const char *s)
+percent_encode(const char *s, bool keep_slash)
 {
 	StringInfoData buf;
 	const unsigned char *p;
@@ -51,12 +53,19 @@ url_encode(const char *s)
 	{
 		if ((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') ||
 			(*p >= '0' && *p <= '9') || *p == '-' || *p == '.' ||
-			*p == '_' || *p == '~')
+			*p == '_' || *p == '~' || (keep_slash && *p == '/'))
 			appendStringInfoChar(&buf, (char) *p);
 		else
 			appendStringInfo(&buf, "%%%02X", *p);
 	}
 	return buf.data;
+}
+
+/* A query value or form field. */
+char *
+url_encode(const char *s)
+{
+	return percent_encode(s, false);
 }
 
 PG_FUNCTION_INFO_V1(tracker_url_encode);

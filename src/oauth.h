@@ -10,6 +10,7 @@
 
 #include "fetch.h"
 
+extern char *percent_encode(const char *s, bool keep_slash);
 extern char *url_encode(const char *s);
 extern AuthState oauth_access_token(FetchContext *ctx, bool force,
 									const DbAccess *db,

@@ -27,18 +27,17 @@
 #include "postgres.h"
 
 #include <ctype.h>
-#include <math.h>
 
 #include "common/base64.h"
 #include "common/cryptohash.h"
 #include "common/md5.h"
-#include "common/pg_prng.h"
 #include "common/sha2.h"
 #include "executor/spi.h"
 #include "mb/pg_wchar.h"
 #include "miscadmin.h"
 
 #include "fetch.h"
+#include "oauth.h"
 #include "s3.h"
 #include "tracker.h"
 
@@ -54,7 +53,6 @@
 
 static char *s3_url(const S3Config *cfg, const char *key, const char *query);
 static bool s3_transient(const HttpResponse *resp);
-static long s3_backoff_ms(int attempt, double retry_after);
 static char *s3_reason(const S3Result *res);
 static char *s3_etag_normalize(const char *etag);
 
@@ -117,31 +115,6 @@ s3_location(const S3Config *cfg)
 }
 
 /*
- * s3_uri_encode
- *		RFC 3986 percent-encoding as SigV4 wants it: unreserved characters
- *		stay, everything else becomes %XX in upper case; '/' stays in object
- *		keys (keep_slash) and is encoded in query values.
- */
-char *
-s3_uri_encode(const char *s, bool keep_slash)
-{
-	StringInfoData buf;
-	const unsigned char *p;
-
-	initStringInfo(&buf);
-	for (p = (const unsigned char *) s; *p; p++)
-	{
-		if ((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') ||
-			(*p >= '0' && *p <= '9') || *p == '-' || *p == '.' ||
-			*p == '_' || *p == '~' || (keep_slash && *p == '/'))
-			appendStringInfoChar(&buf, (char) *p);
-		else
-			appendStringInfo(&buf, "%%%02X", *p);
-	}
-	return buf.data;
-}
-
-/*
  * s3_url
  *		The URL of a bucket (key NULL) or an object.  Path style puts the
  *		bucket in the path, as MinIO and most test servers want; virtual-
@@ -159,7 +132,7 @@ s3_url(const S3Config *cfg, const char *key, const char *query)
 	{
 		appendStringInfo(&buf, "%s/%s", cfg->endpoint, cfg->bucket);
 		if (key != NULL)
-			appendStringInfo(&buf, "/%s", s3_uri_encode(key, true));
+			appendStringInfo(&buf, "/%s", percent_encode(key, true));
 	}
 	else
 	{
@@ -170,7 +143,7 @@ s3_url(const S3Config *cfg, const char *key, const char *query)
 		appendBinaryStringInfo(&buf, cfg->endpoint, host - cfg->endpoint);
 		appendStringInfo(&buf, "%s.%s/", cfg->bucket, host);
 		if (key != NULL)
-			appendStringInfoString(&buf, s3_uri_encode(key, true));
+			appendStringInfoString(&buf, percent_encode(key, true));
 	}
 	if (query != NULL)
 		appendStringInfo(&buf, "?%s", query);
@@ -277,25 +250,6 @@ s3_transient(const HttpResponse *resp)
 }
 
 /*
- * s3_backoff_ms
- *		Exponential backoff with jitter, under the same settings as the
- *		sync's retries; a server's Retry-After wins when longer.
- */
-static long
-s3_backoff_ms(int attempt, double retry_after)
-{
-	double		base = (double) tracker_retry_base_delay_ms * pow(2.0, attempt);
-	double		ms;
-
-	if (base > tracker_retry_max_delay_ms)
-		base = tracker_retry_max_delay_ms;
-	ms = base / 2 + pg_prng_double(&pg_global_prng_state) * base / 2;
-	if (retry_after >= 0 && retry_after * 1000 > ms)
-		ms = Min(retry_after * 1000, (double) tracker_retry_max_delay_ms);
-	return (long) ceil(ms);
-}
-
-/*
  * s3_reason
  *		One line saying how a request ended, for messages and the log.
  */
@@ -379,7 +333,7 @@ s3_request(const S3Config *cfg, const char *method, const char *key,
 				 res->http.elapsed_ms);
 			if (!s3_transient(&res->http) || attempt >= tracker_max_retries)
 				break;
-			wait = s3_backoff_ms(attempt, res->http.retry_after);
+			wait = retry_delay_ms(attempt, res->http.retry_after, true);
 			ereport(LOG,
 					(errmsg("S3 request %s failed (%s); retrying in %ld ms",
 							res->request,
@@ -625,11 +579,11 @@ s3_list(const S3Config *cfg, const char *prefix)
 		CHECK_FOR_INTERRUPTS();
 		if (token != NULL)
 			query = psprintf("continuation-token=%s&list-type=2&prefix=%s",
-							 s3_uri_encode(token, false),
-							 s3_uri_encode(prefix, false));
+							 percent_encode(token, false),
+							 percent_encode(prefix, false));
 		else
 			query = psprintf("list-type=2&prefix=%s",
-							 s3_uri_encode(prefix, false));
+							 percent_encode(prefix, false));
 		s3_request(cfg, "GET", NULL, query, NULL, NULL, 0, 0, &res);
 		if (!s3_ok(&res))
 			s3_raise(cfg, "list the archive", &res);

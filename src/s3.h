@@ -81,7 +81,6 @@ extern char *s3_get_lifecycle(const S3Config *cfg);
 extern void s3_put_lifecycle(const S3Config *cfg, const char *xml);
 
 /* Pieces usable without a server. */
-extern char *s3_uri_encode(const char *s, bool keep_slash);
 extern void s3_sha256_hex(const char *data, size_t len, char *hex);
 extern void s3_md5(const char *data, size_t len, uint8 *digest);
 extern char *s3_hex(const uint8 *data, size_t len);

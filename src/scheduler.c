@@ -66,6 +66,35 @@ worker_xact_commit(void)
 }
 
 /*
+ * worker_recover
+ *		In a background worker's PG_CATCH: report the error, abort the
+ *		transaction and return a copy of the error (made in cxt), so that
+ *		the worker can record it and go on.  A shutdown, a cancel or
+ *		anything worse than ERROR is thrown on instead: the worker must end.
+ */
+ErrorData *
+worker_recover(MemoryContext cxt)
+{
+	ErrorData  *edata;
+
+	HOLD_INTERRUPTS();
+	MemoryContextSwitchTo(cxt);
+	edata = CopyErrorData();
+	if (edata->sqlerrcode == ERRCODE_ADMIN_SHUTDOWN ||
+		edata->sqlerrcode == ERRCODE_QUERY_CANCELED ||
+		edata->elevel > ERROR)
+	{
+		RESUME_INTERRUPTS();
+		PG_RE_THROW();
+	}
+	EmitErrorReport();
+	FlushErrorState();
+	AbortCurrentTransaction();
+	RESUME_INTERRUPTS();
+	return edata;
+}
+
+/*
  * worker_extension_present
  *		Whether tracker is installed in this database (and not being
  *		created or dropped by an uncommitted transaction we cannot see).

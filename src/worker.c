@@ -89,48 +89,6 @@ worker_db_leave(void)
 
 static const DbAccess worker_db = {worker_db_enter, worker_db_leave, false};
 
-static void
-worker_detach(int code, Datum arg)
-{
-	TrackerDbSlot *s;
-	int			i;
-
-	SpinLockAcquire(&tracker_shared->mutex);
-	s = db_slot(DatumGetObjectId(arg), false);
-	if (s)
-		for (i = 0; i < TRACKER_MAX_WORKERS_PER_DB; i++)
-			if (s->worker_pids[i] == MyProcPid)
-				s->worker_pids[i] = 0;
-	SpinLockRelease(&tracker_shared->mutex);
-}
-
-static bool
-worker_attach(Oid dboid)
-{
-	TrackerDbSlot *s;
-	int			i;
-	int			n = 0;
-	bool		ok = false;
-
-	SpinLockAcquire(&tracker_shared->mutex);
-	s = db_slot(dboid, false);
-	if (s)
-	{
-		for (i = 0; i < TRACKER_MAX_WORKERS_PER_DB; i++)
-			if (s->worker_pids[i] != 0 && kill(s->worker_pids[i], 0) == 0)
-				n++;
-		for (i = 0; i < TRACKER_MAX_WORKERS_PER_DB && n < tracker_max_sync_workers; i++)
-			if (s->worker_pids[i] == 0 || kill(s->worker_pids[i], 0) != 0)
-			{
-				s->worker_pids[i] = MyProcPid;
-				ok = true;
-				break;
-			}
-	}
-	SpinLockRelease(&tracker_shared->mutex);
-	return ok;
-}
-
 static char *
 copy_value(int row, int col)
 {
@@ -510,9 +468,9 @@ tracker_worker_main(Datum main_arg)
 	pqsignal(SIGTERM, die);
 	BackgroundWorkerUnblockSignals();
 
-	if (!worker_attach(dboid))
+	if (!db_slot_attach(dboid, tracker_max_sync_workers, false))
 		proc_exit(0);
-	before_shmem_exit(worker_detach, main_arg);
+	before_shmem_exit(db_slot_detach, main_arg);
 	BackgroundWorkerInitializeConnectionByOid(dboid, InvalidOid, 0);
 
 	/* A database's own search_path must not redirect Tracker's statements. */
@@ -571,20 +529,7 @@ tracker_worker_main(Datum main_arg)
 			ErrorData  *edata;
 
 			/* Report, clean up, record, and go on with the next window. */
-			HOLD_INTERRUPTS();
-			MemoryContextSwitchTo(loop);
-			edata = CopyErrorData();
-			if (edata->sqlerrcode == ERRCODE_ADMIN_SHUTDOWN ||
-				edata->sqlerrcode == ERRCODE_QUERY_CANCELED ||
-				edata->elevel > ERROR)
-			{
-				RESUME_INTERRUPTS();
-				PG_RE_THROW();
-			}
-			EmitErrorReport();
-			FlushErrorState();
-			AbortCurrentTransaction();
-			RESUME_INTERRUPTS();
+			edata = worker_recover(loop);
 			record_window_error(&cw, edata->message);
 			FreeErrorData(edata);
 		}

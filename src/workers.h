@@ -63,6 +63,8 @@ extern bool tracker_scheduler_enabled;
 
 extern void workers_init(void);
 extern TrackerDbSlot *db_slot(Oid dboid, bool create);
+extern bool db_slot_attach(Oid dboid, int max_live, bool respect_pause);
+extern void db_slot_detach(int code, Datum arg);
 extern void wake_launcher(void);
 extern void wake_scheduler(Oid dboid);
 
@@ -74,5 +76,6 @@ extern PGDLLEXPORT void tracker_worker_main(Datum main_arg);
 extern void worker_xact_begin(void);
 extern void worker_xact_commit(void);
 extern bool worker_extension_present(void);
+extern ErrorData *worker_recover(MemoryContext cxt);
 
 #endif							/* TRACKER_WORKERS_H */

@@ -34,10 +34,8 @@
  */
 #include "postgres.h"
 
-#include <math.h>
 
 #include "catalog/pg_type.h"
-#include "common/pg_prng.h"
 #include "executor/spi.h"
 #include "mb/pg_wchar.h"
 #include "miscadmin.h"
@@ -444,31 +442,10 @@ listen_write_window(const TrackerAccount *acc, const char *source,
 	return rows;
 }
 
-
 /* ----------------------------------------------------------------------
  * The Last.fm provider
  * ----------------------------------------------------------------------
  */
-
-/*
- * backoff_ms
- *		Exponential backoff with jitter for errors Last.fm reports in the
- *		body, by the settings fetch.c uses for 429 and 5xx; Retry-After
- *		wins when it asks for longer.
- */
-static long
-backoff_ms(int attempt, double retry_after)
-{
-	double		base = (double) tracker_retry_base_delay_ms * pow(2.0, attempt);
-	double		ms;
-
-	if (base > tracker_retry_max_delay_ms)
-		base = tracker_retry_max_delay_ms;
-	ms = base / 2 + pg_prng_double(&pg_global_prng_state) * base / 2;
-	if (retry_after >= 0 && retry_after * 1000 > ms)
-		ms = retry_after * 1000;
-	return (long) ceil(ms);
-}
 
 /* Wipe a string that held the API key. */
 static void
@@ -532,7 +509,7 @@ lastfm_request(FetchContext *ctx, HttpRequest *req, HttpResponse *resp,
 				}
 				if (attempt < tracker_max_retries)
 				{
-					long		wait = backoff_ms(attempt, resp->retry_after);
+					long		wait = retry_delay_ms(attempt, resp->retry_after, false);
 
 					fetch_log(ctx, req, resp, "retry",
 							  psprintf("%s; retrying in %ld ms", reason, wait));
