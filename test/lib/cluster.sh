@@ -8,7 +8,7 @@
 # PostgreSQL refuses to run as root; as root the cluster runs as the
 # "postgres" user (or $TRACKER_TEST_USER).
 
-PG_BINDIR=${PG_BINDIR:-$( (/usr/lib/postgresql/15/bin/pg_config --bindir || pg_config --bindir) 2>/dev/null)}
+PG_BINDIR=${PG_BINDIR:-$( ("${PG_CONFIG:-/usr/lib/postgresql/15/bin/pg_config}" --bindir || pg_config --bindir) 2>/dev/null)}
 CLUSTER_DIR=
 CLUSTER_PORT=${CLUSTER_PORT:-5432}
 
