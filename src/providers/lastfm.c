@@ -308,6 +308,7 @@ listen_write_window(const TrackerAccount *acc, const char *source,
 	int			rows;
 	int			rc;
 
+	account_write_lock(acc->account_id);
 	tracker_day_bounds(acc->tz, w->from, &from, &dummy);
 	tracker_day_bounds(acc->tz, w->to, &to, &dummy);
 
@@ -707,6 +708,7 @@ lastfm_fetch_window(FetchContext *ctx, const TrackerAccount *acc,
 		return;
 	}
 
+	account_write_lock(acc->account_id);
 	tracker_day_bounds(acc->tz, w->from, &from, &dummy);
 	tracker_day_bounds(acc->tz, w->to, &to, &dummy);
 	if (w->cursor_end > 0 && w->cursor_end < to)
