@@ -707,7 +707,8 @@ figures_recompute_days(const TrackerAccount *acc, DaySet *days)
  *		Resting heart rate is smoothed across days, so a change to one day
  *		moves every later day's figure.  Walk forward from "from", starting
  *		from the state of the last earlier day, and update only rows whose
- *		figure or state changed.
+ *		figure or state changed.  A day worn too little to count
+ *		(resting_day_counts()) gets no figure and leaves the state as it was.
  */
 void
 resting_resmooth(int32 account_id, DateADT from)
@@ -742,7 +743,8 @@ resting_resmooth(int32 account_id, DateADT from)
 		has_state = true;
 	}
 
-	rc = SPI_execute_with_args("SELECT day, resting_hr_raw, resting_hr, resting_hr_state "
+	rc = SPI_execute_with_args("SELECT day, resting_hr_raw, resting_hr, resting_hr_state, "
+							   " wear_minutes "
 							   "FROM gold.daily WHERE account_id = $1 AND day >= $2 "
 							   "ORDER BY day",
 							   2, types, values, NULL, false, 0);
@@ -760,6 +762,7 @@ resting_resmooth(int32 account_id, DateADT from)
 		int			old_hr;
 		bool		old_state_null;
 		double		old_state;
+		int			wear;
 		bool		new_null;
 		int			new_hr = 0;
 		double		new_state = 0;
@@ -770,9 +773,11 @@ resting_resmooth(int32 account_id, DateADT from)
 		old_hr = old_hr_null ? 0 : DatumGetInt16(d);
 		d = SPI_getbinval(tup, rows->tupdesc, 4, &old_state_null);
 		old_state = old_state_null ? 0 : DatumGetFloat8(d);
+		wear = DatumGetInt32(SPI_getbinval(tup, rows->tupdesc, 5, &isnull));
 
-		new_null = raw_null;
-		if (!raw_null)
+		/* a day with too little wear keeps its own estimate out of it */
+		new_null = raw_null || !resting_day_counts(wear);
+		if (!new_null)
 		{
 			state = resting_smooth(state, has_state, raw);
 			has_state = true;
