@@ -12,6 +12,7 @@
  */
 #include "postgres.h"
 
+#include "access/xact.h"
 #include "catalog/pg_type.h"
 #include "common/cryptohash.h"
 #include "common/sha2.h"
@@ -23,6 +24,7 @@
 #include "utils/datetime.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
+#include "utils/resowner.h"
 
 #include "store.h"
 #include "timeutil.h"
@@ -61,6 +63,10 @@ account_write_lock(int32 account_id)
 {
 	LOCKTAG		tag;
 
+	/* outside a transaction it would be held for the session */
+	if (!IsTransactionState() || CurrentResourceOwner == NULL)
+		elog(ERROR, "the write lock of account %d was asked for outside a transaction",
+			 account_id);
 	SET_LOCKTAG_ADVISORY(tag, MyDatabaseId, TRACKER_LOCK_WRITE,
 						 (uint32) account_id, 2);
 	(void) LockAcquire(&tag, ExclusiveLock, false, false);
