@@ -7,9 +7,11 @@
  * Secrets (the client secret, refresh and access tokens) are read from
  * tables only the extension owner can read, sent only in form bodies and
  * Authorization headers, and never put in a message, a log entry or
- * pg_stat_activity.  One refresh per account at a time: a session-level
- * advisory lock (taken and released from C, so an error cannot leak it)
- * serializes refreshers, and the second one finds the fresh token.
+ * pg_stat_activity; every copy of a secret made here is overwritten
+ * (explicit_bzero) and freed on every way out, errors included.  One
+ * refresh per account at a time: a session-level advisory lock (taken and
+ * released from C, so an error cannot leak it) serializes refreshers, and
+ * the second one finds the fresh token.
  *
  *-------------------------------------------------------------------------
  */
@@ -403,8 +405,8 @@ oauth_access_token(FetchContext *ctx, bool force, const DbAccess *db,
 		}
 		if (refresh_token && (!fresh || force))
 		{
-			char	   *id;
-			char	   *secret;
+			char	   *id = NULL;
+			char	   *secret = NULL;
 
 			has_client = oauth_client_load("google_health", &id, &secret, outcxt);
 			client_id = id;
@@ -523,8 +525,8 @@ tracker_connect(PG_FUNCTION_ARGS)
 		char	   *e_id;
 		char	   *e_secret;
 		char	   *e_verifier;
-		char	   *id;
-		char	   *secret;
+		char	   *id = NULL;
+		char	   *secret = NULL;
 
 		code = text_to_cstring(PG_GETARG_TEXT_PP(1));
 		values[0] = Int32GetDatum(account_id);
