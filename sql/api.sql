@@ -4,12 +4,13 @@
 SET timezone TO 'UTC';
 SET datestyle TO 'ISO, YMD';
 
--- Some data: an account with two mornings of 1-minute samples.
+-- Some data: an account with two days of eight hours of 1-minute samples
+-- (eight hours: enough for a resting heart rate).
 SELECT tracker.add_account('web', 'Europe/Berlin', 'fitbit_import', birth_date => '1990-01-01') AS account \gset
 SELECT tracker.store_heart_rate(:account, array_agg(t ORDER BY t),
        array_agg((CASE WHEN extract(minute FROM t)::int % 30 < 20 THEN 62 ELSE 150 END)::smallint ORDER BY t))
-FROM generate_series('2026-03-02 05:00+00'::timestamptz, '2026-03-03 08:59+00', '1 minute') t
-WHERE extract(hour FROM t) BETWEEN 5 AND 8;
+FROM generate_series('2026-03-02 05:00+00'::timestamptz, '2026-03-03 12:59+00', '1 minute') t
+WHERE extract(hour FROM t) BETWEEN 5 AND 12;
 
 -- Every api function: STABLE, every input argument named (PostgREST calls
 -- them by name), SECURITY DEFINER with a fixed search_path.

@@ -20,27 +20,46 @@ SELECT day, samples, wear_minutes, out_of_range_minutes, fat_burn_minutes,
        cardio_minutes, peak_minutes, zone_source, zone_bounds, algorithm_version
 FROM gold.daily WHERE account_id = 3 ORDER BY day;
 
--- Ninety more minutes at 60 bpm make a resting heart rate of 60.
+-- Six minutes are too few for a resting heart rate (a day needs 480 worn
+-- minutes); six hundred more minutes at 60 bpm make one of 60.
+SELECT day, wear_minutes, resting_hr, round(resting_hr_raw::numeric, 2) AS raw
+FROM gold.daily WHERE account_id = 3 ORDER BY day;
 SELECT tracker.store_heart_rate(3, array_agg(ts), array_agg(60::smallint))
-FROM generate_series('2024-01-10 00:10:00+00'::timestamptz, '2024-01-10 01:39:00+00', '1 minute') ts;
+FROM generate_series('2024-01-10 00:10:00+00'::timestamptz, '2024-01-10 10:09:00+00', '1 minute') ts;
 -- Next days: 50 bpm, then 70 bpm; the figure is smoothed across days.
 SELECT tracker.store_heart_rate(3, array_agg(ts), array_agg(50::smallint))
-FROM generate_series('2024-01-11 00:00:00+00'::timestamptz, '2024-01-11 01:39:00+00', '1 minute') ts;
+FROM generate_series('2024-01-11 00:00:00+00'::timestamptz, '2024-01-11 09:59:00+00', '1 minute') ts;
 SELECT tracker.store_heart_rate(3, array_agg(ts), array_agg(70::smallint))
-FROM generate_series('2024-01-12 00:00:00+00'::timestamptz, '2024-01-12 01:39:00+00', '1 minute') ts;
+FROM generate_series('2024-01-12 00:00:00+00'::timestamptz, '2024-01-12 09:59:00+00', '1 minute') ts;
 SELECT day, samples, wear_minutes, out_of_range_minutes, fat_burn_minutes,
        cardio_minutes, peak_minutes, resting_hr, round(resting_hr_raw::numeric, 2) AS raw
 FROM gold.daily WHERE account_id = 3 ORDER BY day;
 
 -- Late samples for 2024-01-11 change that day and, through the smoothing,
 -- the next one; nothing is duplicated.
-SELECT tracker.store_heart_rate(3, array_agg(ts), array_agg(80::smallint))
-FROM generate_series('2024-01-11 01:40:00+00'::timestamptz, '2024-01-11 06:39:00+00', '1 minute') ts;
+SELECT tracker.store_heart_rate(3, array_agg(ts), array_agg(40::smallint))
+FROM generate_series('2024-01-11 10:00:00+00'::timestamptz, '2024-01-11 16:39:00+00', '1 minute') ts;
 SELECT tracker.store_heart_rate(3, array_agg(ts), array_agg(50::smallint))
-FROM generate_series('2024-01-11 00:00:00+00'::timestamptz, '2024-01-11 01:39:00+00', '1 minute') ts;
+FROM generate_series('2024-01-11 00:00:00+00'::timestamptz, '2024-01-11 09:59:00+00', '1 minute') ts;
 SELECT day, samples, wear_minutes, resting_hr, round(resting_hr_raw::numeric, 2) AS raw
 FROM gold.daily WHERE account_id = 3 ORDER BY day;
 SELECT day, samples FROM silver.heart_rate_day WHERE account_id = 3 ORDER BY day;
+
+-- A day worn only for a 30-minute workout keeps its own estimate but gets no
+-- resting heart rate, and the next day is smoothed from the day before it.
+SELECT tracker.store_heart_rate(3, array_agg(ts), array_agg(150::smallint))
+FROM generate_series('2024-01-13 17:00:00+00'::timestamptz, '2024-01-13 17:29:00+00', '1 minute') ts;
+SELECT tracker.store_heart_rate(3, array_agg(ts), array_agg(60::smallint))
+FROM generate_series('2024-01-14 00:00:00+00'::timestamptz, '2024-01-14 09:59:00+00', '1 minute') ts;
+SELECT day, wear_minutes, resting_hr, round(resting_hr_raw::numeric, 2) AS raw,
+       round(resting_hr_state::numeric, 2) AS state
+FROM gold.daily WHERE account_id = 3 AND day >= '2024-01-12' ORDER BY day;
+-- Eight hours of wear are enough: the same day worn from 16:00 counts.
+SELECT tracker.store_heart_rate(3, array_agg(ts), array_agg(62::smallint))
+FROM generate_series('2024-01-13 16:00:00+00'::timestamptz, '2024-01-13 23:59:00+00', '1 minute') ts;
+SELECT day, wear_minutes, resting_hr, round(resting_hr_raw::numeric, 2) AS raw,
+       round(resting_hr_state::numeric, 2) AS state
+FROM gold.daily WHERE account_id = 3 AND day >= '2024-01-12' ORDER BY day;
 
 -- A later sample at the same second replaces the earlier one.
 SELECT tracker.store_heart_rate(3, ARRAY['2024-01-10 00:01:00+00']::timestamptz[], ARRAY[100]::smallint[]);

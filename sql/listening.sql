@@ -93,9 +93,22 @@ FROM (VALUES
 INSERT INTO silver.listen (account_id, played_at, track, artist, day, source)
 VALUES (:lb_id, '2025-06-02 03:00:00+00', 'Elsewhere', 'Other', '2025-06-01', 'listenbrainz');
 
--- The same listen twice is one row.
+-- The same listen twice is one row; the same title from another album in
+-- the same second is another listen.
+SELECT code FROM try(format($$INSERT INTO silver.listen (account_id, played_at, track, artist, album, day, source)
+	VALUES (%s, '2025-06-02 06:15:00+00', 'Jóga', 'Björk', 'Homogenic', '2025-06-02', 'lastfm')$$, :lastfm_id));
 SELECT code FROM try(format($$INSERT INTO silver.listen (account_id, played_at, track, artist, day, source)
 	VALUES (%s, '2025-06-02 06:15:00+00', 'Jóga', 'Björk', '2025-06-02', 'lastfm')$$, :lastfm_id));
+SELECT played_at, track, artist, album FROM silver.listen
+WHERE account_id = :lastfm_id AND played_at = '2025-06-02 06:15:00+00' ORDER BY album NULLS LAST;
+DELETE FROM silver.listen
+WHERE account_id = :lastfm_id AND played_at = '2025-06-02 06:15:00+00' AND album IS NULL;
+SELECT listen_key FROM silver.listen WHERE account_id = :lastfm_id AND album = 'Homogenic' ORDER BY played_at;
+SELECT tracker.listen_key('listenbrainz', 'a', 'b', NULL, '11111111-1111-4111-8111-111111111111') AS lb_key,
+       tracker.listen_key('listenbrainz', 'a', 'b', NULL, NULL) =
+       tracker.listen_key('lastfm', 'a', 'b', NULL, NULL) AS lb_without_msid_keys_like_lastfm,
+       tracker.listen_key('lastfm', 'a:', 'b', NULL, NULL) <>
+       tracker.listen_key('lastfm', 'a', ':b', NULL, NULL) AS parts_cannot_run_together;
 
 SELECT tracker.recompute_listening(:lastfm_id) AS days_written;
 SELECT tracker.recompute_listening(:lastfm_id) AS days_written_again;

@@ -14,8 +14,18 @@
 #include <stdbool.h>
 #include "series.h"
 
-/* Bumped whenever a change to the algorithms can change a stored figure. */
-#define FIGURES_ALGORITHM_VERSION 1
+/*
+ * Bumped whenever a change to the algorithms can change a stored figure.
+ * 2: a day's resting estimate enters the smoothing only with at least
+ * RESTING_MIN_WEAR_MINUTES worn minutes.
+ */
+#define FIGURES_ALGORITHM_VERSION 2
+
+/*
+ * Worn minutes a day needs before its resting estimate enters the smoothed
+ * resting heart rate (see resting_day_counts()).
+ */
+#define RESTING_MIN_WEAR_MINUTES 480
 
 /* Zones in the order Tracker reports them. */
 typedef enum HrZone
@@ -62,6 +72,13 @@ extern int	day_figures(const HrSample *s, size_t n,
  */
 extern double resting_smooth(double state, bool has_state, double raw);
 extern int	resting_report(double state);
+
+/*
+ * Whether a day with this many worn minutes has enough data for its resting
+ * estimate to enter the smoothing.  A day that does not gets no resting
+ * figure, and the smoothing carries on from the day before it.
+ */
+extern bool resting_day_counts(int wear_minutes);
 
 /* Default Fitbit zones for an age: floor of 50/70/85 % of 220 - age. */
 extern void zone_bounds_for_age(int age, ZoneBounds *zb);

@@ -9,7 +9,11 @@
  * outside the server's memory (src/fitbit_parse.c), and only then written:
  * bronze, silver and gold in one subtransaction, so a failure leaves
  * nothing half-written.  A document that fails validation is still kept in
- * bronze, marked rejected with the reason, when it is valid JSON.
+ * bronze, marked rejected with the reason, when it is valid JSON.  Only the
+ * document's own faults mark it rejected: a write that fails for a lock
+ * timeout, a deadlock, a serialization failure or lack of resources leaves
+ * no trace, and a payload held as rejected is parsed again when it is
+ * imported again, so that a parser that learnt to take it does.
  *
  *-------------------------------------------------------------------------
  */
@@ -45,7 +49,8 @@ typedef struct ImportResult
 {
 	int64		payload_id;
 	const char *kind;
-	const char *status;			/* imported, duplicate, rejected, skipped */
+	const char *status;			/* imported, duplicate, rejected, failed,
+								 * skipped */
 	int			days;
 	int			samples;
 	char	   *message;
@@ -101,6 +106,42 @@ parse_errhint(FitbitErrorKind kind)
 		default:
 			return NULL;
 	}
+}
+
+/*
+ * document_at_fault
+ *		Whether an error raised while a parsed document was written says
+ *		something about the document (a value that does not fit, say)
+ *		rather than about the server at that moment.  Only data exceptions
+ *		(SQLSTATE class 22) do: lock timeouts (55P03), deadlocks (40P01),
+ *		serialization failures (40001), lack of resources (class 53),
+ *		operator intervention (class 57), internal errors (class XX) and
+ *		everything else are not the document's fault, and a later import of
+ *		the same bytes must be able to succeed.
+ */
+static bool
+document_at_fault(const ErrorData *edata)
+{
+	return edata->elevel == ERROR &&
+		ERRCODE_TO_CATEGORY(edata->sqlerrcode) == ERRCODE_DATA_EXCEPTION;
+}
+
+/*
+ * transient_failure
+ *		Whether an error says the server could not do it at that moment:
+ *		lock timeouts, deadlocks, serialization failures, lack of resources,
+ *		operator intervention, internal errors.
+ */
+static bool
+transient_failure(const ErrorData *edata)
+{
+	int			category = ERRCODE_TO_CATEGORY(edata->sqlerrcode);
+
+	return edata->sqlerrcode == ERRCODE_LOCK_NOT_AVAILABLE ||
+		category == ERRCODE_TRANSACTION_ROLLBACK ||
+		category == ERRCODE_INSUFFICIENT_RESOURCES ||
+		category == ERRCODE_OPERATOR_INTERVENTION ||
+		category == ERRCODE_INTERNAL_ERROR;
 }
 
 /*
@@ -227,8 +268,9 @@ import_document(TrackerAccount *acc, const ImportSource *src, bool raise,
 				ImportResult *res)
 {
 	uint8		sha[SHA256_LEN];
-	int64		existing;
+	int64		existing = 0;
 	char	   *existing_status;
+	volatile bool held_rejected = false;
 	FitbitDoc	doc;
 	FitbitError err;
 	FitbitErrorKind rc;
@@ -237,13 +279,22 @@ import_document(TrackerAccount *acc, const ImportSource *src, bool raise,
 	memset(res, 0, sizeof(*res));
 	sha256_bytes(src->body, src->len, sha);
 
+	/*
+	 * A payload held already is not imported twice, unless it was rejected:
+	 * then it is parsed again, and if it validates now it is written and
+	 * its bronze row turns accepted.
+	 */
 	if (bronze_lookup(acc->account_id, sha, &existing, &existing_status))
 	{
-		res->payload_id = existing;
-		res->status = "duplicate";
-		res->message = psprintf("already held as payload %lld (%s)",
-								(long long) existing, existing_status);
-		return;
+		if (strcmp(existing_status, "rejected") != 0)
+		{
+			res->payload_id = existing;
+			res->status = "duplicate";
+			res->message = psprintf("already held as payload %lld (%s)",
+									(long long) existing, existing_status);
+			return;
+		}
+		held_rejected = true;
 	}
 
 	memset(&doc, 0, sizeof(doc));
@@ -255,9 +306,11 @@ import_document(TrackerAccount *acc, const ImportSource *src, bool raise,
 									  err.path[0] ? err.path : "$");
 
 		fitbit_doc_free(&doc);
-		res->status = "rejected";
+		res->status = (rc == FITBIT_ERR_NOMEM) ? "failed" : "rejected";
 		res->message = reason;
-		if (rc != FITBIT_ERR_NOT_JSON && rc != FITBIT_ERR_NOMEM)
+		if (held_rejected)
+			res->payload_id = existing;
+		else if (rc != FITBIT_ERR_NOT_JSON && rc != FITBIT_ERR_NOMEM)
 			res->payload_id = record_rejection(acc, src, NULL, sha, reason, raise);
 		if (raise)
 			ereport(ERROR,
@@ -307,7 +360,12 @@ import_document(TrackerAccount *acc, const ImportSource *src, bool raise,
 			CurrentResourceOwner = oldowner;
 			fitbit_doc_free(&doc);
 
-			/* Interrupts and internal failures are not the document's fault. */
+			/*
+			 * Interrupts, internal failures and the server's state at the
+			 * moment (locks, resources) are not the document's fault: the
+			 * error goes to the caller, or into this document's result when
+			 * the caller goes on with others, and nothing is marked.
+			 */
 			if (edata->sqlerrcode == ERRCODE_QUERY_CANCELED ||
 				edata->sqlerrcode == ERRCODE_ADMIN_SHUTDOWN ||
 				edata->elevel > ERROR)
@@ -315,10 +373,18 @@ import_document(TrackerAccount *acc, const ImportSource *src, bool raise,
 
 			memset(res, 0, sizeof(*res));
 			res->kind = kind;
-			res->status = "rejected";
 			res->message = pstrdup(edata->message);
-			res->payload_id = record_rejection(acc, src, kind, sha,
-											   edata->message, raise);
+			if (!document_at_fault(edata))
+			{
+				if (raise)
+					ReThrowError(edata);
+				res->status = "failed";
+				res->payload_id = existing;
+				return;
+			}
+			res->status = "rejected";
+			res->payload_id = held_rejected ? existing :
+				record_rejection(acc, src, kind, sha, edata->message, raise);
 			if (raise)
 				ReThrowError(edata);
 			return;
@@ -694,7 +760,7 @@ tracker_import_fitbit_file(PG_FUNCTION_ARGS)
 						edata->elevel > ERROR)
 						ReThrowError(edata);
 					memset(&res, 0, sizeof(res));
-					res.status = "rejected";
+					res.status = transient_failure(edata) ? "failed" : "rejected";
 					res.message = pstrdup(edata->message);
 				}
 				PG_END_TRY();
@@ -702,6 +768,10 @@ tracker_import_fitbit_file(PG_FUNCTION_ARGS)
 			if (strcmp(res.status, "rejected") == 0)
 				ereport(NOTICE,
 						(errmsg("rejected file \"%s\": %s", rel, res.message)));
+			else if (strcmp(res.status, "failed") == 0)
+				ereport(NOTICE,
+						(errmsg("could not import file \"%s\" now: %s", rel, res.message),
+						 errhint("Import it again later; nothing of it was kept.")));
 			MemoryContextSwitchTo(callcxt);
 			put_row(rsinfo, file, &res);
 			MemoryContextSwitchTo(oldcontext);

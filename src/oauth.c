@@ -7,9 +7,11 @@
  * Secrets (the client secret, refresh and access tokens) are read from
  * tables only the extension owner can read, sent only in form bodies and
  * Authorization headers, and never put in a message, a log entry or
- * pg_stat_activity.  One refresh per account at a time: a session-level
- * advisory lock (taken and released from C, so an error cannot leak it)
- * serializes refreshers, and the second one finds the fresh token.
+ * pg_stat_activity; every copy of a secret made here is overwritten
+ * (explicit_bzero) and freed on every way out, errors included.  One
+ * refresh per account at a time: a session-level advisory lock (taken and
+ * released from C, so an error cannot leak it) serializes refreshers, and
+ * the second one finds the fresh token.
  *
  *-------------------------------------------------------------------------
  */
@@ -35,6 +37,77 @@
 
 /* Refresh an access token this long before it expires. */
 #define TOKEN_MARGIN_SECONDS 120
+
+/*
+ * wipe
+ *		Overwrite a string that held a secret, so that the memory it lived in
+ *		does not keep it once freed.
+ */
+static void
+wipe(char *s)
+{
+	if (s != NULL)
+		explicit_bzero(s, strlen(s));
+}
+
+/* Wipe and pfree a palloc'd copy of a secret. */
+static void
+wipe_pfree(char *s)
+{
+	if (s != NULL)
+	{
+		wipe(s);
+		pfree(s);
+	}
+}
+
+/*
+ * token_discard
+ *		Wipe and free what a token answer held (the parser's strings are
+ *		malloc'd); safe to repeat, and on a token never filled (zeroed).
+ */
+static void
+token_discard(GhToken *tok)
+{
+	wipe(tok->access_token);
+	wipe(tok->refresh_token);
+	gh_token_free(tok);
+}
+
+/*
+ * spi_value_secret
+ *		A palloc'd copy, in cxt, of a column that holds a secret; the copy
+ *		SPI_getvalue made is wiped.  NULL for SQL NULL.
+ */
+static char *
+spi_value_secret(int col, MemoryContext cxt)
+{
+	char	   *v = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, col);
+	char	   *copy;
+
+	if (v == NULL)
+		return NULL;
+	copy = MemoryContextStrdup(cxt, v);
+	wipe_pfree(v);
+	return copy;
+}
+
+/*
+ * spi_wipe_tuptable
+ *		Wipe the rows of the last SPI result (they held secrets) and free
+ *		them.
+ */
+static void
+spi_wipe_tuptable(void)
+{
+	uint64		i;
+
+	if (SPI_tuptable == NULL)
+		return;
+	for (i = 0; i < SPI_processed; i++)
+		explicit_bzero(SPI_tuptable->vals[i]->t_data, SPI_tuptable->vals[i]->t_len);
+	SPI_freetuptable(SPI_tuptable);
+}
 
 /*
  * percent_encode
@@ -135,10 +208,12 @@ auth_state_record(int32 account_id, const char *state, const char *reason,
 
 /*
  * oauth_client_load
- *		The OAuth client of a provider; false when none is set.
+ *		The OAuth client of a provider, copied into cxt; false when none is
+ *		set.  The caller wipes the secret (wipe_pfree).
  */
 static bool
-oauth_client_load(const char *provider, char **client_id, char **client_secret)
+oauth_client_load(const char *provider, char **client_id, char **client_secret,
+				  MemoryContext cxt)
 {
 	Oid			types[1] = {TEXTOID};
 	Datum		values[1];
@@ -151,8 +226,9 @@ oauth_client_load(const char *provider, char **client_id, char **client_secret)
 		elog(ERROR, "could not read the OAuth client: %s", SPI_result_code_string(rc));
 	if (SPI_processed == 0)
 		return false;
-	*client_id = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1);
-	*client_secret = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2);
+	*client_id = spi_value_secret(1, cxt);
+	*client_secret = spi_value_secret(2, cxt);
+	spi_wipe_tuptable();
 	return true;
 }
 
@@ -182,16 +258,19 @@ token_post(FetchContext *ctx, const char *form, GhToken *tok, char **why)
 	req.body_len = strlen(form);
 
 	ctx->data_type = "token";
+	memset(tok, 0, sizeof(*tok));
 	v = fetch_with_retries(ctx, &req, &resp, why);
 	/* the form holds secrets: wipe it before anything else */
-	memset((char *) form, 0, strlen(form));
+	explicit_bzero((char *) form, strlen(form));
 
-	memset(tok, 0, sizeof(*tok));
 	memset(&err, 0, sizeof(err));
 	if (resp.outcome == HTTP_RESPONSE && resp.body_len > 0)
 		rc = gh_parse_token(resp.body, resp.body_len, tok, &err);
 	else
 		rc = GH_ERR_SHAPE;
+	/* the answer held the tokens: only tok keeps them from here on */
+	if (resp.body_len > 0)
+		explicit_bzero(resp.body, resp.body_len);
 
 	if (v == FETCH_OK && rc == GH_OK && tok->access_token && !tok->error)
 	{
@@ -208,7 +287,7 @@ token_post(FetchContext *ctx, const char *form, GhToken *tok, char **why)
 						tok->error_description ? ": " : "",
 						tok->error_description ? tok->error_description : "");
 		fetch_log(ctx, &req, &resp, "auth", *why);
-		gh_token_free(tok);
+		token_discard(tok);
 		ctx->data_type = saved_type;
 		return grant ? AUTH_NEEDS_REAUTH : AUTH_FAILED;
 	}
@@ -217,7 +296,7 @@ token_post(FetchContext *ctx, const char *form, GhToken *tok, char **why)
 		*why = psprintf("unexpected answer from the token endpoint (HTTP %ld): %s",
 						resp.status, rc == GH_OK ? "no access token" : err.message);
 	fetch_log(ctx, &req, &resp, "failed", *why);
-	gh_token_free(tok);
+	token_discard(tok);
 	ctx->data_type = saved_type;
 	return AUTH_FAILED;
 }
@@ -241,18 +320,34 @@ store_tokens(int32 account_id, const GhToken *tok)
 	if (tok->refresh_token)
 		values[3] = CStringGetTextDatum(tok->refresh_token);
 	else
+	{
+		values[3] = (Datum) 0;
 		nulls[3] = 'n';
-	rc = SPI_execute_with_args("INSERT INTO tracker.credential AS c "
-							   "(account_id, access_token, access_expires_at, refresh_token) "
-							   "VALUES ($1, $2, now() + make_interval(secs => $3), $4) "
-							   "ON CONFLICT (account_id) DO UPDATE SET "
-							   " access_token = excluded.access_token, "
-							   " access_expires_at = excluded.access_expires_at, "
-							   " refresh_token = coalesce(excluded.refresh_token, c.refresh_token), "
-							   " updated_at = now()",
-							   4, types, values, nulls, false, 0);
-	if (rc != SPI_OK_INSERT)
-		elog(ERROR, "could not store tokens: %s", SPI_result_code_string(rc));
+	}
+	PG_TRY();
+	{
+		rc = SPI_execute_with_args("INSERT INTO tracker.credential AS c "
+								   "(account_id, access_token, access_expires_at, refresh_token) "
+								   "VALUES ($1, $2, now() + make_interval(secs => $3), $4) "
+								   "ON CONFLICT (account_id) DO UPDATE SET "
+								   " access_token = excluded.access_token, "
+								   " access_expires_at = excluded.access_expires_at, "
+								   " refresh_token = coalesce(excluded.refresh_token, c.refresh_token), "
+								   " updated_at = now()",
+								   4, types, values, nulls, false, 0);
+		if (rc != SPI_OK_INSERT)
+			elog(ERROR, "could not store tokens: %s", SPI_result_code_string(rc));
+	}
+	PG_FINALLY();
+	{
+		/* the text copies of the tokens, whether the store worked or not */
+		explicit_bzero(VARDATA(DatumGetPointer(values[1])),
+					   VARSIZE(DatumGetPointer(values[1])) - VARHDRSZ);
+		if (values[3] != (Datum) 0)
+			explicit_bzero(VARDATA(DatumGetPointer(values[3])),
+						   VARSIZE(DatumGetPointer(values[3])) - VARHDRSZ);
+	}
+	PG_END_TRY();
 }
 
 /*
@@ -270,6 +365,15 @@ oauth_access_token(FetchContext *ctx, bool force, const DbAccess *db,
 	volatile AuthState result = AUTH_FAILED;
 	MemoryContext outcxt = CurrentMemoryContext;
 
+	/* Every copy of a secret made here; all are wiped on every way out. */
+	char	   *volatile refresh_token = NULL;
+	char	   *volatile access_token = NULL;
+	char	   *volatile client_id = NULL;
+	char	   *volatile client_secret = NULL;
+	char	   *volatile form = NULL;
+	GhToken		tok;
+
+	memset(&tok, 0, sizeof(tok));
 	SET_LOCKTAG_ADVISORY(tag, MyDatabaseId, TRACKER_LOCK_TOKEN,
 						 (uint32) ctx->account_id, 2);
 	(void) LockAcquire(&tag, ExclusiveLock, true, false);
@@ -281,10 +385,6 @@ oauth_access_token(FetchContext *ctx, bool force, const DbAccess *db,
 		bool		isnull;
 		bool		fresh = false;
 		bool		has_client = false;
-		char	   *refresh_token = NULL;
-		char	   *access_token = NULL;
-		char	   *client_id = NULL;
-		char	   *client_secret = NULL;
 
 		db->enter();
 		values[0] = Int32GetDatum(ctx->account_id);
@@ -297,26 +397,20 @@ oauth_access_token(FetchContext *ctx, bool force, const DbAccess *db,
 			elog(ERROR, "could not read credentials: %s", SPI_result_code_string(rc));
 		if (SPI_processed == 1)
 		{
-			char	   *v;
-
-			v = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1);
-			refresh_token = v ? MemoryContextStrdup(outcxt, v) : NULL;
-			v = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2);
-			access_token = v ? MemoryContextStrdup(outcxt, v) : NULL;
+			refresh_token = spi_value_secret(1, outcxt);
+			access_token = spi_value_secret(2, outcxt);
 			fresh = DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0],
 											   SPI_tuptable->tupdesc, 3, &isnull));
+			spi_wipe_tuptable();
 		}
 		if (refresh_token && (!fresh || force))
 		{
-			char	   *id;
-			char	   *secret;
+			char	   *id = NULL;
+			char	   *secret = NULL;
 
-			has_client = oauth_client_load("google_health", &id, &secret);
-			if (has_client)
-			{
-				client_id = MemoryContextStrdup(outcxt, id);
-				client_secret = MemoryContextStrdup(outcxt, secret);
-			}
+			has_client = oauth_client_load("google_health", &id, &secret, outcxt);
+			client_id = id;
+			client_secret = secret;
 		}
 		db->leave();
 		MemoryContextSwitchTo(outcxt);
@@ -328,7 +422,7 @@ oauth_access_token(FetchContext *ctx, bool force, const DbAccess *db,
 		}
 		else if (fresh && !force && access_token)
 		{
-			*token = access_token;
+			*token = pstrdup(access_token);
 			result = AUTH_OK;
 		}
 		else if (!has_client)
@@ -338,12 +432,15 @@ oauth_access_token(FetchContext *ctx, bool force, const DbAccess *db,
 		}
 		else
 		{
-			GhToken		tok;
-			char	   *form;
+			char	   *e_refresh = url_encode(refresh_token);
+			char	   *e_id = url_encode(client_id);
+			char	   *e_secret = url_encode(client_secret);
 
 			form = psprintf("grant_type=refresh_token&refresh_token=%s&client_id=%s&client_secret=%s",
-							url_encode(refresh_token), url_encode(client_id),
-							url_encode(client_secret));
+							e_refresh, e_id, e_secret);
+			wipe_pfree(e_refresh);
+			wipe_pfree(e_id);
+			wipe_pfree(e_secret);
 			result = token_post(ctx, form, &tok, why);
 			if (result == AUTH_OK)
 			{
@@ -355,7 +452,6 @@ oauth_access_token(FetchContext *ctx, bool force, const DbAccess *db,
 				db->leave();
 				MemoryContextSwitchTo(outcxt);
 				*token = pstrdup(tok.access_token);
-				gh_token_free(&tok);
 			}
 			else if (result == AUTH_NEEDS_REAUTH)
 			{
@@ -369,6 +465,12 @@ oauth_access_token(FetchContext *ctx, bool force, const DbAccess *db,
 	}
 	PG_FINALLY();
 	{
+		token_discard(&tok);
+		wipe_pfree(form);
+		wipe_pfree(refresh_token);
+		wipe_pfree(access_token);
+		wipe_pfree(client_id);
+		wipe_pfree(client_secret);
 		LockRelease(&tag, ExclusiveLock, true);
 	}
 	PG_END_TRY();
@@ -386,106 +488,140 @@ Datum
 tracker_connect(PG_FUNCTION_ARGS)
 {
 	int32		account_id;
-	char	   *code;
 	char	   *redirect_uri;
 	Oid			types[1] = {INT4OID};
 	Datum		values[1];
 	char	   *pending_state;
-	char	   *verifier;
 	char	   *pending_uri;
 	char	   *provider;
-	char	   *client_id;
-	char	   *client_secret;
-	char	   *form;
 	char	   *why = NULL;
 	FetchContext ctx;
 	GhToken		tok;
 	AuthState	a;
 	int			rc;
 
+	/* Every copy of a secret made here; all are wiped on every way out. */
+	char	   *volatile code = NULL;
+	char	   *volatile verifier = NULL;
+	char	   *volatile client_id = NULL;
+	char	   *volatile client_secret = NULL;
+	char	   *volatile form = NULL;
+
 	if (PG_ARGISNULL(0) || PG_ARGISNULL(1) || PG_ARGISNULL(2))
 		ereport(ERROR,
 				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
 				 errmsg("account, code and redirect_uri must not be null")));
 	account_id = PG_GETARG_INT32(0);
-	code = text_to_cstring(PG_GETARG_TEXT_PP(1));
 	redirect_uri = text_to_cstring(PG_GETARG_TEXT_PP(2));
 
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
 
-	values[0] = Int32GetDatum(account_id);
-	rc = SPI_execute_with_args("SELECT a.provider, p.state, p.code_verifier, p.redirect_uri "
-							   "FROM tracker.account a LEFT JOIN tracker.oauth_pending p "
-							   "USING (account_id) WHERE a.account_id = $1",
-							   1, types, values, NULL, false, 1);
-	if (rc != SPI_OK_SELECT)
-		elog(ERROR, "could not read the pending authorization: %s",
-			 SPI_result_code_string(rc));
-	if (SPI_processed == 0)
-		ereport(ERROR,
-				(errcode(ERRCODE_NO_DATA_FOUND),
-				 errmsg("account %d does not exist", account_id)));
-	provider = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1);
-	pending_state = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2);
-	verifier = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 3);
-	pending_uri = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 4);
+	memset(&tok, 0, sizeof(tok));
+	PG_TRY();
+	{
+		char	   *e_code;
+		char	   *e_uri;
+		char	   *e_id;
+		char	   *e_secret;
+		char	   *e_verifier;
+		char	   *id = NULL;
+		char	   *secret = NULL;
 
-	if (strcmp(provider, "google_health") != 0)
-		ereport(ERROR,
-				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-				 errmsg("account %d of provider \"%s\" does not use OAuth",
-						account_id, provider)));
-	if (pending_state == NULL)
-		ereport(ERROR,
-				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
-				 errmsg("no authorization is pending for account %d", account_id),
-				 errhint("Open the link from tracker.authorize_url() first.")));
-	if (!PG_ARGISNULL(3) &&
-		strcmp(text_to_cstring(PG_GETARG_TEXT_PP(3)), pending_state) != 0)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_AUTHORIZATION_SPECIFICATION),
-				 errmsg("state value does not match the pending authorization of account %d",
-						account_id),
-				 errdetail("The redirect did not come from the link Tracker made, or the link was replaced by a newer one."),
-				 errhint("Open the link from tracker.authorize_url() again.")));
-	if (strcmp(redirect_uri, pending_uri) != 0)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("redirect URI differs from the one the authorization was made for")));
-	if (!oauth_client_load(provider, &client_id, &client_secret))
-		ereport(ERROR,
-				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
-				 errmsg("no OAuth client is set for provider \"%s\"", provider),
-				 errhint("Call tracker.set_oauth_client() first.")));
+		code = text_to_cstring(PG_GETARG_TEXT_PP(1));
+		values[0] = Int32GetDatum(account_id);
+		rc = SPI_execute_with_args("SELECT a.provider, p.state, p.code_verifier, p.redirect_uri "
+								   "FROM tracker.account a LEFT JOIN tracker.oauth_pending p "
+								   "USING (account_id) WHERE a.account_id = $1",
+								   1, types, values, NULL, false, 1);
+		if (rc != SPI_OK_SELECT)
+			elog(ERROR, "could not read the pending authorization: %s",
+				 SPI_result_code_string(rc));
+		if (SPI_processed == 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_NO_DATA_FOUND),
+					 errmsg("account %d does not exist", account_id)));
+		provider = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1);
+		pending_state = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2);
+		verifier = spi_value_secret(3, CurrentMemoryContext);
+		pending_uri = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 4);
+		spi_wipe_tuptable();
 
-	memset(&ctx, 0, sizeof(ctx));
-	ctx.account_id = account_id;
-	form = psprintf("grant_type=authorization_code&code=%s&redirect_uri=%s"
-					"&client_id=%s&client_secret=%s&code_verifier=%s",
-					url_encode(code), url_encode(redirect_uri),
-					url_encode(client_id), url_encode(client_secret),
-					url_encode(verifier));
-	a = token_post(&ctx, form, &tok, &why);
-	fetch_log_write(ctx.log, account_id, 0, 0);
+		if (strcmp(provider, "google_health") != 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+					 errmsg("account %d of provider \"%s\" does not use OAuth",
+							account_id, provider)));
+		if (pending_state == NULL)
+			ereport(ERROR,
+					(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+					 errmsg("no authorization is pending for account %d", account_id),
+					 errhint("Open the link from tracker.authorize_url() first.")));
+		if (!PG_ARGISNULL(3) &&
+			strcmp(text_to_cstring(PG_GETARG_TEXT_PP(3)), pending_state) != 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_AUTHORIZATION_SPECIFICATION),
+					 errmsg("state value does not match the pending authorization of account %d",
+							account_id),
+					 errdetail("The redirect did not come from the link Tracker made, or the link was replaced by a newer one."),
+					 errhint("Open the link from tracker.authorize_url() again.")));
+		if (strcmp(redirect_uri, pending_uri) != 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("redirect URI differs from the one the authorization was made for")));
+		if (!oauth_client_load(provider, &id, &secret, CurrentMemoryContext))
+			ereport(ERROR,
+					(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+					 errmsg("no OAuth client is set for provider \"%s\"", provider),
+					 errhint("Call tracker.set_oauth_client() first.")));
+		client_id = id;
+		client_secret = secret;
 
-	if (a != AUTH_OK)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_AUTHORIZATION_SPECIFICATION),
-				 errmsg("could not connect account %d: %s", account_id, why),
-				 errhint("Authorization codes are valid once and for a few minutes; open the link from tracker.authorize_url() again.")));
-	if (tok.refresh_token == NULL)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_AUTHORIZATION_SPECIFICATION),
-				 errmsg("Google sent no refresh token for account %d", account_id),
-				 errhint("Tracker asks for offline access with prompt=consent; revoke the app's access in the Google account and connect again.")));
+		memset(&ctx, 0, sizeof(ctx));
+		ctx.account_id = account_id;
+		e_code = url_encode(code);
+		e_uri = url_encode(redirect_uri);
+		e_id = url_encode(client_id);
+		e_secret = url_encode(client_secret);
+		e_verifier = url_encode(verifier);
+		form = psprintf("grant_type=authorization_code&code=%s&redirect_uri=%s"
+						"&client_id=%s&client_secret=%s&code_verifier=%s",
+						e_code, e_uri, e_id, e_secret, e_verifier);
+		wipe_pfree(e_code);
+		wipe_pfree(e_id);
+		wipe_pfree(e_secret);
+		wipe_pfree(e_verifier);
+		pfree(e_uri);
+		a = token_post(&ctx, form, &tok, &why);
+		fetch_log_write(ctx.log, account_id, 0, 0);
 
-	store_tokens(account_id, &tok);
-	auth_state_record(account_id, "connected", NULL,
-					  tok.scope ? tok.scope : "", false);
-	gh_token_free(&tok);
-	rc = SPI_execute_with_args("DELETE FROM tracker.oauth_pending WHERE account_id = $1",
-							   1, types, values, NULL, false, 0);
+		if (a != AUTH_OK)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_AUTHORIZATION_SPECIFICATION),
+					 errmsg("could not connect account %d: %s", account_id, why),
+					 errhint("Authorization codes are valid once and for a few minutes; open the link from tracker.authorize_url() again.")));
+		if (tok.refresh_token == NULL)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_AUTHORIZATION_SPECIFICATION),
+					 errmsg("Google sent no refresh token for account %d", account_id),
+					 errhint("Tracker asks for offline access with prompt=consent; revoke the app's access in the Google account and connect again.")));
+
+		store_tokens(account_id, &tok);
+		auth_state_record(account_id, "connected", NULL,
+						  tok.scope ? tok.scope : "", false);
+		rc = SPI_execute_with_args("DELETE FROM tracker.oauth_pending WHERE account_id = $1",
+								   1, types, values, NULL, false, 0);
+	}
+	PG_FINALLY();
+	{
+		token_discard(&tok);
+		wipe_pfree(form);
+		wipe_pfree(code);
+		wipe_pfree(verifier);
+		wipe_pfree(client_id);
+		wipe_pfree(client_secret);
+	}
+	PG_END_TRY();
 	SPI_finish();
 	PG_RETURN_TEXT_P(cstring_to_text("connected"));
 }

@@ -12,15 +12,19 @@
  */
 #include "postgres.h"
 
+#include "access/xact.h"
 #include "catalog/pg_type.h"
 #include "common/cryptohash.h"
 #include "common/sha2.h"
 #include "executor/spi.h"
+#include "miscadmin.h"
+#include "storage/lock.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/datetime.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
+#include "utils/resowner.h"
 
 #include "store.h"
 #include "timeutil.h"
@@ -44,6 +48,28 @@ spi_check(int rc, int expected, const char *what)
 {
 	if (rc != expected)
 		elog(ERROR, "SPI failed while %s: %s", what, SPI_result_code_string(rc));
+}
+
+/*
+ * account_write_lock
+ *		Take the account's write lock (see TRACKER_LOCK_WRITE in store.h)
+ *		until the end of the transaction.  Every function here that writes
+ *		silver or gold takes it first, so that imports, syncs, workers,
+ *		recomputes and restores of one account write one after the other
+ *		whichever way they came in.  Taking it again is cheap.
+ */
+void
+account_write_lock(int32 account_id)
+{
+	LOCKTAG		tag;
+
+	/* outside a transaction it would be held for the session */
+	if (!IsTransactionState() || CurrentResourceOwner == NULL)
+		elog(ERROR, "the write lock of account %d was asked for outside a transaction",
+			 account_id);
+	SET_LOCKTAG_ADVISORY(tag, MyDatabaseId, TRACKER_LOCK_WRITE,
+						 (uint32) account_id, 2);
+	(void) LockAcquire(&tag, ExclusiveLock, false, false);
 }
 
 /*
@@ -145,7 +171,8 @@ bronze_lookup(int32 account_id, const uint8 *sha, int64 *payload_id,
  * bronze_insert
  *		Keep a raw payload exactly as received.  Returns its payload_id; a
  *		payload already held (same digest) is not stored again and its
- *		existing id is returned.
+ *		existing id is returned.  A payload held as rejected that is now
+ *		accepted (a parser learnt to take it) is marked accepted.
  */
 int64
 bronze_insert(int32 account_id, const char *source, const char *kind,
@@ -189,7 +216,11 @@ bronze_insert(int32 account_id, const char *source, const char *kind,
 							   "(account_id, source, kind, origin, sha256, byte_size, "
 							   " http_status, status, reason, body) "
 							   "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) "
-							   "ON CONFLICT (account_id, sha256) DO NOTHING "
+							   "ON CONFLICT (account_id, sha256) DO UPDATE SET "
+							   " status = 'accepted', reason = NULL, "
+							   " kind = coalesce(excluded.kind, payload.kind), "
+							   " http_status = coalesce(excluded.http_status, payload.http_status) "
+							   "WHERE payload.status = 'rejected' AND excluded.status = 'accepted' "
 							   "RETURNING payload_id",
 							   10, types, values, nulls, false, 1);
 	spi_check(rc, SPI_OK_INSERT_RETURNING, "storing a payload");
@@ -224,6 +255,7 @@ reported_upsert(const TrackerAccount *acc, const ReportedDay *r,
 	int			i;
 	int			rc;
 
+	account_write_lock(acc->account_id);
 	memset(nulls, 'n', sizeof(nulls));
 	values[0] = Int32GetDatum(acc->account_id);
 	nulls[0] = ' ';
@@ -355,23 +387,82 @@ series_to_bytea(const HrSample *s, size_t n)
 }
 
 /*
+ * series_write
+ *		Write a day's series.  With insert, only when the day has no row
+ *		yet: returns false, writing nothing, when another writer's row is
+ *		there (committed or committing meanwhile), so that the caller merges
+ *		into it instead of overwriting it.
+ */
+static bool
+series_write(int32 account_id, DateADT day, const HrSample *s, size_t n,
+			 bool insert)
+{
+	Oid			types[6] = {INT4OID, DATEOID, INT4OID, TIMESTAMPTZOID,
+	TIMESTAMPTZOID, BYTEAOID};
+	Datum		values[6];
+	int			rc;
+	bool		written;
+
+	values[0] = Int32GetDatum(account_id);
+	values[1] = DateADTGetDatum(day);
+	values[2] = Int32GetDatum((int32) n);
+	values[3] = TimestampTzGetDatum(tracker_epoch_to_timestamptz(s[0].t));
+	values[4] = TimestampTzGetDatum(tracker_epoch_to_timestamptz(s[n - 1].t));
+	values[5] = PointerGetDatum(series_to_bytea(s, n));
+
+	if (insert)
+	{
+		rc = SPI_execute_with_args("INSERT INTO silver.heart_rate_day "
+								   "(account_id, day, samples, first_at, last_at, series) "
+								   "VALUES ($1, $2, $3, $4, $5, $6) "
+								   "ON CONFLICT (account_id, day) DO NOTHING",
+								   6, types, values, NULL, false, 0);
+		spi_check(rc, SPI_OK_INSERT, "storing a day of heart rate");
+	}
+	else
+	{
+		rc = SPI_execute_with_args("UPDATE silver.heart_rate_day SET "
+								   " samples = $3, first_at = $4, last_at = $5, "
+								   " series = $6, updated_at = now() "
+								   "WHERE account_id = $1 AND day = $2",
+								   6, types, values, NULL, false, 0);
+		spi_check(rc, SPI_OK_UPDATE, "storing a day of heart rate");
+	}
+	written = (SPI_processed == 1);
+	pfree(DatumGetPointer(values[5]));
+	return written;
+}
+
+/*
  * heart_rate_store_day
  *		Merge normalized samples of one local day into its stored series.
+ *
+ *		The stored row is read FOR UPDATE and merged; a day without a row
+ *		gets one only if nobody else inserted it meanwhile (INSERT ... DO
+ *		NOTHING), else that row is read again, locked, and merged into.  So
+ *		two writers of a new day never overwrite each other, even without
+ *		the account's write lock that the caller holds as well.
  */
 static void
 heart_rate_store_day(const TrackerAccount *acc, DateADT day,
 					 const HrSample *s, size_t n)
 {
-	Oid			types[6] = {INT4OID, DATEOID, INT4OID, TIMESTAMPTZOID,
-	TIMESTAMPTZOID, BYTEAOID};
-	Datum		values[6];
 	HrSample   *old;
 	HrSample   *merged;
 	size_t		nold;
 	size_t		nmerged;
-	int			rc;
 
 	old = series_load(acc->account_id, day, true, &nold);
+	if (old == NULL)
+	{
+		if (series_write(acc->account_id, day, s, n, true))
+			return;
+		old = series_load(acc->account_id, day, true, &nold);
+		if (old == NULL)
+			ereport(ERROR,
+					(errcode(ERRCODE_T_R_SERIALIZATION_FAILURE),
+					 errmsg("could not serialize access due to a concurrent write of the same day")));
+	}
 	if (nold > 0)
 	{
 		merged = palloc_extended(sizeof(HrSample) * (nold + n), MCXT_ALLOC_HUGE);
@@ -382,29 +473,11 @@ heart_rate_store_day(const TrackerAccount *acc, DateADT day,
 		merged = (HrSample *) s;
 		nmerged = n;
 	}
-
-	values[0] = Int32GetDatum(acc->account_id);
-	values[1] = DateADTGetDatum(day);
-	values[2] = Int32GetDatum((int32) nmerged);
-	values[3] = TimestampTzGetDatum(tracker_epoch_to_timestamptz(merged[0].t));
-	values[4] = TimestampTzGetDatum(tracker_epoch_to_timestamptz(merged[nmerged - 1].t));
-	values[5] = PointerGetDatum(series_to_bytea(merged, nmerged));
-
-	rc = SPI_execute_with_args("INSERT INTO silver.heart_rate_day AS h "
-							   "(account_id, day, samples, first_at, last_at, series) "
-							   "VALUES ($1, $2, $3, $4, $5, $6) "
-							   "ON CONFLICT (account_id, day) DO UPDATE SET "
-							   " samples = excluded.samples, first_at = excluded.first_at, "
-							   " last_at = excluded.last_at, series = excluded.series, "
-							   " updated_at = now()",
-							   6, types, values, NULL, false, 0);
-	spi_check(rc, SPI_OK_INSERT, "storing a day of heart rate");
-	pfree(DatumGetPointer(values[5]));
-	if (old)
-	{
-		pfree(old);
+	if (!series_write(acc->account_id, day, merged, nmerged, false))
+		elog(ERROR, "heart-rate day vanished while it was being merged");
+	if (merged != s)
 		pfree(merged);
-	}
+	pfree(old);
 }
 
 /*
@@ -420,6 +493,7 @@ heart_rate_store(const TrackerAccount *acc, HrSample *s, size_t n,
 	size_t		i = 0;
 	int			days = 0;
 
+	account_write_lock(acc->account_id);
 	n = hr_series_normalize(s, n);
 	while (i < n)
 	{
@@ -543,6 +617,7 @@ figures_recompute_day(const TrackerAccount *acc, DateADT day)
 	int			rc;
 	int			i;
 
+	account_write_lock(acc->account_id);
 	s = series_load(acc->account_id, day, false, &n);
 	values[0] = Int32GetDatum(acc->account_id);
 	values[1] = DateADTGetDatum(day);
@@ -638,7 +713,8 @@ figures_recompute_days(const TrackerAccount *acc, DaySet *days)
  *		Resting heart rate is smoothed across days, so a change to one day
  *		moves every later day's figure.  Walk forward from "from", starting
  *		from the state of the last earlier day, and update only rows whose
- *		figure or state changed.
+ *		figure or state changed.  A day worn too little to count
+ *		(resting_day_counts()) gets no figure and leaves the state as it was.
  */
 void
 resting_resmooth(int32 account_id, DateADT from)
@@ -657,6 +733,7 @@ resting_resmooth(int32 account_id, DateADT from)
 	Datum		d;
 	int			rc;
 
+	account_write_lock(account_id);
 	values[0] = Int32GetDatum(account_id);
 	values[1] = DateADTGetDatum(from);
 	rc = SPI_execute_with_args("SELECT resting_hr_state FROM gold.daily "
@@ -672,7 +749,8 @@ resting_resmooth(int32 account_id, DateADT from)
 		has_state = true;
 	}
 
-	rc = SPI_execute_with_args("SELECT day, resting_hr_raw, resting_hr, resting_hr_state "
+	rc = SPI_execute_with_args("SELECT day, resting_hr_raw, resting_hr, resting_hr_state, "
+							   " wear_minutes "
 							   "FROM gold.daily WHERE account_id = $1 AND day >= $2 "
 							   "ORDER BY day",
 							   2, types, values, NULL, false, 0);
@@ -690,6 +768,7 @@ resting_resmooth(int32 account_id, DateADT from)
 		int			old_hr;
 		bool		old_state_null;
 		double		old_state;
+		int			wear;
 		bool		new_null;
 		int			new_hr = 0;
 		double		new_state = 0;
@@ -700,9 +779,11 @@ resting_resmooth(int32 account_id, DateADT from)
 		old_hr = old_hr_null ? 0 : DatumGetInt16(d);
 		d = SPI_getbinval(tup, rows->tupdesc, 4, &old_state_null);
 		old_state = old_state_null ? 0 : DatumGetFloat8(d);
+		wear = DatumGetInt32(SPI_getbinval(tup, rows->tupdesc, 5, &isnull));
 
-		new_null = raw_null;
-		if (!raw_null)
+		/* a day with too little wear keeps its own estimate out of it */
+		new_null = raw_null || !resting_day_counts(wear);
+		if (!new_null)
 		{
 			state = resting_smooth(state, has_state, raw);
 			has_state = true;

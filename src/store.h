@@ -52,6 +52,19 @@ typedef struct DaySet
 
 #define SHA256_LEN 32
 
+/*
+ * Advisory lock class of "silver and gold of this account are being
+ * written" (key 2: the account id).  Every writer of an account's days takes
+ * it for the rest of its transaction, so concurrent writers of one day merge
+ * one after the other and the resting heart rate, which walks forward over
+ * later days, is smoothed by one writer at a time.  It differs from the
+ * workers' session-level "account is being synced" lock (workers.h).  From
+ * SQL: pg_advisory_xact_lock(1414679300, account).
+ */
+#define TRACKER_LOCK_WRITE 0x54524B04
+
+extern void account_write_lock(int32 account_id);
+
 extern void account_load(int32 account_id, TrackerAccount *acc);
 
 extern bool bronze_lookup(int32 account_id, const uint8 *sha,

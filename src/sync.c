@@ -170,6 +170,7 @@ write_fetched(const Provider *p, const TrackerAccount *acc,
 	{
 		DaySet		touched = {0};
 
+		account_write_lock(acc->account_id);
 		provider_store_pages(p, acc, w, f);
 		*rows = p->write_window(acc, w, f, &touched);
 		figures_recompute_days(acc, &touched);

@@ -75,7 +75,11 @@ CONTROL API (JSON, no auth; not counted in the stats)
   GET|POST /_fake/users         list / add or replace users
   POST /_fake/now_playing       {service, user, on}
   POST /_fake/listens           {service, user, listens: [{at, artist,
-                                track, album?}]}: late scrobbles
+                                track, album?, msid?}]}: late scrobbles;
+                                ListenBrainz's recording_msid follows
+                                the artist, track and album given (one
+                                msid per submitted recording) unless
+                                msid is given
   GET  /_fake/daily?service=&user=&tz=&start=&end=
                                 per local day of tz in [start, end):
                                 {"days": [{"day", "listens", "artists"}],
@@ -658,6 +662,11 @@ def control(state, method, path, query, body):
                 artist, track = user.pick_track(rng)
                 l = user.make_listen(rng, int(x["at"]), 10 ** 12 + i, artist, track)
                 l.update({k: x[k] for k in ("artist", "track", "album") if k in x})
+                if any(k in x for k in ("artist", "track", "album")):
+                    # ListenBrainz gives the same submitted recording the same msid
+                    l["msid"] = stable_uuid(user.name, "msid", l["artist"], l["track"], l["album"])
+                if "msid" in x:
+                    l["msid"] = x["msid"]
                 user.add(l)
             return 200, {"listens": len(user.listens())}
         if what == "daily":

@@ -28,7 +28,9 @@
  * stops and the next fetch continues below the oldest scrobble seen, so
  * memory stays bounded for heavy listeners.  Pages shift while new
  * scrobbles arrive, so a scrobble may be seen twice; silver.listen's key
- * (account, played_at, track) keeps it once.
+ * (account, played_at and tracker.listen_key(): artist, track and album)
+ * keeps it once, and keeps two scrobbles of one second that differ in any
+ * of them.
  *
  *-------------------------------------------------------------------------
  */
@@ -308,6 +310,7 @@ listen_write_window(const TrackerAccount *acc, const char *source,
 	int			rows;
 	int			rc;
 
+	account_write_lock(acc->account_id);
 	tracker_day_bounds(acc->tz, w->from, &from, &dummy);
 	tracker_day_bounds(acc->tz, w->to, &to, &dummy);
 
@@ -396,23 +399,25 @@ listen_write_window(const TrackerAccount *acc, const char *source,
 	rc = SPI_execute_with_args("INSERT INTO silver.listen AS x (account_id, played_at, track, "
 							   " artist, album, day, recording_mbid, release_mbid, artist_mbids, "
 							   " recording_msid, url, source, payload_id) "
-							   "SELECT DISTINCT ON (t.p, t.tr) $1, t.p, t.tr, t.ar, t.al, t.d, "
+							   "SELECT DISTINCT ON (t.p, t.k) $1, t.p, t.tr, t.ar, t.al, t.d, "
 							   " t.rm::uuid, t.rl::uuid, string_to_array(t.am, ',')::uuid[], "
 							   " t.ms::uuid, t.u, $2, t.pid "
-							   "FROM unnest($3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) "
-							   " WITH ORDINALITY AS t(p, tr, ar, al, d, rm, rl, am, ms, u, pid, ord) "
-							   "ORDER BY t.p, t.tr, t.ord "
-							   "ON CONFLICT (account_id, played_at, track) DO UPDATE SET "
-							   " artist = excluded.artist, album = excluded.album, day = excluded.day, "
+							   "FROM (SELECT v.*, tracker.listen_key($2, v.ar, v.tr, v.al, v.ms::uuid) AS k "
+							   "      FROM unnest($3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) "
+							   "      WITH ORDINALITY AS v(p, tr, ar, al, d, rm, rl, am, ms, u, pid, ord)) t "
+							   "ORDER BY t.p, t.k, t.ord "
+							   "ON CONFLICT (account_id, played_at, listen_key) DO UPDATE SET "
+							   " track = excluded.track, artist = excluded.artist, "
+							   " album = excluded.album, day = excluded.day, "
 							   " recording_mbid = excluded.recording_mbid, "
 							   " release_mbid = excluded.release_mbid, "
 							   " artist_mbids = excluded.artist_mbids, "
 							   " recording_msid = excluded.recording_msid, url = excluded.url, "
 							   " source = excluded.source, payload_id = excluded.payload_id, "
 							   " updated_at = now() "
-							   "WHERE (x.artist, x.album, x.day, x.recording_mbid, x.release_mbid, "
+							   "WHERE (x.track, x.artist, x.album, x.day, x.recording_mbid, x.release_mbid, "
 							   "  x.artist_mbids, x.recording_msid, x.url, x.source) "
-							   " IS DISTINCT FROM (excluded.artist, excluded.album, excluded.day, "
+							   " IS DISTINCT FROM (excluded.track, excluded.artist, excluded.album, excluded.day, "
 							   "  excluded.recording_mbid, excluded.release_mbid, "
 							   "  excluded.artist_mbids, excluded.recording_msid, excluded.url, "
 							   "  excluded.source)",

@@ -11,7 +11,8 @@
  * it, so a window is read downwards with max_ts alone: the first page ends
  * at the window's end, each next page ends just after the oldest listen
  * of the one before (that second is read again, so listens sharing it are
- * not lost; silver.listen's key keeps each once), until a page reaches
+ * not lost; silver.listen's key, the time with the listen's
+ * recording_msid, keeps each once), until a page reaches
  * below the window's start or holds fewer than count listens (nothing is
  * older).  Listens of the last page that lie before the window belong to
  * the window before it and are not written with this one.

@@ -21,7 +21,10 @@ CREATE TABLE tracker.job (
 	created_at timestamptz NOT NULL DEFAULT now(),
 	started_at timestamptz,
 	finished_at timestamptz,
-	last_error text
+	last_error text,
+	-- a backfill of every account: the accounts it left out, not connected
+	-- when it was queued (their windows could never run)
+	accounts_left_out integer[]
 );
 
 CREATE INDEX job_active ON tracker.job (state) WHERE state IN ('queued', 'running');
@@ -72,6 +75,12 @@ CREATE TABLE tracker.account_schedule (
 	last_queued_at timestamptz
 );
 
+/*
+ * Split a job into windows.  A job of one account plans it whatever its
+ * state (a disconnected account's windows wait until it is connected
+ * again); a job of every account plans only the accounts connected now, so
+ * that it can finish (tracker.backfill() says which it left out).
+ */
 CREATE FUNCTION tracker.plan_windows(job bigint)
 RETURNS integer
 LANGUAGE plpgsql
@@ -87,7 +96,10 @@ BEGIN
 	FOR t IN SELECT a.account_id, pd.data_type, pd.window_days
 			 FROM tracker.account a
 				JOIN tracker.provider_data_type pd ON pd.provider = a.provider
-			 WHERE (j.account_id IS NULL OR a.account_id = j.account_id)
+			 WHERE (a.account_id = j.account_id OR
+					(j.account_id IS NULL AND EXISTS
+					 (SELECT 1 FROM tracker.account_auth s
+					  WHERE s.account_id = a.account_id AND s.state = 'connected')))
 			   AND (j.data_types IS NULL OR pd.data_type = ANY (j.data_types))
 			 ORDER BY a.account_id, pd.ord
 	LOOP
@@ -120,6 +132,8 @@ SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
 	new_id bigint;
+	left_out integer[];
+	left_out_text text;
 	known text[] := ARRAY(SELECT DISTINCT pd.data_type FROM tracker.provider_data_type pd
 						  WHERE backfill.account IS NULL OR pd.provider =
 							(SELECT a.provider FROM tracker.account a
@@ -152,9 +166,30 @@ BEGIN
 				  HINT = 'Known data types: ' || array_to_string(known, ', ') || '.';
 	END IF;
 
-	INSERT INTO tracker.job (account_id, kind, days, data_types)
-	VALUES (backfill.account, 'backfill', backfill.days, backfill.data_types)
+	-- Every account: those not connected now are left out, and said so.
+	IF account IS NULL THEN
+		SELECT array_agg(a.account_id ORDER BY a.account_id),
+			   string_agg(a.account_id || ' (' || a.name || ', ' ||
+						  coalesce(s.state, 'not_connected') || ')', ', '
+						  ORDER BY a.account_id)
+		INTO left_out, left_out_text
+		FROM tracker.account a
+			LEFT JOIN tracker.account_auth s ON s.account_id = a.account_id
+		WHERE s.state IS DISTINCT FROM 'connected'
+		  AND EXISTS (SELECT 1 FROM tracker.provider_data_type pd
+					  WHERE pd.provider = a.provider
+						AND (backfill.data_types IS NULL OR
+							 pd.data_type = ANY (backfill.data_types)));
+	END IF;
+
+	INSERT INTO tracker.job (account_id, kind, days, data_types, accounts_left_out)
+	VALUES (backfill.account, 'backfill', backfill.days, backfill.data_types, left_out)
 	RETURNING job_id INTO new_id;
+	IF left_out IS NOT NULL THEN
+		RAISE NOTICE 'backfill % leaves out the accounts that are not connected: %',
+			new_id, left_out_text
+			USING HINT = 'Connect them (see tracker.account_status), then queue a backfill for each with tracker.backfill(days, account).';
+	END IF;
 	PERFORM tracker.plan_windows(new_id);
 	PERFORM tracker.wake_scheduler();
 	RETURN new_id;
@@ -162,7 +197,7 @@ END
 $$;
 
 COMMENT ON FUNCTION tracker.backfill(daterange, integer, text[]) IS
-	'Queue a backfill of days for one account (or every connected account); returns the job id';
+	'Queue a backfill of days for one account (or every connected account, saying which are left out); returns the job id';
 
 CREATE FUNCTION tracker.cancel(job bigint)
 RETURNS boolean
@@ -198,7 +233,8 @@ SELECT j.job_id AS id, j.account_id AS account, j.kind, j.days, j.data_types, j.
 	   coalesce(j.last_error, w.last_error) AS last_error,
 	   j.created_at, j.started_at, j.finished_at,
 	   CASE WHEN j.state = 'running' AND w.done > 0 AND w.total > w.done
-			THEN (now() - j.started_at) / w.done * (w.total - w.done) END AS eta
+			THEN (now() - j.started_at) / w.done * (w.total - w.done) END AS eta,
+	   j.accounts_left_out
 FROM tracker.job j
 	LEFT JOIN LATERAL (
 		SELECT count(*) FILTER (WHERE state IN ('done', 'failed', 'cancelled')) AS done,

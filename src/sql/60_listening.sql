@@ -42,9 +42,37 @@ COMMENT ON TABLE tracker.api_key IS
 ------------------------------------------------------------------------------
 
 /*
- * One row per listen.  The key is (account, played_at, track): pages shift
- * while new scrobbles arrive, so the same listen can be read twice, and a
- * second's two different tracks are two listens.
+ * What makes a listen one listen, as its provider sees it: for ListenBrainz
+ * the recording_msid it gave the listen (with the time, in the table's
+ * key); for Last.fm, and for a ListenBrainz listen without an msid, the
+ * artist, track and album.  Two listens in one second that differ in any
+ * of these are two listens; a listen read twice (pages shift while
+ * scrobbles arrive) is one.  The key is a digest, so that long names fit
+ * in the index; each part is prefixed with its length, so that no two
+ * different listens give the same text to digest.
+ */
+CREATE FUNCTION tracker.listen_key(source text, artist text, track text, album text,
+								   recording_msid uuid)
+RETURNS text
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+	SELECT CASE
+		WHEN source = 'listenbrainz' AND recording_msid IS NOT NULL
+			THEN 'msid:' || recording_msid::text
+		ELSE 'md5:' || pg_catalog.md5(
+			pg_catalog.length(artist)::text || ':' || artist || '/' ||
+			pg_catalog.length(track)::text || ':' || track || '/' ||
+			coalesce(pg_catalog.length(album)::text || ':' || album, '-'))
+	END
+$$;
+
+COMMENT ON FUNCTION tracker.listen_key(text, text, text, text, uuid) IS
+	'The key of a listen within its second: ListenBrainz''s recording_msid, else a digest of artist, track and album';
+
+/*
+ * One row per listen, keyed by (account, played_at, listen_key): see
+ * tracker.listen_key().
  */
 CREATE TABLE silver.listen (
 	account_id integer NOT NULL REFERENCES tracker.account ON DELETE CASCADE,
@@ -61,13 +89,15 @@ CREATE TABLE silver.listen (
 	source text NOT NULL,		-- the provider
 	payload_id bigint,			-- the bronze.payload it was read from
 	updated_at timestamptz NOT NULL DEFAULT now(),
-	PRIMARY KEY (account_id, played_at, track)
+	listen_key text NOT NULL
+		GENERATED ALWAYS AS (tracker.listen_key(source, artist, track, album, recording_msid)) STORED,
+	PRIMARY KEY (account_id, played_at, listen_key)
 );
 
 CREATE INDEX listen_day ON silver.listen (account_id, day);
 
 COMMENT ON TABLE silver.listen IS
-	'Listens (Last.fm scrobbles, ListenBrainz listens), one row per account, time and track';
+	'Listens (Last.fm scrobbles, ListenBrainz listens), one row per listen as its provider counts them';
 
 -- Daily listening figures by the account's local day, recomputed with every write.
 CREATE TABLE gold.listening_daily (
@@ -108,6 +138,9 @@ BEGIN
 	IF NOT FOUND THEN
 		RAISE EXCEPTION 'account % does not exist', account USING ERRCODE = 'no_data_found';
 	END IF;
+	-- the account's write lock (TRACKER_LOCK_WRITE in store.h): one writer
+	-- of its days at a time
+	PERFORM pg_catalog.pg_advisory_xact_lock(1414679300, account);
 
 	WITH l AS (
 		SELECT s.day, s.played_at, s.artist, s.track,

@@ -69,6 +69,8 @@ my $fake = start_music(
 		  history => { start => '2025-06-01', days => 10, seed => 13 } },
 		{ service => 'lastfm', name => 'carol', tz => 'UTC',
 		  history => { start => '2025-06-01', days => 10, seed => 15 } },
+		{ service => 'lastfm', name => 'twins', tz => 'UTC', history => { days => 0 } },
+		{ service => 'listenbrainz', name => 'twins', tz => 'UTC', history => { days => 0 } },
 	]);
 
 my $node = tracker_node('listening', undef,
@@ -172,7 +174,7 @@ ok(@lb > 10 && !grep({ defined $_->{query}{min_ts} || !defined $_->{query}{max_t
 # Backfilling again changes nothing.
 ok(jobs_idle(), 'no job is left running');
 my $snapshot = q{SELECT (SELECT count(*) FROM bronze.payload),
-	(SELECT md5(string_agg(l::text, ',' ORDER BY account_id, played_at, track)) FROM silver.listen l),
+	(SELECT md5(string_agg(l::text, ',' ORDER BY l::text)) FROM silver.listen l),
 	(SELECT md5(string_agg(g::text, ',' ORDER BY account_id, day)) FROM gold.listening_daily g)};
 my $before = query($snapshot);
 $job1 = query("SELECT tracker.backfill($YEAR, 1)");
@@ -390,6 +392,53 @@ for my $case (
 }
 fault();
 like(sync(2, $DAY), qr/^\d+\|$bob_day\|0\|0\|connected$/, 'ListenBrainz: the day syncs after the faults');
+
+# Two listens in one second are two listens, as each provider counts them:
+# the same title by two artists, the same title from two albums; the same
+# listen twice is one.  ListenBrainz tells listens apart by recording_msid.
+my $T = 1754049600;    # 2025-08-01 12:00:00 UTC
+my @same_second = (
+	{ at => $T, artist => 'Artist One', track => 'Same Title', album => 'Album' },
+	{ at => $T, artist => 'Artist Two', track => 'Same Title', album => 'Album' },
+	{ at => $T + 60, artist => 'Artist One', track => 'Same Title', album => 'First Album' },
+	{ at => $T + 60, artist => 'Artist One', track => 'Same Title', album => 'Second Album' },
+	{ at => $T + 120, artist => 'Artist One', track => 'Twice', album => 'Album' },
+	{ at => $T + 120, artist => 'Artist One', track => 'Twice', album => 'Album' });
+my $same_second_rows = join("\n",
+	"0|Artist One|Same Title|Album", "0|Artist Two|Same Title|Album",
+	"60|Artist One|Same Title|First Album", "60|Artist One|Same Title|Second Album",
+	"120|Artist One|Twice|Album");
+my %twins;
+for my $service ('lastfm', 'listenbrainz')
+{
+	$twins{$service} = query("SELECT tracker.add_account('twins on $service', 'UTC', '$service', username => 'twins')");
+	fake_call($fake, 'POST', '/_fake/listens',
+		{ service => $service, user => 'twins', listens => \@same_second });
+}
+fake_call($fake, 'POST', '/_fake/listens',
+	{ service => 'listenbrainz', user => 'twins', listens => [
+		{ at => $T + 180, artist => 'Artist One', track => 'Two Clients', album => 'Album',
+		  msid => '11111111-1111-4111-8111-111111111111' },
+		{ at => $T + 180, artist => 'Artist One', track => 'Two Clients', album => 'Album',
+		  msid => '22222222-2222-4222-8222-222222222222' } ] });
+my $AUG1 = "'[2025-08-01,2025-08-02)'";
+my $rows = "SELECT extract(epoch FROM played_at)::bigint - $T || '|' || artist || '|' || track || '|' || "
+  . "coalesce(album, '-') FROM silver.listen WHERE account_id = %d ORDER BY played_at, artist, album, recording_msid";
+like(sync($twins{lastfm}, $AUG1), qr/^\d+\|5\|0\|0\|connected$/,
+	'Last.fm: six scrobbles in three seconds are five listens');
+is(query(sprintf($rows, $twins{lastfm})), $same_second_rows,
+	'Last.fm: same-second scrobbles that differ only in artist or only in album are kept, a duplicate once');
+like(sync($twins{listenbrainz}, $AUG1), qr/^\d+\|7\|0\|0\|connected$/,
+	'ListenBrainz: eight listens in four seconds are seven listens');
+is(query(sprintf($rows, $twins{listenbrainz})),
+	"$same_second_rows\n180|Artist One|Two Clients|Album\n180|Artist One|Two Clients|Album",
+	'ListenBrainz: same-second listens that differ only in artist, album or msid are kept, a duplicate once');
+is(query("SELECT listens FROM tracker.listening($twins{lastfm}, $AUG1)") . '/'
+	  . query("SELECT listens FROM tracker.listening($twins{listenbrainz}, $AUG1)"),
+	'5/7', 'the day counts them all');
+like(sync($twins{lastfm}, $AUG1), qr/^\d+\|0\|0\|0\|connected$/, 'Last.fm: syncing again writes nothing');
+like(sync($twins{listenbrainz}, $AUG1), qr/^\d+\|0\|0\|0\|connected$/,
+	'ListenBrainz: syncing again writes nothing');
 
 # The background workers: storms back off and complete; a refused account waits.
 query("ALTER SYSTEM RESET tracker.enable_workers");

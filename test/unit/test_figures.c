@@ -418,6 +418,50 @@ test_day_chain(void)
 	CHECK_MSG(resting_report(state) == 56, "chain day resting 56");
 }
 
+/*
+ * A day worn too little does not enter the smoothing: a 30-minute workout
+ * between rested days leaves the next days where they were.
+ */
+static void
+test_short_day(void)
+{
+	DayFigures	f;
+	double		with_rule = 0;
+	double		without_rule = 0;
+	bool		has_state = false;
+	int			d;
+
+	CHECK_MSG(RESTING_MIN_WEAR_MINUTES == 480, "the minimum is eight hours of wear");
+	CHECK_MSG(!resting_day_counts(0), "no wear does not count");
+	CHECK_MSG(!resting_day_counts(479), "479 worn minutes do not count");
+	CHECK_MSG(resting_day_counts(480), "480 worn minutes count");
+	CHECK_MSG(resting_day_counts(1440), "a whole day counts");
+
+	for (d = 0; d < 5; d++)
+	{
+		size_t		n = 0;
+		int64_t		t;
+		bool		workout = (d == 2);
+
+		/* rested days: 20 hours at 55; day 2: 30 minutes at 150 */
+		for (t = 0; t < (workout ? 30 * 60 : 20 * HOUR); t += 60)
+		{
+			s_buf[n].t = DAY0 + d * DAY + (workout ? 17 * HOUR : 0) + t;
+			s_buf[n].bpm = (int16_t) (workout ? 150 : 55);
+			n++;
+		}
+		CHECK_MSG(day_figures(s_buf, n, DAY0 + d * DAY, DAY0 + (d + 1) * DAY, NULL, &f) == 0,
+				  "short-day chain ok");
+		CHECK_MSG(f.has_resting, "every day has its own estimate");
+		without_rule = resting_smooth(without_rule, has_state, f.resting_raw);
+		if (resting_day_counts(f.wear_minutes))
+			with_rule = resting_smooth(with_rule, has_state, f.resting_raw);
+		has_state = true;
+	}
+	CHECK_MSG(resting_report(with_rule) == 55, "the workout day leaves the figure at 55");
+	CHECK_MSG(resting_report(without_rule) > 60, "counted, it would have pulled it up");
+}
+
 int
 main(void)
 {
@@ -429,5 +473,6 @@ main(void)
 	test_percentile();
 	test_smoothing();
 	test_day_chain();
+	test_short_day();
 	return unit_report();
 }
