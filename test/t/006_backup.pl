@@ -262,7 +262,7 @@ for my $dump ('super', 'reader')
 	my @found = grep { index($text, $_) >= 0 }
 	  ($refresh, $client_secret, $lastfm_key, $s3_access, $s3_secret, $access_token, $verifier);
 	is(scalar(@found), 0, "the $dump dump holds no secret");
-	like($text, qr/setval\('tracker\.account_account_id_seq', 5, true\)/,
+	ok($text =~ /setval\('tracker\.account_account_id_seq', 5, true\)/,
 		"the $dump dump sets the sequences");
 }
 
@@ -291,7 +291,7 @@ for my $t (@tables)
 	}
 }
 is(sql('orig', q{
-	SELECT string_agg(c.oid::regclass::text, ', ' ORDER BY 1)
+	SELECT string_agg(c.oid::regclass::text, ', ' ORDER BY c.oid::regclass::text)
 	FROM pg_depend d
 		JOIN pg_extension e ON e.oid = d.refobjid AND e.extname = 'tracker'
 		JOIN pg_class c ON c.oid = d.objid
@@ -300,8 +300,13 @@ is(sql('orig', q{
 	join(', ', sort(keys %secret_table, keys %reference_table)),
 	'every table and sequence but the secrets and the reference rows is in dumps');
 is(sql('restored', $sequences_sql), $sequences_before, 'every sequence is where it was');
-is_deeply(table_digests('restored_reader'), $after,
+# (account_auth rows written again at restore carry the time of the restore)
+my $reader = table_digests('restored_reader');
+delete $reader->{'tracker.account_auth'};
+is_deeply($reader, { map { $_ => $after->{$_} } grep { $_ ne 'tracker.account_auth' } keys %$after },
 	'the dump of the role that may not read secrets restores the same');
+is(sql('restored_reader', $figures_sql{account_auth}), sql('restored', $figures_sql{account_auth}),
+	'and the same connection states');
 
 my $figures_after = figures('restored');
 for my $f (sort keys %figures_sql)
@@ -348,8 +353,8 @@ my $max_run = sql('orig', 'SELECT max(run_id) FROM tracker.archive_run');
 
 is(sql('restored', "SELECT tracker.add_account('new files', 'America/Edmonton', 'fitbit_import', '1988-04-01')"),
 	'6', 'a new account takes the next id');
-is(sql('restored', "SELECT string_agg(DISTINCT status, ',') FROM tracker.import_fitbit_file(6, '$fixtures/korymath')"),
-	'imported', 'an import into the new account');
+is(sql('restored', "SELECT count(*) FILTER (WHERE status = 'imported') FROM tracker.import_fitbit_file(6, '$fixtures/korymath')"),
+	'3', 'an import into the new account');
 is(sql('restored', "SELECT min(payload_id) > $max_payload FROM bronze.payload WHERE account_id = 6"),
 	't', 'its payloads take new ids');
 is(sql('restored', "SELECT d.* FROM tracker.daily(6, '[2017-01-01,2018-01-01)') d"),
