@@ -10,6 +10,7 @@
 use strict;
 use warnings;
 use FindBin;
+use JSON::PP;
 use lib "$FindBin::RealBin/../perl";
 use PostgreSQL::Test::Cluster;
 use PostgreSQL::Test::Utils;
@@ -330,17 +331,19 @@ like(sql('restored', 'SELECT tracker.archive_summary()'), qr/"configured" : fals
 	'and so does the archive summary');
 
 # The workers run in the restored database, and leave the account without
-# credentials alone (no requests, no errors, no backoff).
+# credentials alone: a backfill queued for it waits, with no request, no
+# error and no backoff, while another account's backfill runs.
 my $gh_log = sql('restored', 'SELECT count(*) FROM tracker.sync_log WHERE account_id = 2');
+my $gh2 = sql('restored', "SELECT tracker.backfill('[2017-05-03,2017-05-08)', 2)");
 my $lb2 = sql('restored', "SELECT tracker.backfill('[2025-06-16,2025-07-01)', 4)");
 wait_job('restored', $lb2, 'a backfill runs in the restored database');
-cmp_ok($lb2, '>', sql('orig', 'SELECT max(job_id) FROM tracker.job'), 'with a new job id');
-is(sql('restored', q{
+cmp_ok($gh2, '>', sql('orig', 'SELECT max(job_id) FROM tracker.job'), 'with new job ids');
+is(sql('restored', qq{
 	SELECT (SELECT count(*) FROM tracker.sync_log WHERE account_id = 2),
-		   (SELECT count(*) FROM tracker.job WHERE account_id = 2 AND state IN ('queued', 'running')),
+		   (SELECT string_agg(DISTINCT state || ' ' || attempts, ',') FROM tracker.job_window WHERE job_id = $gh2),
 		   (SELECT count(*) FROM tracker.account_backoff WHERE account_id = 2),
 		   (SELECT state FROM tracker.account_auth WHERE account_id = 2)}),
-	"$gh_log|0|0|not_connected", 'the account without credentials is left alone');
+	"$gh_log|queued 0|0|not_connected", 'the account without credentials waits and is left alone');
 $node->safe_psql('postgres', 'DROP DATABASE restored_reader');
 
 # ------------------------------------------------------------------------
@@ -366,9 +369,8 @@ secret_sql('restored', "SELECT tracker.set_refresh_token(2, '$refresh')");
 secret_sql('restored', "SELECT tracker.set_api_key('lastfm', '$lastfm_key')");
 like(sql('restored', 'SELECT account, state FROM tracker.account_status WHERE account IN (2, 3) ORDER BY 1'),
 	qr/^2\|connected\n3\|connected$/, 'connecting again makes both accounts connected');
-my $gh2 = sql('restored', "SELECT tracker.backfill('[2017-05-03,2017-05-08)', 2)");
 my $lf2 = sql('restored', "SELECT tracker.backfill('[2025-06-16,2025-07-01)', 3)");
-wait_job('restored', $gh2, 'a Google Health backfill in the restored database');
+wait_job('restored', $gh2, 'the waiting Google Health backfill runs once the account is connected');
 wait_job('restored', $lf2, 'a Last.fm backfill in the restored database');
 is(sql('restored', "SELECT count(*) > 0, min(log_id) > $max_log FROM tracker.sync_log "
 	  . "WHERE account_id = 2 AND at >= (SELECT created_at FROM tracker.job WHERE job_id = $gh2)"),
@@ -379,9 +381,31 @@ is(sql('restored', "SELECT count(*) FILTER (WHERE day >= '2025-06-16') > 0 "
 	  . "FROM tracker.listening(3, '[2025-01-01,2026-01-01)')"),
 	't', 'the Last.fm account carries on');
 
-# The archive: keys again, then only what is new or changed is uploaded.
+# The archive as the second copy: a payload that arrived in the original
+# database after the dump was taken, and was archived, comes back from S3.
+my $day = JSON::PP->new->decode(slurp_file("$fixtures/korymath/2017-05-02_datadumpHeart.json"));
+$day->{'activities-heart-intraday'}{dataset}[100]{value} += 7;
+mkdir "$tmp/later";
+open(my $fh, '>', "$tmp/later/2017-05-02_datadumpHeart.json") or die;
+print $fh JSON::PP->new->encode($day);
+close($fh);
+is(sql('orig', "SELECT status FROM tracker.import_fitbit_file(1, '$tmp/later/2017-05-02_datadumpHeart.json')"),
+	'imported', 'after the dump, the original database takes a corrected day');
+is(sql('orig', "SELECT count(*) FROM tracker.archive(current_date) WHERE status = 'uploaded'"), '1',
+	'and archives it');
+
 secret_sql('restored', "SELECT tracker.set_s3_keys('$s3_access', '$s3_secret')");
 is(sql('restored', 'SELECT state FROM tracker.s3_settings'), 'ready', 'the keys make the archive ready');
+is(sql('restored', 'SELECT sum(restored) FROM tracker.restore_from_s3(account => 1)'), '1',
+	'restoring from S3 on top of the dump brings back the one payload the dump lacks');
+is(sql('restored', "SELECT d.* FROM tracker.daily(1, '[2017-01-01,2019-01-01)') d"),
+	sql('orig', "SELECT d.* FROM tracker.daily(1, '[2017-01-01,2019-01-01)') d"),
+	'and the figures of the original database');
+is(sql('restored', "SELECT string_agg(encode(sha256, 'hex'), ',' ORDER BY payload_id) FROM bronze.payload WHERE account_id = 1"),
+	sql('orig', "SELECT string_agg(encode(sha256, 'hex'), ',' ORDER BY payload_id) FROM bronze.payload WHERE account_id = 1"),
+	'and its payloads');
+
+# Archiving again: only what is new or changed is uploaded.
 my $run = sql('restored', q{
 	SELECT string_agg(DISTINCT status, ',' ORDER BY status) FILTER (WHERE account_id IN (1, 4)),
 		   string_agg(DISTINCT status || ' v' || version, ',') FILTER (WHERE account_id = 6),
@@ -389,7 +413,8 @@ my $run = sql('restored', q{
 	FROM tracker.archive(current_date)});
 is($run, 'unchanged|uploaded v1|t',
 	'archiving again: the restored months are unchanged, the new account and the changed month uploaded');
-is(sql('restored', 'SELECT max(run_id) FROM tracker.archive_run'), $max_run + 1, 'the archive run takes the next id');
+is(sql('restored', 'SELECT max(run_id) FROM tracker.archive_run'), $max_run + 1,
+	'the archive run takes the next id');
 is(sql('restored', "SELECT count(*) FROM tracker.archive_status WHERE state <> 'archived'"), '0',
 	'every month is archived');
 
