@@ -31,26 +31,45 @@ SELECT tracker.set_s3('https://s3.eu-central-1.amazonaws.com/', 'my-archive', 'e
 SELECT tracker.set_s3('http://127.0.0.1:1', 'my-archive', 'us-east-1',
                       'AKIDEXAMPLE', 'wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY',
                       prefix => 'home/tracker/', path_style => true);
-SELECT endpoint, bucket, region, prefix, path_style FROM tracker.s3_settings;
+SELECT endpoint, bucket, region, prefix, path_style, state, reason FROM tracker.s3_settings;
 SELECT count(*) AS rows FROM tracker.s3_config;
 SELECT tracker.archive_next_at() <= now() AS first_archive_due_now;
 
 -- The keys are the owner's alone: the dashboard's role sees nothing.
 SET ROLE tracker_web;
 SELECT * FROM try($$SELECT secret_key FROM tracker.s3_config$$);
+SELECT * FROM try($$SELECT secret_key FROM tracker.s3_key$$);
 SELECT * FROM try($$SELECT * FROM tracker.s3_settings$$);
 SELECT * FROM try($$SELECT * FROM tracker.archive()$$);
 RESET ROLE;
 SELECT has_table_privilege('tracker_web', 'tracker.s3_config', 'SELECT') AS web_reads_keys,
+       has_table_privilege('tracker_web', 'tracker.s3_key', 'SELECT') AS web_reads_key_table,
        has_function_privilege('tracker_web', 'tracker.set_s3(text,text,text,text,text,text,boolean)', 'EXECUTE') AS web_sets_s3,
        has_function_privilege('tracker_web', 'tracker.restore_from_s3(integer,daterange)', 'EXECUTE') AS web_restores;
--- ...and dumps leave them out, but keep what was archived.
+-- ...and dumps leave them out, but keep where the archive lives and what
+-- was archived.
 SELECT c.relname, c.oid = ANY (e.extconfig) AS dumped
 FROM pg_extension e, pg_class c
 WHERE e.extname = 'tracker'
-  AND c.oid IN ('tracker.s3_config'::regclass, 'tracker.archive_bundle'::regclass,
+  AND c.oid IN ('tracker.s3_config'::regclass, 'tracker.s3_key'::regclass,
+                'tracker.s3_target'::regclass, 'tracker.archive_bundle'::regclass,
                 'tracker.archive_run'::regclass, 'tracker.archive_payload'::regclass)
 ORDER BY 1;
+
+-- A restored database has the bucket but not the keys: the settings say so,
+-- nothing is scheduled, and tracker.set_s3_keys() sets the keys alone.
+DELETE FROM tracker.s3_key;
+SELECT state, reason FROM tracker.s3_settings;
+SELECT count(*) AS rows FROM tracker.s3_config;
+SELECT tracker.archive_next_at() IS NULL AS no_schedule_without_keys;
+SELECT tracker.archive_summary()::jsonb -> 'configured' AS configured,
+       tracker.archive_summary()::jsonb -> 'keys_missing' AS keys_missing;
+SELECT * FROM try($$SELECT * FROM tracker.archive()$$);
+SELECT * FROM try($$SELECT tracker.set_s3_keys('A:K', 'SK')$$);
+SELECT * FROM try($$SELECT tracker.set_s3_keys('AK', NULL)$$);
+SELECT tracker.set_s3_keys('AKIDEXAMPLE', 'wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY');
+SELECT state, reason FROM tracker.s3_settings;
+SELECT tracker.archive_next_at() <= now() AS archive_due_again;
 
 -- Arguments are checked before any request is made.
 SELECT * FROM try($$SELECT * FROM tracker.archive(NULL)$$);
@@ -86,4 +105,6 @@ SELECT * FROM try($$SELECT tracker.s3_lifecycle_merge(NULL, NULL)$$);
 SELECT count(*) AS bundles FROM tracker.archive_bundle;
 SELECT count(*) AS runs FROM tracker.archive_run;
 
-DELETE FROM tracker.s3_config;
+DELETE FROM tracker.s3_target;
+SELECT * FROM try($$SELECT tracker.set_s3_keys('AK', 'SK')$$);
+SELECT count(*) AS key_rows FROM tracker.s3_key;

@@ -58,8 +58,9 @@ $$;
 
 -- An archive configured by an earlier test is put aside while this one
 -- runs (so that no probe can reach a bucket), and put back at the end.
-CREATE TABLE hardening.s3_config AS SELECT * FROM tracker.s3_config;
-DELETE FROM tracker.s3_config;
+CREATE TABLE hardening.s3_target AS SELECT * FROM tracker.s3_target;
+CREATE TABLE hardening.s3_key AS SELECT * FROM tracker.s3_key;
+DELETE FROM tracker.s3_target;
 
 CREATE TABLE hardening.before AS SELECT * FROM hardening.row_counts();
 
@@ -237,6 +238,7 @@ $$SELECT tracker.set_username(2147483647, 'rj')$$,
 $$SELECT tracker.listening_connect(NULL)$$,
 $$SELECT tracker.listening_connect(2147483647)$$,
 $$SELECT tracker.listening_account_check()$$,
+$$SELECT tracker.account_auth_check()$$,
 $$SELECT tracker.listening_account_connect()$$,
 $$SELECT tracker.listening_recompute_days(NULL, NULL)$$,
 $$SELECT tracker.listening_recompute_days(2147483647, '{2020-01-01}')$$,
@@ -263,6 +265,8 @@ $$SELECT * FROM tracker.bench_ingest({gh}, ARRAY['not json'::bytea])$$,
 $$SELECT tracker.set_s3(NULL, NULL, NULL, NULL, NULL)$$,
 $$SELECT tracker.set_s3('gopher://127.0.0.1:1', 'hardening-bucket', 'us-east-1', 'AKHARDENING', 'Hardening-S3-Secret')$$,
 $$SELECT tracker.set_s3('http://127.0.0.1:1', 'hardening-bucket', 'us-east-1', 'AKHARDENING', 'Hardening-S3-Secret')$$,
+$$SELECT tracker.set_s3_keys(NULL, NULL)$$,
+$$SELECT tracker.set_s3_keys('AKHARDENING', 'Hardening-S3-Secret')$$,
 $$SELECT CASE WHEN EXISTS (SELECT 1 FROM tracker.s3_config) THEN -1 ELSE (SELECT count(*) FROM tracker.archive(NULL)) END$$,
 $$SELECT CASE WHEN EXISTS (SELECT 1 FROM tracker.s3_config) THEN -1 ELSE (SELECT count(*) FROM tracker.archive('infinity')) END$$,
 $$SELECT CASE WHEN EXISTS (SELECT 1 FROM tracker.s3_config) THEN -1 ELSE (SELECT count(*) FROM tracker.restore_from_s3(2147483647, '(,)')) END$$,
@@ -587,7 +591,7 @@ DROP ROLE hardening_dbowner;
 -- Credentials are not dumped with the extension's data.
 SELECT c.relname AS dumped_table
 FROM pg_extension e, unnest(e.extconfig) t(oid) JOIN pg_class c ON c.oid = t.oid
-WHERE e.extname = 'tracker' AND c.relname IN ('credential', 'oauth_client', 'oauth_pending', 'api_key', 's3_config');
+WHERE e.extname = 'tracker' AND c.relname IN ('credential', 'oauth_client', 'oauth_pending', 'api_key', 's3_config', 's3_key');
 
 -- Tokens meet a token endpoint that refuses connections (127.0.0.1, port 1).
 -- All of it happens in a transaction that is rolled back, so that the
@@ -631,6 +635,7 @@ ROLLBACK;
 
 -- Clean up.
 DELETE FROM tracker.account WHERE account_id IN (900001, 900002);
-INSERT INTO tracker.s3_config SELECT * FROM hardening.s3_config;
+INSERT INTO tracker.s3_target SELECT * FROM hardening.s3_target;
+INSERT INTO tracker.s3_key SELECT * FROM hardening.s3_key;
 DROP SCHEMA hardening CASCADE;
 DROP ROLE hardening_plain, hardening_files;

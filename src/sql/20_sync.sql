@@ -49,6 +49,39 @@ CREATE TABLE tracker.account_auth (
 	missing_scopes text[]		-- asked for but not granted
 );
 
+/*
+ * An OAuth account is connected only while it holds a refresh token.  The
+ * tokens are never part of a dump, so a database restored from one gets its
+ * accounts back 'connected' without them: this keeps such an account
+ * not_connected, with the reason and what to do, so that the status views
+ * show exactly which accounts need connecting again and the workers leave
+ * them alone instead of failing on them.  Every path that connects an
+ * account stores the token first.
+ */
+CREATE FUNCTION tracker.account_auth_check()
+RETURNS trigger
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+	IF NEW.state = 'connected'
+		AND EXISTS (SELECT 1 FROM tracker.account a
+					WHERE a.account_id = NEW.account_id AND a.provider = 'google_health')
+		AND NOT EXISTS (SELECT 1 FROM tracker.credential c
+						WHERE c.account_id = NEW.account_id AND c.refresh_token IS NOT NULL) THEN
+		NEW.state := 'not_connected';
+		NEW.reason := 'no credentials are held (they are never part of a dump): connect the account '
+			'again with tracker.authorize_url() and tracker.connect(), or tracker.set_refresh_token()';
+		NEW.since := now();
+	END IF;
+	RETURN NEW;
+END
+$$;
+
+CREATE TRIGGER account_auth_check
+	BEFORE INSERT OR UPDATE OF state ON tracker.account_auth
+	FOR EACH ROW EXECUTE FUNCTION tracker.account_auth_check();
+
 -- One row per request a sync made.
 CREATE TABLE tracker.sync_log (
 	account_id integer NOT NULL REFERENCES tracker.account ON DELETE CASCADE,

@@ -5,34 +5,63 @@
 ------------------------------------------------------------------------------
 
 /*
- * Where the archive lives.  The keys are secrets like the OAuth tokens: only
- * the extension owner can read this table, it is left out of pg_dump's
- * extension data, and Tracker never puts its values in a message, a log
- * line or pg_stat_activity.
+ * Where the archive lives, in two tables.  tracker.s3_target holds what is
+ * no secret (endpoint, bucket, region, prefix, URL style) and goes into
+ * dumps, so that a restored database still knows its archive.
+ * tracker.s3_key holds the keys: secrets like the OAuth tokens, readable only
+ * by the extension owner, never in a dump, and never put in a message, a log
+ * line or pg_stat_activity.  After a restore the keys must be set again
+ * (tracker.set_s3_keys()); tracker.s3_settings says so.
  */
-CREATE TABLE tracker.s3_config (
+CREATE TABLE tracker.s3_target (
 	singleton boolean PRIMARY KEY DEFAULT true CHECK (singleton),
 	endpoint text NOT NULL,
 	bucket text NOT NULL,
 	region text NOT NULL,
-	access_key text NOT NULL,
-	secret_key text NOT NULL,
 	prefix text NOT NULL,
 	path_style boolean NOT NULL,
 	updated_at timestamptz NOT NULL DEFAULT now()
 );
 
+COMMENT ON TABLE tracker.s3_target IS
+	'The S3 bucket of the archive (no keys); kept in dumps';
+
+CREATE TABLE tracker.s3_key (
+	singleton boolean PRIMARY KEY DEFAULT true CHECK (singleton)
+		REFERENCES tracker.s3_target ON DELETE CASCADE,
+	access_key text NOT NULL,
+	secret_key text NOT NULL,
+	updated_at timestamptz NOT NULL DEFAULT now()
+);
+
+REVOKE ALL ON tracker.s3_target, tracker.s3_key FROM PUBLIC;
+
+COMMENT ON TABLE tracker.s3_key IS
+	'The keys of the archive''s bucket; readable only by the extension owner, never in a dump';
+
+-- Everything a request needs, when both halves are there (what the C code reads).
+CREATE VIEW tracker.s3_config AS
+SELECT t.endpoint, t.bucket, t.region, k.access_key, k.secret_key, t.prefix, t.path_style,
+	   greatest(t.updated_at, k.updated_at) AS updated_at
+FROM tracker.s3_target t
+	JOIN tracker.s3_key k ON k.singleton = t.singleton;
+
 REVOKE ALL ON tracker.s3_config FROM PUBLIC;
 
-COMMENT ON TABLE tracker.s3_config IS
+COMMENT ON VIEW tracker.s3_config IS
 	'The S3 bucket of the archive and its keys; readable only by the extension owner';
 
 CREATE VIEW tracker.s3_settings AS
-SELECT endpoint, bucket, region, prefix, path_style, updated_at
-FROM tracker.s3_config;
+SELECT t.endpoint, t.bucket, t.region, t.prefix, t.path_style, t.updated_at,
+	   CASE WHEN k.singleton IS NULL THEN 'keys_missing' ELSE 'ready' END AS state,
+	   CASE WHEN k.singleton IS NULL
+			THEN 'the S3 keys are not part of a dump: set them with tracker.set_s3_keys()'
+	   END AS reason
+FROM tracker.s3_target t
+	LEFT JOIN tracker.s3_key k ON k.singleton = t.singleton;
 
 COMMENT ON VIEW tracker.s3_settings IS
-	'Where the archive lives, without the keys';
+	'Where the archive lives, without the keys, and whether the keys are set';
 
 CREATE FUNCTION tracker.set_s3(endpoint text, bucket text, region text,
 							   access_key text, secret_key text,
@@ -79,14 +108,16 @@ BEGIN
 			USING ERRCODE = 'null_value_not_allowed';
 	END IF;
 
-	INSERT INTO tracker.s3_config AS c (endpoint, bucket, region, access_key, secret_key,
-										prefix, path_style)
-	VALUES (ep, set_s3.bucket, set_s3.region, set_s3.access_key, set_s3.secret_key,
-			set_s3.prefix, set_s3.path_style)
+	INSERT INTO tracker.s3_target AS t (endpoint, bucket, region, prefix, path_style)
+	VALUES (ep, set_s3.bucket, set_s3.region, set_s3.prefix, set_s3.path_style)
 	ON CONFLICT (singleton) DO UPDATE
 		SET endpoint = excluded.endpoint, bucket = excluded.bucket, region = excluded.region,
-			access_key = excluded.access_key, secret_key = excluded.secret_key,
 			prefix = excluded.prefix, path_style = excluded.path_style, updated_at = now();
+	INSERT INTO tracker.s3_key AS k (access_key, secret_key)
+	VALUES (set_s3.access_key, set_s3.secret_key)
+	ON CONFLICT (singleton) DO UPDATE
+		SET access_key = excluded.access_key, secret_key = excluded.secret_key,
+			updated_at = now();
 	PERFORM tracker.wake_scheduler();
 	RETURN format('s3://%s/%s at %s', set_s3.bucket, set_s3.prefix, ep);
 END
@@ -94,6 +125,45 @@ $$;
 
 COMMENT ON FUNCTION tracker.set_s3(text, text, text, text, text, text, boolean) IS
 	'Set the S3 bucket of the archive (keep the call out of statement logs: see README)';
+
+/*
+ * The keys alone, for a bucket already set: what a database restored from a
+ * dump needs, since dumps never hold the keys.
+ */
+CREATE FUNCTION tracker.set_s3_keys(access_key text, secret_key text)
+RETURNS text
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+	t tracker.s3_target;
+BEGIN
+	SELECT * INTO t FROM tracker.s3_target;
+	IF NOT FOUND THEN
+		RAISE EXCEPTION 'S3 is not configured'
+			USING ERRCODE = 'object_not_in_prerequisite_state',
+				  HINT = 'Call tracker.set_s3() with the endpoint, bucket, region and keys of the archive.';
+	END IF;
+	IF coalesce(access_key, '') = '' OR access_key ~ '[:\s]' THEN
+		RAISE EXCEPTION 'access key must not be empty or contain a colon or white space'
+			USING ERRCODE = 'invalid_parameter_value';
+	END IF;
+	IF coalesce(secret_key, '') = '' THEN
+		RAISE EXCEPTION 'secret key must not be empty'
+			USING ERRCODE = 'invalid_parameter_value';
+	END IF;
+	INSERT INTO tracker.s3_key AS k (access_key, secret_key)
+	VALUES (set_s3_keys.access_key, set_s3_keys.secret_key)
+	ON CONFLICT (singleton) DO UPDATE
+		SET access_key = excluded.access_key, secret_key = excluded.secret_key,
+			updated_at = now();
+	PERFORM tracker.wake_scheduler();
+	RETURN format('s3://%s/%s at %s', t.bucket, t.prefix, t.endpoint);
+END
+$$;
+
+COMMENT ON FUNCTION tracker.set_s3_keys(text, text) IS
+	'Set the keys of the archive''s bucket again, e.g. after a restore from a dump (keep the call out of statement logs: see README)';
 
 /*
  * Which month each payload belongs to: the earliest local day it holds data
@@ -260,6 +330,7 @@ SET search_path = pg_catalog, pg_temp
 AS $$
 	SELECT json_build_object(
 		'configured', EXISTS (SELECT 1 FROM tracker.s3_config),
+		'keys_missing', EXISTS (SELECT 1 FROM tracker.s3_settings WHERE state = 'keys_missing'),
 		'enabled', coalesce(current_setting('tracker.archive_enabled', true), 'on')::boolean,
 		'next_run_at', tracker.archive_next_at(),
 		'bundles', (SELECT count(*) FROM tracker.archive_bundle),
@@ -281,6 +352,9 @@ $$;
 COMMENT ON FUNCTION tracker.archive_summary() IS
 	'The archive as one JSON document: configured, next run, bundles, bytes, recent runs';
 
--- What was archived, and the runs, go into dumps; the keys do not.
+-- Where the archive lives, what was archived, and the runs go into dumps;
+-- the keys do not.
+SELECT pg_catalog.pg_extension_config_dump('tracker.s3_target', '');
+SELECT pg_catalog.pg_extension_config_dump('tracker.archive_payload', '');
 SELECT pg_catalog.pg_extension_config_dump('tracker.archive_bundle', '');
 SELECT pg_catalog.pg_extension_config_dump('tracker.archive_run', '');

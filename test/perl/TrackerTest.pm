@@ -16,7 +16,7 @@ use PostgreSQL::Test::Utils;
 use Test::More;
 
 our @EXPORT = qw(start_fake stop_fake fake_call tracker_node fixtures_dir
-  poll_until json_decode);
+  poll_until json_decode start_music_fake start_s3_servers stop_server);
 
 my $testdir = File::Spec->rel2abs(dirname(__FILE__) . '/..');
 
@@ -65,6 +65,90 @@ sub stop_fake
 	kill 'TERM', $fake->{pid};
 	waitpid($fake->{pid}, 0);
 	$fake->{pid} = undef;
+}
+
+# Stop any server started by these helpers, by its pid (once).
+sub stop_server { stop_fake(@_); }
+
+# Fork and exec a server that writes its port(s) to $portfile once it
+# listens; wait for that file with a deadline.  Returns the pid.
+sub start_server
+{
+	my ($what, $dir, $portfile, @cmd) = @_;
+	my $pid = fork();
+	die "fork failed: $!" unless defined $pid;
+	if ($pid == 0)
+	{
+		open(STDOUT, '>>', "$dir/server.out");
+		open(STDERR, '>>', "$dir/server.out");
+		exec(@cmd) or die "exec failed: $!";
+	}
+	my $deadline = time() + 30;
+	while (!-s $portfile)
+	{
+		if (time() > $deadline || waitpid($pid, WNOHANG) == $pid)
+		{
+			kill 'TERM', $pid;
+			waitpid($pid, 0);
+			die "$what did not start: " . slurp_file("$dir/server.out");
+		}
+		usleep(50_000);
+	}
+	return $pid;
+}
+
+# Start the fake Last.fm and ListenBrainz API (test/fake_music.py) with the
+# configuration given ({users => [...], api_keys => [...], ...}); returns a
+# hash with url, port, pid, dir.
+sub start_music_fake
+{
+	my (%config) = @_;
+	my $dir = PostgreSQL::Test::Utils::tempdir();
+	my $portfile = "$dir/port";
+	open(my $fh, '>', "$dir/users.json") or die "cannot write $dir/users.json: $!";
+	print $fh JSON::PP->new->encode(\%config);
+	close($fh);
+	my $pid = start_server('the fake music API', $dir, $portfile,
+		'/usr/bin/python3', "$testdir/fake_music.py", '--port', '0',
+		'--port-file', $portfile, '--config', "$dir/users.json",
+		'--log', "$dir/fake.log");
+	my $port = slurp_file($portfile);
+	$port =~ s/\s+//g;
+	return { pid => $pid, port => $port, url => "http://127.0.0.1:$port",
+		dir => $dir };
+}
+
+# Start @20minutes/s3rver (which checks SigV4) and the recorder in front of
+# it (test/s3/start.cjs), installing their packages with npm first if
+# needed.  Options: buckets => [names], keys => ['ACCESS:SECRET', ...].
+# Returns a hash with url (s3rver), front (the recorder), data (where
+# s3rver keeps objects: data/BUCKET/KEY._S3rver_object), pid, dir.
+sub start_s3_servers
+{
+	my (%opts) = @_;
+	my $s3src = "$testdir/s3";
+	my $dir = PostgreSQL::Test::Utils::tempdir();
+	my $node_version = `node --version 2>/dev/null` // '';
+	die "the S3 tests need Node.js 20 or later (node --version said '$node_version')"
+	  unless $node_version =~ /^v(\d+)\./ && $1 >= 20;
+	unless (-f "$s3src/node_modules/\@20minutes/s3rver/package.json")
+	{
+		local $ENV{npm_config_cache} = "$dir/npm-cache";
+		local $ENV{npm_config_update_notifier} = 'false';
+		system('npm', 'ci', '--prefix', $s3src, '--no-audit', '--no-fund',
+			'--loglevel=error') == 0
+		  or die "npm ci --prefix $s3src failed";
+	}
+	my $portfile = "$dir/ports";
+	my $pid = start_server('the S3 servers', $dir, $portfile,
+		'node', '--openssl-legacy-provider', "$s3src/start.cjs",
+		'--dir', "$dir/data", '--port-file', $portfile,
+		(map { ('--bucket', $_) } @{ $opts{buckets} || [] }),
+		(map { ('--key', $_) } @{ $opts{keys} || [] }));
+	my $ports = JSON::PP->new->decode(slurp_file($portfile));
+	return { pid => $pid, url => "http://127.0.0.1:$ports->{s3}",
+		front => "http://127.0.0.1:$ports->{front}", data => "$dir/data",
+		dir => $dir };
 }
 
 # Call the fake's control API; returns the decoded JSON answer.
