@@ -74,7 +74,8 @@ rate_wait(int32 account_id)
 	if (at > now)
 		fetch_sleep_ms((long) ((at - now + 999) / 1000));
 	ereport(DEBUG1,
-			(errmsg_internal("tracker: request for account %d", account_id)));
+			(errmsg_internal("tracker: request for account %d, its turn at %s",
+							 account_id, timestamptz_to_str(at))));
 }
 
 /*

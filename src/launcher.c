@@ -806,7 +806,7 @@ report_pauses(TimestampTz now)
 	if (strcmp(buf, last) != 0)
 	{
 		strlcpy(last, buf, sizeof(last));
-		pgstat_report_activity(STATE_IDLE, len > 0 ? buf : NULL);
+		pgstat_report_activity(STATE_IDLE, buf);	/* "" clears it */
 	}
 }
 

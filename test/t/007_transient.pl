@@ -50,9 +50,11 @@ is($node->safe_psql('postgres', "SELECT $cols FROM tracker.daily(1, $range)"),
 my $holder = $node->background_psql('postgres');
 $holder->query_safe('BEGIN');
 $holder->query_safe(
-	"SELECT count(*) FROM gold.daily WHERE account_id = 1 AND $range::daterange \@> day FOR UPDATE");
+	"SELECT count(*) FROM (SELECT 1 FROM gold.daily WHERE account_id = 1 "
+	  . "AND ${range}::daterange \@> day FOR UPDATE) d");
 $holder->query_safe(
-	"SELECT count(*) FROM silver.heart_rate_day WHERE account_id = 1 AND $range::daterange \@> day FOR UPDATE");
+	"SELECT count(*) FROM (SELECT 1 FROM silver.heart_rate_day WHERE account_id = 1 "
+	  . "AND ${range}::daterange \@> day FOR UPDATE) d");
 
 my $timeouts = sub {
 	my $n = () = slurp_file($node->logfile) =~ /canceling statement due to lock timeout/g;
