@@ -9,7 +9,10 @@
  * transactions, so DROP EXTENSION, a restart or SIGTERM stop it at once.
  * Everything it knows lives in tables (tracker.job, tracker.job_window), so
  * a crash at any point loses nothing: the next scheduler picks up where the
- * tables say.
+ * tables say.  It keeps the handles of the sync workers it registers and
+ * counts them by those; a window's worker is alive when it is attached to
+ * the database in shared memory (see requeue_orphans), never because a
+ * process with its pid exists.
  *
  *-------------------------------------------------------------------------
  */
@@ -28,7 +31,6 @@
 #include "storage/ipc.h"
 #include "storage/latch.h"
 #include "storage/proc.h"
-#include "storage/procarray.h"
 #include "tcop/tcopprot.h"
 #include "utils/guc.h"
 #include "utils/memutils.h"

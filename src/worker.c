@@ -12,7 +12,11 @@
  * fetch fails for a reason that may pass (429, 5xx, network) goes back to
  * the queue and its account backs off; when requests fail to connect at
  * all, the source is marked offline and probed with a growing delay
- * instead of burning retries.  A worker exits after a while without work.
+ * instead of burning retries.  A window whose write meets a lock held by
+ * another transaction (lock_timeout), a deadlock or a serialization failure
+ * goes back to the queue without counting as an attempt.  A worker exits
+ * after a while without work, and does not start while a command keeps its
+ * database paused.
  *
  *-------------------------------------------------------------------------
  */

@@ -65,8 +65,12 @@ ok(poll_until($node,
 		"SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'tracker archive worker'", '1', 60),
 	'the archive worker runs');
 
-# ... and does not take a sync worker's place: two accounts with slow
+# ... and does not take a sync worker's place: once the sync workers of
+# the first scheduled syncs have gone (idle), two accounts with slow
 # answers keep both sync workers busy at once.
+ok(poll_until($node,
+		"SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'tracker sync worker'", '0', 60),
+	'no sync worker runs');
 fake_call($fake, 'POST', '/_fake/faults', [ { match => { path_regex => 'dataPoints' }, times => -1, delay_ms => 2000 } ]);
 $node->safe_psql('postgres', "SELECT tracker.backfill('[2026-01-01,2026-01-09)', $_)") for (2, 3);
 ok(poll_until($node,
