@@ -293,9 +293,9 @@ my @warm_phases = (
 		sub {
 			return unless $tls_port;
 			# a server whose certificate nobody trusts, until Tracker has
-			# tried it (at most 15 s)
+			# tried it (a busy machine may take a while to get there)
 			set_url("https://127.0.0.1:$tls_port");
-			my $deadline = time() + 15;
+			my $deadline = time() + 180;
 			usleep(100_000)
 			  while time() < $deadline
 			  && !(-f "$tls_dir/log" && slurp_file("$tls_dir/log") =~ /connection/);
