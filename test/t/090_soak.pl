@@ -79,8 +79,8 @@ my $node = tracker_node(
 	'tracker.sync_interval = 1s',
 	'tracker.trailing_days = 1',
 	'tracker.max_sync_workers = 2',
-	'tracker.http_timeout = 1s',
-	'tracker.http_connect_timeout = 1s',
+	'tracker.http_timeout = 5s',
+	'tracker.http_connect_timeout = 2s',
 	'tracker.max_response_size = 16MB');
 
 $node->safe_psql('postgres', 'CREATE EXTENSION tracker');
@@ -187,7 +187,7 @@ my @faults = (
 	{ status => 503, retry_after => 1 },
 	{ status => 504 },
 	{ status => 401 },
-	{ delay_ms => 1500 },    # beyond tracker.http_timeout
+	{ delay_ms => 6000 },    # beyond tracker.http_timeout
 	{ delay_ms => 300 },
 	{ body => 'malformed' },
 	{ body => 'truncated' },
@@ -371,14 +371,17 @@ for my $line (split /\n/, $waiting)
 # Baselines: the lowest private memory of an idle process in the first
 # stretch after the warm-up (or, if it was never idle then, at its first
 # idle samples after it), and in the last stretch of the run and the drain.
-my (%m_start, %m_end, %types);
+# Only processes that were there when the warm-up ended are compared: one
+# started later has not warmed up.
+my (%m_start, %m_end, %types, %warm);
 for my $s (@samples)
 {
 	for my $pid (keys %{ $s->{mem} })
 	{
 		my $x = $s->{mem}{$pid};
 		$types{$pid} = $x->{type};
-		next unless $x->{idle};
+		$warm{$pid} = 1 if $s->{t} >= $warm_end && $s->{t} < $warm_end + $span;
+		next unless $x->{idle} && $warm{$pid};
 		if ($s->{t} >= $warm_end
 			&& ($s->{t} < $warm_end + $span || !$m_start{$pid} && $s->{t} < $run_end - $span))
 		{
@@ -492,6 +495,7 @@ for my $line (split /\n/, slurp_file($node->logfile))
 for my $pid (sort { $a <=> $b } keys %dumps)
 {
 	my ($first, $last);
+	next unless $warm{$pid};
 	for my $d (@{ $dumps{$pid} })
 	{
 		$first = $d if !$first && $d->{t} >= $warm_end;
