@@ -3326,6 +3326,59 @@ tracker_apply_s3_lifecycle(PG_FUNCTION_ARGS)
  */
 
 /*
+ * archive_requeue_orphans
+ *		Scheduled runs marked running whose archive worker is gone go back
+ *		to the queue.  As for sync windows (see the scheduler), the runs are
+ *		read first and the live archive worker after, and a run is put back
+ *		only if its claim is unchanged: a pid is never taken as proof of
+ *		life, since the system may have given it to another process.
+ *		Returns whether any run was put back.
+ */
+static bool
+archive_requeue_orphans(void)
+{
+	SPITupleTable *running;
+	uint64		nrunning;
+	uint64		i;
+	pid_t		live;
+	bool		requeued = false;
+	int			rc;
+
+	rc = SPI_execute("SELECT run_id, worker_pid FROM tracker.archive_run "
+					 "WHERE state = 'running' AND trigger = 'scheduled'", true, 0);
+	if (rc != SPI_OK_SELECT)
+		elog(ERROR, "could not look for archive runs: %s", SPI_result_code_string(rc));
+	running = SPI_tuptable;
+	nrunning = SPI_processed;
+	if (nrunning == 0)
+		return false;
+	live = db_slot_archive_pid(MyDatabaseId);
+	for (i = 0; i < nrunning; i++)
+	{
+		Oid			types[2] = {INT8OID, INT4OID};
+		Datum		values[2];
+		char		nulls[2] = {' ', ' '};
+		bool		isnull;
+
+		values[0] = SPI_getbinval(running->vals[i], running->tupdesc, 1, &isnull);
+		values[1] = SPI_getbinval(running->vals[i], running->tupdesc, 2, &isnull);
+		if (isnull)
+			nulls[1] = 'n';
+		else if (live != 0 && DatumGetInt32(values[1]) == live)
+			continue;
+		rc = SPI_execute_with_args("UPDATE tracker.archive_run SET state = 'queued', worker_pid = NULL,"
+								   " last_error = 'the archive worker stopped before finishing; queued again'"
+								   " WHERE run_id = $1 AND state = 'running'"
+								   "  AND worker_pid IS NOT DISTINCT FROM $2",
+								   2, types, values, nulls, false, 0);
+		if (rc != SPI_OK_UPDATE)
+			elog(ERROR, "could not requeue an archive run: %s", SPI_result_code_string(rc));
+		requeued = requeued || SPI_processed > 0;
+	}
+	return requeued;
+}
+
+/*
  * archive_schedule_look
  *		One short transaction: runs of a worker that died go back to the
  *		queue, a scheduled run is queued when one is due, and the answer is
@@ -3344,16 +3397,10 @@ archive_schedule_look(void)
 		int			rc;
 		bool		isnull;
 
+		(void) archive_requeue_orphans();
 		values[0] = Int32GetDatum(tracker_archive_interval_s);
 		rc = SPI_execute_with_args(
-								   "WITH requeue AS ("
-								   " UPDATE tracker.archive_run SET state = 'queued', worker_pid = NULL,"
-								   "  last_error = 'the archive worker stopped before finishing; queued again'"
-								   " WHERE state = 'running' AND trigger = 'scheduled'"
-								   "  AND (worker_pid IS NULL OR worker_pid NOT IN"
-								   "   (SELECT pid FROM pg_stat_activity WHERE pid IS NOT NULL))"
-								   " RETURNING run_id),"
-								   " queue AS ("
+								   "WITH queue AS ("
 								   " INSERT INTO tracker.archive_run (trigger, through)"
 								   " SELECT 'scheduled', current_date - 1"
 								   " WHERE EXISTS (SELECT 1 FROM tracker.s3_config)"
@@ -3361,16 +3408,14 @@ archive_schedule_look(void)
 								   "   WHERE state IN ('queued', 'running'))"
 								   "  AND tracker.archive_next_at(make_interval(secs => $1)) <= now()"
 								   " RETURNING run_id)"
-								   " SELECT (EXISTS (SELECT 1 FROM tracker.archive_run WHERE state = 'queued')"
-								   "   OR EXISTS (SELECT 1 FROM requeue) OR EXISTS (SELECT 1 FROM queue))"
-								   "  AND NOT EXISTS (SELECT 1 FROM tracker.archive_run r"
-								   "   WHERE r.state = 'running' AND r.worker_pid IN"
-								   "    (SELECT pid FROM pg_stat_activity WHERE pid IS NOT NULL))",
+								   " SELECT EXISTS (SELECT 1 FROM tracker.archive_run WHERE state = 'queued')"
+								   "   OR EXISTS (SELECT 1 FROM queue)",
 								   1, types, values, NULL, false, 1);
 		if (rc != SPI_OK_SELECT || SPI_processed != 1)
 			elog(ERROR, "could not schedule the archive: %s", SPI_result_code_string(rc));
 		start = DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0],
-										   SPI_tuptable->tupdesc, 1, &isnull));
+										   SPI_tuptable->tupdesc, 1, &isnull)) &&
+			db_slot_archive_pid(MyDatabaseId) == 0;
 	}
 	worker_xact_commit();
 	return start;
@@ -3551,7 +3596,8 @@ tracker_archive_main(Datum main_arg)
 	pqsignal(SIGTERM, die);
 	BackgroundWorkerUnblockSignals();
 
-	if (!db_slot_attach(dboid, TRACKER_MAX_WORKERS_PER_DB, true))
+	/* A place of its own: sync workers never keep the archive from running. */
+	if (!db_slot_attach_archive(dboid))
 		proc_exit(0);
 	before_shmem_exit(db_slot_detach, main_arg);
 	BackgroundWorkerInitializeConnectionByOid(dboid, InvalidOid, 0);

@@ -10,7 +10,9 @@
  * autonomous transactions, so the statement runs in a short-lived dynamic
  * background worker connected to the same database as the extension's
  * owner; the caller waits for it to finish.  The statement text is always
- * one of Tracker's own; values travel as parameters.
+ * one of Tracker's own; values travel as parameters.  When every worker
+ * slot is taken, the caller waits for one; if none frees up its statement
+ * fails: such a fact is never dropped with a mere warning.
  *
  *-------------------------------------------------------------------------
  */
@@ -30,6 +32,7 @@
 #include "postmaster/bgworker.h"
 #include "storage/dsm.h"
 #include "storage/ipc.h"
+#include "storage/latch.h"
 #include "tcop/tcopprot.h"
 #include "utils/builtins.h"
 #include "utils/fmgroids.h"
@@ -38,6 +41,10 @@
 #include "utils/snapmgr.h"
 
 #include "autonomous.h"
+
+/* How long a write waits for a background worker slot, and how often it looks. */
+#define AUTONOMOUS_SLOT_WAIT_MS 10000
+#define AUTONOMOUS_SLOT_POLL_MS 100
 
 /* Shared between the caller and the worker, followed by the statement. */
 typedef struct AutonomousShared
@@ -111,11 +118,32 @@ extension_owner(void)
 }
 
 /*
+ * statement_target
+ *		What one of Tracker's own statements writes, for messages: the
+ *		relation after INSERT INTO, or the function a SELECT calls.
+ */
+static char *
+statement_target(const char *sql)
+{
+	const char *p = sql;
+	size_t		len;
+
+	if (pg_strncasecmp(p, "INSERT INTO ", 12) == 0)
+		p += 12;
+	else if (pg_strncasecmp(p, "SELECT ", 7) == 0)
+		p += 7;
+	len = strspn(p, "abcdefghijklmnopqrstuvwxyz_.");
+	return len > 0 ? pnstrdup(p, len) : pstrdup("the database");
+}
+
+/*
  * autonomous_execute
  *		Run sql with args in a worker's own transaction and wait for it.
  *		Returns true when it committed; otherwise false with *error set.
  *		Never raises for the statement's own failure: the caller is usually
- *		about to report a more important error.
+ *		about to report a more important error.  But when no background
+ *		worker slot frees up within AUTONOMOUS_SLOT_WAIT_MS, it raises an
+ *		error rather than let the caller lose the fact with a warning.
  */
 bool
 autonomous_execute(const char *sql, int nargs, const AutonomousArg *args,
@@ -131,6 +159,7 @@ autonomous_execute(const char *sql, int nargs, const AutonomousArg *args,
 	BgwHandleStatus status;
 	bool		ok;
 	int			i;
+	int			waited_ms;
 
 	Assert(nargs <= AUTONOMOUS_MAX_ARGS);
 
@@ -173,11 +202,30 @@ autonomous_execute(const char *sql, int nargs, const AutonomousArg *args,
 	worker.bgw_main_arg = UInt32GetDatum(dsm_segment_handle(seg));
 	worker.bgw_notify_pid = MyProcPid;
 
-	if (!RegisterDynamicBackgroundWorker(&worker, &handle))
+	/*
+	 * Every background worker slot may be taken for a moment (sync workers,
+	 * parallel queries).  Wait for one to free up; a fact that must outlive
+	 * the caller's transaction is never dropped for want of a slot: if none
+	 * frees up, the caller's statement fails instead.
+	 */
+	for (waited_ms = 0; !RegisterDynamicBackgroundWorker(&worker, &handle);
+		 waited_ms += AUTONOMOUS_SLOT_POLL_MS)
 	{
-		*error = pstrdup("no background worker slot is free (raise max_worker_processes)");
-		dsm_detach(seg);
-		return false;
+		if (waited_ms >= AUTONOMOUS_SLOT_WAIT_MS)
+		{
+			dsm_detach(seg);
+			ereport(ERROR,
+					(errcode(ERRCODE_CONFIGURATION_LIMIT_EXCEEDED),
+					 errmsg("could not write to %s in a transaction of its own: no background worker slot is free",
+							statement_target(sql)),
+					 errdetail("Tracker keeps this record whatever becomes of the current transaction, using a background worker; every slot stayed taken for %d seconds.",
+							   AUTONOMOUS_SLOT_WAIT_MS / 1000),
+					 errhint("Raise max_worker_processes.")));
+		}
+		(void) WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,
+						 AUTONOMOUS_SLOT_POLL_MS, PG_WAIT_EXTENSION);
+		ResetLatch(MyLatch);
+		CHECK_FOR_INTERRUPTS();
 	}
 
 	status = WaitForBackgroundWorkerShutdown(handle);

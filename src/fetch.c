@@ -2,7 +2,8 @@
  *
  * fetch.c
  *	  Requests to a provider's API with authentication, retries, backoff,
- *	  a per-account request rate, and a log of every attempt.
+ *	  a per-account request rate kept in shared memory (rate_reserve), and
+ *	  a log of every attempt.
  *
  * The retry policy follows the Google Health API's guidance: 429, 500,
  * 503 and 504 (and network failures that may pass: timeouts, refused
@@ -30,17 +31,7 @@
 #include "autonomous.h"
 #include "fetch.h"
 #include "tracker.h"
-
-/* Last request time per account, to keep each account within its rate. */
-#define RATE_SLOTS 64
-
-typedef struct RateSlot
-{
-	int32		account_id;
-	TimestampTz last;
-} RateSlot;
-
-static RateSlot rate_slots[RATE_SLOTS];
+#include "workers.h"
 
 /*
  * fetch_sleep_ms
@@ -68,24 +59,23 @@ fetch_sleep_ms(long ms)
 /*
  * rate_wait
  *		Space an account's requests at least 60 s / tracker.requests_per_minute
- *		apart (well under the API's 300 requests per minute per user).
+ *		apart (well under the API's 300 requests per minute per user).  The
+ *		budget lives in shared memory, so every process that requests for
+ *		the account (sync workers, tracker.sync() calls) shares it: each
+ *		reserves the next free moment and sleeps until then.
  */
 static void
 rate_wait(int32 account_id)
 {
 	long		interval_us = 60L * 1000 * 1000 / Max(tracker_requests_per_minute, 1);
-	RateSlot   *slot = &rate_slots[(uint32) account_id % RATE_SLOTS];
+	TimestampTz at = rate_reserve(account_id, interval_us);
 	TimestampTz now = GetCurrentTimestamp();
 
-	if (slot->account_id == account_id && slot->last != 0)
-	{
-		long		since = (long) (now - slot->last);
-
-		if (since < interval_us)
-			fetch_sleep_ms((interval_us - since + 999) / 1000);
-	}
-	slot->account_id = account_id;
-	slot->last = GetCurrentTimestamp();
+	if (at > now)
+		fetch_sleep_ms((long) ((at - now + 999) / 1000));
+	ereport(DEBUG1,
+			(errmsg_internal("tracker: request for account %d, its turn at %s",
+							 account_id, timestamptz_to_str(at))));
 }
 
 /*

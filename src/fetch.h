@@ -2,7 +2,8 @@
  *
  * fetch.h
  *	  Requests to a provider's API with authentication, retries, backoff,
- *	  a per-account request rate, and a log of every attempt.
+ *	  a per-account request rate kept in shared memory, and a log of every
+ *	  attempt.
  *
  * Fetching never writes to the database: what happened is collected in
  * memory (FetchLogEntry) and written by the caller together with the data,

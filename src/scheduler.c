@@ -9,7 +9,10 @@
  * transactions, so DROP EXTENSION, a restart or SIGTERM stop it at once.
  * Everything it knows lives in tables (tracker.job, tracker.job_window), so
  * a crash at any point loses nothing: the next scheduler picks up where the
- * tables say.
+ * tables say.  It keeps the handles of the sync workers it registers and
+ * counts them by those; a window's worker is alive when it is attached to
+ * the database in shared memory (see requeue_orphans), never because a
+ * process with its pid exists.
  *
  *-------------------------------------------------------------------------
  */
@@ -18,6 +21,7 @@
 #include <signal.h>
 
 #include "access/xact.h"
+#include "catalog/pg_type.h"
 #include "commands/extension.h"
 #include "executor/spi.h"
 #include "miscadmin.h"
@@ -27,7 +31,6 @@
 #include "storage/ipc.h"
 #include "storage/latch.h"
 #include "storage/proc.h"
-#include "storage/procarray.h"
 #include "tcop/tcopprot.h"
 #include "utils/guc.h"
 #include "utils/memutils.h"
@@ -105,26 +108,34 @@ worker_extension_present(void)
 	return OidIsValid(get_extension_oid("tracker", true));
 }
 
+/*
+ * scheduler_detach
+ *		Give up the database's scheduler place.  A scheduler that died is
+ *		started again after a growing delay; one stopped by a command that
+ *		pauses the database (DROP DATABASE and the like) did not fail, and
+ *		comes back as soon as the pause ends.
+ */
 static void
 scheduler_detach(int code, Datum arg)
 {
 	TrackerDbSlot *s;
 
-	SpinLockAcquire(&tracker_shared->mutex);
+	LWLockAcquire(tracker_shared->lock, LW_EXCLUSIVE);
 	s = db_slot(MyDatabaseId != InvalidOid ? MyDatabaseId : DatumGetObjectId(arg), false);
 	if (s && s->scheduler_pid == MyProcPid)
 	{
+		TimestampTz now = GetCurrentTimestamp();
+
 		s->scheduler_pid = 0;
 		s->scheduler_latch = NULL;
-		if (s->state == DB_ACTIVE && code != 0)
+		if (s->state == DB_ACTIVE && code != 0 && !db_slot_paused(s, now))
 		{
 			/* died: restart after a growing delay */
 			s->restarts = Min(s->restarts + 1, 6);
-			s->restart_at = TimestampTzPlusMilliseconds(GetCurrentTimestamp(),
-														1000 << s->restarts);
+			s->restart_at = TimestampTzPlusMilliseconds(now, 1000 << s->restarts);
 		}
 	}
-	SpinLockRelease(&tracker_shared->mutex);
+	LWLockRelease(tracker_shared->lock);
 	wake_launcher();
 }
 
@@ -133,7 +144,7 @@ set_db_state(Oid dboid, DbState state)
 {
 	TrackerDbSlot *s;
 
-	SpinLockAcquire(&tracker_shared->mutex);
+	LWLockAcquire(tracker_shared->lock, LW_EXCLUSIVE);
 	s = db_slot(dboid, false);
 	if (s)
 	{
@@ -144,34 +155,64 @@ set_db_state(Oid dboid, DbState state)
 		if (state == DB_ACTIVE)
 			s->restarts = 0;
 	}
-	SpinLockRelease(&tracker_shared->mutex);
+	LWLockRelease(tracker_shared->lock);
 }
 
 /*
- * live_workers
- *		Count this database's sync workers that are still alive, clearing
- *		slots of workers that are gone.
+ * The sync workers this scheduler registered.  The scheduler polls their
+ * handles; the postmaster wakes it (bgw_notify_pid) when one starts or
+ * stops.
+ */
+static BackgroundWorkerHandle *worker_handles[TRACKER_MAX_WORKERS_PER_DB];
+
+/*
+ * running_workers
+ *		How many sync workers this database has: those this scheduler
+ *		registered that have not stopped (started or about to), and live
+ *		ones that an earlier scheduler started.  Handles of workers that
+ *		stopped are dropped.
  */
 static int
-live_workers(Oid dboid)
+running_workers(Oid dboid)
 {
-	TrackerDbSlot *s;
+	pid_t		attached[TRACKER_MAX_WORKERS_PER_DB];
+	pid_t		mine[TRACKER_MAX_WORKERS_PER_DB];
+	int			nattached;
+	int			nmine = 0;
 	int			n = 0;
 	int			i;
+	int			j;
 
-	SpinLockAcquire(&tracker_shared->mutex);
-	s = db_slot(dboid, false);
-	if (s)
-		for (i = 0; i < TRACKER_MAX_WORKERS_PER_DB; i++)
+	for (i = 0; i < TRACKER_MAX_WORKERS_PER_DB; i++)
+	{
+		pid_t		pid = 0;
+		BgwHandleStatus st;
+
+		if (worker_handles[i] == NULL)
+			continue;
+		st = GetBackgroundWorkerPid(worker_handles[i], &pid);
+		if (st == BGWH_STOPPED || st == BGWH_POSTMASTER_DIED)
 		{
-			if (s->worker_pids[i] == 0)
-				continue;
-			if (kill(s->worker_pids[i], 0) != 0)
-				s->worker_pids[i] = 0;
-			else
-				n++;
+			pfree(worker_handles[i]);
+			worker_handles[i] = NULL;
+			continue;
 		}
-	SpinLockRelease(&tracker_shared->mutex);
+		n++;
+		if (st == BGWH_STARTED)
+			mine[nmine++] = pid;
+	}
+
+	nattached = db_slot_workers(dboid, attached);
+	for (i = 0; i < nattached; i++)
+	{
+		bool		known = false;
+
+		for (j = 0; j < nmine; j++)
+			if (mine[j] == attached[i])
+				known = true;
+		if (!known)
+			n++;
+	}
 	return n;
 }
 
@@ -180,11 +221,14 @@ start_workers(Oid dboid, int n)
 {
 	int			i;
 
-	for (i = 0; i < n; i++)
+	for (i = 0; i < TRACKER_MAX_WORKERS_PER_DB && n > 0; i++)
 	{
 		BackgroundWorker worker;
-		BackgroundWorkerHandle *handle;
+		MemoryContext old;
+		bool		ok;
 
+		if (worker_handles[i] != NULL)
+			continue;
 		memset(&worker, 0, sizeof(worker));
 		worker.bgw_flags = BGWORKER_SHMEM_ACCESS | BGWORKER_BACKEND_DATABASE_CONNECTION;
 		worker.bgw_start_time = BgWorkerStart_RecoveryFinished;
@@ -195,14 +239,19 @@ start_workers(Oid dboid, int n)
 		snprintf(worker.bgw_type, BGW_MAXLEN, "tracker sync worker");
 		worker.bgw_main_arg = ObjectIdGetDatum(dboid);
 		worker.bgw_notify_pid = MyProcPid;
-		if (!RegisterDynamicBackgroundWorker(&worker, &handle))
+		old = MemoryContextSwitchTo(TopMemoryContext);
+		ok = RegisterDynamicBackgroundWorker(&worker, &worker_handles[i]);
+		MemoryContextSwitchTo(old);
+		if (!ok)
 		{
+			worker_handles[i] = NULL;
 			ereport(LOG,
 					(errcode(ERRCODE_CONFIGURATION_LIMIT_EXCEEDED),
 					 errmsg("tracker scheduler could not start a sync worker: out of background worker slots"),
 					 errhint("Raise max_worker_processes.")));
 			break;
 		}
+		n--;
 	}
 }
 
@@ -228,6 +277,76 @@ spi_run(const char *sql)
 }
 
 /*
+ * requeue_orphans
+ *		Put back in the queue the running windows whose worker is gone.
+ *
+ *		A window's worker is alive exactly when its pid is among the sync
+ *		workers attached to this database in shared memory: a worker
+ *		attaches before it claims anything and detaches when it exits.  A pid
+ *		merely present in pg_stat_activity proves nothing, since the system
+ *		may have given it to another process.  The running windows are read
+ *		first and the attached workers after: a worker that claimed a window
+ *		this snapshot shows had attached before it, so a window whose pid is
+ *		missing from the later list has lost its worker.  Each window is then
+ *		put back only if its claim (pid and time) is still the one read.
+ */
+static void
+requeue_orphans(void)
+{
+	pid_t		live[TRACKER_MAX_WORKERS_PER_DB];
+	int			nlive;
+	SPITupleTable *running;
+	uint64		nrunning;
+	uint64		i;
+	int			rc;
+
+	rc = SPI_execute("SELECT job_id, seq, worker_pid, claimed_at FROM tracker.job_window "
+					 "WHERE state = 'running'", true, 0);
+	if (rc != SPI_OK_SELECT)
+		elog(ERROR, "scheduler query failed: %s", SPI_result_code_string(rc));
+	running = SPI_tuptable;
+	nrunning = SPI_processed;
+	if (nrunning == 0)
+		return;
+
+	nlive = db_slot_workers(MyDatabaseId, live);
+
+	for (i = 0; i < nrunning; i++)
+	{
+		HeapTuple	tup = running->vals[i];
+		TupleDesc	desc = running->tupdesc;
+		Oid			types[4] = {INT8OID, INT4OID, INT4OID, TIMESTAMPTZOID};
+		Datum		values[4];
+		char		nulls[4] = {' ', ' ', ' ', ' '};
+		bool		isnull;
+		bool		alive = false;
+		int			j;
+
+		values[0] = SPI_getbinval(tup, desc, 1, &isnull);
+		values[1] = SPI_getbinval(tup, desc, 2, &isnull);
+		values[2] = SPI_getbinval(tup, desc, 3, &isnull);
+		if (isnull)
+			nulls[2] = 'n';
+		else
+			for (j = 0; j < nlive; j++)
+				if (live[j] == DatumGetInt32(values[2]))
+					alive = true;
+		if (alive)
+			continue;
+		values[3] = SPI_getbinval(tup, desc, 4, &isnull);
+		if (isnull)
+			nulls[3] = 'n';
+		rc = SPI_execute_with_args("UPDATE tracker.job_window SET state = 'queued', worker_pid = NULL "
+								   "WHERE job_id = $1 AND seq = $2 AND state = 'running' "
+								   " AND worker_pid IS NOT DISTINCT FROM $3 "
+								   " AND claimed_at IS NOT DISTINCT FROM $4",
+								   4, types, values, nulls, false, 0);
+		if (rc != SPI_OK_UPDATE)
+			elog(ERROR, "could not requeue a window: %s", SPI_result_code_string(rc));
+	}
+}
+
+/*
  * scheduler_cycle
  *		One round of bookkeeping in one short transaction.  Returns the
  *		number of accounts with claimable work.
@@ -238,9 +357,7 @@ scheduler_cycle(bool first)
 	int64		ready;
 
 	/* Windows of workers that are gone go back to the queue. */
-	spi_run("UPDATE tracker.job_window SET state = 'queued', worker_pid = NULL "
-			"WHERE state = 'running' AND (worker_pid IS NULL OR worker_pid NOT IN "
-			" (SELECT pid FROM pg_stat_activity WHERE pid IS NOT NULL))");
+	requeue_orphans();
 	if (first)
 		spi_run("UPDATE tracker.job SET last_error = 'resumed after a restart' "
 				"WHERE state = 'running'");
@@ -311,21 +428,21 @@ tracker_scheduler_main(Datum main_arg)
 	pqsignal(SIGTERM, die);
 	BackgroundWorkerUnblockSignals();
 
-	/* One scheduler per database. */
-	SpinLockAcquire(&tracker_shared->mutex);
+	/*
+	 * One scheduler per database, and none while a command keeps the
+	 * database paused (the launcher starts one when the pause ends).
+	 */
+	LWLockAcquire(tracker_shared->lock, LW_EXCLUSIVE);
 	s = db_slot(dboid, true);
-	if (s == NULL || (s->scheduler_pid != 0 && s->scheduler_pid != MyProcPid &&
-					  kill(s->scheduler_pid, 0) == 0))
+	if (s == NULL || s->scheduler_pid != 0 ||
+		db_slot_paused(s, GetCurrentTimestamp()))
 	{
-		if (s)
-			s->starting_since = 0;
-		SpinLockRelease(&tracker_shared->mutex);
+		LWLockRelease(tracker_shared->lock);
 		proc_exit(0);
 	}
 	s->scheduler_pid = MyProcPid;
 	s->scheduler_latch = &MyProc->procLatch;
-	s->starting_since = 0;
-	SpinLockRelease(&tracker_shared->mutex);
+	LWLockRelease(tracker_shared->lock);
 	before_shmem_exit(scheduler_detach, main_arg);
 
 	/* A database that stops allowing connections must not crash-loop us. */
@@ -376,7 +493,7 @@ tracker_scheduler_main(Datum main_arg)
 		/* Queue and start the scheduled archive when it is due. */
 		archive_schedule();
 
-		running = live_workers(dboid);
+		running = running_workers(dboid);
 		if (tracker_scheduler_enabled && ready > running)
 			start_workers(dboid, (int) Min(ready, tracker_max_sync_workers) - running);
 

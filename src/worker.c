@@ -12,7 +12,11 @@
  * fetch fails for a reason that may pass (429, 5xx, network) goes back to
  * the queue and its account backs off; when requests fail to connect at
  * all, the source is marked offline and probed with a growing delay
- * instead of burning retries.  A worker exits after a while without work.
+ * instead of burning retries.  A window whose write meets a lock held by
+ * another transaction (lock_timeout), a deadlock or a serialization failure
+ * goes back to the queue without counting as an attempt.  A worker exits
+ * after a while without work, and does not start while a command keeps its
+ * database paused.
  *
  *-------------------------------------------------------------------------
  */
@@ -440,16 +444,60 @@ process_window(ClaimedWindow *cw)
 }
 
 /*
+ * transient_error
+ *		Whether an error says nothing about the window itself: it met a lock
+ *		held by somebody else's transaction (lock_timeout), a deadlock, or a
+ *		serialization failure.  Trying again later will do.
+ */
+static bool
+transient_error(int sqlerrcode)
+{
+	return sqlerrcode == ERRCODE_LOCK_NOT_AVAILABLE ||
+		sqlerrcode == ERRCODE_T_R_DEADLOCK_DETECTED ||
+		sqlerrcode == ERRCODE_T_R_SERIALIZATION_FAILURE;
+}
+
+/*
  * record_window_error
  *		After an unexpected error in a window, put it back (or give it up
- *		after many attempts) in a fresh transaction, so that one bad window
- *		never stops the worker.
+ *		after its third error) in a fresh transaction, so that one bad
+ *		window never stops the worker.  A transient error (a lock held by a
+ *		long import, a deadlock, a serialization failure) is not the
+ *		window's fault: the window goes back to the queue without counting
+ *		an attempt, and its account waits a growing while (1 s, doubling,
+ *		at most a minute) so that the worker does not spin on the lock.
  */
 static void
-record_window_error(ClaimedWindow *cw, const char *message)
+record_window_error(ClaimedWindow *cw, ErrorData *edata)
 {
 	worker_xact_begin();
-	finish_window(cw, cw->attempts + 1 >= 3 ? "failed" : "queued", 0, 0, 0, message);
+	if (transient_error(edata->sqlerrcode))
+	{
+		Oid			types[3] = {INT8OID, INT4OID, TEXTOID};
+		Datum		values[3];
+		int			rc;
+
+		values[0] = Int64GetDatum(cw->job_id);
+		values[1] = Int32GetDatum(cw->seq);
+		values[2] = CStringGetTextDatum(edata->message);
+		rc = SPI_execute_with_args("UPDATE tracker.job_window SET state = 'queued', "
+								   " worker_pid = NULL, attempts = greatest(attempts - 1, 0), "
+								   " last_error = $3 "
+								   "WHERE job_id = $1 AND seq = $2",
+								   3, types, values, NULL, false, 0);
+		if (rc != SPI_OK_UPDATE)
+			elog(ERROR, "could not record a window: %s", SPI_result_code_string(rc));
+		spi_exec_account("INSERT INTO tracker.account_backoff AS b (account_id, until, reason) "
+						 "VALUES ($1, now() + interval '1 second', $2) "
+						 "ON CONFLICT (account_id) DO UPDATE SET "
+						 " until = now() + least(interval '1 second' * power(2, least(b.failures, 6)), "
+						 "   interval '1 minute'), "
+						 " failures = b.failures + 1, reason = $2",
+						 cw->acc.account_id, edata->message);
+	}
+	else
+		finish_window(cw, cw->attempts + 1 >= 3 ? "failed" : "queued", 0, 0, 0,
+					  edata->message);
 	worker_xact_commit();
 }
 
@@ -468,7 +516,8 @@ tracker_worker_main(Datum main_arg)
 	pqsignal(SIGTERM, die);
 	BackgroundWorkerUnblockSignals();
 
-	if (!db_slot_attach(dboid, tracker_max_sync_workers, false))
+	/* No place: enough workers run already, or a command pauses the database. */
+	if (!db_slot_attach(dboid, tracker_max_sync_workers))
 		proc_exit(0);
 	before_shmem_exit(db_slot_detach, main_arg);
 	BackgroundWorkerInitializeConnectionByOid(dboid, InvalidOid, 0);
@@ -530,7 +579,7 @@ tracker_worker_main(Datum main_arg)
 
 			/* Report, clean up, record, and go on with the next window. */
 			edata = worker_recover(loop);
-			record_window_error(&cw, edata->message);
+			record_window_error(&cw, edata);
 			FreeErrorData(edata);
 		}
 		PG_END_TRY();

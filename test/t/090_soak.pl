@@ -5,15 +5,32 @@
 # going away, a server whose TLS certificate is not trusted), and the
 # memory of the workers stays flat.
 #
-# TRACKER_SOAK_SECONDS sets how long the faults run (default 90; e.g. 3600
-# for a long run).  The resident memory of Tracker's processes is sampled
-# every second from /proc; a process's baseline is the lowest private
-# memory (RssAnon) seen in a stretch of samples, which is what it holds
-# between windows.  The test fails when a process's baseline at the end is
-# more than TRACKER_SOAK_MAX_GROWTH_KB (default 2048) above its baseline
-# just after the warm-up.  A table of the samples is printed.
-# TRACKER_SOAK_MIN_RATE (default 5) is the number of sync cycles a second
-# the run must reach.
+# The run has a warm-up and a measured part.  The warm-up lasts at least a
+# third of TRACKER_SOAK_SECONDS (default 90) and until every kind of fault,
+# every special phase (untrusted TLS, network gone, a grant revoked and
+# reconnected) and TRACKER_SOAK_WARM_CYCLES sync cycles (default 60) have
+# come by, so that every code path has filled its caches before memory is
+# measured.  The measured part lasts the rest of TRACKER_SOAK_SECONDS and
+# at least until TRACKER_SOAK_MIN_CYCLES (default 200) more sync cycles
+# ended, whatever the machine's load; the network and revoke phases come
+# round again in it.
+#
+# Memory is measured two ways, neither depending on when a sample falls:
+#  - private memory (RssAnon, from /proc every second), which sees malloc
+#    leaks in libcurl and json-c too.  Only samples taken while a worker
+#    was idle between windows count (a window may hold a 16 MB page); a
+#    process's baseline is its lowest idle sample in a stretch.  The test
+#    fails when the baseline at the end is more than
+#    TRACKER_SOAK_MAX_GROWTH_KB (default 2048) above the one just after the
+#    warm-up.
+#  - PostgreSQL's memory contexts (pg_log_backend_memory_contexts every few
+#    seconds), counting only the memory that outlives a window: bytes in
+#    use, without the contexts a window or a transaction frees as it ends
+#    (the window's context, TopTransactionContext and what hangs below
+#    them), so a dump taken in the middle of a window measures the same as
+#    one taken between windows, and free space in a context's blocks does
+#    not count.  Allowed growth: 1 MiB.
+# A table of the samples is printed.
 use strict;
 use warnings;
 use FindBin;
@@ -29,11 +46,13 @@ use TrackerTest;
 
 my $soak_seconds = $ENV{TRACKER_SOAK_SECONDS} || 90;
 my $max_growth_kb = $ENV{TRACKER_SOAK_MAX_GROWTH_KB} || 2048;
-# sync cycles a second the run must reach (0 under Valgrind)
-my $min_rate = $ENV{TRACKER_SOAK_MIN_RATE} // 5;
+my $warm_cycles = $ENV{TRACKER_SOAK_WARM_CYCLES} // 60;
+my $min_cycles = $ENV{TRACKER_SOAK_MIN_CYCLES} // 200;
 my $warmup_seconds = $soak_seconds >= 300 ? 60 : int($soak_seconds / 3) + 5;
 # samples that make up a baseline
 my $span = $soak_seconds >= 300 ? 60 : int($soak_seconds / 5);
+# a run that cannot reach its cycles in this long is stuck, not slow
+my $max_seconds = 10 * $soak_seconds + 600;
 
 # Six accounts with synthetic data around today; one keeps the fake's rate
 # limit, so that real 429s happen too.
@@ -60,8 +79,8 @@ my $node = tracker_node(
 	'tracker.sync_interval = 1s',
 	'tracker.trailing_days = 1',
 	'tracker.max_sync_workers = 2',
-	'tracker.http_timeout = 1s',
-	'tracker.http_connect_timeout = 1s',
+	'tracker.http_timeout = 5s',
+	'tracker.http_connect_timeout = 2s',
 	'tracker.max_response_size = 16MB');
 
 $node->safe_psql('postgres', 'CREATE EXTENSION tracker');
@@ -83,16 +102,17 @@ sub cycles
 
 # Resident memory of Tracker's processes, from /proc: VmRSS counts the
 # shared buffers a process has touched, RssAnon only its own memory, which
-# is what a leak grows.
+# is what a leak grows.  A process counts as idle when pg_stat_activity
+# says so: a sync worker reports itself active for the whole of a window.
 sub memory
 {
 	my $rows = $node->safe_psql('postgres',
-		"SELECT pid, backend_type FROM pg_stat_activity WHERE backend_type LIKE 'tracker %' AND backend_type <> 'tracker autonomous write'"
+		"SELECT pid, backend_type, state FROM pg_stat_activity WHERE backend_type LIKE 'tracker %' AND backend_type <> 'tracker autonomous write'"
 	);
 	my %m;
 	for my $line (split /\n/, $rows)
 	{
-		my ($pid, $type) = split /\|/, $line;
+		my ($pid, $type, $state) = split /\|/, $line;
 		next unless $type =~ /sync worker|scheduler|launcher/;
 		open(my $fh, '<', "/proc/$pid/status") or next;
 		my %s;
@@ -101,7 +121,8 @@ sub memory
 			$s{$1} = $2 if /^(VmRSS|RssAnon|RssShmem):\s+(\d+) kB/;
 		}
 		close($fh);
-		$m{$pid} = { type => $type, %s } if defined $s{RssAnon};
+		$m{$pid} = { type => $type, idle => (($state // '') ne 'active'), %s }
+		  if defined $s{RssAnon};
 	}
 	return \%m;
 }
@@ -166,7 +187,7 @@ my @faults = (
 	{ status => 503, retry_after => 1 },
 	{ status => 504 },
 	{ status => 401 },
-	{ delay_ms => 1500 },    # beyond tracker.http_timeout
+	{ delay_ms => 6000 },    # beyond tracker.http_timeout
 	{ delay_ms => 300 },
 	{ body => 'malformed' },
 	{ body => 'truncated' },
@@ -200,83 +221,136 @@ sub inject_faults
 
 my @samples;
 my $start = time();
-my $end = $start + $soak_seconds;
 
 my %phase_done;
 my $next_sample = $start;
 my $tls_tried = 0;
+my $token2 = 'rt-soak-2';
+my $tokens = 0;
 
-diag("soak: ${soak_seconds} s of faults, warm-up ${warmup_seconds} s");
-while (time() < $end)
+# A grant is revoked: the account waits for reconnection.
+sub revoke
 {
-	my $t = time() - $start;
+	fake_call($fake, 'POST', '/_fake/revoke', { refresh_token => $token2 });
+	fake_call($fake, 'POST', '/_fake/expire', { user => 'u2' });
+}
 
-	inject_faults($t < $warmup_seconds) if $t < $warmup_seconds || rand() < 0.3;
+# ... and is connected again.
+sub reconnect
+{
+	$token2 = 'rt-soak-2-' . ++$tokens;
+	fake_call($fake, 'POST', '/_fake/users',
+		{ users => [ { %{ $users[1] }, refresh_token => $token2 } ] });
+	$node->safe_psql('postgres', "SELECT tracker.set_refresh_token(2, '$token2')");
+	fake_call($fake, 'POST', '/_fake/expire', { user => $_ }) for qw(u1 u3 u5);
+}
 
-	# Special phases, each once.  The TLS and network phases come during
-	# the warm-up, so that one-time set-up (OpenSSL's on a process's first
-	# handshake) is not measured as growth.  TLS comes first: once the
-	# network has gone, the source is offline and is only probed now and
-	# then.
-	if ($t > $warmup_seconds * 0.1 && !$phase_done{tls} && $tls_port)
-	{
-		# a server whose certificate nobody trusts, until Tracker has tried
-		# it (at most 15 s)
-		$phase_done{tls} = 1;
-		set_url("https://127.0.0.1:$tls_port");
-		my $deadline = time() + 15;
-		usleep(100_000)
-		  while time() < $deadline
-		  && !(-f "$tls_dir/log" && slurp_file("$tls_dir/log") =~ /connection/);
-		sleep(1);
-		set_url($fake->{url});
-		$tls_tried = 1;
-	}
-	if ($t > $warmup_seconds * 0.3 && !$phase_done{network})
-	{
-		# the network goes away: the source goes offline, then comes back
-		$phase_done{network} = 1;
-		set_url('http://127.0.0.1:9');
-		sleep(3);
-		set_url($fake->{url});
-	}
-	if ($t > $soak_seconds * 0.55 && !$phase_done{revoke})
-	{
-		# a grant is revoked: the account waits for reconnection
-		$phase_done{revoke} = 1;
-		fake_call($fake, 'POST', '/_fake/revoke', { refresh_token => 'rt-soak-2' });
-		fake_call($fake, 'POST', '/_fake/expire', { user => 'u2' });
-	}
-	if ($t > $soak_seconds * 0.7 && !$phase_done{reconnect})
-	{
-		# ... and is connected again
-		$phase_done{reconnect} = 1;
-		fake_call($fake, 'POST', '/_fake/users',
-			{ users => [ { %{ $users[1] }, refresh_token => 'rt-soak-2b' } ] });
-		$node->safe_psql('postgres', "SELECT tracker.set_refresh_token(2, 'rt-soak-2b')");
-		fake_call($fake, 'POST', '/_fake/expire', { user => $_ }) for qw(u1 u3 u5);
-	}
+# The network goes away: the source goes offline, then comes back.
+sub network_down
+{
+	set_url('http://127.0.0.1:9');
+	sleep(3);
+	set_url($fake->{url});
+}
 
+# One second of the run: faults, the phases due (each named phase once),
+# a memory sample, and every third second a log of memory contexts.
+sub soak_step
+{
+	my ($t, $faults, $phases) = @_;
+
+	inject_faults($faults eq 'warm')
+	  if $faults eq 'warm' || $faults eq 'random' && rand() < 0.3;
+	for my $p (@$phases)
+	{
+		my ($name, $at, $code) = @$p;
+		next if $phase_done{$name} || $t < $at;
+		$phase_done{$name} = 1;
+		$code->();
+	}
 	if (time() >= $next_sample)
 	{
 		my $m = memory();
-		push @samples, { t => $t, cycles => cycles(), mem => $m };
-		# every few seconds the processes also log their memory contexts
-		if (int($t) % 3 == 0)
+		push @samples, { t => time() - $start, cycles => cycles(), mem => $m };
+		if (int(time() - $start) % 3 == 0)
 		{
 			$node->safe_psql('postgres',
 				"SELECT pg_log_backend_memory_contexts($_)") for keys %$m;
 		}
 		$next_sample += 1;
+		$next_sample = time() + 1 if $next_sample < time();
 	}
 	usleep(250_000);
 }
+
+# The warm-up.  The TLS and network phases come first, so that one-time
+# set-up (OpenSSL's on a process's first handshake) is behind us; TLS comes
+# first of all: once the network has gone, the source is offline and is
+# only probed now and then.
+my @warm_phases = (
+	[
+		'tls', $warmup_seconds * 0.1,
+		sub {
+			return unless $tls_port;
+			# a server whose certificate nobody trusts, until Tracker has
+			# tried it (a busy machine may take a while to get there)
+			set_url("https://127.0.0.1:$tls_port");
+			my $deadline = time() + 180;
+			usleep(100_000)
+			  while time() < $deadline
+			  && !(-f "$tls_dir/log" && slurp_file("$tls_dir/log") =~ /connection/);
+			sleep(1);
+			set_url($fake->{url});
+			$tls_tried = 1;
+		}
+	],
+	[ 'network', $warmup_seconds * 0.3, \&network_down ],
+	[ 'revoke', $warmup_seconds * 0.5, \&revoke ],
+	[ 'reconnect', $warmup_seconds * 0.7, \&reconnect ]);
+
+diag("soak: ${soak_seconds} s of faults, warm-up at least ${warmup_seconds} s and $warm_cycles cycles");
+my $t = 0;
+while ($t < $warmup_seconds
+	|| $next_fault < @faults
+	|| grep({ !$phase_done{ $_->[0] } } @warm_phases)
+	|| cycles() < $warm_cycles)
+{
+	last if $t > $max_seconds;    # stuck: the checks below say so
+	soak_step($t, 'warm', \@warm_phases);
+	$t = time() - $start;
+}
+my $warm_end = $t;
+my $cycles_warm = cycles();
+
+# The measured part: the network and revoke phases come round again.
+my $measure = $soak_seconds - $warmup_seconds;
+my @measure_phases = (
+	[ 'network again', $warm_end + $measure * 0.2, \&network_down ],
+	[ 'revoke again', $warm_end + $measure * 0.4, \&revoke ],
+	[ 'reconnect again', $warm_end + $measure * 0.6, \&reconnect ]);
+diag(sprintf("warm-up ended after %.0f s and %d sync cycles", $warm_end, $cycles_warm));
+while ($t < $warm_end + $measure
+	|| grep({ !$phase_done{ $_->[0] } } @measure_phases)
+	|| cycles() - $cycles_warm < $min_cycles)
+{
+	last if $t > $max_seconds;    # stuck: the checks below say so
+	soak_step($t, 'random', \@measure_phases);
+	$t = time() - $start;
+}
+my $run_end = $t;
 my $cycles_end = cycles();
 
-# Faults end, scheduled syncs stop being queued; the queue drains.
+# Faults end, scheduled syncs stop being queued; the queue drains.  The
+# workers keep being sampled while they go idle.
 fake_call($fake, 'DELETE', '/_fake/faults');
 $node->safe_psql('postgres', "ALTER SYSTEM SET tracker.sync_interval = '1h'");
 set_url($fake->{url});
+for (1 .. 8)
+{
+	soak_step($t, 'none', []);
+	$t = time() - $start;
+}
+my $drain_end = $t;
 
 # Two injected 401s in a row (a refreshed token refused too) rightly make
 # an account wait for reconnection; it is reconnected, as a person would.
@@ -290,25 +364,31 @@ unlike($waiting, qr/^\d+: (?!.*refreshed access token \(HTTP 401\)).*$/m,
 for my $line (split /\n/, $waiting)
 {
 	my ($id) = $line =~ /^(\d+):/;
-	my $rt = $id == 2 ? 'rt-soak-2b' : "rt-soak-$id";
+	my $rt = $id == 2 ? $token2 : "rt-soak-$id";
 	$node->safe_psql('postgres', "SELECT tracker.set_refresh_token($id, '$rt')");
 }
 
-# Baselines: the lowest private memory in the first stretch after the
-# warm-up, and in the last stretch.
-my (%m_start, %m_end, %types);
+# Baselines: the lowest private memory of an idle process in the first
+# stretch after the warm-up (or, if it was never idle then, at its first
+# idle samples after it), and in the last stretch of the run and the drain.
+# Only processes that were there when the warm-up ended are compared: one
+# started later has not warmed up.
+my (%m_start, %m_end, %types, %warm);
 for my $s (@samples)
 {
 	for my $pid (keys %{ $s->{mem} })
 	{
 		my $x = $s->{mem}{$pid};
 		$types{$pid} = $x->{type};
-		if ($s->{t} >= $warmup_seconds && $s->{t} < $warmup_seconds + $span)
+		$warm{$pid} = 1 if $s->{t} >= $warm_end && $s->{t} < $warm_end + $span;
+		next unless $x->{idle} && $warm{$pid};
+		if ($s->{t} >= $warm_end
+			&& ($s->{t} < $warm_end + $span || !$m_start{$pid} && $s->{t} < $run_end - $span))
 		{
 			$m_start{$pid} = $x
 			  if !$m_start{$pid} || $x->{RssAnon} < $m_start{$pid}{RssAnon};
 		}
-		if ($s->{t} >= $soak_seconds - $span)
+		if ($s->{t} >= $run_end - $span)
 		{
 			$m_end{$pid} = $x
 			  if !$m_end{$pid} || $x->{RssAnon} < $m_end{$pid}{RssAnon};
@@ -316,7 +396,7 @@ for my $s (@samples)
 	}
 }
 
-# The table of samples.
+# The table of samples (an idle sample is marked with *).
 my %pids;
 for my $s (@samples)
 {
@@ -324,8 +404,8 @@ for my $s (@samples)
 }
 my @pid_list = sort { $pids{$a} cmp $pids{$b} || $a <=> $b } keys %pids;
 my $table = sprintf("%7s %8s", 'second', 'cycles')
-  . join('', map { sprintf(" %22s", "$pids{$_} $_") } @pid_list) . "\n";
-my $every = $soak_seconds >= 300 ? 30 : 5;
+  . join('', map { sprintf(" %23s", "$pids{$_} $_") } @pid_list) . "\n";
+my $every = $drain_end >= 300 ? 30 : 5;
 my $last_printed = -$every;
 for my $s (@samples)
 {
@@ -335,18 +415,22 @@ for my $s (@samples)
 	for my $pid (@pid_list)
 	{
 		my $x = $s->{mem}{$pid};
-		$table .= $x ? sprintf(" %11s/%10s", "$x->{RssAnon} kB", "$x->{VmRSS} kB") : sprintf(" %22s", '-');
+		$table .= $x
+		  ? sprintf(" %11s/%10s%s", "$x->{RssAnon} kB", "$x->{VmRSS} kB", $x->{idle} ? '*' : ' ')
+		  : sprintf(" %23s", '-');
 	}
 	$table .= "\n";
 }
 diag("memory (RssAnon/VmRSS) of Tracker's processes:\n$table");
 diag("faults injected: " . join(', ', map { "$_ x$injected{$_}" } sort keys %injected));
 
-my $cycles = $cycles_end;
 my $requests = $node->safe_psql('postgres', 'SELECT count(*) FROM tracker.sync_log');
-diag("sync cycles (windows claimed, fetched and written, or failed): $cycles in "
-	  . "$soak_seconds s; requests logged: $requests");
-cmp_ok($cycles, '>=', $min_rate * $soak_seconds, 'hundreds of sync cycles a minute ran');
+diag(sprintf("sync cycles (windows claimed, fetched and written, or failed): %d in %.0f s "
+	  . "(%d in the %.0f s measured); requests logged: %d",
+	  $cycles_end, $run_end, $cycles_end - $cycles_warm, $run_end - $warm_end, $requests));
+cmp_ok($cycles_warm, '>=', $warm_cycles, "the warm-up ran $warm_cycles sync cycles or more");
+cmp_ok($cycles_end - $cycles_warm, '>=', $min_cycles,
+	"the measured part ran $min_cycles sync cycles or more");
 
 # Flat memory: every worker that lived from the end of the warm-up to the
 # end kept its private memory within the bound.
@@ -362,7 +446,7 @@ for my $pid (sort { $a <=> $b } keys %m_start)
 		$peak = $s->{mem}{$pid}{RssAnon}
 		  if $s->{mem}{$pid} && $s->{mem}{$pid}{RssAnon} > $peak;
 	}
-	diag(sprintf("%s %d: baseline RssAnon %d kB -> %d kB (%+d kB), peak %d kB; VmRSS %d kB -> %d kB",
+	diag(sprintf("%s %d: idle RssAnon %d kB -> %d kB (%+d kB), peak %d kB; VmRSS %d kB -> %d kB",
 			$type, $pid, $m_start{$pid}{RssAnon}, $m_end{$pid}{RssAnon}, $growth, $peak,
 			$m_start{$pid}{VmRSS}, $m_end{$pid}{VmRSS}));
 	cmp_ok($growth, '<=', $max_growth_kb, "$type $pid: memory flat");
@@ -370,30 +454,70 @@ for my $pid (sort { $a <=> $b } keys %m_start)
 }
 ok($compared >= 1, 'at least one sync worker lived through the whole soak');
 
-# The same with PostgreSQL's own accounting: the memory contexts' grand
-# total (what palloc holds), logged by pg_log_backend_memory_contexts().
-my (%ctx_start, %ctx_end);
+# The same with PostgreSQL's own accounting, from the logged memory
+# contexts: per dump, the bytes in use in contexts that outlive a window.
+my %transient = map { $_ => 1 } ('TopTransactionContext', 'tracker window',
+	'tracker scheduler', 'Backend Status Snapshot', 'PortalContext');
+my (%dumps, %open);
 for my $line (split /\n/, slurp_file($node->logfile))
 {
-	next unless $line =~ /^(\d+)-(\d+)-(\d+) (\d+):(\d+):(\d+)\.\d+ UTC \[(\d+)\].*Grand total: (\d+) bytes/;
-	my ($pid, $bytes) = ($7, $8);
-	my $t = timegm($6, $5, $4, $3, $2 - 1, $1) - $start;
+	next
+	  unless $line =~ /^(\d+)-(\d+)-(\d+) (\d+):(\d+):(\d+)\.\d+ UTC \[(\d+)\] LOG:  (.*)$/;
+	my ($pid, $msg) = ($7, $8);
 	next unless $types{$pid};
-	if ($t >= $warmup_seconds && $t < $warmup_seconds + $span)
+	my $t = timegm($6, $5, $4, $3, $2 - 1, $1) - $start;
+	if ($msg =~ /^level: (\d+); (.+?): \d+ total in \d+ blocks; \d+ free \(\d+ chunks\); (\d+) used/)
 	{
-		$ctx_start{$pid} = $bytes if !defined $ctx_start{$pid} || $bytes < $ctx_start{$pid};
+		my ($level, $name, $used) = ($1, $2, $3);
+		my $d = $open{$pid} //= { stack => [], transient => 0, contexts => {} };
+		# "N more child contexts containing ..." belongs to the parent above
+		my $more = $name =~ /^\d+ more child contexts containing$/;
+		splice(@{ $d->{stack} }, $level);
+		my @path = (@{ $d->{stack} }, $more ? () : $name);
+		push @{ $d->{stack} }, $name unless $more;
+		if (grep { $transient{$_} } @path)
+		{
+			$d->{transient} += $used;
+		}
+		else
+		{
+			# counted under its child of TopMemoryContext
+			$d->{contexts}{ $path[1] // ($more ? 'other contexts' : $path[0]) } += $used;
+		}
 	}
-	if ($t >= $soak_seconds - $span && $t <= $soak_seconds + 2)
+	elsif ($msg =~ /^Grand total: (\d+) bytes in \d+ blocks; \d+ free \(\d+ chunks\); (\d+) used/)
 	{
-		$ctx_end{$pid} = $bytes if !defined $ctx_end{$pid} || $bytes < $ctx_end{$pid};
+		my $d = delete $open{$pid} or next;
+		push @{ $dumps{$pid} },
+		  { t => $t, total => $1, used => $2, kept => $2 - $d->{transient}, contexts => $d->{contexts} };
 	}
 }
-for my $pid (sort { $a <=> $b } keys %ctx_start)
+for my $pid (sort { $a <=> $b } keys %dumps)
 {
-	next unless defined $ctx_end{$pid};
-	my $growth = $ctx_end{$pid} - $ctx_start{$pid};
-	diag(sprintf("%s %d: memory contexts %d -> %d bytes (%+d)",
-			$types{$pid}, $pid, $ctx_start{$pid}, $ctx_end{$pid}, $growth));
+	my ($first, $last);
+	next unless $warm{$pid};
+	for my $d (@{ $dumps{$pid} })
+	{
+		$first = $d if !$first && $d->{t} >= $warm_end;
+		$last = $d if $d->{t} >= $warm_end;
+	}
+	next unless $first && $last && $last->{t} >= $run_end - $span;
+	my $growth = $last->{kept} - $first->{kept};
+	my @changed = grep { ($last->{contexts}{$_} // 0) != ($first->{contexts}{$_} // 0) }
+	  sort keys %{ { %{ $first->{contexts} }, %{ $last->{contexts} } } };
+	my ($lo, $hi) = (undef, 0);
+	for my $d (@{ $dumps{$pid} })
+	{
+		next if $d->{t} < $warm_end;
+		$lo = $d->{total} if !defined $lo || $d->{total} < $lo;
+		$hi = $d->{total} if $d->{total} > $hi;
+	}
+	diag(sprintf("%s %d: memory contexts in use beyond a window %d -> %d bytes (%+d) "
+			  . "from second %.0f to %.0f [%s]; all blocks, whenever dumped: %d..%d bytes",
+			$types{$pid}, $pid, $first->{kept}, $last->{kept}, $growth, $first->{t}, $last->{t},
+			join(', ', map { sprintf("%s %+d", $_,
+						($last->{contexts}{$_} // 0) - ($first->{contexts}{$_} // 0)) } @changed),
+			$lo, $hi));
 	cmp_ok($growth, '<=', 1024 * 1024, "$types{$pid} $pid: memory contexts flat");
 }
 
@@ -401,9 +525,15 @@ for my $pid (sort { $a <=> $b } keys %ctx_start)
 my $log = slurp_file($node->logfile);
 unlike($log, qr/terminated by signal|PANIC|server process .* exited with exit code [^0]/,
 	'no backend or worker crashed');
+# The queue drains once the backoffs the faults left behind have run out:
+# wait that long, and two minutes more.
+my $backoff_left = $node->safe_psql('postgres',
+	"SELECT ceil(extract(epoch FROM coalesce(greatest("
+	  . "(SELECT max(until) FROM tracker.account_backoff), "
+	  . "(SELECT max(retry_at) FROM tracker.source_status WHERE state = 'offline')) - now(), '0')))");
 ok(poll_until($node,
 		"SELECT count(*) FROM tracker.job_window w JOIN tracker.job j USING (job_id) WHERE w.state IN ('queued', 'running') AND j.kind = 'sync'",
-		'0', 120),
+		'0', 120 + ($backoff_left > 0 ? $backoff_left : 0)),
 	'after the faults every queued window is done');
 is($node->safe_psql('postgres',
 		"SELECT count(*) FROM (SELECT 1 FROM bronze.payload GROUP BY account_id, sha256 HAVING count(*) > 1) d"),

@@ -10,9 +10,10 @@
  *
  * Every document is built inline, so the tests need nothing outside the
  * repository.  When the shared Fitbit samples are present (directory
- * $TRACKER_FITBIT_DATA, by default /work/shared/data/fitbit-legacy-api)
- * they are parsed as well, and the parse time of the largest day file is
- * printed; when absent, that part is skipped with a message.
+ * $TRACKER_FITBIT_DATA, by default ../shared/data/fitbit-legacy-api beside
+ * the project, as for the other tests) they are parsed as well, and the
+ * parse time of the largest day file is printed; when absent, that part is
+ * skipped with a message.
  *
  * The last line printed is "N passed, N failed"; the exit status is
  * non-zero when anything failed.
@@ -1476,8 +1477,25 @@ test_shared_data(void)
 	struct dirent *de;
 	int			nfiles = 0;
 
+	/*
+	 * By default the samples sit beside the project: find the project from
+	 * where this runs (its root, or test/unit as "make unit" runs it).
+	 */
 	if (root == NULL)
-		root = "/work/shared/data/fitbit-legacy-api";
+	{
+		FILE	   *f = fopen("test/unit/test_fitbit_parse.c", "r");
+
+		if (f != NULL)
+			root = "../shared/data/fitbit-legacy-api";
+		else if ((f = fopen("../../test/unit/test_fitbit_parse.c", "r")) != NULL)
+			root = "../../../shared/data/fitbit-legacy-api";
+		else
+		{
+			printf("skipping the shared sample files: the project directory was not found\n");
+			return;
+		}
+		fclose(f);
+	}
 	snprintf(dir, sizeof(dir), "%s/korymath", root);
 	d = opendir(dir);
 	if (d == NULL)
