@@ -3518,7 +3518,8 @@ archive_claim(ArchiveRun *run)
 
 	worker_xact_begin();
 	MemoryContextSwitchTo(run->cxt);
-	if (worker_extension_present() && archive_lock(true, false))
+	if (worker_extension_present() && !worker_restore_in_progress() &&
+		archive_lock(true, false))
 	{
 		Oid			types[1] = {INT4OID};
 		Datum		values[1];

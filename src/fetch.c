@@ -242,6 +242,44 @@ fetch_with_retries(FetchContext *ctx, HttpRequest *req, HttpResponse *resp,
 	}
 }
 
+/* Overwrite a palloc'd string holding a credential, then free it. */
+static void
+forget_secret(char *s)
+{
+	explicit_bzero(s, strlen(s));
+	pfree(s);
+}
+
+/*
+ * fetch_with_secret
+ *		fetch_with_retries for a request that carries a credential: the
+ *		header holding it and the credential itself are wiped and freed
+ *		whatever happens, a cancel or an error during the request included,
+ *		so that freed memory never carries a token into a later message or
+ *		a dump of the process.
+ */
+static FetchVerdict
+fetch_with_secret(FetchContext *ctx, HttpRequest *req, HttpResponse *resp,
+				  char **why, char *header, char *secret)
+{
+	FetchVerdict v;
+
+	PG_TRY();
+	{
+		v = fetch_with_retries(ctx, req, resp, why);
+	}
+	PG_CATCH();
+	{
+		forget_secret(header);
+		forget_secret(secret);
+		PG_RE_THROW();
+	}
+	PG_END_TRY();
+	forget_secret(header);
+	forget_secret(secret);
+	return v;
+}
+
 /*
  * fetch_authorized
  *		fetch_with_retries with a bearer token.  A 401 gets one refresh and
@@ -255,6 +293,7 @@ fetch_authorized(FetchContext *ctx, HttpRequest *req, HttpResponse *resp,
 	const char *const *given = req->headers;
 	const char *headers[16];
 	char	   *token;
+	char	   *auth_header;
 	char	   *auth_why = NULL;
 	int			nh = 0;
 	int			round;
@@ -288,14 +327,12 @@ fetch_authorized(FetchContext *ctx, HttpRequest *req, HttpResponse *resp,
 			headers[nh] = given[nh];
 			nh++;
 		}
-		headers[nh++] = psprintf("Authorization: Bearer %s", token);
+		auth_header = psprintf("Authorization: Bearer %s", token);
+		headers[nh++] = auth_header;
 		headers[nh] = NULL;
 		req->headers = headers;
-
-		v = fetch_with_retries(ctx, req, resp, why);
+		v = fetch_with_secret(ctx, req, resp, why, auth_header, token);
 		req->headers = given;
-		/* forget the header text at once */
-		memset((char *) headers[nh - 1], 0, strlen(headers[nh - 1]));
 
 		if (!(resp->outcome == HTTP_RESPONSE && resp->status == 401))
 			return v;

@@ -82,8 +82,21 @@ s3_config_load(S3Config *cfg, bool missing_ok)
 			 SPI_result_code_string(rc));
 	if (SPI_processed == 0)
 	{
+		bool		has_target;
+
 		if (missing_ok)
 			return false;
+
+		/* After a restore the bucket is known but its keys are not. */
+		rc = SPI_execute("SELECT 1 FROM tracker.s3_target", false, 1);
+		MemoryContextSwitchTo(cxt);
+		has_target = (rc == SPI_OK_SELECT && SPI_processed > 0);
+		if (has_target)
+			ereport(ERROR,
+					(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+					 errmsg("the S3 keys are not set"),
+					 errdetail("The archive's bucket is configured, but its keys are not part of a dump and were not set again."),
+					 errhint("Call tracker.set_s3_keys() with the access key and the secret key of the archive.")));
 		ereport(ERROR,
 				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
 				 errmsg("S3 is not configured"),

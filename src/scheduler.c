@@ -109,6 +109,33 @@ worker_extension_present(void)
 }
 
 /*
+ * worker_restore_in_progress
+ *		Whether pg_restore is connected to this database.  A restore that
+ *		does not run in one transaction commits CREATE EXTENSION first and
+ *		copies the extension's tables (and sets its sequences) later: a job,
+ *		a schedule or a silver row the workers wrote in between would collide
+ *		with the rows still to come.  So the scheduler and the workers stand
+ *		aside until the restore has disconnected.  Needs SPI.
+ */
+bool
+worker_restore_in_progress(void)
+{
+	bool		isnull;
+	int			rc;
+
+	rc = SPI_execute("SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_stat_activity "
+					 " WHERE datid = (SELECT oid FROM pg_catalog.pg_database "
+					 "                WHERE datname = pg_catalog.current_database()) "
+					 " AND application_name = 'pg_restore')",
+					 true, 1);
+	if (rc != SPI_OK_SELECT || SPI_processed != 1)
+		elog(ERROR, "could not look for a restore in progress: %s",
+			 SPI_result_code_string(rc));
+	return DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0],
+									  SPI_tuptable->tupdesc, 1, &isnull));
+}
+
+/*
  * scheduler_detach
  *		Give up the database's scheduler place.  A scheduler that died is
  *		started again after a growing delay; one stopped by a command that
@@ -460,6 +487,7 @@ tracker_scheduler_main(Datum main_arg)
 		int64		ready = 0;
 		int			running;
 		bool		present;
+		bool		restoring = false;
 
 		CHECK_FOR_INTERRUPTS();
 		if (ConfigReloadPending)
@@ -474,20 +502,32 @@ tracker_scheduler_main(Datum main_arg)
 		worker_xact_begin();
 		present = worker_extension_present();
 		if (present)
+			restoring = worker_restore_in_progress();
+		if (present && !restoring)
 		{
 			/* Tables may be locked by a DROP EXTENSION in progress. */
 			SetConfigOption("lock_timeout", "2000", PGC_SUSET, PGC_S_SESSION);
 			ready = scheduler_cycle(first);
 		}
 		worker_xact_commit();
-		pgstat_report_activity(STATE_IDLE, NULL);
 
 		if (!present)
 		{
+			pgstat_report_activity(STATE_IDLE, NULL);
 			set_db_state(dboid, DB_ABSENT);
 			proc_exit(0);
 		}
 		set_db_state(dboid, DB_ACTIVE);
+		if (restoring)
+		{
+			pgstat_report_activity(STATE_IDLE,
+								   "tracker scheduler: waiting for pg_restore to finish");
+			(void) WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,
+							 tracker_scheduler_naptime_ms, PG_WAIT_EXTENSION);
+			ResetLatch(MyLatch);
+			continue;
+		}
+		pgstat_report_activity(STATE_IDLE, NULL);
 		first = false;
 
 		/* Queue and start the scheduled archive when it is due. */

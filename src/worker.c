@@ -552,7 +552,7 @@ tracker_worker_main(Datum main_arg)
 		MemoryContextSwitchTo(window_context);
 
 		worker_xact_begin();
-		present = worker_extension_present();
+		present = worker_extension_present() && !worker_restore_in_progress();
 		worker_xact_commit();
 		MemoryContextSwitchTo(window_context);
 		if (!present || !tracker_scheduler_enabled)

@@ -108,6 +108,7 @@ extern PGDLLEXPORT void tracker_worker_main(Datum main_arg);
 extern void worker_xact_begin(void);
 extern void worker_xact_commit(void);
 extern bool worker_extension_present(void);
+extern bool worker_restore_in_progress(void);
 extern ErrorData *worker_recover(MemoryContext cxt);
 
 #endif							/* TRACKER_WORKERS_H */
