@@ -9,7 +9,7 @@ gh_token, gh_api_error, gh_user and listen_parse, from:
   - the hand-written seeds in fuzz/corpus/<target>/ (copied as they are);
   - the test fixtures: test/fixtures (Fitbit Web API days, an account
     export, bad files), test/fake_data, test/unit/fixtures/gh;
-  - the fake Google Health API (test/fake_google_health.py), started on
+  - the fake Google Health API (test/fakes/google_health.py), started on
     127.0.0.1 with a free port: list, reconcile and dailyRollUp pages of
     every data type, settings and profile, token answers and error bodies,
     including its fault bodies (wrong types, out of range, cut JSON);
@@ -260,7 +260,7 @@ def http(method, url, body=None, headers=None, form=None):
 
 
 def fake_seeds(out):
-    fake = os.path.join(ROOT, "test", "fake_google_health.py")
+    fake = os.path.join(ROOT, "test", "fakes", "google_health.py")
     if not os.path.exists(fake):
         print("make_seeds: no fake API, skipped", file=sys.stderr)
         return

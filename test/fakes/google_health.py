@@ -3,7 +3,7 @@
 
 Standard library only (Debian's /usr/bin/python3, 3.11).  Run it:
 
-    /usr/bin/python3 test/fake_google_health.py --port 0 --port-file F
+    /usr/bin/python3 test/fakes/google_health.py --port 0 --port-file F
         [--pid-file F] [--config users.json] [--log F] [--user-rate 300]
 
 It listens on 127.0.0.1 only.  With --port 0 it picks a free port and

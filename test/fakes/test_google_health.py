@@ -1,8 +1,8 @@
-"""Tests of the fake Google Health API in test/fake_google_health.py.
+"""Tests of the fake Google Health API in test/fakes/google_health.py.
 
 Run from the repository root:
 
-    /usr/bin/python3 -m unittest discover -s test -p 'test_*.py'
+    /usr/bin/python3 -m unittest discover -s test/fakes -t test -p 'test_*.py'
 
 The fake runs as a subprocess on a free port, configured by
 test/fake_data/users.json; the tests need nothing outside test/.
@@ -23,9 +23,9 @@ import unittest.mock
 from urllib.parse import parse_qs, urlencode, urlsplit
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-SERVER = os.path.join(HERE, "fake_google_health.py")
-CONFIG = os.path.join(HERE, "fake_data", "users.json")
-KORYMATH = os.path.join(HERE, "fixtures", "korymath")
+SERVER = os.path.join(HERE, "google_health.py")
+CONFIG = os.path.join(HERE, "..", "fake_data", "users.json")
+KORYMATH = os.path.join(HERE, "..", "fixtures", "korymath")
 
 SCOPE = "https://www.googleapis.com/auth/googlehealth."
 METRICS = SCOPE + "health_metrics_and_measurements.readonly"
