@@ -369,8 +369,8 @@ def fake_seeds(out):
         for label, path, tok in (
                 ("401", "/v4/users/me/dataTypes/heart-rate/dataPoints", "bogus"),
                 ("400-filter", "/v4/users/me/dataTypes/heart-rate/dataPoints?filter=x%3E1", access),
-                ("400-type", "/v4/users/me/dataTypes/weight/dataPoints", access),
-                ("400-list", "/v4/users/me/dataTypes/time-in-heart-rate-zone/dataPoints", access)):
+                ("400-type", "/v4/users/me/dataTypes/altitude/dataPoints", access),
+                ("400-list", "/v4/users/me/dataTypes/floors/dataPoints", access)):
             _s, b = get(path, tok)
             out.add("gh_api_error", b, "fake-" + label)
             out.add("gh_page", bytes([0]) + b, "fake-error-" + label)

@@ -151,3 +151,44 @@ class FakeServerCase(unittest.TestCase):
             if not body.get("nextPageToken"):
                 return points, pages
             params["pageToken"] = body["nextPageToken"]
+
+    # ------------------------------------------------- newer control calls
+
+    def post(self, path, obj, token):
+        """POST a JSON body with a bearer token -> (status, parsed JSON)."""
+        status, _, body = self.call("POST", path, obj, token=token)
+        return status, body
+
+    def add_user(self, **cfg):
+        """Add (or replace) a user; refresh token "1//test-<id>"."""
+        cfg.setdefault("refresh_token", "1//test-" + cfg["id"])
+        status, _, body = self.call("POST", "/_fake/users", cfg)
+        self.assertEqual(status, 200, body)
+        return body["users"][0]
+
+    def set_clock(self, now):
+        status, _, body = self.call("POST", "/_fake/clock", {"now": now})
+        self.assertEqual(status, 200, body)
+        return body
+
+    def truth(self, user, first, last, **params):
+        query = dict(params, user=user, **{"from": first, "to": last})
+        status, _, body = self.call("GET", "/_fake/truth?" + urlencode(query))
+        self.assertEqual(status, 200, body)
+        return body
+
+    def daily_rollup(self, dtype, token, first, last, **extra):
+        """dailyRollUp over [first, last) (YYYY-MM-DD) -> (status, body)."""
+        def civil(d):
+            y, m, dd = (int(x) for x in d.split("-"))
+            return {"date": {"year": y, "month": m, "day": dd}}
+        body = dict({"range": {"start": civil(first), "end": civil(last)}}, **extra)
+        return self.post(DT % dtype + ":dailyRollUp", body, token)
+
+    def rollup(self, dtype, token, start, end, window, **extra):
+        body = dict({"range": {"startTime": start, "endTime": end}, "windowSize": window},
+                    **extra)
+        return self.post(DT % dtype + ":rollUp", body, token)
+
+    def reconcile_all(self, dtype, token, **params):
+        return self.page_all(DT % dtype + ":reconcile", token, **params)[0]

@@ -253,6 +253,8 @@ def day_agg(user, dtype, day, horizon, family=None):
     elif whole and dtype in facts.aggs:
         return facts.aggs[dtype]
     agg = new_agg(dtype)
+    if user.unseen(day, horizon):
+        return agg
     if dtype == "time-in-heart-rate-zone" and day in user.legacy:
         if facts.tiz and whole:
             agg.add_dict(facts.tiz)

@@ -123,7 +123,7 @@ def list_points(user, dtype, query, reconcile, horizon):
         start_day, start_index = (days[-1] if days else None), 0
     out, next_token = [], None
     for day in reversed(days):
-        if day > start_day:
+        if day > start_day or user.unseen(day, horizon):
             continue
         pts = user.points(dtype, day, reconcile)
         first = max(visible_from(user, dtype, day, pts, horizon),
@@ -322,7 +322,7 @@ def rollup(user, dtype, body, horizon):
     if family != FAMILY_SELF:
         first, last = local_day(user.tz, start), local_day(user.tz, end - 1)
         for d in user.days:
-            if first <= d <= last:
+            if first <= d <= last and not user.unseen(d, horizon):
                 for at, rt, v in atoms(user, dtype, d, family):
                     if start <= at < end and (horizon is None or rt <= horizon):
                         i = (at - start) // ws

@@ -148,7 +148,7 @@ def sleep_truth(user, days, horizon):
     out = collections.defaultdict(list)
     first, last = days[0], days[-1]
     d = first - timedelta(1)
-    while d <= last:
+    while d <= last and not user.unseen(d, horizon):
         pts = user.points("sleep", d, True)
         for p in pts[visible_from(user, "sleep", d, pts, horizon):]:
             s = p[4]
@@ -183,7 +183,8 @@ def truth(user, first, last, types, horizon):
     result = {}
     sleep = sleep_truth(user, days, horizon) if "sleep" in types and days else {}
     for d in days:
-        v = day_truth(user, d, set(types) - {"sleep"}, horizon) if d in user.dayset else {}
+        v = (day_truth(user, d, set(types) - {"sleep"}, horizon)
+             if d in user.dayset and not user.unseen(d, horizon) else {})
         if sleep.get(d):
             v["sleep"] = sleep[d]
         if v:

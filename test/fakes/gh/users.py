@@ -245,6 +245,10 @@ class User:
             return None
         return self.upload.last_sync(now)
 
+    def unseen(self, day, horizon):
+        """Is a whole local day still after the horizon (nothing to serve)?"""
+        return horizon is not None and local_midnight(self.tz, day) >= horizon
+
     def day_end(self, day):
         """Epoch at which a local day is over (its daily figures are due)."""
         return local_midnight(self.tz, day + timedelta(1))
