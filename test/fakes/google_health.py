@@ -307,9 +307,10 @@ CONTROL API (JSON, no auth; not counted in the stats)
   GET|DELETE /_fake/stats             see STATS / clear
 
 GROUND TRUTH: GET /_fake/truth?user=U&from=YYYY-MM-DD&to=YYYY-MM-DD
-  [&type=T[,T...]][&visible=1]   (from and to inclusive, local days, at
-  most 400; every type by default; visible=1: only what is visible at the
-  clock's now, else everything)
+  [&type=T[,T...]][&visible=1][&samples=1]   (from and to inclusive, local
+  days, at most 400; every type by default; visible=1: only what is visible
+  at the clock's now, else everything; samples=1 adds the merged heart-rate
+  samples as "series": [[epoch seconds, bpm], ...] oldest first)
   -> {"user", "tz", "from", "to", "horizon": RFC 3339|null, "days": {DAY:
   {TYPE: VALUE}}}; a day or type without data is left out.  The merged
   stream, per local day of each point's start (sleep: of its end):

@@ -57,11 +57,14 @@ class LiveTest(fakecase.FakeServerCase):
         day, flt = "2026-03-08", civil_day("heart-rate", "2026-03-08", "2026-03-09")
         listed = self.page_all(HR, access, filter=flt, pageSize=10000)[0]
         merged = self.reconcile_all("heart-rate", access, filter=flt, pageSize=10000)
-        truth = self.truth("two", day, day)["days"][day]
+        truth = self.truth("two", day, day, samples="1")["days"][day]
         self.assertEqual(len(listed), truth["heart-rate"]["list_samples"])
         self.assertEqual(len(merged), truth["heart-rate"]["samples"])
         self.assertEqual(sum(int(p["heartRate"]["beatsPerMinute"]) for p in merged),
                          truth["heart-rate"]["sum"])
+        self.assertEqual([[int(parse_time(p["heartRate"]["sampleTime"]["physicalTime"])),
+                           int(p["heartRate"]["beatsPerMinute"])] for p in reversed(merged)],
+                         truth["heart-rate"]["series"])
         by_device = collections.defaultdict(lambda: collections.defaultdict(set))
         for p in listed:
             st = p["heartRate"]["sampleTime"]["physicalTime"]

@@ -128,7 +128,7 @@ def upload(state, req):
 
 
 def ground_truth(state, query):
-    """GET ?user=U&from=D&to=D[&type=T,T...][&visible=1]."""
+    """GET ?user=U&from=D&to=D[&type=T,T...][&visible=1][&samples=1]."""
     with state.lock:
         user = state.users.get(query.get("user"))
         if user is None:
@@ -145,4 +145,5 @@ def ground_truth(state, query):
         return 200, {"user": user.id, "tz": user.tz_name, "from": first.isoformat(),
                      "to": last.isoformat(),
                      "horizon": rfc3339(horizon) if horizon is not None else None,
-                     "days": truth(user, first, last, types, horizon)}
+                     "days": truth(user, first, last, types, horizon,
+                                   query.get("samples") in ("1", "true"))}

@@ -34,6 +34,27 @@ class Day:
         self.tiz = None       # {zone type: seconds} or None
         self.exercise = []    # exercise points, newest first
         self.steps_total = None
+        self.strides = None   # minute -> mm per step (two devices)
+        self.pending = None   # computes the figures below the lists
+
+    def figures(self):
+        """The day with its minute rows, time in zones and exercise."""
+        if self.pending:
+            pending, self.pending = self.pending, None
+            pending()
+        return self
+
+    def points(self, dtype, reconcile):
+        """Newest-first points of a type: every device (list) or the merged
+        stream (reconcile); built on first use."""
+        cache = self.recs if reconcile else self.lists
+        pts = cache.get(dtype)
+        if pts is None:
+            self.figures()
+            pts = cache.get(dtype)
+            if pts is None:
+                pts = cache[dtype] = build_list(self, dtype, reconcile)
+        return pts
 
 
 def minute_zone(mean_bpm, zones):
@@ -119,10 +140,21 @@ def generate(synth, day):
     oob = out_of_bed_steps(synth, day, steps)
     second = second_device(synth, day, samples, steps, t0, t1) \
         if len(user.devices) > 1 else None
-    merge(synth, day, rec, samples, steps, minutes, kinds, oob, second, t0, t1)
-    if p["workout"]:
-        zone_of = {row[M_T] // 60: row[M_ZONE] for row in rec.minutes if row[M_ZONE]}
-        rec.exercise = [exercise_point(synth, day, p["workout"], samples, steps, zone_of)]
+    if second:
+        rec.hr = sorted(samples + second[0], key=_src_key, reverse=True)
+        rec.steps = sorted(steps + second[1], key=_src_key, reverse=True)
+    else:
+        rec.hr = samples[::-1]
+        rec.steps = steps[::-1]
+        rec.recs = {"heart-rate": rec.hr, "steps": rec.steps}
+    rec.lists = {"heart-rate": rec.hr, "steps": rec.steps}
+
+    def figures():
+        merge(synth, day, rec, samples, steps, minutes, kinds, oob, second)
+        if p["workout"]:
+            zone_of = {row[M_T] // 60: row[M_ZONE] for row in rec.minutes if row[M_ZONE]}
+            rec.exercise = [exercise_point(synth, day, p["workout"], samples, steps, zone_of)]
+    rec.pending = figures      # the samples' lists are ready; figures when asked
     return rec
 
 
@@ -175,9 +207,9 @@ def second_device(synth, day, samples, steps, t0, t1):
     return out, steps2
 
 
-def merge(synth, day, rec, samples, steps, minutes, kinds, oob, second, t0, t1):
-    """Lists per device, the merged stream (the first device wins every
-    minute it has data for), and the per-minute figures."""
+def merge(synth, day, rec, samples, steps, minutes, kinds, oob, second):
+    """The merged stream (the first device wins every minute it has data
+    for) and the per-minute figures."""
     p = synth.plan(day)
     zones = p["zones"]
     stream = {sp[0]: sp for sp in steps}
@@ -198,11 +230,6 @@ def merge(synth, day, rec, samples, steps, minutes, kinds, oob, second, t0, t1):
         for sp in s_steps:
             if sp[0] not in stream:
                 stream[sp[0]] = sp[:4] + (sp[4][0],)
-        rec.hr = sorted(samples + s_samples, key=_src_key, reverse=True)
-        rec.steps = sorted(steps + s_steps, key=_src_key, reverse=True)
-    else:
-        rec.hr = samples[::-1]
-        rec.steps = steps[::-1]
     fl = synth.rng(day, "floors")
     bmr_m = int(synth.bmr_day() * 1000 / 1440)
     rows, tiz, strides = [], collections.Counter(), {}
@@ -249,32 +276,40 @@ def source_of(payload):
 
 
 def derive_lists(rec, hr_rec, second, strides):
-    """Per-type point lists from the minute rows (merged stream)."""
-    rows = rec.minutes
-    newest = rows[::-1]
-
-    def minute_points(field, keep=lambda v: True):
-        return [(row[M_T], row[M_OFF], row[M_T] + 60, row[M_OFF], row[field])
-                for row in newest if keep(row[field])]
-
-    steps_rec = minute_points(M_STEPS)
-    dist_rec = minute_points(M_DIST)
-    rec.recs = {
-        "heart-rate": hr_rec[::-1] if second else rec.hr,
-        "steps": steps_rec if second else rec.steps,
-        "distance": dist_rec,
-        "floors": minute_points(M_FLOORS),
-        "time-in-heart-rate-zone": minute_points(M_ZONE, bool),
-        "active-zone-minutes": minute_points(M_ZONE, lambda z: z in AZM_ZONES),
-        "active-minutes": minute_points(M_LEVEL, lambda v: v not in (None, "SEDENTARY")),
-        "sedentary-period": sedentary_periods(rows),
-    }
-    rec.lists = dict(rec.recs, **{"heart-rate": rec.hr, "steps": rec.steps})
+    """Keep what the per-type lists are built from (on first use)."""
     if second:
-        rec.lists["distance"] = [
-            sp[:4] + ((sp[4][0] * strides.get(sp[0], 700), 1) if type(sp[4]) is tuple
-                      else sp[4] * strides.get(sp[0], 700),)
-            for sp in rec.steps]
+        rec.recs["heart-rate"] = hr_rec[::-1]
+        rec.strides = strides
+
+
+def minute_points(rows, field, keep=None):
+    """Newest-first 1-minute points of a minute-row field."""
+    return [(row[M_T], row[M_OFF], row[M_T] + 60, row[M_OFF], row[field])
+            for row in reversed(rows) if keep is None or keep(row[field])]
+
+
+MINUTE_LISTS = {
+    "steps": (M_STEPS, None),
+    "distance": (M_DIST, None),
+    "floors": (M_FLOORS, None),
+    "time-in-heart-rate-zone": (M_ZONE, bool),
+    "active-zone-minutes": (M_ZONE, lambda z: z in AZM_ZONES),
+    "active-minutes": (M_LEVEL, lambda v: v not in (None, "SEDENTARY")),
+}
+
+
+def build_list(rec, dtype, reconcile):
+    """A per-type point list of a day, built from its minute rows."""
+    if dtype == "sedentary-period":
+        return sedentary_periods(rec.minutes)
+    if dtype == "distance" and not reconcile and rec.strides:
+        strides = rec.strides
+        return [sp[:4] + ((sp[4][0] * strides.get(sp[0], 700), 1) if type(sp[4]) is tuple
+                          else sp[4] * strides.get(sp[0], 700),) for sp in rec.steps]
+    if dtype in MINUTE_LISTS:
+        field, keep = MINUTE_LISTS[dtype]
+        return minute_points(rec.minutes, field, keep)
+    return []
 
 
 def sedentary_periods(rows):

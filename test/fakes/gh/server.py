@@ -46,30 +46,22 @@ def mutate_paging(status, payload, kind, query, counter):
     return json.dumps(obj, separators=(",", ":")).encode()
 
 
+INT64_VALUE_RE = re.compile(rb':"(-?\d+)"')
+FIRST_VALUE_RE = re.compile(rb'"(beatsPerMinute|averageHeartRateBeatsPerMinute|count)":"[^"]*"')
+
+
 def mutate_json(payload, kind):
     """wrong_types: int64 strings become JSON numbers; out_of_range: the
-    first data point gets a bpm of 400 (a steps count of -40)."""
-    try:
-        obj = json.loads(payload)
-    except ValueError:
+    first data point gets a bpm of 400 (a steps count of -40).  Done on the
+    compact JSON text, so that a big page costs milliseconds."""
+    if not valid_json(payload):
         return payload
-    first = [True]
+    if kind == "wrong_types":
+        return INT64_VALUE_RE.sub(rb":\1", payload)
 
-    def walk(node):
-        if isinstance(node, list):
-            return [walk(x) for x in node]
-        if not isinstance(node, dict):
-            return node
-        out = {}
-        for k, v in node.items():
-            if kind == "wrong_types" and isinstance(v, str) and re.match(r"^-?\d+$", v):
-                v = int(v)
-            elif kind == "out_of_range" and first[0] and k in (
-                    "beatsPerMinute", "averageHeartRateBeatsPerMinute", "count"):
-                v, first[0] = ("-40" if k == "count" else "400"), False
-            out[k] = walk(v)
-        return out
-    return json.dumps(walk(obj), separators=(",", ":")).encode()
+    def bad(m):
+        return b'"%s":"%s"' % (m.group(1), b"-40" if m.group(1) == b"count" else b"400")
+    return FIRST_VALUE_RE.sub(bad, payload, count=1)
 
 
 class Handler(BaseHTTPRequestHandler):

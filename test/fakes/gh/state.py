@@ -24,7 +24,7 @@ class State:
     def __init__(self, config, base_dir, user_rate):
         self.config, self.base_dir, self.user_rate = config, base_dir, user_rate
         self.lock = threading.RLock()
-        self.cache = LRU(24)
+        self.cache = LRU(32)   # days with samples (6 users x 5 days fit)
         self.reset()
 
     def reset(self):

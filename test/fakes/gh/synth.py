@@ -328,6 +328,10 @@ class Synthetic:
                         out.append((s.wake, off, s.wake, off, stats))
             out.sort(key=lambda q: q[0], reverse=True)
             return out
+        if dtype == "daily-resting-heart-rate":
+            return daily(p["rest"])
+        if dtype == "daily-heart-rate-zones":
+            return daily(p["zones"])
         night = self.night(day - timedelta(1))     # the night that ends today
         if dtype == "daily-heart-rate-variability":
             return daily(dict(night.hrv_daily, non_rem_hr=night.non_rem_hr)
@@ -354,10 +358,6 @@ class Synthetic:
             return [(v[0], off, v[0], off, v[1])]
         if dtype == "daily-vo2-max":
             return daily(self.vo2(day))
-        if dtype == "daily-resting-heart-rate":
-            return daily(p["rest"])
-        if dtype == "daily-heart-rate-zones":
-            return daily(p["zones"])
         return []
 
 

@@ -14,7 +14,7 @@ from .types import ACTIVITY_LEVELS, AZM_ZONES, TYPES, ZONE_TYPES
 TRUTH_TYPES = sorted(TYPES)
 
 
-def day_truth(user, day, types, horizon):
+def day_truth(user, day, types, horizon, series=False):
     """{data type: value} for one local day (types without data left out)."""
     out = {}
 
@@ -27,7 +27,7 @@ def day_truth(user, day, types, horizon):
                     "heart-rate", "time-in-heart-rate-zone"}
     rows = []
     if types & minute_types and user.synthetic(day):
-        rows = [r for r in user.full_day(day).minutes
+        rows = [r for r in user.full_day(day).figures().minutes
                 if horizon is None or r[M_T] + 60 <= horizon]
     if "heart-rate" in types:
         merged = pts("heart-rate")
@@ -35,6 +35,8 @@ def day_truth(user, day, types, horizon):
             bpm = [p[4][0] for p in merged]
             v = {"samples": len(bpm), "list_samples": len(pts("heart-rate", False)),
                  "sum": sum(bpm), "min": min(bpm), "max": max(bpm)}
+            if series:
+                v["series"] = [[p[0], p[4][0]] for p in reversed(merged)]
             if rows:
                 hr_rows = [r for r in rows if r[M_HRN]]
                 zones = collections.Counter(r[M_ZONE] for r in hr_rows)
@@ -174,7 +176,7 @@ def session_truth(s):
             "out_of_bed_minutes": sum((b - a) // 60 for a, b in s.oob)}
 
 
-def truth(user, first, last, types, horizon):
+def truth(user, first, last, types, horizon, series=False):
     """The whole answer of /_fake/truth."""
     days, d = [], first
     while d <= last:
@@ -183,7 +185,7 @@ def truth(user, first, last, types, horizon):
     result = {}
     sleep = sleep_truth(user, days, horizon) if "sleep" in types and days else {}
     for d in days:
-        v = (day_truth(user, d, set(types) - {"sleep"}, horizon)
+        v = (day_truth(user, d, set(types) - {"sleep"}, horizon, series)
              if d in user.dayset and not user.unseen(d, horizon) else {})
         if sleep.get(d):
             v["sleep"] = sleep[d]

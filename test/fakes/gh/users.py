@@ -186,10 +186,6 @@ class User:
             else:
                 rec = Day()
             self.cache.put(key, rec)
-            facts = self.light_day(day)
-            if not facts.complete:
-                facts.tiz, facts.exercise = rec.tiz, rec.exercise
-                facts.complete = True
         return rec
 
     def light_day(self, day):
@@ -210,7 +206,8 @@ class User:
         """The day's small facts, generating its samples once if needed."""
         rec = self.light_day(day)
         if not rec.complete:
-            self.full_day(day)
+            full = self.full_day(day).figures()
+            rec.tiz, rec.exercise, rec.complete = full.tiz, full.exercise, True
         return rec
 
     def points(self, dtype, day, reconcile=False):
@@ -219,8 +216,7 @@ class User:
         if day not in self.dayset:
             return []
         if dtype in FULL_TYPES:
-            rec = self.full_day(day)
-            return (rec.recs if reconcile else rec.lists).get(dtype, [])
+            return self.full_day(day).points(dtype, reconcile)
         if dtype == "exercise":
             return self.facts(day).exercise
         facts = self.light_day(day)
