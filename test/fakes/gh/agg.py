@@ -131,9 +131,9 @@ class Range(Agg):
 
     def merge(self, o):
         if o.n:
-            self.add(o.lo)
-            self.add(o.hi)
-            self.n -= 1
+            self.n += o.n
+            self.lo = o.lo if self.lo is None else min(self.lo, o.lo)
+            self.hi = o.hi if self.hi is None else max(self.hi, o.hi)
 
     def json(self):
         return {self.fields[0]: float(self.lo), self.fields[1]: float(self.hi)}
