@@ -455,6 +455,12 @@ from gh.synth import Synthetic  # noqa: E402,F401
 from gh.types import TYPES  # noqa: E402,F401
 from gh.users import DEVICES, User  # noqa: E402,F401
 
+# What scripts importing this file use (bench/lib/gen_*.py).
+__all__ = ["ALL_SCOPES", "S_ACTIVITY", "S_METRICS", "S_PROFILE", "S_SETTINGS", "S_SLEEP",
+           "Day", "minute_zone", "decode_token", "encode_token", "request_hash",
+           "DS_LEGACY", "DS_TRACKER", "render_point", "Handler", "Server", "State",
+           "Synthetic", "TYPES", "DEVICES", "User", "main"]
+
 
 def load_config(path):
     if not path:

@@ -10,7 +10,6 @@ test/fake_data/users.json; the tests need nothing outside test/.
 """
 
 import base64
-import hashlib
 import http.client
 import json
 import os

@@ -78,7 +78,7 @@ def generate(synth, day):
         segs.append((p["workout"][1], p["workout"][2], p["workout"][0]))
     segs = sorted(sg for sg in segs if sg[1] > t0 and sg[0] < t1)
     off0, off1 = utc_offset(user.tz, t0), utc_offset(user.tz, t1 - 1)
-    rest, zones = p["rest"], p["zones"]
+    rest = p["rest"]
     reserve = 220 - user.age - rest
     r, rs = synth.rng(day, "samples"), synth.rng(day, "steps")
     walk = {b for b in range(160) if r.random() < 0.12}   # 10-minute blocks

@@ -218,8 +218,9 @@ class Synthetic:
         n.spo2_daily = ((round(sum(sp) / len(sp), 1), min(sp), max(sp)) if sp else None)
         minutes = {k: sum(b - a for kk, a, b in s.stages if kk == k) for k in SLEEP_HR}
         asleep = minutes["DEEP"] + minutes["LIGHT"]
-        n.non_rem_hr = int(round(p["rest"] + (SLEEP_HR["DEEP"] * minutes["DEEP"] + SLEEP_HR["LIGHT"]
-                                              * minutes["LIGHT"]) / max(1, asleep) + x.uniform(-1, 1)))
+        shift = (SLEEP_HR["DEEP"] * minutes["DEEP"]
+                 + SLEEP_HR["LIGHT"] * minutes["LIGHT"]) / max(1, asleep)
+        n.non_rem_hr = int(round(p["rest"] + shift + x.uniform(-1, 1)))
         rr = 13.0 + seed % 4 * 0.8 + x.gauss(0, 0.4)
         n.resp = {"full": stats3(x, rr)}
         if s.type == "STAGES":
