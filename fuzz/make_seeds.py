@@ -9,7 +9,7 @@ gh_token, gh_api_error, gh_user and listen_parse, from:
   - the hand-written seeds in fuzz/corpus/<target>/ (copied as they are);
   - the test fixtures: test/fixtures (Fitbit Web API days, an account
     export, bad files), test/fake_data, test/unit/fixtures/gh;
-  - the fake Google Health API (test/fake_google_health.py), started on
+  - the fake Google Health API (test/fakes/google_health.py), started on
     127.0.0.1 with a free port: list, reconcile and dailyRollUp pages of
     every data type, settings and profile, token answers and error bodies,
     including its fault bodies (wrong types, out of range, cut JSON);
@@ -260,7 +260,7 @@ def http(method, url, body=None, headers=None, form=None):
 
 
 def fake_seeds(out):
-    fake = os.path.join(ROOT, "test", "fake_google_health.py")
+    fake = os.path.join(ROOT, "test", "fakes", "google_health.py")
     if not os.path.exists(fake):
         print("make_seeds: no fake API, skipped", file=sys.stderr)
         return
@@ -369,8 +369,8 @@ def fake_seeds(out):
         for label, path, tok in (
                 ("401", "/v4/users/me/dataTypes/heart-rate/dataPoints", "bogus"),
                 ("400-filter", "/v4/users/me/dataTypes/heart-rate/dataPoints?filter=x%3E1", access),
-                ("400-type", "/v4/users/me/dataTypes/weight/dataPoints", access),
-                ("400-list", "/v4/users/me/dataTypes/time-in-heart-rate-zone/dataPoints", access)):
+                ("400-type", "/v4/users/me/dataTypes/altitude/dataPoints", access),
+                ("400-list", "/v4/users/me/dataTypes/floors/dataPoints", access)):
             _s, b = get(path, tok)
             out.add("gh_api_error", b, "fake-" + label)
             out.add("gh_page", bytes([0]) + b, "fake-error-" + label)

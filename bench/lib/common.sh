@@ -92,7 +92,7 @@ median() {
 # listening on 127.0.0.1 only; sets FAKE_URL and FAKE_PID.
 start_fake() {
 	rm -f "$WORK/fake.port"
-	/usr/bin/python3 test/fake_google_health.py --port 0 --port-file "$WORK/fake.port" \
+	/usr/bin/python3 test/fakes/google_health.py --port 0 --port-file "$WORK/fake.port" \
 		--config "$1" --user-rate 0 --log "$WORK/fake.log" >"$WORK/fake.out" 2>&1 &
 	FAKE_PID=$!
 	BENCH_PIDS+=("$FAKE_PID")

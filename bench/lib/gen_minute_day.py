@@ -3,7 +3,7 @@
 
     bench/lib/gen_minute_day.py OUT_DIR DAY [SEED]
 
-The day is the fake's synthetic day (test/fake_google_health.py) reduced to
+The day is the fake's synthetic day (test/fakes/google_health.py) reduced to
 one sample per worn minute (the minute's mean), with its resting heart
 rate and Fitbit zones, in the shape of GET
 /1/user/-/activities/heart/date/DAY/1d/1min.json.  The fake serves such a
@@ -18,8 +18,8 @@ import time
 from datetime import date
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, os.path.join(HERE, "..", "..", "test"))
-import fake_google_health as fake  # noqa: E402
+sys.path.insert(0, os.path.join(HERE, "..", "..", "test", "fakes"))
+import google_health as fake  # noqa: E402
 
 
 def main():

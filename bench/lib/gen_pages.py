@@ -3,7 +3,7 @@
 
     bench/lib/gen_pages.py DIR DAYS [--start YYYY-MM-DD] [--seed N]
 
-Days come from the fake's own synthetic generator (test/fake_google_health.py:
+Days come from the fake's own synthetic generator (test/fakes/google_health.py:
 resting rate, sleep, workouts, off-wrist gaps), made dense: the samples the
 fake spaces 1-15 s apart are filled in to one per second (linear between two
 samples, nothing across an off-wrist gap), so a day holds 80-86 k samples.
@@ -23,8 +23,8 @@ import time
 from datetime import date, timedelta
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, os.path.join(HERE, "..", "..", "test"))
-import fake_google_health as fake  # noqa: E402
+sys.path.insert(0, os.path.join(HERE, "..", "..", "test", "fakes"))
+import google_health as fake  # noqa: E402
 
 PAGE = 10000
 SOURCE = json.dumps(fake.DS_TRACKER, separators=(",", ":"))

@@ -4,7 +4,7 @@
     bench/lib/gen_year.py OUT START DAYS TZ [SEED]
 
 One line per sample, "epoch_seconds<TAB>bpm", oldest first, from the fake's
-own generator (test/fake_google_health.py, class Synthetic): samples 1-15 s
+own generator (test/fakes/google_health.py, class Synthetic): samples 1-15 s
 apart, sleep, workouts every 2-3 days, off-wrist gaps; the same data the
 fake serves for a synthetic user with that start, time zone and seed.
 """
@@ -14,8 +14,8 @@ import sys
 from datetime import date, timedelta
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, os.path.join(HERE, "..", "..", "test"))
-import fake_google_health as fake  # noqa: E402
+sys.path.insert(0, os.path.join(HERE, "..", "..", "test", "fakes"))
+import google_health as fake  # noqa: E402
 
 
 def main():

@@ -34,7 +34,7 @@ sub start_fake
 	open(my $fh, '>', $config) or die "cannot write $config: $!";
 	print $fh JSON::PP->new->encode($opts{users} || []);
 	close($fh);
-	my @cmd = ('/usr/bin/python3', "$testdir/fake_google_health.py",
+	my @cmd = ('/usr/bin/python3', "$testdir/fakes/google_health.py",
 		'--port', '0', '--port-file', $portfile, '--config', $config,
 		'--log', "$dir/fake.log", @{ $opts{args} || [] });
 	my $pid = fork();

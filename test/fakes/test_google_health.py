@@ -1,4 +1,5 @@
-"""Tests of the fake Google Health API in test/fake_google_health.py.
+"""Tests of the fake Google Health API in test/fakes/google_health.py:
+OAuth, paging, filters, legacy days, faults, limits and stats.
 
 Run from the repository root:
 
@@ -9,154 +10,22 @@ test/fake_data/users.json; the tests need nothing outside test/.
 """
 
 import base64
-import hashlib
 import http.client
 import json
 import os
-import signal
-import subprocess
 import sys
-import tempfile
 import time
 import unittest
 import unittest.mock
-from urllib.parse import parse_qs, urlencode, urlsplit
+from urllib.parse import urlencode
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-SERVER = os.path.join(HERE, "fake_google_health.py")
-CONFIG = os.path.join(HERE, "fake_data", "users.json")
-KORYMATH = os.path.join(HERE, "fixtures", "korymath")
-
-SCOPE = "https://www.googleapis.com/auth/googlehealth."
-METRICS = SCOPE + "health_metrics_and_measurements.readonly"
-ACTIVITY = SCOPE + "activity_and_fitness.readonly"
-HR = "/v4/users/me/dataTypes/heart-rate/dataPoints"
-DT = "/v4/users/me/dataTypes/%s/dataPoints"
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import fakecase  # noqa: E402
+from fakecase import ACTIVITY, DT, HR, KORYMATH, METRICS  # noqa: E402
 
 
-class FakeGoogleHealthTest(unittest.TestCase):
-    """One fake server for the whole class; /_fake/reset before each test."""
-
-    @classmethod
-    def setUpClass(cls):
-        cls.tmp = tempfile.TemporaryDirectory(prefix="fake-gh-")
-        cls.port_file = os.path.join(cls.tmp.name, "port")
-        cls.pid_file = os.path.join(cls.tmp.name, "pid")
-        cls.proc = subprocess.Popen(
-            [sys.executable, SERVER, "--port", "0", "--port-file", cls.port_file,
-             "--pid-file", cls.pid_file, "--config", CONFIG],
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-        deadline = time.time() + 10
-        while not os.path.exists(cls.port_file):
-            if cls.proc.poll() is not None or time.time() > deadline:
-                out, err = cls.proc.communicate(timeout=5)
-                raise RuntimeError("the fake did not start: %s" % err.decode())
-            time.sleep(0.02)
-        with open(cls.port_file) as f:
-            cls.port = int(f.read())
-
-    @classmethod
-    def tearDownClass(cls):
-        with open(cls.pid_file) as f:
-            pid = int(f.read())
-        os.kill(pid, signal.SIGTERM)
-        try:
-            cls.proc.wait(timeout=10)
-        finally:
-            cls.proc.stdout.close()
-            cls.proc.stderr.close()
-            cls.tmp.cleanup()
-        assert cls.proc.returncode == 0, cls.proc.returncode
-
-    def setUp(self):
-        self.call("POST", "/_fake/reset")
-
-    # ------------------------------------------------------------ helpers
-
-    def raw(self, method, path, body=None, headers=None, timeout=30):
-        """One request on a fresh connection -> (status, headers, bytes)."""
-        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=timeout)
-        try:
-            conn.request(method, path, body=body, headers=headers or {})
-            resp = conn.getresponse()
-            return resp.status, resp, resp.read()
-        finally:
-            conn.close()
-
-    def call(self, method, path, obj=None, token=None, form=None, headers=None):
-        """JSON or form request -> (status, headers, parsed JSON or bytes)."""
-        headers = dict(headers or {})
-        body = None
-        if form is not None:
-            body = urlencode(form)
-            headers["Content-Type"] = "application/x-www-form-urlencoded"
-        elif obj is not None:
-            body = json.dumps(obj)
-            headers["Content-Type"] = "application/json"
-        if token:
-            headers["Authorization"] = "Bearer " + token
-        status, resp, data = self.raw(method, path, body, headers)
-        try:
-            return status, resp, json.loads(data) if data else None
-        except ValueError:
-            return status, resp, data
-
-    def get(self, path, token, **params):
-        return self.call("GET", path + ("?" + urlencode(params) if params else ""),
-                         token=token)
-
-    def refresh(self, refresh_token, client=("test-client", "test-secret")):
-        return self.call("POST", "/token", form={
-            "grant_type": "refresh_token", "refresh_token": refresh_token,
-            "client_id": client[0], "client_secret": client[1]})
-
-    def token(self, user):
-        """An access token for a configured user (its refresh token)."""
-        status, _, body = self.refresh("1//test-" + user)
-        self.assertEqual(status, 200, body)
-        return body["access_token"]
-
-    def authorize(self, scopes, verifier, client_id="test-client",
-                  redirect="http://127.0.0.1:9/cb", **extra):
-        """GET the auth endpoint like a browser -> (status, Location params)."""
-        params = {"response_type": "code", "client_id": client_id,
-                  "redirect_uri": redirect, "scope": " ".join(scopes),
-                  "state": "xyz-state", "access_type": "offline", "prompt": "consent",
-                  "code_challenge_method": "S256",
-                  "code_challenge": base64.urlsafe_b64encode(hashlib.sha256(
-                      verifier.encode()).digest()).decode().rstrip("=")}
-        params.update(extra)
-        params = {k: v for k, v in params.items() if v is not None}
-        status, resp, _ = self.raw("GET", "/o/oauth2/v2/auth?" + urlencode(params))
-        location = resp.getheader("Location") or ""
-        query = {k: v[0] for k, v in parse_qs(urlsplit(location).query).items()}
-        return status, query
-
-    def exchange(self, code, verifier, client=("test-client", "test-secret"),
-                 redirect="http://127.0.0.1:9/cb"):
-        return self.call("POST", "/token", form={
-            "grant_type": "authorization_code", "code": code, "code_verifier": verifier,
-            "redirect_uri": redirect, "client_id": client[0], "client_secret": client[1]})
-
-    def assertRpcError(self, status, body, code, rpc_status, reason=None):
-        self.assertEqual(status, code, body)
-        self.assertEqual(body["error"]["code"], code)
-        self.assertEqual(body["error"]["status"], rpc_status)
-        if reason:
-            reasons = [d.get("reason") for d in body["error"].get("details", [])]
-            self.assertIn(reason, reasons)
-
-    def page_all(self, path, token, **params):
-        """Follow nextPageToken to the end -> (points, number of pages)."""
-        points, pages, params = [], 0, dict(params)
-        while True:
-            status, _, body = self.get(path, token, **params)
-            self.assertEqual(status, 200, body)
-            points += body.get("dataPoints", [])
-            pages += 1
-            if not body.get("nextPageToken"):
-                return points, pages
-            params["pageToken"] = body["nextPageToken"]
+class FakeGoogleHealthTest(fakecase.FakeServerCase):
+    """OAuth, paging, legacy data, faults and stats."""
 
     # --------------------------------------------------------------- OAuth
 
@@ -515,9 +384,14 @@ class FakeGoogleHealthTest(unittest.TestCase):
     def test_unsupported_requests(self):
         access = self.token("synth")
         status, _, body = self.get(DT % "heart-rates", access)
-        self.assertRpcError(status, body, 400, "INVALID_ARGUMENT")
-        status, _, body = self.get(DT % "time-in-heart-rate-zone", access)
-        self.assertRpcError(status, body, 400, "INVALID_ARGUMENT")
+        self.assertRpcError(status, body, 400, "INVALID_ARGUMENT", "INVALID_DATA_TYPE")
+        status, _, body = self.get(DT % "altitude", access)
+        self.assertRpcError(status, body, 400, "INVALID_ARGUMENT", "DATA_TYPE_NOT_SUPPORTED")
+        for dtype, verb in (("floors", ""), ("total-calories", ""),
+                            ("calories-in-heart-rate-zone", ":reconcile")):
+            status, _, body = self.get(DT % dtype + verb, access)
+            self.assertRpcError(status, body, 400, "INVALID_ARGUMENT",
+                                "DATA_TYPE_NOT_SUPPORTED_FOR_OPERATION")
         status, _, body = self.call("POST", DT % "steps" + ":dailyRollUp", {
             "range": {"start": {"date": {"year": 2026, "month": 1, "day": 1}},
                       "end": {"date": {"year": 2026, "month": 6, "day": 1}}}}, token=access)
@@ -636,7 +510,9 @@ class FakeGoogleHealthTest(unittest.TestCase):
         last = stats["requests"][-2]
         self.assertEqual(last, {"method": "GET", "path": DT % "daily-resting-heart-rate",
                                 "query": "", "status": 200, "bytes": last["bytes"],
-                                "user": "kory", "data_type": "daily-resting-heart-rate"})
+                                "user": "kory", "data_type": "daily-resting-heart-rate",
+                                "day": last["day"]})
+        self.assertRegex(last["day"], r"^\d{4}-\d\d-\d\d$")
         self.assertGreater(last["bytes"], 100)
         self.call("DELETE", "/_fake/stats")
         self.assertEqual(self.call("GET", "/_fake/stats")[2]["total"], 0)

@@ -1,0 +1,1 @@
+"""The fake Google Health API (see ../google_health.py for the contract)."""
