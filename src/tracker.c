@@ -40,6 +40,7 @@ int			tracker_sync_interval_s = 900;
 int			tracker_trailing_days = 2;
 int			tracker_max_sync_workers = 4;
 int			tracker_scheduler_naptime_ms = 1000;
+int			tracker_worker_idle_timeout_ms = 10000;
 bool		tracker_scheduler_enabled = true;
 
 void		_PG_init(void);
@@ -170,6 +171,13 @@ _PG_init(void)
 							NULL,
 							&tracker_scheduler_naptime_ms,
 							1000, 100, 600 * 1000,
+							PGC_SIGHUP, GUC_UNIT_MS,
+							NULL, NULL, NULL);
+	DefineCustomIntVariable("tracker.worker_idle_timeout",
+							"How long a sync worker with nothing to claim waits before it exits.",
+							"The scheduler starts workers again when work is queued.",
+							&tracker_worker_idle_timeout_ms,
+							10000, 100, 24 * 3600 * 1000,
 							PGC_SIGHUP, GUC_UNIT_MS,
 							NULL, NULL, NULL);
 	DefineCustomBoolVariable("tracker.enable_workers",

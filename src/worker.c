@@ -54,8 +54,6 @@
 #include "workers.h"
 
 
-/* A worker with nothing to claim for this long exits. */
-#define WORKER_IDLE_EXIT_MS 10000
 
 /* A window failing this many times for passing reasons is given up. */
 #define WINDOW_MAX_ATTEMPTS 20
@@ -561,7 +559,7 @@ tracker_worker_main(Datum main_arg)
 		if (!claim_window(&cw))
 		{
 			if (TimestampDifferenceExceeds(idle_since, GetCurrentTimestamp(),
-										   WORKER_IDLE_EXIT_MS))
+										   tracker_worker_idle_timeout_ms))
 				proc_exit(0);
 			(void) WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,
 							 500, PG_WAIT_EXTENSION);

@@ -86,6 +86,7 @@ extern int	tracker_sync_interval_s;
 extern int	tracker_trailing_days;
 extern int	tracker_max_sync_workers;
 extern int	tracker_scheduler_naptime_ms;
+extern int	tracker_worker_idle_timeout_ms;
 extern bool tracker_scheduler_enabled;
 
 extern void workers_init(void);

@@ -79,6 +79,9 @@ my $node = tracker_node(
 	'tracker.sync_interval = 1s',
 	'tracker.trailing_days = 1',
 	'tracker.max_sync_workers = 2',
+	# the workers' memory is compared over the whole run: they must not exit
+	# when faults and backoff leave them without work for a while
+	'tracker.worker_idle_timeout = 1h',
 	'tracker.http_timeout = 5s',
 	'tracker.http_connect_timeout = 2s',
 	'tracker.max_response_size = 16MB');
