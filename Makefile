@@ -34,11 +34,16 @@ OBJS = \
 	src/s3.o \
 	src/archive.o
 
-# The install script is built from the parts in src/sql/, in name order;
-# upgrade scripts (tracker--A--B.sql) sit beside tracker.control.
+# The install script is built from the parts in src/schema/, in this order
+# (each part uses only what the parts before it create).  The benchmark hook
+# (bench.sql) goes in only with `make BENCH=1`.
+SCHEMA_PARTS = schemas core sync jobs listening archive status api
+ifeq ($(BENCH),1)
+SCHEMA_PARTS += bench
+endif
+SCHEMA_PARTS += privileges
+SQL_PARTS = $(patsubst %,src/schema/%.sql,$(SCHEMA_PARTS))
 DATA_built = tracker--$(EXTVERSION).sql
-DATA = $(wildcard tracker--*--*.sql)
-SQL_PARTS = $(sort $(wildcard src/sql/*.sql))
 
 # Regression tests need the library preloaded, so they run in a private
 # instance started from test/tracker.conf (the pg_cron way).
@@ -58,8 +63,17 @@ EXTRA_CLEAN = results regression.diffs regression.out tmp_check log build
 PGXS := $(shell $(PG_CONFIG) --pgxs)
 include $(PGXS)
 
-tracker--$(EXTVERSION).sql: $(SQL_PARTS)
-	cat $^ > $@
+# The list of parts is a prerequisite too, so that building with and without
+# BENCH=1 in turn builds the script again.
+build/schema-parts: FORCE
+	@mkdir -p build
+	@echo '$(SQL_PARTS)' | cmp -s - $@ || echo '$(SQL_PARTS)' > $@
+
+tracker--$(EXTVERSION).sql: build/schema-parts $(SQL_PARTS)
+	cat $(SQL_PARTS) > $@
+
+.PHONY: FORCE
+FORCE:
 
 # Plain-C unit tests of the codec, the figures and the parsers.
 UNIT_CFLAGS = -std=gnu11 -O1 -g -Wall -Wextra -Werror -Isrc

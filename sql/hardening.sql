@@ -293,7 +293,11 @@ ORDER BY p.n;
 
 \pset format unaligned
 \pset fieldsep ' | '
-SELECT stmt, code, left(message, 160) AS message FROM hardening.result ORDER BY n;
+-- The benchmark hook is there only in a BENCH=1 build: its probes run then
+-- and are held to every check below, but are not listed, so that this list
+-- is the same for both builds.
+SELECT stmt, code, left(message, 160) AS message FROM hardening.result
+WHERE stmt !~ '\mtracker\.bench_' ORDER BY n;
 \pset format aligned
 
 -- No call ended in an internal error (XX000, what elog() raises): every

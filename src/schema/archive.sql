@@ -1,4 +1,4 @@
-/* src/sql/62_archive.sql: part of the tracker install script (see Makefile) */
+/* src/schema/archive.sql: part of the tracker install script (see SCHEMA_PARTS in the Makefile) */
 
 ------------------------------------------------------------------------------
 -- The S3 archive: monthly bundles of bronze payloads, lifecycle, restore

@@ -1,4 +1,4 @@
-/* tracker--0.1.0.sql: install script of the tracker extension */
+/* src/schema/schemas.sql: the first part of the tracker install script (see SCHEMA_PARTS in the Makefile) */
 
 \echo Use "CREATE EXTENSION tracker" to load this file. \quit
 
