@@ -4,8 +4,7 @@
 -- its own SQLSTATE (never an internal error, never a crash), no partial
 -- writes, no secret in any message, and privileges as documented in
 -- SECURITY.md.
-SET timezone TO 'UTC';
-SET datestyle TO 'ISO, YMD';
+\i sql/prelude.psql
 SET client_min_messages TO warning;
 CREATE SCHEMA hardening;
 
