@@ -1,7 +1,7 @@
 # Makefile for the tracker extension (PGXS)
 
 EXTENSION = tracker
-EXTVERSION = 0.1.0
+EXTVERSION = 0.2.0
 
 MODULE_big = tracker
 OBJS = \
@@ -43,7 +43,17 @@ SCHEMA_PARTS += bench
 endif
 SCHEMA_PARTS += privileges
 SQL_PARTS = $(patsubst %,src/schema/%.sql,$(SCHEMA_PARTS))
-DATA_built = tracker--$(EXTVERSION).sql
+
+# Upgrades: the steps between released versions, oldest first.  For each
+# version a step starts from, src/schema/upgrade/build.sh writes the script
+# from it to this version (its tables-and-data steps around this version's
+# definitions).  Every released version's own install script is kept as it
+# was released, so that CREATE EXTENSION tracker VERSION '...' works.
+UPGRADE_STEPS = 0.1.0--0.2.0
+UPGRADE_FROM = $(foreach s,$(UPGRADE_STEPS),$(firstword $(subst --, ,$(s))))
+UPGRADE_SCRIPTS = $(patsubst %,tracker--%--$(EXTVERSION).sql,$(UPGRADE_FROM))
+DATA_built = tracker--$(EXTVERSION).sql $(UPGRADE_SCRIPTS)
+DATA = $(patsubst %,src/schema/upgrade/tracker--%.sql,$(UPGRADE_FROM))
 
 # Regression tests need the library preloaded, so they run in a private
 # instance started from test/tracker.conf (the pg_cron way).
@@ -71,6 +81,12 @@ build/schema-parts: FORCE
 
 tracker--$(EXTVERSION).sql: build/schema-parts $(SQL_PARTS)
 	cat $(SQL_PARTS) > $@
+
+$(UPGRADE_SCRIPTS): tracker--%--$(EXTVERSION).sql: build/schema-parts $(SQL_PARTS) \
+		$(wildcard src/schema/upgrade/*--*.sql) src/schema/upgrade/build.sh \
+		src/schema/upgrade/definitions.awk
+	src/schema/upgrade/build.sh $* $(EXTVERSION) '$(UPGRADE_STEPS)' $(SQL_PARTS) > $@.tmp
+	mv $@.tmp $@
 
 .PHONY: FORCE
 FORCE:

@@ -16,7 +16,8 @@ use PostgreSQL::Test::Utils;
 use Test::More;
 
 our @EXPORT = qw(start_fake stop_fake fake_call tracker_node fixtures_dir
-  poll_until json_decode start_music_fake start_s3_servers stop_server);
+  poll_until json_decode start_music_fake start_s3_servers stop_server query
+  describe_extension);
 
 my $testdir = File::Spec->rel2abs(dirname(__FILE__) . '/..');
 
@@ -187,6 +188,30 @@ sub tracker_node
 		@conf, ''));
 	$node->start;
 	return $node;
+}
+
+# A query's output, or "(error: ...)": a failed query is a failed test, not
+# the end of the script.
+sub query
+{
+	my ($node, $db, $sql) = @_;
+	my ($ret, $out, $err) = $node->psql($db, $sql);
+	return $ret == 0 ? $out : "(error: $err)";
+}
+
+# Everything the extension is in a database, as the catalogs describe it
+# (describe_extension.sql): a hash of "kind name" => definition.
+sub describe_extension
+{
+	my ($node, $db) = @_;
+	my %obj;
+	my $out = $node->safe_psql($db, slurp_file("$testdir/perl/describe_extension.sql"));
+	for my $row (split /\x1e\n?/, $out)
+	{
+		my ($kind, $name, $def) = split /\x1f/, $row, 3;
+		$obj{"$kind $name"} = $def if defined $name;
+	}
+	return \%obj;
 }
 
 # Poll a query until it returns the expected value, with a deadline.
