@@ -98,7 +98,7 @@ sub start_server
 	return $pid;
 }
 
-# Start the fake Last.fm and ListenBrainz API (test/fake_music.py) with the
+# Start the fake Last.fm and ListenBrainz API (test/fakes/music.py) with the
 # configuration given ({users => [...], api_keys => [...], ...}); returns a
 # hash with url, port, pid, dir.
 sub start_music_fake
@@ -110,7 +110,7 @@ sub start_music_fake
 	print $fh JSON::PP->new->encode(\%config);
 	close($fh);
 	my $pid = start_server('the fake music API', $dir, $portfile,
-		'/usr/bin/python3', "$testdir/fake_music.py", '--port', '0',
+		'/usr/bin/python3', "$testdir/fakes/music.py", '--port', '0',
 		'--port-file', $portfile, '--config', "$dir/users.json",
 		'--log', "$dir/fake.log");
 	my $port = slurp_file($portfile);

@@ -21,7 +21,7 @@ my $SUSPENDED = 'deadbeefdeadbeefdeadbeefdeadbeef';
 my $UNKNOWN_KEY = 'feedfacefeedfacefeedfacefeedface';
 my $YEAR = "'[2025-06-01,2026-06-01)'";
 
-# Start test/fake_music.py (TrackerTest's start_fake runs the Google fake).
+# Start test/fakes/music.py (TrackerTest's start_fake runs the Google fake).
 sub start_music
 {
 	my (%config) = @_;
@@ -31,7 +31,7 @@ sub start_music
 	open(my $fh, '>', $file) or die "cannot write $file: $!";
 	print $fh JSON::PP->new->encode(\%config);
 	close($fh);
-	my $script = dirname($FindBin::RealBin) . '/fake_music.py';
+	my $script = dirname($FindBin::RealBin) . '/fakes/music.py';
 	my $pid = fork();
 	die "fork failed: $!" unless defined $pid;
 	if ($pid == 0)

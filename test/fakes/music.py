@@ -3,7 +3,7 @@
 
 Standard library only (Debian's /usr/bin/python3, 3.11).  Run it:
 
-    /usr/bin/python3 test/fake_music.py --port 0 --port-file F
+    /usr/bin/python3 test/fakes/music.py --port 0 --port-file F
         [--pid-file F] [--config users.json] [--log F]
         [--key-rate N] [--lb-rate N]
 
