@@ -63,6 +63,9 @@ my $node = tracker_node('upgrade', $google,
 my $version = $node->safe_psql('postgres',
 	"SELECT default_version FROM pg_available_extensions WHERE name = 'tracker'");
 like($version, qr/^\d+\.\d+\.\d+$/, "this version is $version");
+my $root = "$FindBin::RealBin/../..";
+like(slurp_file("$root/META.json"), qr/"version": "\Q$version\E"/, 'META.json gives this version');
+like(slurp_file("$root/CHANGELOG.md"), qr/^## \Q$version\E /m, 'CHANGELOG.md has this version');
 
 # ------------------------------------------------------------------------
 # 0.1.0, filled.
