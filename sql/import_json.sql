@@ -4,7 +4,7 @@
 SELECT tracker.add_account('json person', 'America/Edmonton', 'fitbit_import');
 
 -- A Web API day response: zones inside "value", 1-second intraday data.
-SELECT * FROM tracker.import_fitbit_json(1, $${
+CREATE TEMP TABLE day_doc AS SELECT $${
   "activities-heart": [{"dateTime": "2017-05-01", "value": {
      "customHeartRateZones": [], "restingHeartRate": 58,
      "heartRateZones": [
@@ -15,7 +15,8 @@ SELECT * FROM tracker.import_fitbit_json(1, $${
   "activities-heart-intraday": {"datasetInterval": 1, "datasetType": "second",
      "dataset": [{"time": "00:00:01", "value": 56}, {"time": "00:00:16", "value": 57},
                  {"time": "00:01:01", "value": 100}, {"time": "00:01:31", "value": 94},
-                 {"time": "07:30:00", "value": 60}]}}$$);
+                 {"time": "07:30:00", "value": 60}]}}$$::jsonb AS doc;
+SELECT i.* FROM day_doc, tracker.import_fitbit_json(1, doc) i;
 SELECT day, samples, wear_minutes, out_of_range_minutes, fat_burn_minutes,
        cardio_minutes, peak_minutes, zone_source, zone_bounds
 FROM gold.daily WHERE account_id = 1;
@@ -25,18 +26,8 @@ SELECT day, resting_hr, out_of_range_min, fat_burn_min, cardio_min, peak_min, pe
 FROM silver.daily_reported WHERE account_id = 1;
 
 -- The same document again is stored once.
-SELECT status, message ~ 'already held' AS already_held FROM tracker.import_fitbit_json(1, $${
-  "activities-heart": [{"dateTime": "2017-05-01", "value": {
-     "customHeartRateZones": [], "restingHeartRate": 58,
-     "heartRateZones": [
-       {"name": "Out of Range", "min": 30, "max": 95, "minutes": 2, "caloriesOut": 1.5},
-       {"name": "Fat Burn", "min": 95, "max": 133, "minutes": 1, "caloriesOut": 1.5},
-       {"name": "Cardio", "min": 133, "max": 162, "minutes": 0, "caloriesOut": 0},
-       {"name": "Peak", "min": 162, "max": 220, "minutes": 0, "caloriesOut": 0}]}}],
-  "activities-heart-intraday": {"datasetInterval": 1, "datasetType": "second",
-     "dataset": [{"time": "00:00:01", "value": 56}, {"time": "00:00:16", "value": 57},
-                 {"time": "00:01:01", "value": 100}, {"time": "00:01:31", "value": 94},
-                 {"time": "07:30:00", "value": 60}]}}$$);
+SELECT status, message ~ 'already held' AS already_held
+FROM day_doc, tracker.import_fitbit_json(1, doc);
 SELECT count(*) AS payloads FROM bronze.payload WHERE account_id = 1;
 
 -- The older form: zones beside dateTime, "value" a string.
