@@ -72,7 +72,7 @@ like(slurp_file("$root/CHANGELOG.md"), qr/^## \Q$version\E /m, 'CHANGELOG.md has
 # ------------------------------------------------------------------------
 $node->safe_psql('postgres', 'CREATE DATABASE upgraded');
 $node->safe_psql('upgraded', "CREATE EXTENSION tracker VERSION '0.1.0'");
-is(query($node, 'upgraded', "SELECT extversion FROM pg_extension WHERE extname = 'tracker'"),
+is(query_or_error($node, 'upgraded', "SELECT extversion FROM pg_extension WHERE extname = 'tracker'"),
 	'0.1.0', 'CREATE EXTENSION tracker VERSION 0.1.0 installs the released script');
 
 # The release created the benchmark hook, which this library need not have
@@ -99,20 +99,20 @@ $node->safe_psql('upgraded', qq{
 
 # Imports, with a rejected file kept in bronze, and a day worn for two
 # hours (which gets a resting heart rate from 0.1.0's algorithm only).
-query($node, 'upgraded', "SELECT tracker.store_heart_rate(1, array_agg(t), array_agg(58::smallint)) "
+query_or_error($node, 'upgraded', "SELECT tracker.store_heart_rate(1, array_agg(t), array_agg(58::smallint)) "
 	  . "FROM generate_series('2017-05-03 15:00+00'::timestamptz, '2017-05-03 16:59+00', '1 minute') t");
-query($node, 'upgraded', "SELECT count(*) FROM tracker.import_fitbit_file(1, '$fixtures/korymath')");
-query($node, 'upgraded', "SELECT count(*) FROM tracker.import_fitbit_file(1, '$fixtures/export')");
-like(query($node, 'upgraded',
+query_or_error($node, 'upgraded', "SELECT count(*) FROM tracker.import_fitbit_file(1, '$fixtures/korymath')");
+query_or_error($node, 'upgraded', "SELECT count(*) FROM tracker.import_fitbit_file(1, '$fixtures/export')");
+like(query_or_error($node, 'upgraded',
 	"SELECT * FROM tracker.import_fitbit_file(1, '$fixtures/bad/heart_rate-2018-11-02.json')"),
 	qr/could not import file/, 'a bad file is refused (and kept in bronze as rejected)');
 
 # A sync from the fake in the session, and a backfill left queued.
-is(query($node, 'upgraded',
+is(query_or_error($node, 'upgraded',
 	"SELECT requests > 0, rows_written > 0, errors, state FROM tracker.sync(2, '[2017-04-28,2017-05-03)')"),
 	't|t|0|connected', 'the Google Health account syncs from the fake');
-my $job = query($node, 'upgraded', "SELECT tracker.backfill('[2017-05-03,2017-05-06)', 2)");
-is(query($node, 'upgraded', "SELECT state FROM tracker.job WHERE job_id = $job"), 'queued',
+my $job = query_or_error($node, 'upgraded', "SELECT tracker.backfill('[2017-05-03,2017-05-06)', 2)");
+is(query_or_error($node, 'upgraded', "SELECT state FROM tracker.job WHERE job_id = $job"), 'queued',
 	'a backfill waits in the queue');
 
 # The daily figures as 0.1.0's library wrote them: this library computes
@@ -140,13 +140,13 @@ $node->safe_psql('upgraded', q{
 });
 
 # S3 settings and an archive run.
-query($node, 'upgraded', "SELECT tracker.set_s3('$s3->{url}', '$bucket', 'us-east-1', "
+query_or_error($node, 'upgraded', "SELECT tracker.set_s3('$s3->{url}', '$bucket', 'us-east-1', "
 	  . "'$s3_access', '$s3_secret', 'tracker/', true)");
-cmp_ok(query($node, 'upgraded',
+cmp_ok(query_or_error($node, 'upgraded',
 	"SELECT count(*) FILTER (WHERE status = 'uploaded') FROM tracker.archive(current_date)"),
 	'>=', 4, 'the archive uploads bundles');
 
-is(query($node, 'upgraded', q{
+is(query_or_error($node, 'upgraded', q{
 	SELECT (SELECT count(*) FROM tracker.account_profile) > 0,
 		   (SELECT count(*) FROM tracker.sync_log) > 0,
 		   (SELECT count(*) FROM silver.listen),
@@ -161,7 +161,7 @@ is(query($node, 'upgraded', q{
 # What 0.1.0 held, to compare with what the upgrade keeps: every table with
 # the columns it had.
 # ------------------------------------------------------------------------
-my %columns = map { split /\|/ } split /\n/, query($node, 'upgraded', q{
+my %columns = map { split /\|/ } split /\n/, query_or_error($node, 'upgraded', q{
 	SELECT c.oid::regclass, string_agg(quote_ident(a.attname), ', ' ORDER BY a.attnum)
 	FROM pg_depend d
 		JOIN pg_extension e ON e.oid = d.refobjid AND e.extname = 'tracker'
@@ -187,7 +187,7 @@ sub table_digest
 	my ($db, $table) = @_;
 	my %skip = map { $_ => 1 } @{ $changes{$table} || [] };
 	my $list = join(', ', grep { !$skip{$_} } split /, /, $columns{$table});
-	return query($node, $db, "SELECT count(*) || ' rows ' || coalesce(md5(string_agg(md5(x::text), ',' "
+	return query_or_error($node, $db, "SELECT count(*) || ' rows ' || coalesce(md5(string_agg(md5(x::text), ',' "
 		  . "ORDER BY md5(x::text))), '') FROM (SELECT $list FROM $table) x");
 }
 
@@ -195,15 +195,15 @@ my %kept_before = map { $_ => table_digest('upgraded', $_) } keys %columns;
 my $sequences_sql = q{
 	SELECT s.schemaname || '.' || s.sequencename, s.last_value FROM pg_sequences s
 	WHERE s.schemaname IN ('tracker', 'bronze', 'silver', 'gold') ORDER BY 1};
-my $sequences_before = query($node, 'upgraded', $sequences_sql);
-my $auth_before = query($node, 'upgraded',
+my $sequences_before = query_or_error($node, 'upgraded', $sequences_sql);
+my $auth_before = query_or_error($node, 'upgraded',
 	'SELECT account_id, state, reason FROM tracker.account_auth ORDER BY 1');
 
 # ------------------------------------------------------------------------
 # The upgrade, and a fresh install to compare it with.
 # ------------------------------------------------------------------------
 $node->safe_psql('upgraded', 'ALTER EXTENSION tracker UPDATE');
-is(query($node, 'upgraded', "SELECT extversion FROM pg_extension WHERE extname = 'tracker'"),
+is(query_or_error($node, 'upgraded', "SELECT extversion FROM pg_extension WHERE extname = 'tracker'"),
 	$version, "ALTER EXTENSION tracker UPDATE brings it to $version");
 $node->safe_psql('postgres', 'CREATE DATABASE fresh');
 $node->safe_psql('fresh', 'CREATE EXTENSION tracker');
@@ -217,7 +217,7 @@ $node->safe_psql('postgres', 'ALTER ROLE tracker_web LOGIN');
 my ($ret, $out, $err) = $node->psql('empty', 'ALTER EXTENSION tracker UPDATE');
 like($err, qr/role "tracker_web" exists and is not safe to adopt.*\n.*It has LOGIN/,
 	'the upgrade refuses a tracker_web role that can log in');
-is(query($node, 'empty', "SELECT extversion FROM pg_extension WHERE extname = 'tracker'"),
+is(query_or_error($node, 'empty', "SELECT extversion FROM pg_extension WHERE extname = 'tracker'"),
 	'0.1.0', 'and leaves the database at 0.1.0');
 $node->safe_psql('postgres', 'ALTER ROLE tracker_web NOLOGIN');
 $node->safe_psql('empty', 'ALTER EXTENSION tracker UPDATE');
@@ -305,20 +305,20 @@ for my $t (sort keys %columns)
 	}
 	is(table_digest('upgraded', $t), $kept_before{$t}, "$t: kept");
 }
-is(query($node, 'upgraded', $sequences_sql), $sequences_before, 'every sequence is where it was');
-is(query($node, 'upgraded', q{
+is(query_or_error($node, 'upgraded', $sequences_sql), $sequences_before, 'every sequence is where it was');
+is(query_or_error($node, 'upgraded', q{
 	SELECT (SELECT count(*) FROM tracker.s3_target), (SELECT count(*) FROM tracker.s3_key),
 		   (SELECT state FROM tracker.s3_settings)}),
 	'1|1|ready', 'the bucket and its keys are in their tables, ready');
-is(query($node, 'upgraded', q{
+is(query_or_error($node, 'upgraded', q{
 	SELECT count(*), count(*) FILTER (WHERE listen_key = tracker.listen_key(source, artist, track, album, recording_msid))
 	FROM silver.listen}),
 	'80|80', 'every listen has its key');
-is(query($node, 'upgraded', 'SELECT count(*) FROM tracker.job WHERE accounts_left_out IS NOT NULL'),
+is(query_or_error($node, 'upgraded', 'SELECT count(*) FROM tracker.job WHERE accounts_left_out IS NOT NULL'),
 	'0', 'the jobs of 0.1.0 left no account out');
-is(query($node, 'upgraded', 'SELECT account_id, state, reason FROM tracker.account_auth WHERE account_id <> 5 ORDER BY 1'),
+is(query_or_error($node, 'upgraded', 'SELECT account_id, state, reason FROM tracker.account_auth WHERE account_id <> 5 ORDER BY 1'),
 	join("\n", grep { !/^5\|/ } split /\n/, $auth_before), 'the connection states are kept');
-like(query($node, 'upgraded', 'SELECT state, reason FROM tracker.account_auth WHERE account_id = 5'),
+like(query_or_error($node, 'upgraded', 'SELECT state, reason FROM tracker.account_auth WHERE account_id = 5'),
 	qr/^not_connected\|no credentials are held/,
 	'but an account connected without a token (as restored from a dump) now says it needs connecting');
 
@@ -327,28 +327,28 @@ like(query($node, 'upgraded', 'SELECT state, reason FROM tracker.account_auth WH
 my $gold_sql = 'SELECT account_id, day, samples, wear_minutes, out_of_range_minutes, fat_burn_minutes, '
   . 'cardio_minutes, peak_minutes, zone_source, zone_bounds, resting_hr, resting_hr_raw, '
   . 'resting_hr_state, algorithm_version FROM gold.daily ORDER BY 1, 2';
-my $gold_after = query($node, 'upgraded', $gold_sql);
+my $gold_after = query_or_error($node, 'upgraded', $gold_sql);
 $node->safe_psql('fresh', q{
 	SELECT tracker.add_account('one day', 'UTC');
 	SELECT tracker.store_heart_rate(1, ARRAY[now()], ARRAY[60::smallint]);
 });
-is(query($node, 'upgraded', 'SELECT string_agg(DISTINCT algorithm_version::text, \',\') FROM gold.daily'),
-	query($node, 'fresh', 'SELECT algorithm_version FROM gold.daily'),
+is(query_or_error($node, 'upgraded', 'SELECT string_agg(DISTINCT algorithm_version::text, \',\') FROM gold.daily'),
+	query_or_error($node, 'fresh', 'SELECT algorithm_version FROM gold.daily'),
 	'the daily figures are of the algorithm version a fresh install computes with');
-query($node, 'upgraded', 'SELECT tracker.recompute(account_id) FROM tracker.account ORDER BY 1');
-is(query($node, 'upgraded', $gold_sql), $gold_after, 'and computing them again changes nothing');
-is(query($node, 'upgraded', "SELECT wear_minutes, resting_hr FROM gold.daily WHERE account_id = 1 AND day = '2017-05-03'"),
+query_or_error($node, 'upgraded', 'SELECT tracker.recompute(account_id) FROM tracker.account ORDER BY 1');
+is(query_or_error($node, 'upgraded', $gold_sql), $gold_after, 'and computing them again changes nothing');
+is(query_or_error($node, 'upgraded', "SELECT wear_minutes, resting_hr FROM gold.daily WHERE account_id = 1 AND day = '2017-05-03'"),
 	'120|', 'a day worn for two hours has no resting heart rate any more');
 
 # The rows the install script writes are those of a fresh install.
 for my $t ('tracker.provider', 'tracker.provider_data_type', 'tracker.google_scope')
 {
-	is(query($node, 'upgraded', "SELECT * FROM $t ORDER BY 1, 2"),
-		query($node, 'fresh', "SELECT * FROM $t ORDER BY 1, 2"), "$t: as a fresh install writes it");
+	is(query_or_error($node, 'upgraded', "SELECT * FROM $t ORDER BY 1, 2"),
+		query_or_error($node, 'fresh', "SELECT * FROM $t ORDER BY 1, 2"), "$t: as a fresh install writes it");
 }
 my $bench_sql = "SELECT string_agg(l.lanname, ',') FROM pg_proc p JOIN pg_language l ON l.oid = p.prolang "
   . "WHERE p.proname LIKE 'bench%'";
-is(query($node, 'upgraded', $bench_sql), query($node, 'fresh', $bench_sql),
+is(query_or_error($node, 'upgraded', $bench_sql), query_or_error($node, 'fresh', $bench_sql),
 	'the benchmark hook of 0.1.0 is gone (unless this is a build with make BENCH=1)');
 
 # ------------------------------------------------------------------------
@@ -356,14 +356,14 @@ is(query($node, 'upgraded', $bench_sql), query($node, 'fresh', $bench_sql),
 # ------------------------------------------------------------------------
 $node->safe_psql('postgres', 'ALTER SYSTEM SET tracker.enable_workers = on');
 $node->reload;
-is(query($node, 'upgraded', "SELECT tracker.wait($job, '3 minutes')"), 'done',
+is(query_or_error($node, 'upgraded', "SELECT tracker.wait($job, '3 minutes')"), 'done',
 	'the backfill queued in 0.1.0 runs');
-is(query($node, 'upgraded', "SELECT count(*) FROM gold.daily WHERE account_id = 2 AND day >= '2017-05-03'"),
+is(query_or_error($node, 'upgraded', "SELECT count(*) FROM gold.daily WHERE account_id = 2 AND day >= '2017-05-03'"),
 	'3', 'and brings its days');
-is(query($node, 'upgraded',
+is(query_or_error($node, 'upgraded',
 	"SELECT errors, state FROM tracker.sync(4, '[2025-06-01,2025-06-11)')"),
 	'0|connected', 'a ListenBrainz account syncs');
-is(query($node, 'upgraded', q{
+is(query_or_error($node, 'upgraded', q{
 	SELECT count(*) FILTER (WHERE played_at < '2025-06-01'), count(*) FILTER (WHERE played_at >= '2025-06-01') > 0,
 		   (SELECT count(*) FILTER (WHERE day < '2025-06-01') > 0 AND count(*) FILTER (WHERE day >= '2025-06-01') > 0
 			FROM gold.listening_daily WHERE account_id = 4)
@@ -373,10 +373,10 @@ my ($left_ret, $left_out, $left_err) = $node->psql('upgraded',
 	"SELECT tracker.backfill('[2025-06-01,2025-06-03)')");
 like($left_err, qr/leaves out the accounts that are not connected: 5 \(restored watch/,
 	'a backfill of every account names the account left out');
-is(query($node, 'upgraded', "SELECT accounts_left_out FROM tracker.job WHERE job_id = $left_out"),
+is(query_or_error($node, 'upgraded', "SELECT accounts_left_out FROM tracker.job WHERE job_id = $left_out"),
 	'{5}', 'and keeps it with the job');
-is(query($node, 'upgraded', "SELECT tracker.wait($left_out, '3 minutes')"), 'done', 'and runs');
-is(query($node, 'upgraded', q{
+is(query_or_error($node, 'upgraded', "SELECT tracker.wait($left_out, '3 minutes')"), 'done', 'and runs');
+is(query_or_error($node, 'upgraded', q{
 	SELECT string_agg(DISTINCT status, ',' ORDER BY status)
 	FROM tracker.archive(current_date) WHERE account_id = 1}),
 	'unchanged', 'the archive finds the months archived in 0.1.0 unchanged');
