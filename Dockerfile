@@ -3,8 +3,7 @@
 FROM postgres:15-bookworm
 
 # Only what the build needs (not node_modules/, .demo/ or test data); the
-# install script is built from src/sql/.  Upgrade scripts (tracker--A--B.sql),
-# once there are any, need copying too.
+# install script is built from src/schema/, where the upgrade scripts are too.
 COPY Makefile tracker.control /usr/src/tracker/
 COPY src/ /usr/src/tracker/src/
 

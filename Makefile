@@ -1,7 +1,7 @@
 # Makefile for the tracker extension (PGXS)
 
 EXTENSION = tracker
-EXTVERSION = 0.1.0
+EXTVERSION = 0.2.0
 
 MODULE_big = tracker
 OBJS = \
@@ -34,11 +34,26 @@ OBJS = \
 	src/s3.o \
 	src/archive.o
 
-# The install script is built from the parts in src/sql/, in name order;
-# upgrade scripts (tracker--A--B.sql) sit beside tracker.control.
-DATA_built = tracker--$(EXTVERSION).sql
-DATA = $(wildcard tracker--*--*.sql)
-SQL_PARTS = $(sort $(wildcard src/sql/*.sql))
+# The install script is built from the parts in src/schema/, in this order
+# (each part uses only what the parts before it create).  The benchmark hook
+# (bench.sql) goes in only with `make BENCH=1`.
+SCHEMA_PARTS = schemas core sync jobs listening archive status api
+ifeq ($(BENCH),1)
+SCHEMA_PARTS += bench
+endif
+SCHEMA_PARTS += privileges
+SQL_PARTS = $(patsubst %,src/schema/%.sql,$(SCHEMA_PARTS))
+
+# Upgrades: the steps between released versions, oldest first.  For each
+# version a step starts from, src/schema/upgrade/build.sh writes the script
+# from it to this version (its tables-and-data steps around this version's
+# definitions).  Every released version's own install script is kept as it
+# was released, so that CREATE EXTENSION tracker VERSION '...' works.
+UPGRADE_STEPS = 0.1.0--0.2.0
+UPGRADE_FROM = $(foreach s,$(UPGRADE_STEPS),$(firstword $(subst --, ,$(s))))
+UPGRADE_SCRIPTS = $(patsubst %,tracker--%--$(EXTVERSION).sql,$(UPGRADE_FROM))
+DATA_built = tracker--$(EXTVERSION).sql $(UPGRADE_SCRIPTS)
+DATA = $(patsubst %,src/schema/upgrade/tracker--%.sql,$(UPGRADE_FROM))
 
 # Regression tests need the library preloaded, so they run in a private
 # instance started from test/tracker.conf (the pg_cron way).
@@ -58,8 +73,23 @@ EXTRA_CLEAN = results regression.diffs regression.out tmp_check log build
 PGXS := $(shell $(PG_CONFIG) --pgxs)
 include $(PGXS)
 
-tracker--$(EXTVERSION).sql: $(SQL_PARTS)
-	cat $^ > $@
+# The list of parts is a prerequisite too, so that building with and without
+# BENCH=1 in turn builds the script again.
+build/schema-parts: FORCE
+	@mkdir -p build
+	@echo '$(SQL_PARTS)' | cmp -s - $@ || echo '$(SQL_PARTS)' > $@
+
+tracker--$(EXTVERSION).sql: build/schema-parts $(SQL_PARTS)
+	cat $(SQL_PARTS) > $@
+
+$(UPGRADE_SCRIPTS): tracker--%--$(EXTVERSION).sql: build/schema-parts $(SQL_PARTS) \
+		$(wildcard src/schema/upgrade/*--*.sql) src/schema/upgrade/build.sh \
+		src/schema/upgrade/definitions.awk
+	src/schema/upgrade/build.sh $* $(EXTVERSION) '$(UPGRADE_STEPS)' $(SQL_PARTS) > $@.tmp
+	mv $@.tmp $@
+
+.PHONY: FORCE
+FORCE:
 
 # Plain-C unit tests of the codec, the figures and the parsers.
 UNIT_CFLAGS = -std=gnu11 -O1 -g -Wall -Wextra -Werror -Isrc

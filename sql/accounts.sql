@@ -1,6 +1,5 @@
 -- Accounts: an account's IANA time zone decides where its days start.
-SET timezone TO 'UTC';
-SET datestyle TO 'ISO, YMD';
+\i sql/prelude.psql
 SELECT tracker.add_account('kory', 'America/Edmonton', 'fitbit_import',
                            birth_date => '1987-01-01');
 SELECT tracker.add_account(name => 'export person', time_zone => 'Asia/Singapore',

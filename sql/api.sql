@@ -1,8 +1,7 @@
 -- The api schema is what PostgREST serves to the dashboard, as its anonymous
 -- role tracker_web.  tracker_web may run every api function and nothing
 -- else: no table, no bronze payload, no credential, no tracker function.
-SET timezone TO 'UTC';
-SET datestyle TO 'ISO, YMD';
+\i sql/prelude.psql
 
 -- Some data: an account with two days of eight hours of 1-minute samples
 -- (eight hours: enough for a resting heart rate).

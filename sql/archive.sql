@@ -1,7 +1,6 @@
 -- The S3 archive without a network: argument checks, the settings and who
 -- may read them, and the lifecycle document Tracker writes.
-SET timezone TO 'UTC';
-SET datestyle TO 'ISO, YMD';
+\i sql/prelude.psql
 
 -- Nothing is configured yet.
 SELECT * FROM try($$SELECT * FROM tracker.archive()$$);

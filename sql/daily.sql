@@ -1,6 +1,12 @@
 -- The functions people call read gold.
-SET timezone TO 'UTC';
-SET datestyle TO 'ISO, YMD';
+\i sql/prelude.psql
+\getenv fixtures TRACKER_FIXTURES
+-- Account 1 holds three real days of saved Fitbit Web API responses
+-- (Edmonton); account 2 holds nothing.
+SELECT tracker.add_account('kory', 'America/Edmonton', 'fitbit_import',
+                           birth_date => '1987-01-01');
+SELECT tracker.add_account('nothing yet', 'UTC', 'fitbit_import');
+SELECT base(file), status FROM tracker.import_fitbit_file(1, :'fixtures' || '/korymath');
 SELECT * FROM tracker.daily(account => 1, days => '[2017-04-01,2017-08-01)');
 SELECT * FROM tracker.resting_hr(account => 1, days => '[2017-05-01,2017-05-03)');
 SELECT * FROM tracker.zone_minutes(account => 1, days => '[2017-05-01,2017-05-02]');

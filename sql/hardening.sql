@@ -4,8 +4,7 @@
 -- its own SQLSTATE (never an internal error, never a crash), no partial
 -- writes, no secret in any message, and privileges as documented in
 -- SECURITY.md.
-SET timezone TO 'UTC';
-SET datestyle TO 'ISO, YMD';
+\i sql/prelude.psql
 SET client_min_messages TO warning;
 CREATE SCHEMA hardening;
 
@@ -267,6 +266,8 @@ $$SELECT tracker.set_s3('gopher://127.0.0.1:1', 'hardening-bucket', 'us-east-1',
 $$SELECT tracker.set_s3('http://127.0.0.1:1', 'hardening-bucket', 'us-east-1', 'AKHARDENING', 'Hardening-S3-Secret')$$,
 $$SELECT tracker.set_s3_keys(NULL, NULL)$$,
 $$SELECT tracker.set_s3_keys('AKHARDENING', 'Hardening-S3-Secret')$$,
+$$SELECT tracker.s3_check_keys(NULL, NULL)$$,
+$$SELECT tracker.s3_check_keys('AK', E'S\tK')$$,
 $$SELECT CASE WHEN EXISTS (SELECT 1 FROM tracker.s3_config) THEN -1 ELSE (SELECT count(*) FROM tracker.archive(NULL)) END$$,
 $$SELECT CASE WHEN EXISTS (SELECT 1 FROM tracker.s3_config) THEN -1 ELSE (SELECT count(*) FROM tracker.archive('infinity')) END$$,
 $$SELECT CASE WHEN EXISTS (SELECT 1 FROM tracker.s3_config) THEN -1 ELSE (SELECT count(*) FROM tracker.restore_from_s3(2147483647, '(,)')) END$$,
@@ -293,7 +294,11 @@ ORDER BY p.n;
 
 \pset format unaligned
 \pset fieldsep ' | '
-SELECT stmt, code, left(message, 160) AS message FROM hardening.result ORDER BY n;
+-- The benchmark hook is there only in a BENCH=1 build: its probes run then
+-- and are held to every check below, but are not listed, so that this list
+-- is the same for both builds.
+SELECT stmt, code, left(message, 160) AS message FROM hardening.result
+WHERE stmt !~ '\mtracker\.bench_' ORDER BY n;
 \pset format aligned
 
 -- No call ended in an internal error (XX000, what elog() raises): every
@@ -382,7 +387,21 @@ WHERE s.nspname IN ('tracker', 'api') AND l.lanname IN ('sql', 'plpgsql')
   AND coalesce(array_to_string(p.proconfig, ','), '') NOT LIKE '%search_path=%'
 ORDER BY 1;
 
--- The same, tried: a plain user is refused everything.
+-- The same, tried.  What only the owner may read, tried by each role below:
+-- raw payloads, typed rows, figures, secrets and status.
+CREATE TABLE hardening.owner_only (n serial, stmt text);
+INSERT INTO hardening.owner_only (stmt) VALUES
+    ($$SELECT count(*) FROM bronze.payload$$),
+    ($$SELECT count(*) FROM silver.heart_rate$$),
+    ($$SELECT count(*) FROM silver.heart_rate_day$$),
+    ($$SELECT count(*) FROM gold.daily$$),
+    ($$SELECT * FROM tracker.credential$$),
+    ($$SELECT * FROM tracker.oauth_client$$),
+    ($$SELECT * FROM tracker.oauth_pending$$),
+    ($$SELECT * FROM tracker.account_status$$);
+GRANT SELECT ON hardening.owner_only TO hardening_plain, tracker_web;
+
+-- A plain user is refused everything.
 SET ROLE hardening_plain;
 SELECT v.stmt, r.code, r.message FROM (VALUES
     ($$SELECT * FROM tracker.daily(900001, '(,)')$$),
@@ -391,13 +410,8 @@ SELECT v.stmt, r.code, r.message FROM (VALUES
     ($$SELECT * FROM tracker.sync(900002, '[2020-01-01,2020-01-02)')$$),
     ($$SELECT tracker.set_refresh_token(900002, 'stolen')$$),
     ($$SELECT * FROM api.daily(900001, '2020-01-01', '2020-12-31')$$),
-    ($$SELECT api.pipeline()$$),
-    ($$SELECT count(*) FROM bronze.payload$$),
-    ($$SELECT count(*) FROM silver.heart_rate$$),
-    ($$SELECT count(*) FROM gold.daily$$),
-    ($$SELECT * FROM tracker.credential$$),
-    ($$SELECT * FROM tracker.oauth_client$$),
-    ($$SELECT * FROM tracker.account_status$$)) v(stmt),
+    ($$SELECT api.pipeline()$$)
+    UNION ALL SELECT stmt FROM hardening.owner_only) v(stmt),
     LATERAL hardening.try(v.stmt) r;
 RESET ROLE;
 
@@ -410,13 +424,8 @@ SELECT v.stmt, r.code, r.message FROM (VALUES
     ($$SELECT * FROM tracker.daily(900001, '(,)')$$),
     ($$SELECT * FROM tracker.heart_rate(900001, '2020-01-01')$$),
     ($$SELECT tracker.add_account('mine', 'UTC')$$),
-    ($$SELECT * FROM tracker.sync(900002, '[2020-01-01,2020-01-02)')$$),
-    ($$SELECT count(*) FROM bronze.payload$$),
-    ($$SELECT count(*) FROM silver.heart_rate_day$$),
-    ($$SELECT count(*) FROM gold.daily$$),
-    ($$SELECT * FROM tracker.credential$$),
-    ($$SELECT * FROM tracker.oauth_client$$),
-    ($$SELECT * FROM tracker.oauth_pending$$)) v(stmt),
+    ($$SELECT * FROM tracker.sync(900002, '[2020-01-01,2020-01-02)')$$)
+    UNION ALL SELECT stmt FROM hardening.owner_only) v(stmt),
     LATERAL hardening.try(v.stmt) r;
 RESET ROLE;
 
@@ -531,6 +540,24 @@ DO $$ BEGIN
                    current_database());
 END $$;
 RESET ROLE;
+-- Poll a condition (a query that gives a boolean) every 0.1 s, for a
+-- minute at most.
+CREATE FUNCTION hardening.wait_until(condition text) RETURNS boolean
+LANGUAGE plpgsql AS $$
+DECLARE
+    met boolean;
+BEGIN
+    FOR i IN 1 .. 600 LOOP
+        PERFORM pg_stat_clear_snapshot();
+        EXECUTE condition INTO met;
+        IF met THEN
+            RETURN true;
+        END IF;
+        PERFORM pg_sleep(0.1);
+    END LOOP;
+    RETURN false;
+END
+$$;
 -- a new scheduler, which takes the database's settings
 CREATE FUNCTION hardening.restart_scheduler() RETURNS boolean
 LANGUAGE plpgsql AS $$
@@ -539,16 +566,10 @@ DECLARE
                            WHERE backend_type = 'tracker scheduler' AND datname = current_database());
 BEGIN
     PERFORM pg_terminate_backend(p) FROM unnest(old) p;
-    FOR i IN 1 .. 600 LOOP
-        PERFORM pg_stat_clear_snapshot();
-        IF EXISTS (SELECT 1 FROM pg_stat_activity
-                   WHERE backend_type = 'tracker scheduler' AND datname = current_database()
-                     AND pid <> ALL (old)) THEN
-            RETURN true;
-        END IF;
-        PERFORM pg_sleep(0.1);
-    END LOOP;
-    RETURN false;
+    RETURN hardening.wait_until(format(
+        $q$SELECT EXISTS (SELECT 1 FROM pg_stat_activity
+                          WHERE backend_type = 'tracker scheduler' AND datname = current_database()
+                            AND pid <> ALL (%L))$q$, old));
 END
 $$;
 SELECT hardening.restart_scheduler() AS scheduler_restarted;
@@ -558,13 +579,12 @@ SELECT tracker.set_refresh_token(900004, 'hardening-worker-token');
 CREATE FUNCTION hardening.wait_for_sync_job(account integer) RETURNS boolean
 LANGUAGE plpgsql AS $$
 BEGIN
-    FOR i IN 1 .. 600 LOOP
-        IF EXISTS (SELECT 1 FROM tracker.job j WHERE j.account_id = account AND j.kind = 'sync') THEN
-            PERFORM pg_sleep(2);    -- let the workers claim its windows too
-            RETURN true;
-        END IF;
-        PERFORM pg_sleep(0.1);
-    END LOOP;
+    IF hardening.wait_until(format(
+        $q$SELECT EXISTS (SELECT 1 FROM tracker.job j WHERE j.account_id = %s AND j.kind = 'sync')$q$,
+        account)) THEN
+        PERFORM pg_sleep(2);    -- let the workers claim its windows too
+        RETURN true;
+    END IF;
     RETURN false;
 END
 $$;

@@ -1,7 +1,10 @@
 -- Importing server-side files and directories.
-SET timezone TO 'UTC';
-SET datestyle TO 'ISO, YMD';
+\i sql/prelude.psql
 \getenv fixtures TRACKER_FIXTURES
+SELECT tracker.add_account('kory', 'America/Edmonton', 'fitbit_import',
+                           birth_date => '1987-01-01');
+SELECT tracker.add_account(name => 'export person', time_zone => 'Asia/Singapore',
+                           provider => 'fitbit_import');
 
 -- Three real days of saved Fitbit Web API responses (account 1, Edmonton).
 SELECT base(file), kind, status, days, samples, message

@@ -1,10 +1,10 @@
 -- Importing Fitbit documents given as jsonb.
-SET timezone TO 'UTC';
-SET datestyle TO 'ISO, YMD';
--- Account 5 is in America/Edmonton.
+\i sql/prelude.psql
+-- Account 1 is in America/Edmonton.
+SELECT tracker.add_account('json person', 'America/Edmonton', 'fitbit_import');
 
 -- A Web API day response: zones inside "value", 1-second intraday data.
-SELECT * FROM tracker.import_fitbit_json(5, $${
+CREATE TEMP TABLE day_doc AS SELECT $${
   "activities-heart": [{"dateTime": "2017-05-01", "value": {
      "customHeartRateZones": [], "restingHeartRate": 58,
      "heartRateZones": [
@@ -15,32 +15,23 @@ SELECT * FROM tracker.import_fitbit_json(5, $${
   "activities-heart-intraday": {"datasetInterval": 1, "datasetType": "second",
      "dataset": [{"time": "00:00:01", "value": 56}, {"time": "00:00:16", "value": 57},
                  {"time": "00:01:01", "value": 100}, {"time": "00:01:31", "value": 94},
-                 {"time": "07:30:00", "value": 60}]}}$$);
+                 {"time": "07:30:00", "value": 60}]}}$$::jsonb AS doc;
+SELECT i.* FROM day_doc, tracker.import_fitbit_json(1, doc) i;
 SELECT day, samples, wear_minutes, out_of_range_minutes, fat_burn_minutes,
        cardio_minutes, peak_minutes, zone_source, zone_bounds
-FROM gold.daily WHERE account_id = 5;
-SELECT ts, bpm FROM silver.heart_rate WHERE account_id = 5 ORDER BY ts;
+FROM gold.daily WHERE account_id = 1;
+SELECT ts, bpm FROM silver.heart_rate WHERE account_id = 1 ORDER BY ts;
 SELECT day, resting_hr, out_of_range_min, fat_burn_min, cardio_min, peak_min, peak_max,
        out_of_range_minutes, fat_burn_minutes, cardio_minutes, peak_minutes, source
-FROM silver.daily_reported WHERE account_id = 5;
+FROM silver.daily_reported WHERE account_id = 1;
 
 -- The same document again is stored once.
-SELECT status, message ~ 'already held' AS already_held FROM tracker.import_fitbit_json(5, $${
-  "activities-heart": [{"dateTime": "2017-05-01", "value": {
-     "customHeartRateZones": [], "restingHeartRate": 58,
-     "heartRateZones": [
-       {"name": "Out of Range", "min": 30, "max": 95, "minutes": 2, "caloriesOut": 1.5},
-       {"name": "Fat Burn", "min": 95, "max": 133, "minutes": 1, "caloriesOut": 1.5},
-       {"name": "Cardio", "min": 133, "max": 162, "minutes": 0, "caloriesOut": 0},
-       {"name": "Peak", "min": 162, "max": 220, "minutes": 0, "caloriesOut": 0}]}}],
-  "activities-heart-intraday": {"datasetInterval": 1, "datasetType": "second",
-     "dataset": [{"time": "00:00:01", "value": 56}, {"time": "00:00:16", "value": 57},
-                 {"time": "00:01:01", "value": 100}, {"time": "00:01:31", "value": 94},
-                 {"time": "07:30:00", "value": 60}]}}$$);
-SELECT count(*) AS payloads FROM bronze.payload WHERE account_id = 5;
+SELECT status, message ~ 'already held' AS already_held
+FROM day_doc, tracker.import_fitbit_json(1, doc);
+SELECT count(*) AS payloads FROM bronze.payload WHERE account_id = 1;
 
 -- The older form: zones beside dateTime, "value" a string.
-SELECT kind, status, days, samples FROM tracker.import_fitbit_json(5, $${
+SELECT kind, status, days, samples FROM tracker.import_fitbit_json(1, $${
   "activities-heart": [{"dateTime": "2017-05-02", "value": "55.44",
      "customHeartRateZones": [],
      "heartRateZones": [
@@ -52,7 +43,7 @@ SELECT kind, status, days, samples FROM tracker.import_fitbit_json(5, $${
      "dataset": [{"time": "08:00:00", "value": 92}, {"time": "08:01:00", "value": 91}]}}$$);
 
 -- A summary of several days, no intraday data: only reported figures.
-SELECT kind, status, days, samples FROM tracker.import_fitbit_json(5, $${
+SELECT kind, status, days, samples FROM tracker.import_fitbit_json(1, $${
   "activities-heart": [
     {"dateTime": "2017-05-03", "value": {"customHeartRateZones": [], "restingHeartRate": 57,
       "heartRateZones": [{"name": "Out of Range", "min": 30, "max": 95, "minutes": 1300},
@@ -66,7 +57,7 @@ SELECT kind, status, days, samples FROM tracker.import_fitbit_json(5, $${
         {"name": "Peak", "min": 162, "max": 220, "minutes": 1}]}}]}$$);
 SELECT day, samples, resting_hr, reported_resting_hr, reported_out_of_range_minutes,
        reported_peak_minutes
-FROM tracker.daily(5, '[2017-05-01,2017-05-05)');
+FROM tracker.daily(1, '[2017-05-01,2017-05-05)');
 
 -- Bad documents: a clear error naming the field, nothing half-written,
 -- and the document kept in bronze as rejected.
@@ -75,14 +66,14 @@ SELECT (SELECT count(*) FROM silver.heart_rate_day) AS days,
        (SELECT count(*) FROM silver.daily_reported) AS reported,
        (SELECT count(*) FROM gold.daily) AS gold;
 \x on
-SELECT * FROM try($$SELECT tracker.import_fitbit_json(5, '{"activities-heart": [{"dateTime": "2017-05-09", "value": {"heartRateZones": []}}], "activities-heart-intraday": {"dataset": [{"time": "00:00:01", "value": 300}]}}')$$);
-SELECT * FROM try($$SELECT tracker.import_fitbit_json(5, '{"activities-heart": [{"dateTime": "2017-05-09", "value": {"heartRateZones": [{"name": "Out of Range", "min": 30, "max": 95, "minutes": 1}, {"name": "Fat Burn", "min": 95, "max": 133, "minutes": 1}, {"name": "Cardio", "min": 133, "max": 162, "minutes": 0}, {"name": "Peak", "min": 162, "max": 220, "minutes": 0}]}}], "activities-heart-intraday": {"dataset": [{"time": "00:00:01", "value": 60}, {"time": "00:00:02", "value": "61"}]}}')$$);
-SELECT * FROM try($$SELECT tracker.import_fitbit_json(5, '{"activities-heart": [{"dateTime": "2017-05-09", "value": {"heartRateZones": [{"name": "Out of Range", "min": 30, "max": 95, "minutes": 1}, {"name": "Fat Burn", "min": 95, "max": 133, "minutes": 1}, {"name": "Cardio", "min": 133, "max": 162, "minutes": 0}, {"name": "Peak", "min": 162, "max": 220, "minutes": 0}]}}], "activities-heart-intraday": {"dataset": [{"time": "25:00:01", "value": 60}]}}')$$);
-SELECT * FROM try($$SELECT tracker.import_fitbit_json(5, '{"activities-heart": [{"dateTime": "2017-02-30", "value": {}}]}')$$);
-SELECT * FROM try($$SELECT tracker.import_fitbit_json(5, '{"sleep": []}')$$);
-SELECT * FROM try($$SELECT tracker.import_fitbit_json(5, '[1, 2, 3]')$$);
+SELECT * FROM try($$SELECT tracker.import_fitbit_json(1, '{"activities-heart": [{"dateTime": "2017-05-09", "value": {"heartRateZones": []}}], "activities-heart-intraday": {"dataset": [{"time": "00:00:01", "value": 300}]}}')$$);
+SELECT * FROM try($$SELECT tracker.import_fitbit_json(1, '{"activities-heart": [{"dateTime": "2017-05-09", "value": {"heartRateZones": [{"name": "Out of Range", "min": 30, "max": 95, "minutes": 1}, {"name": "Fat Burn", "min": 95, "max": 133, "minutes": 1}, {"name": "Cardio", "min": 133, "max": 162, "minutes": 0}, {"name": "Peak", "min": 162, "max": 220, "minutes": 0}]}}], "activities-heart-intraday": {"dataset": [{"time": "00:00:01", "value": 60}, {"time": "00:00:02", "value": "61"}]}}')$$);
+SELECT * FROM try($$SELECT tracker.import_fitbit_json(1, '{"activities-heart": [{"dateTime": "2017-05-09", "value": {"heartRateZones": [{"name": "Out of Range", "min": 30, "max": 95, "minutes": 1}, {"name": "Fat Burn", "min": 95, "max": 133, "minutes": 1}, {"name": "Cardio", "min": 133, "max": 162, "minutes": 0}, {"name": "Peak", "min": 162, "max": 220, "minutes": 0}]}}], "activities-heart-intraday": {"dataset": [{"time": "25:00:01", "value": 60}]}}')$$);
+SELECT * FROM try($$SELECT tracker.import_fitbit_json(1, '{"activities-heart": [{"dateTime": "2017-02-30", "value": {}}]}')$$);
+SELECT * FROM try($$SELECT tracker.import_fitbit_json(1, '{"sleep": []}')$$);
+SELECT * FROM try($$SELECT tracker.import_fitbit_json(1, '[1, 2, 3]')$$);
 SELECT * FROM try($$SELECT tracker.import_fitbit_json(99, '{"activities-heart": []}')$$);
-SELECT * FROM try($$SELECT tracker.import_fitbit_json(5, NULL)$$);
+SELECT * FROM try($$SELECT tracker.import_fitbit_json(1, NULL)$$);
 \x off
 SELECT (SELECT count(*) FROM silver.heart_rate_day) AS days,
        (SELECT count(*) FROM silver.daily_reported) AS reported,
@@ -90,11 +81,11 @@ SELECT (SELECT count(*) FROM silver.heart_rate_day) AS days,
 FROM counts_before
 EXCEPT SELECT * FROM counts_before;
 SELECT payload_id, source, kind, status, reason, byte_size = octet_length(body) AS size_ok
-FROM bronze.payload WHERE account_id = 5 ORDER BY payload_id;
+FROM bronze.payload WHERE account_id = 1 ORDER BY payload_id;
 
 -- A rejected payload is kept even when the caller's transaction rolls back.
 BEGIN;
-SELECT * FROM try($$SELECT tracker.import_fitbit_json(5, '{"activities-heart": [{"dateTime": "2017-05-10", "value": {"restingHeartRate": 500}}]}')$$);
+SELECT * FROM try($$SELECT tracker.import_fitbit_json(1, '{"activities-heart": [{"dateTime": "2017-05-10", "value": {"restingHeartRate": 500}}]}')$$);
 ROLLBACK;
-SELECT status, reason FROM bronze.payload WHERE account_id = 5 AND status = 'rejected'
+SELECT status, reason FROM bronze.payload WHERE account_id = 1 AND status = 'rejected'
 ORDER BY payload_id DESC LIMIT 1;

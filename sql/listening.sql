@@ -1,7 +1,6 @@
 -- Listening: Last.fm and ListenBrainz accounts, the API key, and the
 -- figures, over listens written straight into silver (no network).
-SET timezone TO 'UTC';
-SET datestyle TO 'ISO, YMD';
+\i sql/prelude.psql
 
 -- Everything runs in one transaction that is rolled back at the end, so
 -- that the background workers never see these accounts (they would try to

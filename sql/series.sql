@@ -1,6 +1,5 @@
 -- The compact heart-rate series: encode, decode, normalize.
-SET timezone TO 'UTC';
-SET datestyle TO 'ISO, YMD';
+\i sql/prelude.psql
 SELECT tracker.series_count(tracker.series_encode('{}', '{}'));
 SELECT * FROM tracker.series_unnest(tracker.series_encode('{}', '{}'));
 

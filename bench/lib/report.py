@@ -49,34 +49,27 @@ class Figures:
         return v[-1] if v else default
 
 
-def rate(v):
+def scaled(v, steps, last):
+    """v in the format of the first (at least, format, divisor) step it
+    reaches, else in the last format; "-" when not measured."""
     if v is None:
         return "-"
-    if v >= 1e6:
-        return "%.2f M/s" % (v / 1e6)
-    if v >= 1e3:
-        return "%.1f k/s" % (v / 1e3)
-    return "%.0f /s" % v
+    for least, fmt, div in steps:
+        if v >= least:
+            return fmt % (v / div)
+    return last % v
+
+
+def rate(v):
+    return scaled(v, ((1e6, "%.2f M/s", 1e6), (1e3, "%.1f k/s", 1e3)), "%.0f /s")
 
 
 def ms(v):
-    if v is None:
-        return "-"
-    if v >= 1000:
-        return "%.2f s" % (v / 1000)
-    if v >= 10:
-        return "%.1f ms" % v
-    return "%.2f ms" % v
+    return scaled(v, ((1000, "%.2f s", 1000), (10, "%.1f ms", 1)), "%.2f ms")
 
 
 def times(v):
-    if v is None:
-        return "-"
-    if v >= 100:
-        return "%.0fx" % v
-    if v >= 10:
-        return "%.1fx" % v
-    return "%.2fx" % v
+    return scaled(v, ((100, "%.0fx", 1), (10, "%.1fx", 1)), "%.2fx")
 
 
 def verdict(ok, how):

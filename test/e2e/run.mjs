@@ -112,13 +112,13 @@ await check('the dashboard\'s scripts parse', async () => {
 	for (const f of files) execFileSync(process.execPath, ['--check', path.join(root, 'dashboard/js', f)], { stdio: 'pipe' });
 });
 
-await check('the vendored uPlot is the one in package-lock.json', async () => {
-	const lock = JSON.parse(fs.readFileSync(path.join(root, 'package-lock.json')));
+await check('the vendored uPlot is the one in test/e2e/package-lock.json', async () => {
+	const lock = JSON.parse(fs.readFileSync(path.join(root, 'test/e2e/package-lock.json')));
 	const version = lock.packages['node_modules/uplot'].version;
-	assert.equal(JSON.parse(fs.readFileSync(path.join(root, 'node_modules/uplot/package.json'))).version, version);
+	assert.equal(JSON.parse(fs.readFileSync(path.join(root, 'test/e2e/node_modules/uplot/package.json'))).version, version);
 	for (const [vendored, orig] of [['uPlot.iife.min.js', 'dist/uPlot.iife.min.js'], ['uPlot.min.css', 'dist/uPlot.min.css'], ['uPlot.LICENSE', 'LICENSE']]) {
-		assert.ok(fs.readFileSync(path.join(root, 'dashboard/vendor', vendored)).equals(fs.readFileSync(path.join(root, 'node_modules/uplot', orig))),
-			`dashboard/vendor/${vendored} differs from uplot ${version}: npm run vendor`);
+		assert.ok(fs.readFileSync(path.join(root, 'dashboard/vendor', vendored)).equals(fs.readFileSync(path.join(root, 'test/e2e/node_modules/uplot', orig))),
+			`dashboard/vendor/${vendored} differs from uplot ${version}: npm --prefix test/e2e run vendor`);
 	}
 });
 
@@ -193,7 +193,7 @@ await check('stand-in: serves dashboard/ and nothing outside it', async () => {
 	assert.match(r.text, /<title>Tracker<\/title>/);
 	r = await get(`${BASE}/vendor/uPlot.iife.min.js`);
 	assert.equal(r.status, 200);
-	for (const p of ['/../package.json', '/%2e%2e/package.json', '/..%2fpackage.json', '/js/../../package.json']) {
+	for (const p of ['/../Makefile', '/%2e%2e/Makefile', '/..%2fMakefile', '/js/../../Makefile']) {
 		r = await get(BASE + p);
 		assert.equal(r.status, 404, p);
 	}

@@ -435,12 +435,8 @@ first use; a 365-day user costs nothing until asked)
   same samples and steps.
 """
 
-import argparse
-import json
 import os
-import signal
 import sys
-import threading
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
@@ -454,6 +450,7 @@ from gh.state import State  # noqa: E402
 from gh.synth import Synthetic  # noqa: E402,F401
 from gh.types import TYPES  # noqa: E402,F401
 from gh.users import DEVICES, User  # noqa: E402,F401
+from serving import arguments, read_config, serve  # noqa: E402
 
 # What scripts importing this file use (bench/lib/gen_*.py).
 __all__ = ["ALL_SCOPES", "S_ACTIVITY", "S_METRICS", "S_PROFILE", "S_SETTINGS", "S_SLEEP",
@@ -462,54 +459,17 @@ __all__ = ["ALL_SCOPES", "S_ACTIVITY", "S_METRICS", "S_PROFILE", "S_SETTINGS", "
            "Synthetic", "TYPES", "DEVICES", "User", "main"]
 
 
-def load_config(path):
-    if not path:
-        return {}, os.getcwd()
-    with open(path) as f:
-        cfg = json.load(f)
-    if isinstance(cfg, list):
-        cfg = {"users": cfg}
-    return cfg, os.path.dirname(os.path.abspath(path))
-
-
-def write_atomically(path, text):
-    tmp = "%s.tmp.%d" % (path, os.getpid())
-    with open(tmp, "w") as f:
-        f.write(text)
-    os.replace(tmp, path)
-
-
 def main(argv=None):
-    ap = argparse.ArgumentParser(description="Fake Google Health API v4 server.")
-    ap.add_argument("--port", type=int, default=0)
-    ap.add_argument("--port-file")
-    ap.add_argument("--pid-file")
-    ap.add_argument("--config")
-    ap.add_argument("--log")
+    ap = arguments("Fake Google Health API v4 server.")
     ap.add_argument("--user-rate", type=int, default=300,
                     help="API requests per minute per user (default 300)")
     args = ap.parse_args(argv)
-    config, base_dir = load_config(args.config)
+    # files the configuration names are found beside it
+    base_dir = os.path.dirname(os.path.abspath(args.config)) if args.config else os.getcwd()
     server = Server(("127.0.0.1", args.port), Handler)
-    server.state = State(config, base_dir, args.user_rate)
+    server.state = State(read_config(args.config), base_dir, args.user_rate)
     server.log_file = open(args.log, "a") if args.log else None
-    port = server.server_address[1]
-
-    def stop(signum, frame):
-        threading.Thread(target=server.shutdown, daemon=True).start()
-    signal.signal(signal.SIGTERM, stop)
-    signal.signal(signal.SIGINT, stop)
-    if args.pid_file:
-        write_atomically(args.pid_file, "%d\n" % os.getpid())
-    if args.port_file:
-        write_atomically(args.port_file, "%d\n" % port)
-    try:
-        server.serve_forever(poll_interval=0.2)
-    finally:
-        server.server_close()
-        if args.pid_file and os.path.exists(args.pid_file):
-            os.unlink(args.pid_file)
-    return 0
+    return serve(server, args.port_file, args.pid_file)
 
 
 if __name__ == "__main__":

@@ -15,8 +15,9 @@ use PostgreSQL::Test::Cluster;
 use PostgreSQL::Test::Utils;
 use Test::More;
 
-our @EXPORT = qw(start_fake stop_fake fake_call tracker_node fixtures_dir
-  poll_until json_decode start_music_fake start_s3_servers stop_server);
+our @EXPORT = qw(start_fake stop_fake fake_call kory_user tracker_node fixtures_dir
+  poll_until json_decode start_music_fake start_s3_servers stop_server query_or_error
+  describe_extension);
 
 my $testdir = File::Spec->rel2abs(dirname(__FILE__) . '/..');
 
@@ -24,38 +25,14 @@ sub fixtures_dir { return "$testdir/fixtures"; }
 
 sub json_decode { return JSON::PP->new->decode($_[0]); }
 
-# Start the fake API on a free port; returns a hash with url, pid.
+# Start the fake Google Health API (test/fakes/google_health.py) with the
+# users given (users => [...]) and more options (args => [...]); returns a
+# hash with url, port, pid, dir.
 sub start_fake
 {
 	my (%opts) = @_;
-	my $dir = PostgreSQL::Test::Utils::tempdir();
-	my $portfile = "$dir/port";
-	my $config = "$dir/users.json";
-	open(my $fh, '>', $config) or die "cannot write $config: $!";
-	print $fh JSON::PP->new->encode($opts{users} || []);
-	close($fh);
-	my @cmd = ('/usr/bin/python3', "$testdir/fakes/google_health.py",
-		'--port', '0', '--port-file', $portfile, '--config', $config,
-		'--log', "$dir/fake.log", @{ $opts{args} || [] });
-	my $pid = fork();
-	die "fork failed: $!" unless defined $pid;
-	if ($pid == 0)
-	{
-		open(STDOUT, '>>', "$dir/fake.out");
-		open(STDERR, '>>', "$dir/fake.out");
-		exec(@cmd) or die "exec failed: $!";
-	}
-	my $deadline = time() + 30;
-	while (!-s $portfile)
-	{
-		die "fake API did not start: " . slurp_file("$dir/fake.out")
-		  if time() > $deadline || waitpid($pid, WNOHANG) == $pid;
-		usleep(50_000);
-	}
-	my $port = slurp_file($portfile);
-	$port =~ s/\s+//g;
-	return { pid => $pid, port => $port, url => "http://127.0.0.1:$port",
-		dir => $dir };
+	return start_python_fake('the fake API', 'google_health.py', $opts{users} || [],
+		@{ $opts{args} || [] });
 }
 
 sub stop_fake
@@ -65,6 +42,16 @@ sub stop_fake
 	kill 'TERM', $fake->{pid};
 	waitpid($fake->{pid}, 0);
 	$fake->{pid} = undef;
+}
+
+# A user of the fake whose data are the saved korymath days
+# (test/fixtures/korymath): id kory, in Edmonton.  Options change or add
+# fields (refresh_token, age, ...).
+sub kory_user
+{
+	my (%fields) = @_;
+	return { id => 'kory', refresh_token => 'rt-kory', tz => 'America/Edmonton',
+		data_dir => fixtures_dir() . '/korymath', %fields };
 }
 
 # Stop any server started by these helpers, by its pid (once).
@@ -97,21 +84,29 @@ sub start_server
 	return $pid;
 }
 
-# Start the fake Last.fm and ListenBrainz API (test/fake_music.py) with the
+# Start the fake Last.fm and ListenBrainz API (test/fakes/music.py) with the
 # configuration given ({users => [...], api_keys => [...], ...}); returns a
 # hash with url, port, pid, dir.
 sub start_music_fake
 {
 	my (%config) = @_;
+	return start_python_fake('the fake music API', 'music.py', \%config);
+}
+
+# Start one of the fakes in test/fakes/ on a free port of 127.0.0.1 with
+# its --config file holding $config, and its log in its directory.
+sub start_python_fake
+{
+	my ($what, $script, $config, @args) = @_;
 	my $dir = PostgreSQL::Test::Utils::tempdir();
 	my $portfile = "$dir/port";
 	open(my $fh, '>', "$dir/users.json") or die "cannot write $dir/users.json: $!";
-	print $fh JSON::PP->new->encode(\%config);
+	print $fh JSON::PP->new->encode($config);
 	close($fh);
-	my $pid = start_server('the fake music API', $dir, $portfile,
-		'/usr/bin/python3', "$testdir/fake_music.py", '--port', '0',
+	my $pid = start_server($what, $dir, $portfile,
+		'/usr/bin/python3', "$testdir/fakes/$script", '--port', '0',
 		'--port-file', $portfile, '--config', "$dir/users.json",
-		'--log', "$dir/fake.log");
+		'--log', "$dir/fake.log", @args);
 	my $port = slurp_file($portfile);
 	$port =~ s/\s+//g;
 	return { pid => $pid, port => $port, url => "http://127.0.0.1:$port",
@@ -187,6 +182,30 @@ sub tracker_node
 		@conf, ''));
 	$node->start;
 	return $node;
+}
+
+# A query's output, or "(error: ...)": a failed query is a failed test, not
+# the end of the script.
+sub query_or_error
+{
+	my ($node, $db, $sql) = @_;
+	my ($ret, $out, $err) = $node->psql($db, $sql);
+	return $ret == 0 ? $out : "(error: $err)";
+}
+
+# Everything the extension is in a database, as the catalogs describe it
+# (describe_extension.sql): a hash of "kind name" => definition.
+sub describe_extension
+{
+	my ($node, $db) = @_;
+	my %obj;
+	my $out = $node->safe_psql($db, slurp_file("$testdir/perl/describe_extension.sql"));
+	for my $row (split /\x1e\n?/, $out)
+	{
+		my ($kind, $name, $def) = split /\x1f/, $row, 3;
+		$obj{"$kind $name"} = $def if defined $name;
+	}
+	return \%obj;
 }
 
 # Poll a query until it returns the expected value, with a deadline.

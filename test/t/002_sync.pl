@@ -11,16 +11,7 @@ use TrackerTest;
 use HTTP::Tiny;
 
 my $fixtures = fixtures_dir();
-my $fake = start_fake(
-	users => [
-		{
-			id => 'kory',
-			refresh_token => 'rt-kory-0123456789',
-			tz => 'America/Edmonton',
-			age => 29,
-			data_dir => "$fixtures/korymath"
-		}
-	]);
+my $fake = start_fake(users => [ kory_user(refresh_token => 'rt-kory-0123456789', age => 29) ]);
 
 my $node = tracker_node('sync', $fake, "log_min_messages = debug5", "tracker.enable_workers = off",
 	"log_min_error_statement = panic");
@@ -208,17 +199,25 @@ ok($node->safe_psql('postgres',
 is($node->safe_psql('postgres', 'SELECT time_zone, age FROM tracker.account_profile WHERE account_id = 1'),
 	'America/Edmonton|29', 'settings and profile are kept');
 
+# A heart-rate window that fails for what the setting changed: the error is
+# in the sync log; the setting is reset.
+sub window_fails
+{
+	my ($what, $logged, $setting) = @_;
+	like(hr_sync(), qr/\|0\|1\|connected$/, "$what: the window fails");
+	like($node->safe_psql('postgres',
+			"SELECT error FROM tracker.sync_log WHERE account_id = 1 ORDER BY log_id DESC LIMIT 1"),
+		$logged, "$what: logged");
+	$node->safe_psql('postgres', "ALTER SYSTEM RESET $setting");
+	$node->reload;
+}
+
 # Oversized bodies are refused.
 forget_day();
 $node->safe_psql('postgres', "ALTER SYSTEM SET tracker.max_response_size = '1MB'");
 $node->reload;
 fault({ match => { data_type => 'heart-rate' }, times => -1, body => 'oversized', size => 3000000 });
-like(hr_sync(), qr/\|0\|1\|connected$/, 'oversized body: the window fails');
-like($node->safe_psql('postgres',
-		"SELECT error FROM tracker.sync_log WHERE account_id = 1 ORDER BY log_id DESC LIMIT 1"),
-	qr/too_large/, 'oversized body: logged as too large');
-$node->safe_psql('postgres', 'ALTER SYSTEM RESET tracker.max_response_size');
-$node->reload;
+window_fails('oversized body', qr/too_large/, 'tracker.max_response_size');
 
 # 401 once: one refresh, then the request goes through.
 forget_day();
@@ -235,12 +234,7 @@ fault();
 # Connection refused.
 $node->safe_psql('postgres', "ALTER SYSTEM SET tracker.google_health_url = 'http://127.0.0.1:9'");
 $node->reload;
-like(hr_sync(), qr/\|0\|1\|connected$/, 'connection refused: the window fails');
-like($node->safe_psql('postgres',
-		"SELECT error FROM tracker.sync_log WHERE account_id = 1 ORDER BY log_id DESC LIMIT 1"),
-	qr/connect/, 'connection refused: logged');
-$node->safe_psql('postgres', 'ALTER SYSTEM RESET tracker.google_health_url');
-$node->reload;
+window_fails('connection refused', qr/connect/, 'tracker.google_health_url');
 
 # Revoked grant: needs_reauth with the reason, remembered even if the caller
 # rolls back, and no further requests.

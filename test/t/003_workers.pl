@@ -13,12 +13,7 @@ use TrackerTest;
 my $fixtures = fixtures_dir();
 my $fake = start_fake(
 	users => [
-		{
-			id => 'kory',
-			refresh_token => 'rt-kory',
-			tz => 'America/Edmonton',
-			data_dir => "$fixtures/korymath"
-		},
+		kory_user(),
 		{
 			id => 'other',
 			refresh_token => 'rt-other',
@@ -93,13 +88,22 @@ sub reset_account
 		DELETE FROM bronze.payload WHERE account_id = 1;
 	});
 }
-reset_account();
-fake_call($fake, 'POST', '/_fake/faults',
-	[ { match => { data_type => 'heart-rate' }, times => -1, delay_ms => 400 } ]);
-$job = $node->safe_psql('postgres', "SELECT tracker.backfill($range, 1)");
-ok(poll_until($node,
-		"SELECT count(*) > 0 FROM tracker.job_window WHERE job_id = $job AND state = 'done'", 't'),
-	'the backfill is under way');
+# A backfill of the account from scratch, slowed down by the fake so that
+# it is still running when something happens to the workers; returns once
+# a window is done.
+sub slow_backfill
+{
+	my ($delay_ms, $what) = @_;
+	reset_account();
+	fake_call($fake, 'POST', '/_fake/faults',
+		[ { match => { data_type => 'heart-rate' }, times => -1, delay_ms => $delay_ms } ]);
+	my $id = $node->safe_psql('postgres', "SELECT tracker.backfill($range, 1)");
+	ok(poll_until($node,
+			"SELECT count(*) > 0 FROM tracker.job_window WHERE job_id = $id AND state = 'done'", 't'),
+		"$what is under way");
+	return $id;
+}
+$job = slow_backfill(400, 'the backfill');
 $node->restart;
 fake_call($fake, 'DELETE', '/_fake/faults');
 is($node->safe_psql('postgres', "SELECT tracker.wait($job, '3 minutes')"), 'done',
@@ -111,13 +115,7 @@ is($node->safe_psql('postgres',
 	'0', 'no payload stored twice');
 
 # SIGKILL of the scheduler: the server restarts it, the job completes.
-reset_account();
-fake_call($fake, 'POST', '/_fake/faults',
-	[ { match => { data_type => 'heart-rate' }, times => -1, delay_ms => 300 } ]);
-$job = $node->safe_psql('postgres', "SELECT tracker.backfill($range, 1)");
-ok(poll_until($node,
-		"SELECT count(*) > 0 FROM tracker.job_window WHERE job_id = $job AND state = 'done'", 't'),
-	'the second backfill is under way');
+$job = slow_backfill(300, 'the second backfill');
 my $pid = scheduler_pid();
 kill 'KILL', $pid;
 fake_call($fake, 'DELETE', '/_fake/faults');

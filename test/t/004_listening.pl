@@ -6,9 +6,7 @@ use strict;
 use warnings;
 use FindBin;
 use lib "$FindBin::RealBin/../perl";
-use File::Basename qw(dirname);
 use JSON::PP;
-use POSIX ":sys_wait_h";
 use PostgreSQL::Test::Cluster;
 use PostgreSQL::Test::Utils;
 use Test::More;
@@ -21,40 +19,7 @@ my $SUSPENDED = 'deadbeefdeadbeefdeadbeefdeadbeef';
 my $UNKNOWN_KEY = 'feedfacefeedfacefeedfacefeedface';
 my $YEAR = "'[2025-06-01,2026-06-01)'";
 
-# Start test/fake_music.py (TrackerTest's start_fake runs the Google fake).
-sub start_music
-{
-	my (%config) = @_;
-	my $dir = PostgreSQL::Test::Utils::tempdir();
-	my $portfile = "$dir/port";
-	my $file = "$dir/users.json";
-	open(my $fh, '>', $file) or die "cannot write $file: $!";
-	print $fh JSON::PP->new->encode(\%config);
-	close($fh);
-	my $script = dirname($FindBin::RealBin) . '/fake_music.py';
-	my $pid = fork();
-	die "fork failed: $!" unless defined $pid;
-	if ($pid == 0)
-	{
-		open(STDOUT, '>>', "$dir/fake.out");
-		open(STDERR, '>>', "$dir/fake.out");
-		exec('/usr/bin/python3', $script, '--port', '0', '--port-file', $portfile,
-			'--config', $file, '--log', "$dir/fake.log")
-		  or die "exec failed: $!";
-	}
-	my $deadline = time() + 30;
-	while (!-s $portfile)
-	{
-		die "fake music API did not start: " . slurp_file("$dir/fake.out")
-		  if time() > $deadline || waitpid($pid, WNOHANG) == $pid;
-		usleep(50_000);
-	}
-	my $port = slurp_file($portfile);
-	$port =~ s/\s+//g;
-	return { pid => $pid, port => $port, url => "http://127.0.0.1:$port", dir => $dir };
-}
-
-my $fake = start_music(
+my $fake = start_music_fake(
 	suspended_keys => [$SUSPENDED],
 	api_keys => [$OTHER_KEY],
 	users => [
@@ -262,22 +227,27 @@ for my $case (
 fault();
 
 # Bad pages: kept in bronze as rejected, with the JSON path; nothing written.
-for my $case (
+sub bad_pages
+{
+	my ($label, $account, $service, $user, @cases) = @_;
+	for my $case (@cases)
+	{
+		my ($name, $f, $reason) = @$case;
+		forget($account, '2025-07-01', '2025-07-02');
+		fault({ match => { service => $service, user => $user }, times => 1, %$f });
+		like(sync($account, $DAY), qr/^1\|0\|1\|1\|connected$/, "$label $name: rejected");
+		is(day_rows($account), '0', "$label $name: nothing half-written");
+		like(last_rejected($account), $reason, "$label $name: kept in bronze with the path");
+	}
+	fault();
+}
+bad_pages('Last.fm', 1, 'lastfm', 'alice',
 	[ 'not JSON', { body => 'malformed' }, qr/^not JSON at \$: invalid json at byte offset 0/ ],
 	[ 'cut JSON', { body => 'cut_json' }, qr/^not JSON at \$: / ],
 	[ 'numbers as numbers', { body => 'wrong_types' }, qr/^wrong type at \$\.recenttracks\["\@attr"\]\.page: page 1 is a json number/ ],
 	[ 'a time out of range', { body => 'out_of_range' }, qr/^out of range at \$\.recenttracks\.track\[\d+\]\.date\.uts: uts "99999999999" is outside/ ],
 	[ 'a missing artist', { body => 'missing_field' }, qr/^wrong shape at \$\.recenttracks\.track\[\d+\]\.artist: artist is missing/ ],
-	[ 'a bad MBID', { body => 'bad_mbid' }, qr/^out of range at \$\.recenttracks\.track\[\d+\]\.mbid: mbid "not-a-uuid" is not a uuid/ ])
-{
-	my ($name, $f, $reason) = @$case;
-	forget(1, '2025-07-01', '2025-07-02');
-	fault({ match => { service => 'lastfm', user => 'alice' }, times => 1, %$f });
-	like(sync(1, $DAY), qr/^1\|0\|1\|1\|connected$/, "Last.fm $name: rejected");
-	is(day_rows(1), '0', "Last.fm $name: nothing half-written");
-	like(last_rejected(1), $reason, "Last.fm $name: kept in bronze with the path");
-}
-fault();
+	[ 'a bad MBID', { body => 'bad_mbid' }, qr/^out of range at \$\.recenttracks\.track\[\d+\]\.mbid: mbid "not-a-uuid" is not a uuid/ ]);
 
 # The track playing now has no date and is not stored.
 forget(1, '2025-07-01', '2025-07-02');
@@ -377,20 +347,11 @@ for my $case (
 	like(sync(2, $DAY), qr/^\d+\|0\|0\|1\|connected$/, "ListenBrainz $name: the window fails");
 	is(day_rows(2), '0', "ListenBrainz $name: nothing half-written");
 }
-for my $case (
+bad_pages('ListenBrainz', 2, 'listenbrainz', 'bob',
 	[ 'not JSON', { body => 'malformed' }, qr/^not JSON at \$/ ],
 	[ 'a time as text', { body => 'wrong_types' }, qr/^wrong type at \$\.payload\.listens\[0\]\.listened_at: listened_at "\d+" is not an integer/ ],
 	[ 'a missing artist', { body => 'missing_field' }, qr/^wrong shape at \$\.payload\.listens\[0\]\.track_metadata\.artist_name: artist_name is missing/ ],
-	[ 'a bad msid', { body => 'bad_mbid' }, qr/^out of range at \$\.payload\.listens\[0\]\.recording_msid/ ])
-{
-	my ($name, $f, $reason) = @$case;
-	forget(2, '2025-07-01', '2025-07-02');
-	fault({ match => { service => 'listenbrainz', user => 'bob' }, times => 1, %$f });
-	like(sync(2, $DAY), qr/^1\|0\|1\|1\|connected$/, "ListenBrainz $name: rejected");
-	is(day_rows(2), '0', "ListenBrainz $name: nothing half-written");
-	like(last_rejected(2), $reason, "ListenBrainz $name: kept in bronze with the path");
-}
-fault();
+	[ 'a bad msid', { body => 'bad_mbid' }, qr/^out of range at \$\.payload\.listens\[0\]\.recording_msid/ ]);
 like(sync(2, $DAY), qr/^\d+\|$bob_day\|0\|0\|connected$/, 'ListenBrainz: the day syncs after the faults');
 
 # Two listens in one second are two listens, as each provider counts them:

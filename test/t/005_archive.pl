@@ -17,66 +17,24 @@ use HTTP::Tiny;
 use IO::Compress::Gzip qw(gzip $GzipError);
 use IO::Uncompress::Gunzip qw(gunzip $GunzipError);
 use JSON::PP;
-use POSIX ":sys_wait_h";
 use Time::HiRes qw(usleep);
 use PostgreSQL::Test::Cluster;
 use PostgreSQL::Test::Utils;
 use Test::More;
 use TrackerTest;
 
-my $s3src = File::Spec->rel2abs("$FindBin::RealBin/../s3");
 my $fixtures = fixtures_dir();
 my $tmp = PostgreSQL::Test::Utils::tempdir();
 my $bucket = 'tracker-test';
 my $access_key = 'TRACKERTESTKEY';
 my $secret = 'tracker-test-secret/0123+abc';
 
-# Node 20 and the servers' packages (npm ci --prefix test/s3).
-my $node_version = `node --version 2>/dev/null` // '';
-die "the S3 tests need Node.js 20 or later (node --version said '$node_version')"
-  unless $node_version =~ /^v(\d+)\./ && $1 >= 20;
-unless (-f "$s3src/node_modules/\@20minutes/s3rver/package.json")
-{
-	local $ENV{npm_config_cache} = "$tmp/npm-cache";
-	local $ENV{npm_config_update_notifier} = 'false';
-	system('npm', 'ci', '--prefix', $s3src, '--no-audit', '--no-fund',
-		'--loglevel=error') == 0
-	  or die "npm ci --prefix $s3src failed";
-}
-
-# Start the servers; stop them by pid at the end.
-my $s3data = "$tmp/s3data";
-my $portfile = "$tmp/s3-ports";
-my $s3pid = fork();
-die "fork failed: $!" unless defined $s3pid;
-if ($s3pid == 0)
-{
-	open(STDOUT, '>>', "$tmp/s3.log");
-	open(STDERR, '>>', "$tmp/s3.log");
-	exec('node', '--openssl-legacy-provider', "$s3src/start.cjs",
-		'--dir', $s3data, '--port-file', $portfile,
-		'--bucket', $bucket, '--bucket', 'tracker-other',
-		'--key', "$access_key:$secret")
-	  or die "exec node failed: $!";
-}
-END
-{
-	if ($s3pid)
-	{
-		kill 'TERM', $s3pid;
-		waitpid($s3pid, 0);
-	}
-}
-my $deadline = time() + 30;
-while (!-s $portfile)
-{
-	die "the S3 servers did not start: " . slurp_file("$tmp/s3.log")
-	  if time() > $deadline || waitpid($s3pid, WNOHANG) == $s3pid;
-	usleep(50_000);
-}
-my $ports = decode_json(slurp_file($portfile));
-my $s3url = "http://127.0.0.1:$ports->{s3}";
-my $fronturl = "http://127.0.0.1:$ports->{front}";
+# The S3 servers (test/s3/start.cjs), stopped by pid at the end.
+my $s3 = start_s3_servers(buckets => [ $bucket, 'tracker-other' ], keys => ["$access_key:$secret"]);
+END { stop_server($s3); }
+my $s3data = $s3->{data};
+my $s3url = $s3->{url};
+my $fronturl = $s3->{front};
 my $http = HTTP::Tiny->new(timeout => 30);
 
 sub front

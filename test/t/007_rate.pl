@@ -16,16 +16,7 @@ use TrackerTest;
 my $rpm = 30;
 my $interval = 60 / $rpm;    # seconds between two requests of an account
 
-my $fixtures = fixtures_dir();
-my $fake = start_fake(
-	users => [
-		{
-			id => 'kory',
-			refresh_token => 'rt-kory',
-			tz => 'America/Edmonton',
-			data_dir => "$fixtures/korymath"
-		}
-	]);
+my $fake = start_fake(users => [ kory_user() ]);
 my $node = tracker_node('rate', $fake, "tracker.requests_per_minute = $rpm",
 	'tracker.scheduler_naptime = 200ms', 'tracker.sync_interval = 1h',
 	'log_min_messages = debug1');

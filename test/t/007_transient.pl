@@ -14,15 +14,7 @@ use Test::More;
 use TrackerTest;
 
 my $fixtures = fixtures_dir();
-my $fake = start_fake(
-	users => [
-		{
-			id => 'kory',
-			refresh_token => 'rt-kory',
-			tz => 'America/Edmonton',
-			data_dir => "$fixtures/korymath"
-		}
-	]);
+my $fake = start_fake(users => [ kory_user() ]);
 my $node = tracker_node('transient', $fake, 'tracker.scheduler_naptime = 200ms',
 	'tracker.sync_interval = 1h');
 $node->safe_psql('postgres', 'CREATE EXTENSION tracker');

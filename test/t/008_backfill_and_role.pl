@@ -10,17 +10,7 @@ use PostgreSQL::Test::Utils;
 use Test::More;
 use TrackerTest;
 
-my $fixtures = fixtures_dir();
-my $fake = start_fake(
-	users => [
-		{
-			id => 'kory',
-			refresh_token => 'rt-kory-0123456789',
-			tz => 'America/Edmonton',
-			age => 29,
-			data_dir => "$fixtures/korymath"
-		}
-	]);
+my $fake = start_fake(users => [ kory_user(refresh_token => 'rt-kory-0123456789', age => 29) ]);
 my $node = tracker_node('backfill', $fake, 'tracker.scheduler_naptime = 200ms',
 	'tracker.sync_interval = 1h', "tracker.lastfm_url = 'http://127.0.0.1:9'");
 

@@ -121,32 +121,34 @@ sub growth_per_call
 my $N = 400;
 my $limit = 2000;
 
-my ($grew, $err) = growth_per_call(
-	"SELECT tracker.connect(1, 'norefresh', 'http://localhost:8080/callback')", $N);
-like($err, qr/sent no refresh token/, 'an answer without a refresh token is refused');
-cmp_ok($grew, '<', $limit,
-	'the refused answer leaves nothing behind (bytes per call, over 400 calls)');
+# A path that fails every time: its error, and nothing left behind.
+sub failing_path
+{
+	my ($sql, $error, $what, $kept) = @_;
+	my ($grew, $err) = growth_per_call($sql, $N);
+	like($err, $error, $what);
+	cmp_ok($grew, '<', $limit, "$kept leaves nothing behind (bytes per call, over $N calls)");
+}
 
-$node->safe_psql('postgres', q{
+failing_path("SELECT tracker.connect(1, 'norefresh', 'http://localhost:8080/callback')",
+	qr/sent no refresh token/, 'an answer without a refresh token is refused',
+	'the refused answer');
+
+my $refuse = q{
 	CREATE TRIGGER refuse BEFORE INSERT OR UPDATE ON tracker.credential
-	FOR EACH ROW EXECUTE FUNCTION public.refuse_credential()});
-($grew, $err) = growth_per_call(
-	"SELECT tracker.connect(1, 'code', 'http://localhost:8080/callback')", $N);
-like($err, qr/the credential store is failing/, 'connecting fails when the token store fails');
-cmp_ok($grew, '<', $limit,
-	'a failing token store while connecting leaves nothing behind (bytes per call)');
+	FOR EACH ROW EXECUTE FUNCTION public.refuse_credential()};
+$node->safe_psql('postgres', $refuse);
+failing_path("SELECT tracker.connect(1, 'code', 'http://localhost:8080/callback')",
+	qr/the credential store is failing/, 'connecting fails when the token store fails',
+	'a failing token store while connecting');
 
 $node->safe_psql('postgres', q{
 	DROP TRIGGER refuse ON tracker.credential;
 	SET log_statement = 'none';
-	SELECT tracker.set_refresh_token(1, '1//rt-0123456789');
-	CREATE TRIGGER refuse BEFORE INSERT OR UPDATE ON tracker.credential
-	FOR EACH ROW EXECUTE FUNCTION public.refuse_credential()});
-($grew, $err) = growth_per_call(
-	"SELECT * FROM tracker.sync(1, '[2024-01-01,2024-01-02)', ARRAY['heart-rate'])", $N);
-like($err, qr/the credential store is failing/, 'a refresh fails when the token store fails');
-cmp_ok($grew, '<', $limit,
-	'a failing token store while refreshing leaves nothing behind (bytes per call)');
+	SELECT tracker.set_refresh_token(1, '1//rt-0123456789');} . $refuse);
+failing_path("SELECT * FROM tracker.sync(1, '[2024-01-01,2024-01-02)', ARRAY['heart-rate'])",
+	qr/the credential store is failing/, 'a refresh fails when the token store fails',
+	'a failing token store while refreshing');
 
 $s->quit;
 $node->stop;

@@ -91,7 +91,7 @@ if [ "$(id -u)" = 0 ]; then
 	TEST_USER=${TRACKER_TEST_USER:-postgres}
 	WORK=$OUT/tree
 	mkdir -p "$WORK"
-	tar -C "$ROOT" --exclude=./.git --exclude=./node_modules --exclude='*.o' --exclude='*.bc' \
+	tar -C "$ROOT" --exclude=./.git --exclude=./node_modules --exclude=./test/e2e/node_modules --exclude='*.o' --exclude='*.bc' \
 		--exclude='*.so' --exclude=./tmp_check --exclude=./results --exclude=./build \
 		--exclude=./.demo -cf - . | tar -C "$WORK" -xf -
 	chown -R "$TEST_USER" "$WORK" "$OUT/suites"

@@ -102,21 +102,13 @@ class Counter(Agg):
         return self.render(self.c)
 
 
-class Average(Agg):
+class Average(Sum):
     def __init__(self, field):
-        super().__init__()
-        self.field, self.s = field, 0.0
-
-    def add(self, v):
-        self.n += 1
-        self.s += v
-
-    def merge(self, o):
-        self.n += o.n
-        self.s += o.s
+        super().__init__(field)
+        self.total = 0.0
 
     def json(self):
-        return {self.field: self.s / self.n}
+        return {self.field: self.total / self.n}
 
 
 class Range(Agg):

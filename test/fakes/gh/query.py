@@ -242,14 +242,20 @@ def token_horizon(req, h, horizon):
     return horizon
 
 
+def rollup_request(dtype, body, method, name, window_field):
+    """What both roll-ups check first: that the data type has the method,
+    and that the body holds only their fields.  Returns the type, the body
+    and the data source family asked for."""
+    t = TYPES[dtype]
+    if method not in t.methods:
+        raise unsupported(dtype, name)
+    req = json_body(body, ("range", window_field, "pageSize", "pageToken", "dataSourceFamily"))
+    return t, req, family_param(req.get("dataSourceFamily", ""), dtype, method)
+
+
 def daily_rollup(user, dtype, body, horizon):
     """dataPoints:dailyRollUp: civil-day windows, newest first, paged."""
-    t = TYPES[dtype]
-    if DAILY_ROLLUP not in t.methods:
-        raise unsupported(dtype, "dailyRollUp")
-    req = json_body(body, ("range", "windowSizeDays", "pageSize", "pageToken",
-                           "dataSourceFamily"))
-    family = family_param(req.get("dataSourceFamily", ""), dtype, DAILY_ROLLUP)
+    t, req, family = rollup_request(dtype, body, DAILY_ROLLUP, "dailyRollUp", "windowSizeDays")
     rng = req.get("range") or {}
     start = civil_date_arg(rng.get("start"), "range.start")
     end = civil_date_arg(rng.get("end"), "range.end")
@@ -296,12 +302,7 @@ def whole_seconds(text, field):
 
 def rollup(user, dtype, body, horizon):
     """dataPoints:rollUp: physical windows of windowSize from range.startTime."""
-    t = TYPES[dtype]
-    if ROLLUP not in t.methods:
-        raise unsupported(dtype, "rollUp")
-    req = json_body(body, ("range", "windowSize", "pageSize", "pageToken",
-                           "dataSourceFamily"))
-    family = family_param(req.get("dataSourceFamily", ""), dtype, ROLLUP)
+    t, req, family = rollup_request(dtype, body, ROLLUP, "rollUp", "windowSize")
     m = DURATION_RE.match(str(req.get("windowSize", "")))
     if not m or int(m.group(1)) < 1 or (m.group(2) and float(m.group(2))):
         raise bad_request("windowSize is required: a whole number of seconds, at least "

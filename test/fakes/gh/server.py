@@ -4,9 +4,10 @@ the fault switches applied on the way out."""
 import json
 import re
 import time
-import traceback
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
+
+import serving
+from serving import Server  # noqa: F401  (the fake's server, for google_health.py)
 
 from .api import api_request
 from .common import ApiError, OAuthError, bad_request, rate_error
@@ -68,44 +69,19 @@ def mutate_json(payload, kind):
     return FIRST_VALUE_RE.sub(bad, payload, count=1)
 
 
-class Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
+class Handler(serving.Handler):
     timeout = 60
+    content_type = "application/json; charset=UTF-8"
 
     def version_string(self):
         return "ESF"     # the Server header Google's front end sends
 
-    def log_message(self, fmt, *args):
-        log = self.server.log_file
-        if log:
-            log.write("%s %s\n" % (time.strftime("%H:%M:%S"), fmt % args))
-            log.flush()
-
-    def do_GET(self):
-        self.dispatch("GET")
-
-    def do_POST(self):
-        self.dispatch("POST")
-
-    def do_DELETE(self):
-        self.dispatch("DELETE")
+    def encode(self, obj):
+        return json.dumps(obj, separators=(",", ":")).encode()
 
     def read_body(self):
         length = int(self.headers.get("Content-Length") or 0)
         return self.rfile.read(length) if length > 0 else b""
-
-    def send(self, status, payload, headers=None, ctype="application/json; charset=UTF-8"):
-        """Send a complete answer; payload is bytes or a JSON-able object."""
-        if not isinstance(payload, bytes):
-            payload = json.dumps(payload, separators=(",", ":")).encode()
-        self.send_response(status)
-        self.send_header("Content-Type", ctype)
-        self.send_header("Content-Length", str(len(payload)))
-        for k, v in (headers or {}).items():
-            self.send_header(k, v)
-        self.end_headers()
-        self.wfile.write(payload)
-        return len(payload)
 
     def dispatch(self, method):
         state = self.server.state
@@ -223,15 +199,3 @@ class Handler(BaseHTTPRequestHandler):
         except OSError:
             pass
         self.close_connection = True
-
-
-class Server(ThreadingHTTPServer):
-    daemon_threads = True
-
-    def handle_error(self, request, client_address):
-        """Tracebacks (and clients hanging up) go to --log only: stay quiet."""
-        if self.log_file:
-            self.log_file.write(traceback.format_exc())
-            self.log_file.flush()
-
-

@@ -1,4 +1,4 @@
-/* src/sql/20_sync.sql: part of the tracker install script (see Makefile) */
+/* src/schema/sync.sql: part of the tracker install script (see SCHEMA_PARTS in the Makefile) */
 
 ------------------------------------------------------------------------------
 -- Live sync: OAuth clients, credentials, account state, sync log

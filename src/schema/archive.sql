@@ -1,4 +1,4 @@
-/* src/sql/62_archive.sql: part of the tracker install script (see Makefile) */
+/* src/schema/archive.sql: part of the tracker install script (see SCHEMA_PARTS in the Makefile) */
 
 ------------------------------------------------------------------------------
 -- The S3 archive: monthly bundles of bronze payloads, lifecycle, restore
@@ -63,6 +63,27 @@ FROM tracker.s3_target t
 COMMENT ON VIEW tracker.s3_settings IS
 	'Where the archive lives, without the keys, and whether the keys are set';
 
+/*
+ * The checks of the bucket's keys, for tracker.set_s3() and
+ * tracker.set_s3_keys(): no message quotes a key.
+ */
+CREATE FUNCTION tracker.s3_check_keys(access_key text, secret_key text)
+RETURNS void
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+	IF coalesce(access_key, '') = '' OR access_key ~ '[:\s]' THEN
+		RAISE EXCEPTION 'access key must not be empty or contain a colon or white space'
+			USING ERRCODE = 'invalid_parameter_value';
+	END IF;
+	IF coalesce(secret_key, '') = '' THEN
+		RAISE EXCEPTION 'secret key must not be empty'
+			USING ERRCODE = 'invalid_parameter_value';
+	END IF;
+END
+$$;
+
 CREATE FUNCTION tracker.set_s3(endpoint text, bucket text, region text,
 							   access_key text, secret_key text,
 							   prefix text DEFAULT 'tracker/',
@@ -89,14 +110,7 @@ BEGIN
 			USING ERRCODE = 'invalid_parameter_value',
 				  HINT = 'Give the bucket''s region, e.g. ''eu-central-1''; MinIO uses ''us-east-1'' unless configured otherwise.';
 	END IF;
-	IF coalesce(access_key, '') = '' OR access_key ~ '[:\s]' THEN
-		RAISE EXCEPTION 'access key must not be empty or contain a colon or white space'
-			USING ERRCODE = 'invalid_parameter_value';
-	END IF;
-	IF coalesce(secret_key, '') = '' THEN
-		RAISE EXCEPTION 'secret key must not be empty'
-			USING ERRCODE = 'invalid_parameter_value';
-	END IF;
+	PERFORM tracker.s3_check_keys(access_key, secret_key);
 	IF prefix IS NULL OR (prefix <> '' AND (prefix !~ '^[A-Za-z0-9._-]+(/[A-Za-z0-9._-]+)*/$'
 											OR prefix ~ '(^|/)\.\.?/')) THEN
 		RAISE EXCEPTION 'prefix "%" is not valid', left(prefix, 256)
@@ -113,12 +127,7 @@ BEGIN
 	ON CONFLICT (singleton) DO UPDATE
 		SET endpoint = excluded.endpoint, bucket = excluded.bucket, region = excluded.region,
 			prefix = excluded.prefix, path_style = excluded.path_style, updated_at = now();
-	INSERT INTO tracker.s3_key AS k (access_key, secret_key)
-	VALUES (set_s3.access_key, set_s3.secret_key)
-	ON CONFLICT (singleton) DO UPDATE
-		SET access_key = excluded.access_key, secret_key = excluded.secret_key,
-			updated_at = now();
-	PERFORM tracker.wake_scheduler();
+	PERFORM tracker.set_s3_keys(set_s3.access_key, set_s3.secret_key);
 	RETURN format('s3://%s/%s at %s', set_s3.bucket, set_s3.prefix, ep);
 END
 $$;
@@ -144,14 +153,7 @@ BEGIN
 			USING ERRCODE = 'object_not_in_prerequisite_state',
 				  HINT = 'Call tracker.set_s3() with the endpoint, bucket, region and keys of the archive.';
 	END IF;
-	IF coalesce(access_key, '') = '' OR access_key ~ '[:\s]' THEN
-		RAISE EXCEPTION 'access key must not be empty or contain a colon or white space'
-			USING ERRCODE = 'invalid_parameter_value';
-	END IF;
-	IF coalesce(secret_key, '') = '' THEN
-		RAISE EXCEPTION 'secret key must not be empty'
-			USING ERRCODE = 'invalid_parameter_value';
-	END IF;
+	PERFORM tracker.s3_check_keys(access_key, secret_key);
 	INSERT INTO tracker.s3_key AS k (access_key, secret_key)
 	VALUES (set_s3_keys.access_key, set_s3_keys.secret_key)
 	ON CONFLICT (singleton) DO UPDATE

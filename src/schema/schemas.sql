@@ -1,4 +1,4 @@
-/* tracker--0.1.0.sql: install script of the tracker extension */
+/* src/schema/schemas.sql: the first part of the tracker install script (see SCHEMA_PARTS in the Makefile) */
 
 \echo Use "CREATE EXTENSION tracker" to load this file. \quit
 
@@ -27,7 +27,8 @@ COMMENT ON SCHEMA api IS 'Tracker: what PostgREST serves to the dashboard';
  * Docker init script) is adopted only if it is as weak as the one made here:
  * one that can log in, or has any attribute or membership that gives it more
  * than the api schema, would hand the dashboard's grants to whoever holds
- * it, so the install stops and says what to change.
+ * it, so the install stops and says what to change.  An upgrade checks the
+ * role again (the upgrade scripts run this block too).
  */
 DO $$
 DECLARE
@@ -60,7 +61,7 @@ BEGIN
 						CASE WHEN member_of IS NOT NULL THEN
 							'It is a member of ' || member_of || '.' END,
 						'Tracker grants this role the dashboard''s api schema and expects it to hold nothing else.'),
-				  HINT = 'Make it a plain role, e.g. ALTER ROLE tracker_web NOLOGIN NOSUPERUSER NOCREATEROLE NOCREATEDB NOREPLICATION NOBYPASSRLS and REVOKE its memberships (PostgREST logs in as another role that is GRANTed tracker_web), or DROP ROLE tracker_web, then CREATE EXTENSION tracker again.';
+				  HINT = 'Make it a plain role, e.g. ALTER ROLE tracker_web NOLOGIN NOSUPERUSER NOCREATEROLE NOCREATEDB NOREPLICATION NOBYPASSRLS and REVOKE its memberships (PostgREST logs in as another role that is GRANTed tracker_web), or DROP ROLE tracker_web, then run CREATE EXTENSION tracker (or ALTER EXTENSION tracker UPDATE) again.';
 	END IF;
 END
 $$;

@@ -1,4 +1,4 @@
-/* src/sql/10_core.sql: part of the tracker install script (see Makefile) */
+/* src/schema/core.sql: part of the tracker install script (see SCHEMA_PARTS in the Makefile) */
 
 ------------------------------------------------------------------------------
 -- C helpers

@@ -3,7 +3,7 @@
 
 Standard library only (Debian's /usr/bin/python3, 3.11).  Run it:
 
-    /usr/bin/python3 test/fake_music.py --port 0 --port-file F
+    /usr/bin/python3 test/fakes/music.py --port 0 --port-file F
         [--pid-file F] [--config users.json] [--log F]
         [--key-rate N] [--lb-rate N]
 
@@ -111,23 +111,21 @@ FAULT RULES (POST /_fake/faults with a list; first live match wins)
            "bad_mbid"      the first listen's track MBID is not a UUID}
 """
 
-import argparse
 import bisect
 import hashlib
 import json
-import os
 import random
 import re
-import signal
 import sys
 import threading
 import time
 import traceback
 import uuid
 from datetime import date, datetime, timedelta, timezone
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, quote, urlsplit, unquote
 from zoneinfo import ZoneInfo
+
+import serving
 
 DEFAULT_KEY = "0123456789abcdef0123456789abcdef"
 KEY_RE = re.compile(r"^[0-9a-fA-F]{32}$")
@@ -705,38 +703,17 @@ def insert_late(user, lo, hi, n):
         user.add(user.make_listen(rng, at, 2 * 10 ** 12 + user.late, artist, track))
 
 
-class Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
+class Handler(serving.Handler):
     server_version = "fake-music/1"
 
     def version_string(self):
         return self.server_version
 
-    def log_message(self, fmt, *args):
-        if self.server.log_file:
-            self.server.log_file.write("%s %s\n" % (
-                time.strftime("%H:%M:%S"), re.sub(r"api_key=[^& ]*", "api_key=[hidden]", fmt % args)))
-            self.server.log_file.flush()
+    def log_line(self, line):
+        return re.sub(r"api_key=[^& ]*", "api_key=[hidden]", line)
 
-    def do_GET(self):
-        self.dispatch("GET")
-
-    def do_POST(self):
-        self.dispatch("POST")
-
-    def do_DELETE(self):
-        self.dispatch("DELETE")
-
-    def send(self, status, payload, headers=None, ctype="application/json"):
-        if not isinstance(payload, (bytes, bytearray)):
-            payload = json.dumps(payload, ensure_ascii=False).encode()
-        self.send_response(status)
-        self.send_header("Content-Type", ctype)
-        self.send_header("Content-Length", str(len(payload)))
-        for k, v in (headers or {}).items():
-            self.send_header(k, v)
-        self.end_headers()
-        self.wfile.write(payload)
+    def encode(self, obj):
+        return json.dumps(obj, ensure_ascii=False).encode()
 
     def dispatch(self, method):
         parts = urlsplit(self.path)
@@ -834,71 +811,23 @@ class Handler(BaseHTTPRequestHandler):
         self.send(status, payload, headers)
 
 
-class Server(ThreadingHTTPServer):
-    daemon_threads = True
-
-    def handle_error(self, request, client_address):
-        """Tracebacks (and clients hanging up) go to --log only."""
-        if self.log_file:
-            self.log_file.write(traceback.format_exc())
-            self.log_file.flush()
-
-
-def load_config(path):
-    if not path:
-        return {}
-    with open(path) as f:
-        cfg = json.load(f)
-    if isinstance(cfg, list):
-        cfg = {"users": cfg}
-    return cfg
-
-
-def write_atomically(path, text):
-    tmp = "%s.tmp.%d" % (path, os.getpid())
-    with open(tmp, "w") as f:
-        f.write(text)
-    os.replace(tmp, path)
-
-
 def make_server(port=0, config=None, key_rate=0, lb_rate=0, log=None):
-    server = Server(("127.0.0.1", port), Handler)
+    server = serving.Server(("127.0.0.1", port), Handler)
     server.state = State(config or {}, key_rate, lb_rate)
     server.log_file = open(log, "a") if log else None
     return server
 
 
 def main(argv=None):
-    ap = argparse.ArgumentParser(description="Fake Last.fm and ListenBrainz API server.")
-    ap.add_argument("--port", type=int, default=0)
-    ap.add_argument("--port-file")
-    ap.add_argument("--pid-file")
-    ap.add_argument("--config")
-    ap.add_argument("--log")
+    ap = serving.arguments("Fake Last.fm and ListenBrainz API server.")
     ap.add_argument("--key-rate", type=int, default=0,
                     help="Last.fm requests per second per API key (default 0: no limit)")
     ap.add_argument("--lb-rate", type=int, default=0,
                     help="ListenBrainz requests per 10 seconds (default 0: no limit)")
     args = ap.parse_args(argv)
-    server = make_server(args.port, load_config(args.config), args.key_rate,
+    server = make_server(args.port, serving.read_config(args.config), args.key_rate,
                          args.lb_rate, args.log)
-    port = server.server_address[1]
-
-    def stop(signum, frame):
-        threading.Thread(target=server.shutdown, daemon=True).start()
-    signal.signal(signal.SIGTERM, stop)
-    signal.signal(signal.SIGINT, stop)
-    if args.pid_file:
-        write_atomically(args.pid_file, "%d\n" % os.getpid())
-    if args.port_file:
-        write_atomically(args.port_file, "%d\n" % port)
-    try:
-        server.serve_forever(poll_interval=0.2)
-    finally:
-        server.server_close()
-        if args.pid_file and os.path.exists(args.pid_file):
-            os.unlink(args.pid_file)
-    return 0
+    return serving.serve(server, args.port_file, args.pid_file)
 
 
 if __name__ == "__main__":

@@ -1,4 +1,4 @@
-/* src/sql/65_status.sql: part of the tracker install script (see Makefile) */
+/* src/schema/status.sql: part of the tracker install script (see SCHEMA_PARTS in the Makefile) */
 
 ------------------------------------------------------------------------------
 -- Status

@@ -1,9 +1,9 @@
 #!/usr/bin/python3
-"""Tests of test/fake_music.py, the fake Last.fm and ListenBrainz APIs.
+"""Tests of test/fakes/music.py, the fake Last.fm and ListenBrainz APIs.
 
-Standard library only.  Run from the repository root or from test/:
+Standard library only.  Run from the repository root:
 
-    /usr/bin/python3 -m unittest discover -s test -p "test_fake_music.py"
+    /usr/bin/python3 -m unittest discover -s test -p "test_music.py"
 """
 
 import http.client
@@ -20,7 +20,7 @@ from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import fake_music  # noqa: E402
+import music as fake_music  # noqa: E402
 
 KEY = fake_music.DEFAULT_KEY
 SUSPENDED = "deadbeefdeadbeefdeadbeefdeadbeef"

@@ -9,7 +9,7 @@
  * docker-compose.yml).
  *
  * What it does:
- *   - serves the dashboard's static files (default: ../dashboard);
+ *   - serves the dashboard's static files (default: ../../dashboard);
  *   - answers GET <prefix>/rpc/<fn>?arg=value like PostgREST: the function is
  *     looked up in the exposed schema by name and argument NAMES (functions
  *     with an unnamed argument are invisible, as in PostgREST's schema cache),
@@ -27,7 +27,7 @@
  * Not covered: POST, filters, select/order/limit, JWTs, OpenAPI.
  *
  * Usage:
- *   node test/postgrest_standin.mjs [--port 0] [--port-file F] [--dashboard DIR]
+ *   node test/e2e/postgrest_standin.mjs [--port 0] [--port-file F] [--dashboard DIR]
  *        [--prefix /api] [--schema api] [--anon-role tracker_web] [--upstream URL]
  * The database comes from the libpq environment (PGHOST, PGPORT, PGUSER,
  * PGDATABASE).  The login role must be able to SET ROLE to the anonymous
@@ -41,7 +41,7 @@ import pg from 'pg';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const opt = {
-	port: 0, host: '127.0.0.1', 'port-file': null, dashboard: path.join(here, '../dashboard'),
+	port: 0, host: '127.0.0.1', 'port-file': null, dashboard: path.join(here, '../../dashboard'),
 	prefix: '/api', schema: 'api', 'anon-role': 'tracker_web', upstream: null,
 };
 for (let i = 2; i < process.argv.length; i += 2) {

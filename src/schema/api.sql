@@ -1,4 +1,4 @@
-/* src/sql/66_api.sql: part of the tracker install script (see Makefile) */
+/* src/schema/api.sql: part of the tracker install script (see SCHEMA_PARTS in the Makefile) */
 
 ------------------------------------------------------------------------------
 -- api: what PostgREST serves to the dashboard (role tracker_web)

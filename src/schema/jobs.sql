@@ -1,4 +1,4 @@
-/* src/sql/30_jobs.sql: part of the tracker install script (see Makefile) */
+/* src/schema/jobs.sql: part of the tracker install script (see SCHEMA_PARTS in the Makefile) */
 
 ------------------------------------------------------------------------------
 -- Jobs: backfills and scheduled syncs, run by the background workers

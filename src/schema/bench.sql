@@ -1,4 +1,4 @@
-/* src/sql/80_bench.sql: part of the tracker install script (see Makefile) */
+/* src/schema/bench.sql: part of the tracker install script (see SCHEMA_PARTS in the Makefile) */
 
 ------------------------------------------------------------------------------
 -- Measurement hooks for bench/ (superusers only)

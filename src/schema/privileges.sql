@@ -1,4 +1,4 @@
-/* src/sql/90_privileges.sql: part of the tracker install script (see Makefile) */
+/* src/schema/privileges.sql: part of the tracker install script (see SCHEMA_PARTS in the Makefile) */
 
 ------------------------------------------------------------------------------
 -- Privileges

@@ -1,4 +1,4 @@
-/* src/sql/60_listening.sql: part of the tracker install script (see Makefile) */
+/* src/schema/listening.sql: part of the tracker install script (see SCHEMA_PARTS in the Makefile) */
 
 ------------------------------------------------------------------------------
 -- Listening: Last.fm scrobbles and ListenBrainz listens

@@ -1,0 +1,58 @@
+/* src/schema/upgrade/0.1.0--0.2.0.sql: tables and data from 0.1.0 to 0.2.0 (see build.sh) */
+
+/*
+ * A backfill of every account names the accounts it left out (not
+ * connected when it was queued).  Jobs of 0.1.0 left none out.
+ */
+ALTER TABLE tracker.job ADD COLUMN accounts_left_out integer[];
+
+/*
+ * A listen is keyed by what its provider counts as one listen
+ * (tracker.listen_key()), no longer by its track alone.  The new key tells
+ * apart every pair of listens the old one did (two listens of one second
+ * with different tracks have different keys), so the rows of 0.1.0 stay as
+ * they are, and so do their daily figures.
+ */
+ALTER TABLE silver.listen
+	DROP CONSTRAINT listen_pkey,
+	ADD COLUMN listen_key text NOT NULL
+		GENERATED ALWAYS AS (tracker.listen_key(source, artist, track, album, recording_msid)) STORED,
+	ADD CONSTRAINT listen_pkey PRIMARY KEY (account_id, played_at, listen_key);
+
+/*
+ * The S3 settings are split: where the archive lives (tracker.s3_target,
+ * kept in dumps) apart from its keys (tracker.s3_key, never in a dump).
+ * tracker.s3_config becomes the view of both that the C code reads.
+ */
+INSERT INTO tracker.s3_target (singleton, endpoint, bucket, region, prefix, path_style, updated_at)
+SELECT singleton, endpoint, bucket, region, prefix, path_style, updated_at
+FROM tracker.s3_config;
+INSERT INTO tracker.s3_key (singleton, access_key, secret_key, updated_at)
+SELECT singleton, access_key, secret_key, updated_at
+FROM tracker.s3_config;
+DROP VIEW tracker.s3_settings;
+DROP TABLE tracker.s3_config;
+
+/*
+ * A Google Health account is connected only while it holds a refresh token
+ * (tracker.account_auth_check()).  A 0.1.0 database restored from a dump
+ * has its accounts 'connected' without the tokens no dump holds: the
+ * trigger, made here already rather than below, turns them not_connected
+ * with the reason.
+ */
+CREATE TRIGGER account_auth_check
+	BEFORE INSERT OR UPDATE OF state ON tracker.account_auth
+	FOR EACH ROW EXECUTE FUNCTION tracker.account_auth_check();
+UPDATE tracker.account_auth SET state = state WHERE state = 'connected';
+
+/*
+ * Daily heart-rate figures of algorithm version 2: a day enters the smoothed
+ * resting heart rate only with 480 worn minutes (RESTING_MIN_WEAR_MINUTES),
+ * so a short day no longer pulls the following week.  The figures of 0.1.0
+ * (version 1) are computed again from silver, which is kept as it is.
+ */
+SELECT tracker.recompute(a.account_id)
+FROM tracker.account a
+WHERE EXISTS (SELECT 1 FROM gold.daily g
+			  WHERE g.account_id = a.account_id AND g.algorithm_version < 2)
+ORDER BY a.account_id;
