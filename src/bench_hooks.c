@@ -33,10 +33,10 @@
 #include "utils/array.h"
 #include "utils/builtins.h"
 
-#include "gh_parse.h"
-#include "provider.h"
-#include "series.h"
-#include "store.h"
+#include "providers/gh_parse.h"
+#include "providers/provider.h"
+#include "core/series.h"
+#include "store/store.h"
 
 PG_FUNCTION_INFO_V1(tracker_bench_ingest);
 

@@ -18,10 +18,10 @@
 #include "utils/builtins.h"
 #include "utils/guc.h"
 
-#include "archive.h"
-#include "http.h"
+#include "archive/archive.h"
+#include "http/http.h"
 #include "tracker.h"
-#include "workers.h"
+#include "bgw/bgw.h"
 
 PG_MODULE_MAGIC;
 

@@ -71,7 +71,7 @@ build_tool() {
 		parsebench)
 			cc -std=gnu11 -O2 -Wall -Wextra -Wno-unused-parameter \
 				-I"$PG_INCLUDE_SERVER" -I"$PG_INCLUDE/internal" -Isrc \
-				bench/src/parsebench.c src/gh_parse.c $(ls src/json_check.c 2>/dev/null) \
+				bench/src/parsebench.c src/providers/gh_parse.c src/providers/json_check.c \
 				-o "$WORK/parsebench" \
 				"$PG_PKGLIBDIR/libpgcommon.a" "$PG_PKGLIBDIR/libpgport.a" -ljson-c -lm ;;
 		loadclient)

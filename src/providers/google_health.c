@@ -24,10 +24,10 @@
 #include "utils/datetime.h"
 #include "utils/json.h"
 
-#include "gh_parse.h"
-#include "oauth.h"
-#include "provider.h"
-#include "timeutil.h"
+#include "providers/gh_parse.h"
+#include "providers/google_oauth.h"
+#include "providers/provider.h"
+#include "core/timeutil.h"
 #include "tracker.h"
 
 /* A window in the API's own terms. */

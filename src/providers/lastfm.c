@@ -46,10 +46,10 @@
 #include "utils/guc.h"
 #include "utils/memutils.h"
 
-#include "oauth.h"
-#include "provider.h"
-#include "listen_parse.h"	/* after provider.h, for its server part */
-#include "timeutil.h"
+#include "providers/google_oauth.h"
+#include "providers/provider.h"
+#include "providers/listen_parse.h"	/* after provider.h, for its server part */
+#include "core/timeutil.h"
 #include "tracker.h"
 
 #define LASTFM_DEFAULT_URL "https://ws.audioscrobbler.com"

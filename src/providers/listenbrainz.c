@@ -27,10 +27,10 @@
 
 #include "miscadmin.h"
 
-#include "oauth.h"
-#include "provider.h"
-#include "listen_parse.h"	/* after provider.h, for its server part */
-#include "timeutil.h"
+#include "providers/google_oauth.h"
+#include "providers/provider.h"
+#include "providers/listen_parse.h"	/* after provider.h, for its server part */
+#include "core/timeutil.h"
 
 #define LISTENBRAINZ_DEFAULT_URL "https://api.listenbrainz.org"
 

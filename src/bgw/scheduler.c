@@ -1,0 +1,544 @@
+/*-------------------------------------------------------------------------
+ *
+ * scheduler.c
+ *	  The per-database scheduler: queues scheduled syncs, recovers windows
+ *	  left by crashed workers, closes finished jobs, and keeps enough sync
+ *	  workers running for the work that is queued.
+ *
+ * The scheduler itself makes no HTTP request; it only runs short
+ * transactions, so DROP EXTENSION, a restart or SIGTERM stop it at once.
+ * Everything it knows lives in tables (tracker.job, tracker.job_window), so
+ * a crash at any point loses nothing: the next scheduler picks up where the
+ * tables say.  It keeps the handles of the sync workers it registers and
+ * counts them by those; a window's worker is alive when it is attached to
+ * the database in shared memory (see requeue_orphans), never because a
+ * process with its pid exists.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include <signal.h>
+
+#include "access/xact.h"
+#include "catalog/pg_type.h"
+#include "commands/extension.h"
+#include "executor/spi.h"
+#include "miscadmin.h"
+#include "pgstat.h"
+#include "postmaster/bgworker.h"
+#include "postmaster/interrupt.h"
+#include "storage/ipc.h"
+#include "storage/latch.h"
+#include "storage/proc.h"
+#include "tcop/tcopprot.h"
+#include "utils/guc.h"
+#include "utils/memutils.h"
+#include "utils/snapmgr.h"
+
+#include "archive/archive.h"
+#include "bgw/bgw.h"
+
+static MemoryContext loop_context = NULL;
+
+/*
+ * worker_xact_begin / worker_xact_commit
+ *		One short transaction with SPI, entered from a worker's loop context
+ *		and left back in it.
+ */
+void
+worker_xact_begin(void)
+{
+	SetCurrentStatementStartTimestamp();
+	StartTransactionCommand();
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	PushActiveSnapshot(GetTransactionSnapshot());
+}
+
+void
+worker_xact_commit(void)
+{
+	MemoryContext cxt = loop_context ? loop_context : TopMemoryContext;
+
+	SPI_finish();
+	PopActiveSnapshot();
+	CommitTransactionCommand();
+	pgstat_report_stat(true);
+	MemoryContextSwitchTo(cxt);
+}
+
+/*
+ * worker_recover
+ *		In a background worker's PG_CATCH: report the error, abort the
+ *		transaction and return a copy of the error (made in cxt), so that
+ *		the worker can record it and go on.  A shutdown, a cancel or
+ *		anything worse than ERROR is thrown on instead: the worker must end.
+ */
+ErrorData *
+worker_recover(MemoryContext cxt)
+{
+	ErrorData  *edata;
+
+	HOLD_INTERRUPTS();
+	MemoryContextSwitchTo(cxt);
+	edata = CopyErrorData();
+	if (edata->sqlerrcode == ERRCODE_ADMIN_SHUTDOWN ||
+		edata->sqlerrcode == ERRCODE_QUERY_CANCELED ||
+		edata->elevel > ERROR)
+	{
+		RESUME_INTERRUPTS();
+		PG_RE_THROW();
+	}
+	EmitErrorReport();
+	FlushErrorState();
+	AbortCurrentTransaction();
+	RESUME_INTERRUPTS();
+	return edata;
+}
+
+/*
+ * worker_extension_present
+ *		Whether tracker is installed in this database (and not being
+ *		created or dropped by an uncommitted transaction we cannot see).
+ */
+bool
+worker_extension_present(void)
+{
+	return OidIsValid(get_extension_oid("tracker", true));
+}
+
+/*
+ * worker_restore_in_progress
+ *		Whether pg_restore is connected to this database.  A restore that
+ *		does not run in one transaction commits CREATE EXTENSION first and
+ *		copies the extension's tables (and sets its sequences) later: a job,
+ *		a schedule or a silver row the workers wrote in between would collide
+ *		with the rows still to come.  So the scheduler and the workers stand
+ *		aside until the restore has disconnected.  Needs SPI.
+ */
+bool
+worker_restore_in_progress(void)
+{
+	bool		isnull;
+	int			rc;
+
+	rc = SPI_execute("SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_stat_activity "
+					 " WHERE datid = (SELECT oid FROM pg_catalog.pg_database "
+					 "                WHERE datname = pg_catalog.current_database()) "
+					 " AND application_name = 'pg_restore')",
+					 true, 1);
+	if (rc != SPI_OK_SELECT || SPI_processed != 1)
+		elog(ERROR, "could not look for a restore in progress: %s",
+			 SPI_result_code_string(rc));
+	return DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0],
+									  SPI_tuptable->tupdesc, 1, &isnull));
+}
+
+/*
+ * scheduler_detach
+ *		Give up the database's scheduler place.  A scheduler that died is
+ *		started again after a growing delay; one stopped by a command that
+ *		pauses the database (DROP DATABASE and the like) did not fail, and
+ *		comes back as soon as the pause ends.
+ */
+static void
+scheduler_detach(int code, Datum arg)
+{
+	TrackerDbSlot *s;
+
+	LWLockAcquire(tracker_shared->lock, LW_EXCLUSIVE);
+	s = db_slot(MyDatabaseId != InvalidOid ? MyDatabaseId : DatumGetObjectId(arg), false);
+	if (s && s->scheduler_pid == MyProcPid)
+	{
+		TimestampTz now = GetCurrentTimestamp();
+
+		s->scheduler_pid = 0;
+		s->scheduler_latch = NULL;
+		if (s->state == DB_ACTIVE && code != 0 && !db_slot_paused(s, now))
+		{
+			/* died: restart after a growing delay */
+			s->restarts = Min(s->restarts + 1, 6);
+			s->restart_at = TimestampTzPlusMilliseconds(now, 1000 << s->restarts);
+		}
+	}
+	LWLockRelease(tracker_shared->lock);
+	wake_launcher();
+}
+
+static void
+set_db_state(Oid dboid, DbState state)
+{
+	TrackerDbSlot *s;
+
+	LWLockAcquire(tracker_shared->lock, LW_EXCLUSIVE);
+	s = db_slot(dboid, false);
+	if (s)
+	{
+		s->state = state;
+		if (state == DB_ABSENT)
+			s->next_probe = TimestampTzPlusMilliseconds(GetCurrentTimestamp(),
+														300 * 1000);
+		if (state == DB_ACTIVE)
+			s->restarts = 0;
+	}
+	LWLockRelease(tracker_shared->lock);
+}
+
+/*
+ * The sync workers this scheduler registered.  The scheduler polls their
+ * handles; the postmaster wakes it (bgw_notify_pid) when one starts or
+ * stops.
+ */
+static BackgroundWorkerHandle *worker_handles[TRACKER_MAX_WORKERS_PER_DB];
+
+/*
+ * running_workers
+ *		How many sync workers this database has: those this scheduler
+ *		registered that have not stopped (started or about to), and live
+ *		ones that an earlier scheduler started.  Handles of workers that
+ *		stopped are dropped.
+ */
+static int
+running_workers(Oid dboid)
+{
+	pid_t		attached[TRACKER_MAX_WORKERS_PER_DB];
+	pid_t		mine[TRACKER_MAX_WORKERS_PER_DB];
+	int			nattached;
+	int			nmine = 0;
+	int			n = 0;
+	int			i;
+	int			j;
+
+	for (i = 0; i < TRACKER_MAX_WORKERS_PER_DB; i++)
+	{
+		pid_t		pid = 0;
+		BgwHandleStatus st;
+
+		if (worker_handles[i] == NULL)
+			continue;
+		st = GetBackgroundWorkerPid(worker_handles[i], &pid);
+		if (st == BGWH_STOPPED || st == BGWH_POSTMASTER_DIED)
+		{
+			pfree(worker_handles[i]);
+			worker_handles[i] = NULL;
+			continue;
+		}
+		n++;
+		if (st == BGWH_STARTED)
+			mine[nmine++] = pid;
+	}
+
+	nattached = db_slot_workers(dboid, attached);
+	for (i = 0; i < nattached; i++)
+	{
+		bool		known = false;
+
+		for (j = 0; j < nmine; j++)
+			if (mine[j] == attached[i])
+				known = true;
+		if (!known)
+			n++;
+	}
+	return n;
+}
+
+static void
+start_workers(Oid dboid, int n)
+{
+	int			i;
+
+	for (i = 0; i < TRACKER_MAX_WORKERS_PER_DB && n > 0; i++)
+	{
+		BackgroundWorker worker;
+		MemoryContext old;
+		bool		ok;
+
+		if (worker_handles[i] != NULL)
+			continue;
+		memset(&worker, 0, sizeof(worker));
+		worker.bgw_flags = BGWORKER_SHMEM_ACCESS | BGWORKER_BACKEND_DATABASE_CONNECTION;
+		worker.bgw_start_time = BgWorkerStart_RecoveryFinished;
+		worker.bgw_restart_time = BGW_NEVER_RESTART;
+		snprintf(worker.bgw_library_name, BGW_MAXLEN, "tracker");
+		snprintf(worker.bgw_function_name, BGW_MAXLEN, "tracker_worker_main");
+		snprintf(worker.bgw_name, BGW_MAXLEN, "tracker sync worker %u", dboid);
+		snprintf(worker.bgw_type, BGW_MAXLEN, "tracker sync worker");
+		worker.bgw_main_arg = ObjectIdGetDatum(dboid);
+		worker.bgw_notify_pid = MyProcPid;
+		old = MemoryContextSwitchTo(TopMemoryContext);
+		ok = RegisterDynamicBackgroundWorker(&worker, &worker_handles[i]);
+		MemoryContextSwitchTo(old);
+		if (!ok)
+		{
+			worker_handles[i] = NULL;
+			ereport(LOG,
+					(errcode(ERRCODE_CONFIGURATION_LIMIT_EXCEEDED),
+					 errmsg("tracker scheduler could not start a sync worker: out of background worker slots"),
+					 errhint("Raise max_worker_processes.")));
+			break;
+		}
+		n--;
+	}
+}
+
+static int64
+spi_count(const char *sql)
+{
+	bool		isnull;
+	int			rc = SPI_execute(sql, false, 1);
+
+	if (rc != SPI_OK_SELECT || SPI_processed != 1)
+		elog(ERROR, "scheduler query failed: %s", SPI_result_code_string(rc));
+	return DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0],
+									   SPI_tuptable->tupdesc, 1, &isnull));
+}
+
+static void
+spi_run(const char *sql)
+{
+	int			rc = SPI_execute(sql, false, 0);
+
+	if (rc < 0)
+		elog(ERROR, "scheduler statement failed: %s", SPI_result_code_string(rc));
+}
+
+/*
+ * requeue_orphans
+ *		Put back in the queue the running windows whose worker is gone.
+ *
+ *		A window's worker is alive exactly when its pid is among the sync
+ *		workers attached to this database in shared memory: a worker
+ *		attaches before it claims anything and detaches when it exits.  A pid
+ *		merely present in pg_stat_activity proves nothing, since the system
+ *		may have given it to another process.  The running windows are read
+ *		first and the attached workers after: a worker that claimed a window
+ *		this snapshot shows had attached before it, so a window whose pid is
+ *		missing from the later list has lost its worker.  Each window is then
+ *		put back only if its claim (pid and time) is still the one read.
+ */
+static void
+requeue_orphans(void)
+{
+	pid_t		live[TRACKER_MAX_WORKERS_PER_DB];
+	int			nlive;
+	SPITupleTable *running;
+	uint64		nrunning;
+	uint64		i;
+	int			rc;
+
+	rc = SPI_execute("SELECT job_id, seq, worker_pid, claimed_at FROM tracker.job_window "
+					 "WHERE state = 'running'", true, 0);
+	if (rc != SPI_OK_SELECT)
+		elog(ERROR, "scheduler query failed: %s", SPI_result_code_string(rc));
+	running = SPI_tuptable;
+	nrunning = SPI_processed;
+	if (nrunning == 0)
+		return;
+
+	nlive = db_slot_workers(MyDatabaseId, live);
+
+	for (i = 0; i < nrunning; i++)
+	{
+		HeapTuple	tup = running->vals[i];
+		TupleDesc	desc = running->tupdesc;
+		Oid			types[4] = {INT8OID, INT4OID, INT4OID, TIMESTAMPTZOID};
+		Datum		values[4];
+		char		nulls[4] = {' ', ' ', ' ', ' '};
+		bool		isnull;
+		bool		alive = false;
+		int			j;
+
+		values[0] = SPI_getbinval(tup, desc, 1, &isnull);
+		values[1] = SPI_getbinval(tup, desc, 2, &isnull);
+		values[2] = SPI_getbinval(tup, desc, 3, &isnull);
+		if (isnull)
+			nulls[2] = 'n';
+		else
+			for (j = 0; j < nlive; j++)
+				if (live[j] == DatumGetInt32(values[2]))
+					alive = true;
+		if (alive)
+			continue;
+		values[3] = SPI_getbinval(tup, desc, 4, &isnull);
+		if (isnull)
+			nulls[3] = 'n';
+		rc = SPI_execute_with_args("UPDATE tracker.job_window SET state = 'queued', worker_pid = NULL "
+								   "WHERE job_id = $1 AND seq = $2 AND state = 'running' "
+								   " AND worker_pid IS NOT DISTINCT FROM $3 "
+								   " AND claimed_at IS NOT DISTINCT FROM $4",
+								   4, types, values, nulls, false, 0);
+		if (rc != SPI_OK_UPDATE)
+			elog(ERROR, "could not requeue a window: %s", SPI_result_code_string(rc));
+	}
+}
+
+/*
+ * scheduler_cycle
+ *		One round of bookkeeping in one short transaction.  Returns the
+ *		number of accounts with claimable work.
+ */
+static int64
+scheduler_cycle(bool first)
+{
+	int64		ready;
+
+	/* Windows of workers that are gone go back to the queue. */
+	requeue_orphans();
+	if (first)
+		spi_run("UPDATE tracker.job SET last_error = 'resumed after a restart' "
+				"WHERE state = 'running'");
+
+	/* Scheduled syncs: each connected account, every sync_interval. */
+	spi_run("WITH due AS ("
+			" SELECT a.account_id, a.time_zone FROM tracker.account a"
+			" JOIN tracker.account_auth s ON s.account_id = a.account_id AND s.state = 'connected'"
+			" LEFT JOIN tracker.account_schedule c ON c.account_id = a.account_id"
+			" WHERE a.provider IN (SELECT provider FROM tracker.provider_data_type)"
+			"  AND (c.last_queued_at IS NULL OR c.last_queued_at + "
+			"       current_setting('tracker.sync_interval')::interval <= now())"
+			"  AND NOT EXISTS (SELECT 1 FROM tracker.job j WHERE j.account_id = a.account_id"
+			"                  AND j.kind = 'sync' AND j.state IN ('queued', 'running'))),"
+			" jobs AS ("
+			" INSERT INTO tracker.job (account_id, kind, days)"
+			" SELECT account_id, 'sync', daterange((now() AT TIME ZONE time_zone)::date"
+			"   - current_setting('tracker.trailing_days')::int + 1,"
+			"   (now() AT TIME ZONE time_zone)::date + 1) FROM due"
+			" RETURNING job_id, account_id),"
+			" marks AS ("
+			" INSERT INTO tracker.account_schedule (account_id, last_queued_at)"
+			" SELECT account_id, now() FROM jobs"
+			" ON CONFLICT (account_id) DO UPDATE SET last_queued_at = now())"
+			" SELECT tracker.plan_windows(job_id) FROM jobs");
+
+	/* Close jobs with nothing left to do. */
+	spi_run("UPDATE tracker.job j SET state = CASE WHEN w.failed > 0 THEN 'failed' ELSE 'done' END,"
+			" finished_at = now(), started_at = coalesce(j.started_at, now()),"
+			" last_error = CASE WHEN w.failed > 0 THEN w.err ELSE NULL END"
+			" FROM (SELECT job_id, count(*) FILTER (WHERE state = 'failed') AS failed,"
+			"        count(*) FILTER (WHERE state IN ('queued', 'running')) AS open,"
+			"        (array_agg(last_error ORDER BY finished_at DESC NULLS LAST)"
+			"          FILTER (WHERE state = 'failed'))[1] AS err"
+			"       FROM tracker.job_window GROUP BY job_id) w"
+			" WHERE w.job_id = j.job_id AND w.open = 0 AND j.state IN ('queued', 'running')");
+	spi_run("UPDATE tracker.job j SET state = 'done', finished_at = now()"
+			" WHERE j.state IN ('queued', 'running')"
+			" AND NOT EXISTS (SELECT 1 FROM tracker.job_window w WHERE w.job_id = j.job_id)");
+
+	/* Accounts with work a worker may claim now. */
+	ready = spi_count("SELECT count(DISTINCT w.account_id) FROM tracker.job_window w"
+					  " JOIN tracker.job j ON j.job_id = w.job_id"
+					  " JOIN tracker.account_auth s ON s.account_id = w.account_id"
+					  " JOIN tracker.account a ON a.account_id = w.account_id"
+					  " WHERE w.state = 'queued' AND j.state IN ('queued', 'running')"
+					  " AND s.state = 'connected'"
+					  " AND NOT EXISTS (SELECT 1 FROM tracker.account_backoff b"
+					  "   WHERE b.account_id = w.account_id AND b.until > now())"
+					  " AND NOT EXISTS (SELECT 1 FROM tracker.source_status o"
+					  "   WHERE o.provider = a.provider AND o.state = 'offline'"
+					  "   AND o.retry_at > now())");
+	return ready;
+}
+
+/*
+ * tracker_scheduler_main
+ *		Entry point of a database's scheduler.
+ */
+void
+tracker_scheduler_main(Datum main_arg)
+{
+	Oid			dboid = DatumGetObjectId(main_arg);
+	TrackerDbSlot *s;
+	bool		first = true;
+
+	pqsignal(SIGHUP, SignalHandlerForConfigReload);
+	pqsignal(SIGTERM, die);
+	BackgroundWorkerUnblockSignals();
+
+	/*
+	 * One scheduler per database, and none while a command keeps the
+	 * database paused (the launcher starts one when the pause ends).
+	 */
+	LWLockAcquire(tracker_shared->lock, LW_EXCLUSIVE);
+	s = db_slot(dboid, true);
+	if (s == NULL || s->scheduler_pid != 0 ||
+		db_slot_paused(s, GetCurrentTimestamp()))
+	{
+		LWLockRelease(tracker_shared->lock);
+		proc_exit(0);
+	}
+	s->scheduler_pid = MyProcPid;
+	s->scheduler_latch = &MyProc->procLatch;
+	LWLockRelease(tracker_shared->lock);
+	before_shmem_exit(scheduler_detach, main_arg);
+
+	/* A database that stops allowing connections must not crash-loop us. */
+	BackgroundWorkerInitializeConnectionByOid(dboid, InvalidOid,
+											  BGWORKER_BYPASS_ALLOWCONN);
+
+	/* A database's own search_path must not redirect Tracker's statements. */
+	SetConfigOption("search_path", "pg_catalog, pg_temp", PGC_SUSET, PGC_S_OVERRIDE);
+
+	loop_context = AllocSetContextCreate(TopMemoryContext, "tracker scheduler",
+										 ALLOCSET_DEFAULT_SIZES);
+
+	for (;;)
+	{
+		int64		ready = 0;
+		int			running;
+		bool		present;
+		bool		restoring = false;
+
+		CHECK_FOR_INTERRUPTS();
+		if (ConfigReloadPending)
+		{
+			ConfigReloadPending = false;
+			ProcessConfigFile(PGC_SIGHUP);
+		}
+		MemoryContextReset(loop_context);
+		MemoryContextSwitchTo(loop_context);
+
+		pgstat_report_activity(STATE_RUNNING, "tracker scheduler: checking jobs");
+		worker_xact_begin();
+		present = worker_extension_present();
+		if (present)
+			restoring = worker_restore_in_progress();
+		if (present && !restoring)
+		{
+			/* Tables may be locked by a DROP EXTENSION in progress. */
+			SetConfigOption("lock_timeout", "2000", PGC_SUSET, PGC_S_SESSION);
+			ready = scheduler_cycle(first);
+		}
+		worker_xact_commit();
+
+		if (!present)
+		{
+			pgstat_report_activity(STATE_IDLE, NULL);
+			set_db_state(dboid, DB_ABSENT);
+			proc_exit(0);
+		}
+		set_db_state(dboid, DB_ACTIVE);
+		if (restoring)
+		{
+			pgstat_report_activity(STATE_IDLE,
+								   "tracker scheduler: waiting for pg_restore to finish");
+			(void) WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,
+							 tracker_scheduler_naptime_ms, PG_WAIT_EXTENSION);
+			ResetLatch(MyLatch);
+			continue;
+		}
+		pgstat_report_activity(STATE_IDLE, NULL);
+		first = false;
+
+		/* Queue and start the scheduled archive when it is due. */
+		archive_schedule();
+
+		running = running_workers(dboid);
+		if (tracker_scheduler_enabled && ready > running)
+			start_workers(dboid, (int) Min(ready, tracker_max_sync_workers) - running);
+
+		(void) WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,
+						 tracker_scheduler_naptime_ms, PG_WAIT_EXTENSION);
+		ResetLatch(MyLatch);
+	}
+}
