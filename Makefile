@@ -6,15 +6,27 @@ EXTVERSION = 0.1.0
 MODULE_big = tracker
 OBJS = \
 	src/tracker.o \
+	src/common/spi.o \
+	src/common/subxact.o \
+	src/common/hash.o \
+	src/common/gzip.o \
+	src/common/jsondoc.o \
 	src/common/autonomous.o \
+	src/common/shmem.o \
+	src/common/bgworker.o \
 	src/core/series.o \
 	src/core/figures.o \
 	src/core/timeutil.o \
 	src/core/series_sql.o \
 	src/http/http.o \
 	src/http/fetch.o \
+	src/http/url.o \
 	src/http/s3.o \
+	src/http/s3_xml.o \
+	src/store/account.o \
+	src/store/bronze.o \
 	src/store/silver.o \
+	src/store/gold.o \
 	src/store/store_sql.o \
 	src/providers/json_check.o \
 	src/providers/provider.o \
@@ -22,17 +34,31 @@ OBJS = \
 	src/providers/gh_parse.o \
 	src/providers/google_health.o \
 	src/providers/listen_parse.o \
+	src/providers/listening.o \
 	src/providers/lastfm.o \
 	src/providers/listenbrainz.o \
 	src/providers/fitbit_parse.o \
 	src/providers/fitbit_import.o \
 	src/sync/sync.o \
+	src/archive/plan.o \
+	src/archive/manifest.o \
+	src/archive/bundle.o \
 	src/archive/restore.o \
+	src/archive/replay.o \
+	src/archive/lifecycle.o \
+	src/archive/worker.o \
+	src/archive/archive_sql.o \
 	src/bgw/launcher.o \
+	src/bgw/pause.o \
 	src/bgw/scheduler.o \
 	src/bgw/worker.o \
-	src/bgw/jobs_sql.o \
-	src/bench_hooks.o
+	src/bgw/jobs_sql.o
+
+# Measurement hooks for bench/ (bench/src/bench_hooks.c) go into the library
+# only with `make BENCH=1`: the default tracker.so holds only what users call.
+ifeq ($(BENCH),1)
+OBJS += bench/src/bench_hooks.o
+endif
 
 # The install script is built from the parts in src/sql/, in name order;
 # upgrade scripts (tracker--A--B.sql) sit beside tracker.control.
@@ -104,3 +130,10 @@ fuzz:
 .PHONY: demo
 demo:
 	scripts/demo
+
+# Link the library again whenever BENCH differs from the last build, so that
+# a default build never keeps the hooks of an earlier `make BENCH=1`.
+BENCH_FLAG := $(shell mkdir -p build && \
+	(echo '$(BENCH)' | cmp -s - build/bench-flag || echo '$(BENCH)' > build/bench-flag) && \
+	echo build/bench-flag)
+$(shlib): $(BENCH_FLAG)

@@ -5,19 +5,16 @@
  *	  lifecycle rule for Deep Archive, restore through the normal path, and
  *	  the scheduled runs in a background worker of their own.
  *
+ * This is all the rest of Tracker sees of it: the scheduler calls
+ * archive_schedule(), and the postmaster starts tracker_archive_main().  The
+ * archive's own types live in archive_int.h; its settings in tracker.h.
+ *
  *-------------------------------------------------------------------------
  */
 #ifndef TRACKER_ARCHIVE_H
 #define TRACKER_ARCHIVE_H
 
 #include "postgres.h"
-
-/* Settings (defined by archive_init()). */
-extern bool tracker_archive_enabled;
-extern int	tracker_archive_interval_s;
-
-/* Define the settings; called from _PG_init before the prefix is reserved. */
-extern void archive_init(void);
 
 /*
  * Called from a database's scheduler loop: queues a scheduled archive when

@@ -20,6 +20,7 @@
 #include "utils/wait_event.h"
 
 #include "bgw/bgw.h"
+#include "common/common.h"
 
 static bool wake_registered = false;
 static bool wake_pending = false;
@@ -96,25 +97,21 @@ tracker_wait(PG_FUNCTION_ARGS)
 	{
 		Oid			types[1] = {INT8OID};
 		Datum		values[1];
-		int			rc;
 		bool		done;
 
 		values[0] = Int64GetDatum(job);
 		if (SPI_connect() != SPI_OK_CONNECT)
 			elog(ERROR, "SPI_connect failed");
-		rc = SPI_execute_with_args("SELECT state, xmin FROM tracker.job WHERE job_id = $1",
-								   1, types, values, NULL, false, 1);
-		if (rc != SPI_OK_SELECT)
-			elog(ERROR, "could not read the job: %s", SPI_result_code_string(rc));
+		spi_exec_limit("SELECT state, xmin FROM tracker.job WHERE job_id = $1",
+					   1, types, values, NULL, 1,
+					   SPI_OK_SELECT, "read the job");
 		if (SPI_processed == 0)
 			ereport(ERROR,
 					(errcode(ERRCODE_NO_DATA_FOUND),
 					 errmsg("job %lld does not exist", (long long) job)));
 		{
 			bool		isnull;
-			TransactionId xmin = DatumGetTransactionId(SPI_getbinval(SPI_tuptable->vals[0],
-																	 SPI_tuptable->tupdesc,
-																	 2, &isnull));
+			TransactionId xmin = DatumGetTransactionId(spi_datum(0, 2, &isnull));
 
 			/* The workers cannot see a job this transaction has not committed. */
 			if (TransactionIdIsCurrentTransactionId(xmin))
@@ -125,8 +122,7 @@ tracker_wait(PG_FUNCTION_ARGS)
 						 errhint("Commit, then call tracker.wait() in a new transaction.")));
 		}
 		state = MemoryContextStrdup(callcxt,
-									SPI_getvalue(SPI_tuptable->vals[0],
-												 SPI_tuptable->tupdesc, 1));
+									spi_text(0, 1));
 		SPI_finish();
 
 		done = strcmp(state, "done") == 0 || strcmp(state, "failed") == 0 ||

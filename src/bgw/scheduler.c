@@ -38,102 +38,8 @@
 
 #include "archive/archive.h"
 #include "bgw/bgw.h"
-
-static MemoryContext loop_context = NULL;
-
-/*
- * worker_xact_begin / worker_xact_commit
- *		One short transaction with SPI, entered from a worker's loop context
- *		and left back in it.
- */
-void
-worker_xact_begin(void)
-{
-	SetCurrentStatementStartTimestamp();
-	StartTransactionCommand();
-	if (SPI_connect() != SPI_OK_CONNECT)
-		elog(ERROR, "SPI_connect failed");
-	PushActiveSnapshot(GetTransactionSnapshot());
-}
-
-void
-worker_xact_commit(void)
-{
-	MemoryContext cxt = loop_context ? loop_context : TopMemoryContext;
-
-	SPI_finish();
-	PopActiveSnapshot();
-	CommitTransactionCommand();
-	pgstat_report_stat(true);
-	MemoryContextSwitchTo(cxt);
-}
-
-/*
- * worker_recover
- *		In a background worker's PG_CATCH: report the error, abort the
- *		transaction and return a copy of the error (made in cxt), so that
- *		the worker can record it and go on.  A shutdown, a cancel or
- *		anything worse than ERROR is thrown on instead: the worker must end.
- */
-ErrorData *
-worker_recover(MemoryContext cxt)
-{
-	ErrorData  *edata;
-
-	HOLD_INTERRUPTS();
-	MemoryContextSwitchTo(cxt);
-	edata = CopyErrorData();
-	if (edata->sqlerrcode == ERRCODE_ADMIN_SHUTDOWN ||
-		edata->sqlerrcode == ERRCODE_QUERY_CANCELED ||
-		edata->elevel > ERROR)
-	{
-		RESUME_INTERRUPTS();
-		PG_RE_THROW();
-	}
-	EmitErrorReport();
-	FlushErrorState();
-	AbortCurrentTransaction();
-	RESUME_INTERRUPTS();
-	return edata;
-}
-
-/*
- * worker_extension_present
- *		Whether tracker is installed in this database (and not being
- *		created or dropped by an uncommitted transaction we cannot see).
- */
-bool
-worker_extension_present(void)
-{
-	return OidIsValid(get_extension_oid("tracker", true));
-}
-
-/*
- * worker_restore_in_progress
- *		Whether pg_restore is connected to this database.  A restore that
- *		does not run in one transaction commits CREATE EXTENSION first and
- *		copies the extension's tables (and sets its sequences) later: a job,
- *		a schedule or a silver row the workers wrote in between would collide
- *		with the rows still to come.  So the scheduler and the workers stand
- *		aside until the restore has disconnected.  Needs SPI.
- */
-bool
-worker_restore_in_progress(void)
-{
-	bool		isnull;
-	int			rc;
-
-	rc = SPI_execute("SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_stat_activity "
-					 " WHERE datid = (SELECT oid FROM pg_catalog.pg_database "
-					 "                WHERE datname = pg_catalog.current_database()) "
-					 " AND application_name = 'pg_restore')",
-					 true, 1);
-	if (rc != SPI_OK_SELECT || SPI_processed != 1)
-		elog(ERROR, "could not look for a restore in progress: %s",
-			 SPI_result_code_string(rc));
-	return DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0],
-									  SPI_tuptable->tupdesc, 1, &isnull));
-}
+#include "common/common.h"
+#include "tracker.h"
 
 /*
  * scheduler_detach
@@ -256,16 +162,7 @@ start_workers(Oid dboid, int n)
 
 		if (worker_handles[i] != NULL)
 			continue;
-		memset(&worker, 0, sizeof(worker));
-		worker.bgw_flags = BGWORKER_SHMEM_ACCESS | BGWORKER_BACKEND_DATABASE_CONNECTION;
-		worker.bgw_start_time = BgWorkerStart_RecoveryFinished;
-		worker.bgw_restart_time = BGW_NEVER_RESTART;
-		snprintf(worker.bgw_library_name, BGW_MAXLEN, "tracker");
-		snprintf(worker.bgw_function_name, BGW_MAXLEN, "tracker_worker_main");
-		snprintf(worker.bgw_name, BGW_MAXLEN, "tracker sync worker %u", dboid);
-		snprintf(worker.bgw_type, BGW_MAXLEN, "tracker sync worker");
-		worker.bgw_main_arg = ObjectIdGetDatum(dboid);
-		worker.bgw_notify_pid = MyProcPid;
+		worker_describe(&worker, "tracker_worker_main", "tracker sync worker", dboid);
 		old = MemoryContextSwitchTo(TopMemoryContext);
 		ok = RegisterDynamicBackgroundWorker(&worker, &worker_handles[i]);
 		MemoryContextSwitchTo(old);
@@ -280,27 +177,6 @@ start_workers(Oid dboid, int n)
 		}
 		n--;
 	}
-}
-
-static int64
-spi_count(const char *sql)
-{
-	bool		isnull;
-	int			rc = SPI_execute(sql, false, 1);
-
-	if (rc != SPI_OK_SELECT || SPI_processed != 1)
-		elog(ERROR, "scheduler query failed: %s", SPI_result_code_string(rc));
-	return DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0],
-									   SPI_tuptable->tupdesc, 1, &isnull));
-}
-
-static void
-spi_run(const char *sql)
-{
-	int			rc = SPI_execute(sql, false, 0);
-
-	if (rc < 0)
-		elog(ERROR, "scheduler statement failed: %s", SPI_result_code_string(rc));
 }
 
 /*
@@ -327,10 +203,10 @@ requeue_orphans(void)
 	uint64		i;
 	int			rc;
 
+	/* read with the transaction's snapshot, taken before the list below */
 	rc = SPI_execute("SELECT job_id, seq, worker_pid, claimed_at FROM tracker.job_window "
 					 "WHERE state = 'running'", true, 0);
-	if (rc != SPI_OK_SELECT)
-		elog(ERROR, "scheduler query failed: %s", SPI_result_code_string(rc));
+	spi_check(rc, SPI_OK_SELECT, "look for running windows");
 	running = SPI_tuptable;
 	nrunning = SPI_processed;
 	if (nrunning == 0)
@@ -363,13 +239,11 @@ requeue_orphans(void)
 		values[3] = SPI_getbinval(tup, desc, 4, &isnull);
 		if (isnull)
 			nulls[3] = 'n';
-		rc = SPI_execute_with_args("UPDATE tracker.job_window SET state = 'queued', worker_pid = NULL "
-								   "WHERE job_id = $1 AND seq = $2 AND state = 'running' "
-								   " AND worker_pid IS NOT DISTINCT FROM $3 "
-								   " AND claimed_at IS NOT DISTINCT FROM $4",
-								   4, types, values, nulls, false, 0);
-		if (rc != SPI_OK_UPDATE)
-			elog(ERROR, "could not requeue a window: %s", SPI_result_code_string(rc));
+		spi_exec("UPDATE tracker.job_window SET state = 'queued', worker_pid = NULL "
+				 "WHERE job_id = $1 AND seq = $2 AND state = 'running' "
+				 " AND worker_pid IS NOT DISTINCT FROM $3 "
+				 " AND claimed_at IS NOT DISTINCT FROM $4",
+				 4, types, values, nulls, SPI_OK_UPDATE, "requeue a window");
 	}
 }
 
@@ -386,44 +260,48 @@ scheduler_cycle(bool first)
 	/* Windows of workers that are gone go back to the queue. */
 	requeue_orphans();
 	if (first)
-		spi_run("UPDATE tracker.job SET last_error = 'resumed after a restart' "
-				"WHERE state = 'running'");
+		spi_exec("UPDATE tracker.job SET last_error = 'resumed after a restart' "
+				 "WHERE state = 'running'",
+				 0, NULL, NULL, NULL, SPI_OK_ANY, "mark running jobs resumed");
 
 	/* Scheduled syncs: each connected account, every sync_interval. */
-	spi_run("WITH due AS ("
-			" SELECT a.account_id, a.time_zone FROM tracker.account a"
-			" JOIN tracker.account_auth s ON s.account_id = a.account_id AND s.state = 'connected'"
-			" LEFT JOIN tracker.account_schedule c ON c.account_id = a.account_id"
-			" WHERE a.provider IN (SELECT provider FROM tracker.provider_data_type)"
-			"  AND (c.last_queued_at IS NULL OR c.last_queued_at + "
-			"       current_setting('tracker.sync_interval')::interval <= now())"
-			"  AND NOT EXISTS (SELECT 1 FROM tracker.job j WHERE j.account_id = a.account_id"
-			"                  AND j.kind = 'sync' AND j.state IN ('queued', 'running'))),"
-			" jobs AS ("
-			" INSERT INTO tracker.job (account_id, kind, days)"
-			" SELECT account_id, 'sync', daterange((now() AT TIME ZONE time_zone)::date"
-			"   - current_setting('tracker.trailing_days')::int + 1,"
-			"   (now() AT TIME ZONE time_zone)::date + 1) FROM due"
-			" RETURNING job_id, account_id),"
-			" marks AS ("
-			" INSERT INTO tracker.account_schedule (account_id, last_queued_at)"
-			" SELECT account_id, now() FROM jobs"
-			" ON CONFLICT (account_id) DO UPDATE SET last_queued_at = now())"
-			" SELECT tracker.plan_windows(job_id) FROM jobs");
+	spi_exec("WITH due AS ("
+			 " SELECT a.account_id, a.time_zone FROM tracker.account a"
+			 " JOIN tracker.account_auth s ON s.account_id = a.account_id AND s.state = 'connected'"
+			 " LEFT JOIN tracker.account_schedule c ON c.account_id = a.account_id"
+			 " WHERE a.provider IN (SELECT provider FROM tracker.provider_data_type)"
+			 "  AND (c.last_queued_at IS NULL OR c.last_queued_at + "
+			 "       current_setting('tracker.sync_interval')::interval <= now())"
+			 "  AND NOT EXISTS (SELECT 1 FROM tracker.job j WHERE j.account_id = a.account_id"
+			 "                  AND j.kind = 'sync' AND j.state IN ('queued', 'running'))),"
+			 " jobs AS ("
+			 " INSERT INTO tracker.job (account_id, kind, days)"
+			 " SELECT account_id, 'sync', daterange((now() AT TIME ZONE time_zone)::date"
+			 "   - current_setting('tracker.trailing_days')::int + 1,"
+			 "   (now() AT TIME ZONE time_zone)::date + 1) FROM due"
+			 " RETURNING job_id, account_id),"
+			 " marks AS ("
+			 " INSERT INTO tracker.account_schedule (account_id, last_queued_at)"
+			 " SELECT account_id, now() FROM jobs"
+			 " ON CONFLICT (account_id) DO UPDATE SET last_queued_at = now())"
+			 " SELECT tracker.plan_windows(job_id) FROM jobs",
+			 0, NULL, NULL, NULL, SPI_OK_ANY, "queue scheduled syncs");
 
 	/* Close jobs with nothing left to do. */
-	spi_run("UPDATE tracker.job j SET state = CASE WHEN w.failed > 0 THEN 'failed' ELSE 'done' END,"
-			" finished_at = now(), started_at = coalesce(j.started_at, now()),"
-			" last_error = CASE WHEN w.failed > 0 THEN w.err ELSE NULL END"
-			" FROM (SELECT job_id, count(*) FILTER (WHERE state = 'failed') AS failed,"
-			"        count(*) FILTER (WHERE state IN ('queued', 'running')) AS open,"
-			"        (array_agg(last_error ORDER BY finished_at DESC NULLS LAST)"
-			"          FILTER (WHERE state = 'failed'))[1] AS err"
-			"       FROM tracker.job_window GROUP BY job_id) w"
-			" WHERE w.job_id = j.job_id AND w.open = 0 AND j.state IN ('queued', 'running')");
-	spi_run("UPDATE tracker.job j SET state = 'done', finished_at = now()"
-			" WHERE j.state IN ('queued', 'running')"
-			" AND NOT EXISTS (SELECT 1 FROM tracker.job_window w WHERE w.job_id = j.job_id)");
+	spi_exec("UPDATE tracker.job j SET state = CASE WHEN w.failed > 0 THEN 'failed' ELSE 'done' END,"
+			 " finished_at = now(), started_at = coalesce(j.started_at, now()),"
+			 " last_error = CASE WHEN w.failed > 0 THEN w.err ELSE NULL END"
+			 " FROM (SELECT job_id, count(*) FILTER (WHERE state = 'failed') AS failed,"
+			 "        count(*) FILTER (WHERE state IN ('queued', 'running')) AS open,"
+			 "        (array_agg(last_error ORDER BY finished_at DESC NULLS LAST)"
+			 "          FILTER (WHERE state = 'failed'))[1] AS err"
+			 "       FROM tracker.job_window GROUP BY job_id) w"
+			 " WHERE w.job_id = j.job_id AND w.open = 0 AND j.state IN ('queued', 'running')",
+			 0, NULL, NULL, NULL, SPI_OK_ANY, "close finished jobs");
+	spi_exec("UPDATE tracker.job j SET state = 'done', finished_at = now()"
+			 " WHERE j.state IN ('queued', 'running')"
+			 " AND NOT EXISTS (SELECT 1 FROM tracker.job_window w WHERE w.job_id = j.job_id)",
+			 0, NULL, NULL, NULL, SPI_OK_ANY, "close jobs without windows");
 
 	/* Accounts with work a worker may claim now. */
 	ready = spi_count("SELECT count(DISTINCT w.account_id) FROM tracker.job_window w"
@@ -436,7 +314,8 @@ scheduler_cycle(bool first)
 					  "   WHERE b.account_id = w.account_id AND b.until > now())"
 					  " AND NOT EXISTS (SELECT 1 FROM tracker.source_status o"
 					  "   WHERE o.provider = a.provider AND o.state = 'offline'"
-					  "   AND o.retry_at > now())");
+					  "   AND o.retry_at > now())",
+					  "count the accounts with work");
 	return ready;
 }
 
@@ -449,6 +328,7 @@ tracker_scheduler_main(Datum main_arg)
 {
 	Oid			dboid = DatumGetObjectId(main_arg);
 	TrackerDbSlot *s;
+	MemoryContext loop;
 	bool		first = true;
 
 	pqsignal(SIGHUP, SignalHandlerForConfigReload);
@@ -479,8 +359,8 @@ tracker_scheduler_main(Datum main_arg)
 	/* A database's own search_path must not redirect Tracker's statements. */
 	SetConfigOption("search_path", "pg_catalog, pg_temp", PGC_SUSET, PGC_S_OVERRIDE);
 
-	loop_context = AllocSetContextCreate(TopMemoryContext, "tracker scheduler",
-										 ALLOCSET_DEFAULT_SIZES);
+	loop = AllocSetContextCreate(TopMemoryContext, "tracker scheduler",
+								 ALLOCSET_DEFAULT_SIZES);
 
 	for (;;)
 	{
@@ -495,8 +375,8 @@ tracker_scheduler_main(Datum main_arg)
 			ConfigReloadPending = false;
 			ProcessConfigFile(PGC_SIGHUP);
 		}
-		MemoryContextReset(loop_context);
-		MemoryContextSwitchTo(loop_context);
+		MemoryContextReset(loop);
+		MemoryContextSwitchTo(loop);
 
 		pgstat_report_activity(STATE_RUNNING, "tracker scheduler: checking jobs");
 		worker_xact_begin();

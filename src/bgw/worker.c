@@ -46,12 +46,14 @@
 #include "utils/snapmgr.h"
 #include "utils/timestamp.h"
 
-#include "providers/google_oauth.h"
+#include "bgw/bgw.h"
+#include "common/common.h"
+#include "core/core.h"
+#include "http/http.h"
 #include "providers/provider.h"
 #include "store/store.h"
 #include "sync/sync.h"
-#include "core/timeutil.h"
-#include "bgw/bgw.h"
+#include "tracker.h"
 
 
 
@@ -71,30 +73,13 @@ typedef struct ClaimedWindow
 
 static MemoryContext window_context = NULL;
 
-static void
-worker_db_enter(void)
-{
-	worker_xact_begin();
-}
-
-static void
-worker_db_leave(void)
-{
-	MemoryContext cxt = window_context;
-
-	SPI_finish();
-	PopActiveSnapshot();
-	CommitTransactionCommand();
-	pgstat_report_stat(true);
-	MemoryContextSwitchTo(cxt);
-}
-
-static const DbAccess worker_db = {worker_db_enter, worker_db_leave, false};
+/* A worker reaches the database between requests in short transactions. */
+static const DbAccess worker_db = {worker_xact_begin, worker_xact_commit, false};
 
 static char *
 copy_value(int row, int col)
 {
-	char	   *v = SPI_getvalue(SPI_tuptable->vals[row], SPI_tuptable->tupdesc, col);
+	char	   *v = spi_text(row, col);
 
 	return v ? MemoryContextStrdup(window_context, v) : NULL;
 }
@@ -108,12 +93,12 @@ copy_value(int row, int col)
 static bool
 claim_window(ClaimedWindow *cw)
 {
-	int			rc;
+	uint64		nrows;
 	uint64		i;
 	bool		claimed = false;
 
 	worker_xact_begin();
-	rc = SPI_execute("SELECT w.job_id, w.seq, w.account_id, w.data_type, lower(w.days), "
+	nrows = spi_exec("SELECT w.job_id, w.seq, w.account_id, w.data_type, lower(w.days), "
 					 " upper(w.days), coalesce(w.cursor_end, 0), w.attempts, "
 					 " a.name, a.provider, a.time_zone, a.birth_date "
 					 "FROM tracker.job_window w "
@@ -129,15 +114,12 @@ claim_window(ClaimedWindow *cw)
 					 "   AND o.retry_at > now()) "
 					 "ORDER BY (j.kind = 'sync') DESC, w.job_id, w.seq "
 					 "LIMIT 50 FOR UPDATE OF w SKIP LOCKED",
-					 false, 0);
-	if (rc != SPI_OK_SELECT)
-		elog(ERROR, "could not look for work: %s", SPI_result_code_string(rc));
+					 0, NULL, NULL, NULL, SPI_OK_SELECT, "look for work");
 
-	for (i = 0; i < SPI_processed && !claimed; i++)
+	for (i = 0; i < nrows && !claimed; i++)
 	{
 		bool		isnull;
-		int32		account = DatumGetInt32(SPI_getbinval(SPI_tuptable->vals[i],
-														  SPI_tuptable->tupdesc, 3, &isnull));
+		int32		account = DatumGetInt32(spi_datum(i, 3, &isnull));
 		Datum		bd;
 
 		SET_LOCKTAG_ADVISORY(cw->lock, MyDatabaseId, TRACKER_LOCK_ACCOUNT,
@@ -145,28 +127,28 @@ claim_window(ClaimedWindow *cw)
 		if (LockAcquire(&cw->lock, ExclusiveLock, true, true) == LOCKACQUIRE_NOT_AVAIL)
 			continue;
 
-		cw->job_id = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1, &isnull));
-		cw->seq = DatumGetInt32(SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 2, &isnull));
+		cw->job_id = DatumGetInt64(spi_datum(i, 1, &isnull));
+		cw->seq = DatumGetInt32(spi_datum(i, 2, &isnull));
 		memset(&cw->acc, 0, sizeof(cw->acc));
 		cw->acc.account_id = account;
 		cw->acc.name = copy_value(i, 9);
 		cw->acc.provider = copy_value(i, 10);
 		cw->acc.time_zone = copy_value(i, 11);
 		cw->acc.tz = tracker_time_zone(cw->acc.time_zone);
-		bd = SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 12, &isnull);
+		bd = spi_datum(i, 12, &isnull);
 		cw->acc.has_birth_date = !isnull;
 		cw->acc.birth_date = isnull ? 0 : DatumGetDateADT(bd);
 		memset(&cw->w, 0, sizeof(cw->w));
 		cw->p = provider_get(cw->acc.provider);
 		{
-			char	   *dt = SPI_getvalue(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 4);
+			char	   *dt = spi_text(i, 4);
 
 			cw->w.data_type = cw->p ? provider_data_type(cw->p, dt) : -1;
 		}
-		cw->w.from = DatumGetDateADT(SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 5, &isnull));
-		cw->w.to = DatumGetDateADT(SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 6, &isnull));
-		cw->w.cursor_end = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 7, &isnull));
-		cw->attempts = DatumGetInt32(SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 8, &isnull));
+		cw->w.from = DatumGetDateADT(spi_datum(i, 5, &isnull));
+		cw->w.to = DatumGetDateADT(spi_datum(i, 6, &isnull));
+		cw->w.cursor_end = DatumGetInt64(spi_datum(i, 7, &isnull));
+		cw->attempts = DatumGetInt32(spi_datum(i, 8, &isnull));
 		if (cw->w.data_type < 0)
 		{
 			LockRelease(&cw->lock, ExclusiveLock, true);
@@ -183,16 +165,14 @@ claim_window(ClaimedWindow *cw)
 		values[0] = Int64GetDatum(cw->job_id);
 		values[1] = Int32GetDatum(cw->seq);
 		values[2] = Int32GetDatum(MyProcPid);
-		rc = SPI_execute_with_args("UPDATE tracker.job_window SET state = 'running', "
-								   " worker_pid = $3, claimed_at = now(), attempts = attempts + 1 "
-								   "WHERE job_id = $1 AND seq = $2", 3, types, values,
-								   NULL, false, 0);
-		if (rc != SPI_OK_UPDATE)
-			elog(ERROR, "could not claim a window: %s", SPI_result_code_string(rc));
-		rc = SPI_execute_with_args("UPDATE tracker.job SET state = 'running', "
-								   " started_at = coalesce(started_at, now()) "
-								   "WHERE job_id = $1 AND state = 'queued'", 1, types, values,
-								   NULL, false, 0);
+		spi_exec("UPDATE tracker.job_window SET state = 'running', "
+				 " worker_pid = $3, claimed_at = now(), attempts = attempts + 1 "
+				 "WHERE job_id = $1 AND seq = $2",
+				 3, types, values, NULL, SPI_OK_UPDATE, "claim a window");
+		spi_exec("UPDATE tracker.job SET state = 'running', "
+				 " started_at = coalesce(started_at, now()) "
+				 "WHERE job_id = $1 AND state = 'queued'",
+				 1, types, values, NULL, SPI_OK_ANY, "start a job");
 	}
 	worker_xact_commit();
 	MemoryContextSwitchTo(window_context);
@@ -210,7 +190,6 @@ finish_window(ClaimedWindow *cw, const char *state, int64 rows, int requests,
 	Oid			types[7] = {INT8OID, INT4OID, TEXTOID, INT8OID, INT4OID, INT8OID, TEXTOID};
 	Datum		values[7];
 	char		nulls[7] = {' ', ' ', ' ', ' ', ' ', ' ', ' '};
-	int			rc;
 
 	values[0] = Int64GetDatum(cw->job_id);
 	values[1] = Int32GetDatum(cw->seq);
@@ -220,54 +199,50 @@ finish_window(ClaimedWindow *cw, const char *state, int64 rows, int requests,
 	values[5] = Int64GetDatum(cursor_end);
 	if (cursor_end <= 0)
 		nulls[5] = 'n';
-	if (error)
-		values[6] = CStringGetTextDatum(error);
-	else
-		nulls[6] = 'n';
-	rc = SPI_execute_with_args("UPDATE tracker.job_window SET state = $3, "
-							   " rows_written = rows_written + $4, requests = requests + $5, "
-							   " cursor_end = coalesce($6, cursor_end), last_error = $7, "
-							   " worker_pid = NULL, "
-							   " attempts = CASE WHEN $6 IS NOT NULL THEN 0 ELSE attempts END, "
-							   " finished_at = CASE WHEN $3 IN ('done', 'failed') THEN now() END "
-							   "WHERE job_id = $1 AND seq = $2",
-							   7, types, values, nulls, false, 0);
-	if (rc != SPI_OK_UPDATE)
-		elog(ERROR, "could not record a window: %s", SPI_result_code_string(rc));
+	spi_arg_text(values, nulls, 6, error);
+	spi_exec("UPDATE tracker.job_window SET state = $3, "
+			 " rows_written = rows_written + $4, requests = requests + $5, "
+			 " cursor_end = coalesce($6, cursor_end), last_error = $7, "
+			 " worker_pid = NULL, "
+			 " attempts = CASE WHEN $6 IS NOT NULL THEN 0 ELSE attempts END, "
+			 " finished_at = CASE WHEN $3 IN ('done', 'failed') THEN now() END "
+			 "WHERE job_id = $1 AND seq = $2",
+			 7, types, values, nulls, SPI_OK_UPDATE, "record a window");
 }
 
+/*
+ * exec_account
+ *		Run one of the account's bookkeeping statements ($1 the account, $2
+ *		a text or NULL).
+ */
 static void
-spi_exec_account(const char *sql, int32 account_id, const char *text)
+exec_account(const char *sql, int32 account_id, const char *text,
+			 const char *what)
 {
 	Oid			types[2] = {INT4OID, TEXTOID};
 	Datum		values[2];
 	char		nulls[2] = {' ', ' '};
-	int			rc;
 
 	values[0] = Int32GetDatum(account_id);
-	if (text)
-		values[1] = CStringGetTextDatum(text);
-	else
-		nulls[1] = 'n';
-	rc = SPI_execute_with_args(sql, 2, types, values, nulls, false, 0);
-	if (rc < 0)
-		elog(ERROR, "worker statement failed: %s", SPI_result_code_string(rc));
+	spi_arg_text(values, nulls, 1, text);
+	spi_exec(sql, 2, types, values, nulls, SPI_OK_ANY, what);
 }
 
+/*
+ * source_online
+ *		A request reached the provider: it is not offline (any more).
+ */
 static void
 source_online(const char *provider)
 {
 	Oid			types[1] = {TEXTOID};
 	Datum		values[1];
-	int			rc;
 
 	values[0] = CStringGetTextDatum(provider);
-	rc = SPI_execute_with_args("UPDATE tracker.source_status SET state = 'online', "
-							   " since = now(), failures = 0, retry_at = NULL, reason = NULL "
-							   "WHERE provider = $1 AND state = 'offline'",
-							   1, types, values, NULL, false, 0);
-	if (rc < 0)
-		elog(ERROR, "could not mark the source online");
+	spi_exec("UPDATE tracker.source_status SET state = 'online', "
+			 " since = now(), failures = 0, retry_at = NULL, reason = NULL "
+			 "WHERE provider = $1 AND state = 'offline'",
+			 1, types, values, NULL, SPI_OK_ANY, "mark the source online");
 }
 
 /*
@@ -283,26 +258,23 @@ source_offline(const char *provider, const char *reason)
 {
 	Oid			types[2] = {TEXTOID, TEXTOID};
 	Datum		values[2];
-	int			rc;
 
 	values[0] = CStringGetTextDatum(reason);
 	values[1] = CStringGetTextDatum(provider);
-	rc = SPI_execute_with_args("INSERT INTO tracker.source_status AS o "
-							   " (provider, state, since, retry_at, failures, reason) "
-							   "VALUES ($2, 'offline', now(), now() + interval '5 seconds', 1, $1) "
-							   "ON CONFLICT (provider) DO UPDATE SET "
-							   " state = 'offline', "
-							   " since = CASE WHEN o.state = 'offline' THEN o.since ELSE now() END, "
-							   " failures = CASE WHEN o.state <> 'offline' THEN 1 "
-							   "   WHEN now() >= o.retry_at THEN o.failures + 1 ELSE o.failures END, "
-							   " retry_at = CASE WHEN o.state <> 'offline' THEN now() + interval '5 seconds' "
-							   "   WHEN now() >= o.retry_at THEN now() + least(interval '5 seconds' * "
-							   "     power(2, least(o.failures, 6)), interval '5 minutes') "
-							   "   ELSE o.retry_at END, "
-							   " reason = $1",
-							   2, types, values, NULL, false, 0);
-	if (rc < 0)
-		elog(ERROR, "could not mark the source offline");
+	spi_exec("INSERT INTO tracker.source_status AS o "
+			 " (provider, state, since, retry_at, failures, reason) "
+			 "VALUES ($2, 'offline', now(), now() + interval '5 seconds', 1, $1) "
+			 "ON CONFLICT (provider) DO UPDATE SET "
+			 " state = 'offline', "
+			 " since = CASE WHEN o.state = 'offline' THEN o.since ELSE now() END, "
+			 " failures = CASE WHEN o.state <> 'offline' THEN 1 "
+			 "   WHEN now() >= o.retry_at THEN o.failures + 1 ELSE o.failures END, "
+			 " retry_at = CASE WHEN o.state <> 'offline' THEN now() + interval '5 seconds' "
+			 "   WHEN now() >= o.retry_at THEN now() + least(interval '5 seconds' * "
+			 "     power(2, least(o.failures, 6)), interval '5 minutes') "
+			 "   ELSE o.retry_at END, "
+			 " reason = $1",
+			 2, types, values, NULL, SPI_OK_ANY, "mark the source offline");
 }
 
 /*
@@ -377,8 +349,8 @@ process_window(ClaimedWindow *cw)
 			else
 				finish_window(cw, "done", rows, ctx.requests, 0, NULL);
 			sync_state_update(cw->acc.account_id, dt, cw->w.to - 1, NULL);
-			spi_exec_account("DELETE FROM tracker.account_backoff WHERE account_id = $1 AND $2 IS NULL",
-							 cw->acc.account_id, NULL);
+			exec_account("DELETE FROM tracker.account_backoff WHERE account_id = $1 AND $2 IS NULL",
+						 cw->acc.account_id, NULL, "end the backoff");
 			source_online(p->name);
 		}
 		else
@@ -395,11 +367,11 @@ process_window(ClaimedWindow *cw)
 										  ctx.auth == AUTH_NEEDS_REAUTH ? "needs_reauth" : "not_connected",
 										  why, NULL, false);
 					else
-						spi_exec_account("INSERT INTO tracker.account_backoff AS b (account_id, until, reason) "
-										 "VALUES ($1, now() + interval '30 seconds', $2) "
-										 "ON CONFLICT (account_id) DO UPDATE SET until = excluded.until, "
-										 " failures = b.failures + 1, reason = $2",
-										 cw->acc.account_id, why);
+						exec_account("INSERT INTO tracker.account_backoff AS b (account_id, until, reason) "
+									 "VALUES ($1, now() + interval '30 seconds', $2) "
+									 "ON CONFLICT (account_id) DO UPDATE SET until = excluded.until, "
+									 " failures = b.failures + 1, reason = $2",
+									 cw->acc.account_id, why, "back off");
 					break;
 				case FETCH_SCOPE:
 					finish_window(cw, "done", 0, ctx.requests, 0,
@@ -410,13 +382,13 @@ process_window(ClaimedWindow *cw)
 						source_offline(p->name, why);
 					finish_window(cw, cw->attempts + 1 >= WINDOW_MAX_ATTEMPTS ? "failed" : "queued",
 								  0, ctx.requests, 0, why);
-					spi_exec_account("INSERT INTO tracker.account_backoff AS b (account_id, until, reason) "
-									 "VALUES ($1, now() + interval '2 seconds', $2) "
-									 "ON CONFLICT (account_id) DO UPDATE SET "
-									 " until = now() + least(interval '2 seconds' * power(2, least(b.failures, 8)), "
-									 "   interval '10 minutes'), "
-									 " failures = b.failures + 1, reason = $2",
-									 cw->acc.account_id, why);
+					exec_account("INSERT INTO tracker.account_backoff AS b (account_id, until, reason) "
+								 "VALUES ($1, now() + interval '2 seconds', $2) "
+								 "ON CONFLICT (account_id) DO UPDATE SET "
+								 " until = now() + least(interval '2 seconds' * power(2, least(b.failures, 8)), "
+								 "   interval '10 minutes'), "
+								 " failures = b.failures + 1, reason = $2",
+								 cw->acc.account_id, why, "back off");
 					break;
 				default:
 					if (f.rejected)
@@ -427,7 +399,7 @@ process_window(ClaimedWindow *cw)
 			if (f.verdict != FETCH_SCOPE && f.verdict != FETCH_AUTH)
 				sync_state_update(cw->acc.account_id, dt, cw->w.to - 1, why);
 		}
-		fetch_log_write(ctx.log, cw->acc.account_id, 0, 0);
+		fetch_log_write(ctx.log, cw->acc.account_id);
 		provider_fetched_free(p, &f);
 	}
 	PG_CATCH();
@@ -473,25 +445,22 @@ record_window_error(ClaimedWindow *cw, ErrorData *edata)
 	{
 		Oid			types[3] = {INT8OID, INT4OID, TEXTOID};
 		Datum		values[3];
-		int			rc;
 
 		values[0] = Int64GetDatum(cw->job_id);
 		values[1] = Int32GetDatum(cw->seq);
 		values[2] = CStringGetTextDatum(edata->message);
-		rc = SPI_execute_with_args("UPDATE tracker.job_window SET state = 'queued', "
-								   " worker_pid = NULL, attempts = greatest(attempts - 1, 0), "
-								   " last_error = $3 "
-								   "WHERE job_id = $1 AND seq = $2",
-								   3, types, values, NULL, false, 0);
-		if (rc != SPI_OK_UPDATE)
-			elog(ERROR, "could not record a window: %s", SPI_result_code_string(rc));
-		spi_exec_account("INSERT INTO tracker.account_backoff AS b (account_id, until, reason) "
-						 "VALUES ($1, now() + interval '1 second', $2) "
-						 "ON CONFLICT (account_id) DO UPDATE SET "
-						 " until = now() + least(interval '1 second' * power(2, least(b.failures, 6)), "
-						 "   interval '1 minute'), "
-						 " failures = b.failures + 1, reason = $2",
-						 cw->acc.account_id, edata->message);
+		spi_exec("UPDATE tracker.job_window SET state = 'queued', "
+				 " worker_pid = NULL, attempts = greatest(attempts - 1, 0), "
+				 " last_error = $3 "
+				 "WHERE job_id = $1 AND seq = $2",
+				 3, types, values, NULL, SPI_OK_UPDATE, "record a window");
+		exec_account("INSERT INTO tracker.account_backoff AS b (account_id, until, reason) "
+					 "VALUES ($1, now() + interval '1 second', $2) "
+					 "ON CONFLICT (account_id) DO UPDATE SET "
+					 " until = now() + least(interval '1 second' * power(2, least(b.failures, 6)), "
+					 "   interval '1 minute'), "
+					 " failures = b.failures + 1, reason = $2",
+					 cw->acc.account_id, edata->message, "back off");
 	}
 	else
 		finish_window(cw, cw->attempts + 1 >= 3 ? "failed" : "queued", 0, 0, 0,
@@ -534,6 +503,9 @@ tracker_worker_main(Datum main_arg)
 								 ALLOCSET_DEFAULT_SIZES);
 	window_context = AllocSetContextCreate(loop, "tracker window",
 										   ALLOCSET_DEFAULT_SIZES);
+
+	/* Every window of this worker's life reuses one connection per server. */
+	(void) http_session_begin(loop);
 
 	for (;;)
 	{

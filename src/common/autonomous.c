@@ -40,7 +40,7 @@
 #include "utils/memutils.h"
 #include "utils/snapmgr.h"
 
-#include "common/autonomous.h"
+#include "common/common.h"
 
 /* How long a write waits for a background worker slot, and how often it looks. */
 #define AUTONOMOUS_SLOT_WAIT_MS 10000
@@ -191,16 +191,9 @@ autonomous_execute(const char *sql, int nargs, const AutonomousArg *args,
 		off += MAXALIGN(h->len);
 	}
 
-	memset(&worker, 0, sizeof(worker));
-	worker.bgw_flags = BGWORKER_SHMEM_ACCESS | BGWORKER_BACKEND_DATABASE_CONNECTION;
-	worker.bgw_start_time = BgWorkerStart_RecoveryFinished;
-	worker.bgw_restart_time = BGW_NEVER_RESTART;
-	snprintf(worker.bgw_library_name, BGW_MAXLEN, "tracker");
-	snprintf(worker.bgw_function_name, BGW_MAXLEN, "tracker_autonomous_main");
-	snprintf(worker.bgw_name, BGW_MAXLEN, "tracker autonomous write");
-	snprintf(worker.bgw_type, BGW_MAXLEN, "tracker autonomous write");
+	worker_describe(&worker, "tracker_autonomous_main", "tracker autonomous write",
+					InvalidOid);
 	worker.bgw_main_arg = UInt32GetDatum(dsm_segment_handle(seg));
-	worker.bgw_notify_pid = MyProcPid;
 
 	/*
 	 * Every background worker slot may be taken for a moment (sync workers,

@@ -18,9 +18,40 @@
 #include "utils/builtins.h"
 #include "utils/tuplestore.h"
 
-#include "core/series.h"
-#include "core/series_sql.h"
-#include "core/timeutil.h"
+#include "core/core.h"
+
+/*
+ * series_decode_bytes
+ *		Decode a whole encoded series.  NULL, with a sentence saying why in
+ *		*why, when it is not a series Tracker wrote or a sample's time is
+ *		outside the range of timestamp with time zone.
+ */
+HrSample *
+series_decode_bytes(const uint8 *buf, size_t len, size_t *n, const char **why)
+{
+	size_t		count;
+	HrSample   *s;
+
+	if (hr_series_count(buf, len, &count) != 0)
+	{
+		*why = "The value is not a series written by tracker.series_encode().";
+		return NULL;
+	}
+	s = palloc_extended(sizeof(HrSample) * Max(count, 1), MCXT_ALLOC_HUGE);
+	if (hr_series_decode(buf, len, s, count, n) != 0)
+	{
+		*why = "The series is truncated or malformed.";
+		return NULL;
+	}
+	/* times only grow, so the first and the last bound them all */
+	if (*n > 0 &&
+		(!tracker_epoch_is_valid(s[0].t) || !tracker_epoch_is_valid(s[*n - 1].t)))
+	{
+		*why = "A sample's time is outside the range of timestamp with time zone.";
+		return NULL;
+	}
+	return s;
+}
 
 /*
  * series_decode_datum
@@ -30,29 +61,15 @@
 HrSample *
 series_decode_datum(bytea *b, size_t *n)
 {
-	size_t		count;
-	HrSample   *s;
+	const char *why = NULL;
+	HrSample   *s = series_decode_bytes((const uint8 *) VARDATA_ANY(b),
+										VARSIZE_ANY_EXHDR(b), n, &why);
 
-	if (hr_series_count((const uint8 *) VARDATA_ANY(b), VARSIZE_ANY_EXHDR(b),
-						&count) != 0)
+	if (s == NULL)
 		ereport(ERROR,
 				(errcode(ERRCODE_DATA_CORRUPTED),
 				 errmsg("invalid heart-rate series"),
-				 errdetail("The value is not a series written by tracker.series_encode().")));
-	s = palloc_extended(sizeof(HrSample) * Max(count, 1), MCXT_ALLOC_HUGE);
-	if (hr_series_decode((const uint8 *) VARDATA_ANY(b), VARSIZE_ANY_EXHDR(b),
-						 s, count, n) != 0)
-		ereport(ERROR,
-				(errcode(ERRCODE_DATA_CORRUPTED),
-				 errmsg("invalid heart-rate series"),
-				 errdetail("The series is truncated or malformed.")));
-	/* times only grow, so the first and the last bound them all */
-	if (*n > 0 &&
-		(!tracker_epoch_is_valid(s[0].t) || !tracker_epoch_is_valid(s[*n - 1].t)))
-		ereport(ERROR,
-				(errcode(ERRCODE_DATA_CORRUPTED),
-				 errmsg("invalid heart-rate series"),
-				 errdetail("A sample's time is outside the range of timestamp with time zone.")));
+				 errdetail("%s", why)));
 	return s;
 }
 

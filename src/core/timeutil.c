@@ -15,7 +15,7 @@
 #include "datatype/timestamp.h"
 #include "utils/datetime.h"
 
-#include "core/timeutil.h"
+#include "core/core.h"
 
 /*
  * tracker_time_zone
@@ -125,4 +125,20 @@ DateADT
 tracker_make_date(int year, int month, int day)
 {
 	return date2j(year, month, day) - POSTGRES_EPOCH_JDATE;
+}
+
+/*
+ * tracker_iso_date
+ *		YYYY-MM-DD of a date, whatever DateStyle says: the form APIs,
+ *		object keys and manifests use.
+ */
+char *
+tracker_iso_date(DateADT day)
+{
+	int			y,
+				m,
+				d;
+
+	j2date(day + POSTGRES_EPOCH_JDATE, &y, &m, &d);
+	return psprintf("%04d-%02d-%02d", y, m, d);
 }

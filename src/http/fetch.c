@@ -24,14 +24,12 @@
 #include "miscadmin.h"
 #include "storage/latch.h"
 #include "utils/builtins.h"
-#include "utils/json.h"
 #include "utils/timestamp.h"
 #include "utils/wait_event.h"
 
-#include "common/autonomous.h"
-#include "http/fetch.h"
+#include "common/common.h"
+#include "http/http.h"
 #include "tracker.h"
-#include "bgw/bgw.h"
 
 /*
  * fetch_sleep_ms
@@ -76,57 +74,6 @@ rate_wait(int32 account_id)
 	ereport(DEBUG1,
 			(errmsg_internal("tracker: request for account %d, its turn at %s",
 							 account_id, timestamptz_to_str(at))));
-}
-
-/*
- * request_display
- *		Method and URL of a request for logs, bronze and messages.  Tokens
- *		travel in headers and form bodies, but some APIs take a key in the
- *		query string: the values of such parameters are hidden.
- */
-char *
-request_display(const HttpRequest *req)
-{
-	static const char *const secret_params[] = {"api_key=", "key=", "token=",
-	"access_token=", "client_secret=", "password=", NULL};
-	StringInfoData buf;
-	const char *p = req->url;
-	const char *q = strchr(req->url, '?');
-
-	initStringInfo(&buf);
-	appendStringInfo(&buf, "%s ", req->method ? req->method : "GET");
-	if (q == NULL)
-	{
-		appendStringInfoString(&buf, req->url);
-		return buf.data;
-	}
-	appendBinaryStringInfo(&buf, p, q - p + 1);
-	p = q + 1;
-	while (*p)
-	{
-		const char *end = strchr(p, '&');
-		size_t		len = end ? (size_t) (end - p) : strlen(p);
-		bool		secret = false;
-		int			i;
-
-		for (i = 0; secret_params[i]; i++)
-			if (strncmp(p, secret_params[i], strlen(secret_params[i])) == 0)
-				secret = true;
-		if (secret)
-		{
-			const char *eq = strchr(p, '=');
-
-			appendBinaryStringInfo(&buf, p, eq - p + 1);
-			appendStringInfoString(&buf, "[hidden]");
-		}
-		else
-			appendBinaryStringInfo(&buf, p, len);
-		if (!end)
-			break;
-		appendStringInfoChar(&buf, '&');
-		p = end + 1;
-	}
-	return buf.data;
 }
 
 /*
@@ -353,8 +300,7 @@ fetch_authorized(FetchContext *ctx, HttpRequest *req, HttpResponse *resp,
  *		transaction (SPI must be connected).
  */
 void
-fetch_log_write(List *log, int32 account_id, int rows_written,
-				int64 payload_id)
+fetch_log_write(List *log, int32 account_id)
 {
 	ListCell   *lc;
 	Oid			types[10] = {INT4OID, TEXTOID, TEXTOID, INT2OID, TEXTOID,
@@ -365,14 +311,11 @@ fetch_log_write(List *log, int32 account_id, int rows_written,
 		FetchLogEntry *e = (FetchLogEntry *) lfirst(lc);
 		Datum		values[10];
 		char		nulls[10];
-		int			rc;
 
 		memset(nulls, ' ', sizeof(nulls));
 		values[0] = Int32GetDatum(account_id);
-		values[1] = e->data_type ? CStringGetTextDatum(e->data_type) : (Datum) 0;
-		nulls[1] = e->data_type ? ' ' : 'n';
-		values[2] = e->request ? CStringGetTextDatum(e->request) : (Datum) 0;
-		nulls[2] = e->request ? ' ' : 'n';
+		spi_arg_text(values, nulls, 1, e->data_type);
+		spi_arg_text(values, nulls, 2, e->request);
 		values[3] = Int16GetDatum((int16) e->http_status);
 		nulls[3] = e->http_status ? ' ' : 'n';
 		values[4] = CStringGetTextDatum(e->outcome);
@@ -381,32 +324,13 @@ fetch_log_write(List *log, int32 account_id, int rows_written,
 		values[7] = Int32GetDatum(e->rows_written);
 		values[8] = Int64GetDatum(e->payload_id);
 		nulls[8] = e->payload_id ? ' ' : 'n';
-		values[9] = e->error ? CStringGetTextDatum(e->error) : (Datum) 0;
-		nulls[9] = e->error ? ' ' : 'n';
-		rc = SPI_execute_with_args("INSERT INTO tracker.sync_log "
-								   "(account_id, data_type, request, http_status, outcome, "
-								   " bytes, duration_ms, rows_written, payload_id, error) "
-								   "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
-								   10, types, values, nulls, false, 0);
-		if (rc != SPI_OK_INSERT)
-			elog(ERROR, "could not write the sync log: %s",
-				 SPI_result_code_string(rc));
+		spi_arg_text(values, nulls, 9, e->error);
+		spi_exec("INSERT INTO tracker.sync_log "
+				 "(account_id, data_type, request, http_status, outcome, "
+				 " bytes, duration_ms, rows_written, payload_id, error) "
+				 "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+				 10, types, values, nulls, SPI_OK_INSERT, "write the sync log");
 	}
-	(void) rows_written;
-	(void) payload_id;
-}
-
-static void
-json_field(StringInfo buf, const char *name, const char *value, bool comma)
-{
-	if (comma)
-		appendStringInfoChar(buf, ',');
-	escape_json(buf, name);
-	appendStringInfoChar(buf, ':');
-	if (value)
-		escape_json(buf, value);
-	else
-		appendStringInfoString(buf, "null");
 }
 
 /*
@@ -435,10 +359,10 @@ fetch_log_write_autonomous(List *log, int32 account_id)
 
 		appendStringInfo(&buf, "%s{", first ? "" : ",");
 		first = false;
-		json_field(&buf, "data_type", e->data_type, false);
-		json_field(&buf, "request", e->request, true);
-		json_field(&buf, "outcome", e->outcome, true);
-		json_field(&buf, "error", e->error, true);
+		jsondoc_append_member(&buf, "data_type", e->data_type, false);
+		jsondoc_append_member(&buf, "request", e->request, true);
+		jsondoc_append_member(&buf, "outcome", e->outcome, true);
+		jsondoc_append_member(&buf, "error", e->error, true);
 		appendStringInfo(&buf, ",\"http_status\":%s,\"bytes\":%zu,\"duration_ms\":%.3f,"
 						 "\"rows_written\":%d,\"payload_id\":%s}",
 						 e->http_status ? psprintf("%d", e->http_status) : "null",

@@ -17,6 +17,19 @@
  * serviced with CHECK_FOR_INTERRUPTS() after the handle is gone, so the
  * caller sees the usual error and SQLSTATE (57014, 57P01, ...).
  *
+ * A run that makes many requests (a worker's windows of up to a hundred
+ * pages, tracker.sync(), an archive or a restore) opens an HttpSession: its
+ * requests share one easy handle, and with it libcurl's cache of open
+ * connections, TLS sessions and DNS answers, so that a page costs a round
+ * trip rather than a TCP and TLS handshake.  Every request still starts
+ * from curl_easy_reset() and sets every option again, so no setting (a
+ * credential, a method, a callback's pointer) outlives its request, and the
+ * handle is reset again as soon as the request ends.  The handle is
+ * process-local (a static pointer, never in shared memory) and is freed
+ * when the session ends, when the memory context it was opened in goes
+ * away (an error included), when the process exits, and at once after a
+ * request that was aborted or raised an error.
+ *
  * Everything the network or the server does comes back as an HttpOutcome;
  * see http.h for the contract.
  *
@@ -32,10 +45,12 @@
 
 #include "miscadmin.h"
 #include "portability/instr_time.h"
+#include "storage/ipc.h"
 #include "utils/memutils.h"
 #include "utils/wait_event.h"
 
 #include "http/http.h"
+#include "tracker.h"
 
 #if LIBCURL_VERSION_NUM < 0x075500
 #error "libcurl 7.85.0 or later is required (CURLOPT_PROTOCOLS_STR)"
@@ -64,6 +79,7 @@
 typedef struct HttpTransfer
 {
 	CURL	   *curl;
+	HttpSession *session;		/* whose handle this is, or NULL */
 	struct curl_slist *headers;
 
 	/* response body, malloc'd and grown by http_write_cb */
@@ -98,7 +114,21 @@ typedef struct HttpTransfer
 			(rc) = curl_easy_setopt((xfer)->curl, (option), (value)); \
 	} while (0)
 
+/*
+ * A run's shared handle.  curl is NULL until the first request and after a
+ * request that had to drop it.
+ */
+struct HttpSession
+{
+	CURL	   *curl;
+	MemoryContextCallback on_reset;
+};
+
 static bool http_initialized = false;
+
+/* The session requests of this process use now, or NULL. */
+static HttpSession *http_session = NULL;
+static bool http_exit_callback = false;
 
 static size_t http_write_cb(char *ptr, size_t size, size_t nmemb,
 							 void *userdata);
@@ -120,7 +150,7 @@ static bool http_has_scheme(const char *url);
 static HttpOutcome http_map_code(CURLcode code);
 static void http_transfer(const HttpRequest *req, HttpResponse *resp,
 						  HttpTransfer *xfer);
-static void http_transfer_free(HttpTransfer *xfer);
+static void http_transfer_free(HttpTransfer *xfer, bool keep_handle);
 
 /*
  * http_init
@@ -522,16 +552,94 @@ http_map_code(CURLcode code)
 }
 
 /*
- * http_transfer_free
- *		Release every curl and malloc'd object of a transfer.  Safe to call
- *		twice: the normal path frees early, PG_FINALLY frees whatever is left.
+ * http_session_close
+ *		Free a session's handle; it no longer serves requests.
  */
 static void
-http_transfer_free(HttpTransfer *xfer)
+http_session_close(HttpSession *session)
+{
+	if (session->curl != NULL)
+	{
+		curl_easy_cleanup(session->curl);
+		session->curl = NULL;
+	}
+	if (http_session == session)
+		http_session = NULL;
+}
+
+/* Memory context callback: the context a session lives in goes away. */
+static void
+http_session_on_reset(void *arg)
+{
+	http_session_close((HttpSession *) arg);
+}
+
+/* on_proc_exit callback: a worker's session lasts as long as the process. */
+static void
+http_session_on_exit(int code, Datum arg)
+{
+	if (http_session != NULL)
+		http_session_close(http_session);
+}
+
+/*
+ * http_session_begin
+ *		Let the requests that follow share one handle, until
+ *		http_session_end() or until cxt is reset or deleted, whichever comes
+ *		first.  Returns NULL when a session is open already: the outer run's
+ *		session serves the inner one too (http_session_end(NULL) does
+ *		nothing).
+ */
+HttpSession *
+http_session_begin(MemoryContext cxt)
+{
+	HttpSession *session;
+
+	if (http_session != NULL)
+		return NULL;
+	if (!http_exit_callback)
+	{
+		on_proc_exit(http_session_on_exit, (Datum) 0);
+		http_exit_callback = true;
+	}
+	session = MemoryContextAllocZero(cxt, sizeof(HttpSession));
+	session->on_reset.func = http_session_on_reset;
+	session->on_reset.arg = session;
+	MemoryContextRegisterResetCallback(cxt, &session->on_reset);
+	http_session = session;
+	return session;
+}
+
+/* See http_session_begin. */
+void
+http_session_end(HttpSession *session)
+{
+	if (session != NULL)
+		http_session_close(session);
+}
+
+/*
+ * http_transfer_free
+ *		Release every curl and malloc'd object of a transfer.  Safe to call
+ *		twice: the normal path frees early, the error path frees whatever is
+ *		left.  With keep_handle, a session's handle stays with the session,
+ *		reset so that nothing of this request (options, pointers into the
+ *		transfer) outlives it; otherwise the handle is freed.
+ */
+static void
+http_transfer_free(HttpTransfer *xfer, bool keep_handle)
 {
 	if (xfer->curl != NULL)
 	{
-		curl_easy_cleanup(xfer->curl);
+		if (keep_handle && xfer->session != NULL &&
+			xfer->session->curl == xfer->curl)
+			curl_easy_reset(xfer->curl);
+		else
+		{
+			if (xfer->session != NULL && xfer->session->curl == xfer->curl)
+				xfer->session->curl = NULL;
+			curl_easy_cleanup(xfer->curl);
+		}
 		xfer->curl = NULL;
 	}
 	if (xfer->headers != NULL)
@@ -550,7 +658,7 @@ http_transfer_free(HttpTransfer *xfer)
  * http_transfer
  *		Set up, run and read back one transfer.  Called inside PG_TRY: any
  *		ERROR here (out of memory while copying, the interrupt serviced after
- *		an abort) leaves the curl objects to http_perform's PG_FINALLY.
+ *		an abort) leaves the curl objects to http_perform's PG_CATCH.
  */
 static void
 http_transfer(const HttpRequest *req, HttpResponse *resp, HttpTransfer *xfer)
@@ -572,7 +680,15 @@ http_transfer(const HttpRequest *req, HttpResponse *resp, HttpTransfer *xfer)
 		return;
 	}
 
-	xfer->curl = curl_easy_init();
+	/* the session's handle, or a new one (then the session's from now) */
+	if (xfer->session != NULL && xfer->session->curl != NULL)
+		xfer->curl = xfer->session->curl;
+	else
+	{
+		xfer->curl = curl_easy_init();
+		if (xfer->session != NULL)
+			xfer->session->curl = xfer->curl;
+	}
 	if (xfer->curl == NULL)
 	{
 		resp->outcome = HTTP_FAILED;
@@ -728,7 +844,7 @@ http_transfer(const HttpRequest *req, HttpResponse *resp, HttpTransfer *xfer)
 	aborted = (rc == CURLE_ABORTED_BY_CALLBACK);
 	if (rc == CURLE_WRITE_ERROR && xfer->out_of_memory)
 	{
-		http_transfer_free(xfer);
+		http_transfer_free(xfer, false);
 		ereport(ERROR,
 				(errcode(ERRCODE_OUT_OF_MEMORY),
 				 errmsg("out of memory"),
@@ -753,8 +869,11 @@ http_transfer(const HttpRequest *req, HttpResponse *resp, HttpTransfer *xfer)
 						   xfer->errbuf : curl_easy_strerror(rc));
 	}
 
-	/* the handle and buffers go before any interrupt is serviced */
-	http_transfer_free(xfer);
+	/*
+	 * The buffers go before any interrupt is serviced, and so does the
+	 * handle of an aborted transfer; any other keeps its connections.
+	 */
+	http_transfer_free(xfer, !aborted);
 
 	if (aborted)
 		CHECK_FOR_INTERRUPTS();
@@ -762,9 +881,10 @@ http_transfer(const HttpRequest *req, HttpResponse *resp, HttpTransfer *xfer)
 
 /*
  * http_perform
- *		Run one request.  Network and server failures come back in resp;
- *		only query cancel, termination and out-of-memory raise, and never
- *		with a curl object still allocated.
+ *		Run one request, with the session's handle when one is open.
+ *		Network and server failures come back in resp; only query cancel,
+ *		termination and out-of-memory raise, and never with a curl object
+ *		of the request still allocated (a session's handle included).
  */
 void
 http_perform(const HttpRequest *req, HttpResponse *resp)
@@ -797,16 +917,20 @@ http_perform(const HttpRequest *req, HttpResponse *resp)
 				(errcode(ERRCODE_OUT_OF_MEMORY),
 				 errmsg("out of memory")));
 	xfer->limit = limit;
+	xfer->session = http_session;
 
 	PG_TRY();
 	{
 		http_transfer(req, resp, xfer);
 	}
-	PG_FINALLY();
+	PG_CATCH();
 	{
 		pgstat_report_wait_end();
-		http_transfer_free(xfer);
+		http_transfer_free(xfer, false);
 		free(xfer);
+		PG_RE_THROW();
 	}
 	PG_END_TRY();
+	http_transfer_free(xfer, true);
+	free(xfer);
 }

@@ -17,10 +17,7 @@
  *	- a PUT body passed as an upload would be signed as empty: http.c
  *	  sends signed PUTs through POSTFIELDS with a custom method instead.
  *
- * The XML of S3 answers (listings, errors, lifecycle configurations) is
- * small and regular; a scanner that finds elements by name and decodes the
- * five predefined entities and character references is enough, and keeps
- * a dependency on libxml2 out of the extension.
+ * The XML of S3 answers is read by s3_xml.c.
  *
  *-------------------------------------------------------------------------
  */
@@ -28,17 +25,11 @@
 
 #include <ctype.h>
 
-#include "common/base64.h"
-#include "common/cryptohash.h"
-#include "common/md5.h"
-#include "common/sha2.h"
 #include "executor/spi.h"
-#include "mb/pg_wchar.h"
 #include "miscadmin.h"
 
-#include "http/fetch.h"
-#include "providers/google_oauth.h"
-#include "http/s3.h"
+#include "common/common.h"
+#include "http/http.h"
 #include "tracker.h"
 
 /* The slowest transfer rate a request is given time for, in bytes/s. */
@@ -164,88 +155,6 @@ s3_url(const S3Config *cfg, const char *key, const char *query)
 }
 
 /*
- * s3_sha256_hex
- *		Hex SHA-256 of a buffer: the x-amz-content-sha256 of a request and
- *		the checksum every archived object is known by.  hex must hold 65
- *		bytes.
- */
-void
-s3_sha256_hex(const char *data, size_t len, char *hex)
-{
-	pg_cryptohash_ctx *ctx = pg_cryptohash_create(PG_SHA256);
-	uint8		digest[PG_SHA256_DIGEST_LENGTH];
-	int			i;
-
-	if (ctx == NULL ||
-		pg_cryptohash_init(ctx) < 0 ||
-		pg_cryptohash_update(ctx, (const uint8 *) data, len) < 0 ||
-		pg_cryptohash_final(ctx, digest, sizeof(digest)) < 0)
-	{
-		pg_cryptohash_free(ctx);
-		elog(ERROR, "could not compute SHA-256 digest");
-	}
-	pg_cryptohash_free(ctx);
-	for (i = 0; i < PG_SHA256_DIGEST_LENGTH; i++)
-		sprintf(hex + 2 * i, "%02x", digest[i]);
-	hex[2 * PG_SHA256_DIGEST_LENGTH] = '\0';
-}
-
-/*
- * s3_md5
- *		MD5 of a buffer: S3 checks Content-MD5 on receipt (and requires it on
- *		lifecycle writes), and the ETag of a simple upload is this digest.
- */
-void
-s3_md5(const char *data, size_t len, uint8 *digest)
-{
-	pg_cryptohash_ctx *ctx = pg_cryptohash_create(PG_MD5);
-
-	if (ctx == NULL ||
-		pg_cryptohash_init(ctx) < 0 ||
-		pg_cryptohash_update(ctx, (const uint8 *) data, len) < 0 ||
-		pg_cryptohash_final(ctx, digest, MD5_DIGEST_LENGTH) < 0)
-	{
-		pg_cryptohash_free(ctx);
-		elog(ERROR, "could not compute MD5 digest");
-	}
-	pg_cryptohash_free(ctx);
-}
-
-/*
- * s3_hex
- *		Lower-case hex of bytes, as checksums appear in manifests and ETags.
- */
-char *
-s3_hex(const uint8 *data, size_t len)
-{
-	char	   *out = palloc(2 * len + 1);
-	size_t		i;
-
-	for (i = 0; i < len; i++)
-		sprintf(out + 2 * i, "%02x", data[i]);
-	out[2 * len] = '\0';
-	return out;
-}
-
-/*
- * s3_base64
- *		Base64 of bytes, the form of Content-MD5.
- */
-char *
-s3_base64(const uint8 *data, size_t len)
-{
-	int			cap = pg_b64_enc_len((int) len) + 1;
-	char	   *out = palloc(cap);
-	int			n;
-
-	n = pg_b64_encode((const char *) data, (int) len, out, cap);
-	if (n < 0)
-		elog(ERROR, "could not encode base64");
-	out[n] = '\0';
-	return out;
-}
-
-/*
  * s3_transient
  *		What may pass if asked again: the network failing part-way, S3
  *		asking to slow down (503 SlowDown, 429), and server errors.
@@ -293,7 +202,7 @@ s3_request(const S3Config *cfg, const char *method, const char *key,
 {
 	HttpRequest req;
 	const char *all[16];
-	char		sha[65];
+	char		sha[SHA256_HEX_SIZE];
 	char	   *userpwd;
 	int			n = 0;
 	int			attempt;
@@ -301,7 +210,7 @@ s3_request(const S3Config *cfg, const char *method, const char *key,
 
 	memset(res, 0, sizeof(*res));
 	if (body != NULL)
-		s3_sha256_hex(body, body_len, sha);
+		sha256_hex(body, body_len, sha);
 	else
 		strlcpy(sha, S3_EMPTY_SHA256, sizeof(sha));
 	all[n++] = psprintf("x-amz-content-sha256: %s", sha);
@@ -511,6 +420,21 @@ s3_etag_normalize(const char *etag)
 }
 
 /*
+ * content_md5_header
+ *		The Content-MD5 header of a body whose MD5 is md5_hex: S3 refuses a
+ *		body damaged on the way, and requires it on lifecycle writes.
+ */
+static char *
+content_md5_header(const char *md5_hex)
+{
+	uint8		md5[16];
+
+	if (!hex_to_bytes(md5_hex, md5, sizeof(md5)))
+		elog(ERROR, "malformed MD5 digest");
+	return psprintf("Content-MD5: %s", base64_string((const char *) md5, sizeof(md5)));
+}
+
+/*
  * s3_put_object
  *		Upload one object.  Content-MD5 makes S3 refuse a body damaged on
  *		the way; the object's SHA-256 travels as metadata, so that anyone
@@ -522,21 +446,11 @@ s3_put_object(const S3Config *cfg, const char *key, const char *body,
 			  size_t len, const char *content_type, const char *sha256_hex,
 			  const char *md5_hex)
 {
-	uint8		md5[MD5_DIGEST_LENGTH];
 	const char *headers[4];
 	S3Result	res;
-	int			i;
 
-	for (i = 0; i < MD5_DIGEST_LENGTH; i++)
-	{
-		unsigned int b;
-
-		if (sscanf(md5_hex + 2 * i, "%2x", &b) != 1)
-			elog(ERROR, "malformed MD5 digest");
-		md5[i] = (uint8) b;
-	}
 	headers[0] = psprintf("Content-Type: %s", content_type);
-	headers[1] = psprintf("Content-MD5: %s", s3_base64(md5, MD5_DIGEST_LENGTH));
+	headers[1] = content_md5_header(md5_hex);
 	headers[2] = psprintf("x-amz-meta-sha256: %s", sha256_hex);
 	headers[3] = NULL;
 	s3_request(cfg, "PUT", key, NULL, headers, body, len, 0, &res);
@@ -706,14 +620,12 @@ s3_get_lifecycle(const S3Config *cfg)
 void
 s3_put_lifecycle(const S3Config *cfg, const char *xml)
 {
-	uint8		md5[MD5_DIGEST_LENGTH];
 	const char *headers[3];
 	S3Result	res;
 	size_t		len = strlen(xml);
 
-	s3_md5(xml, len, md5);
 	headers[0] = "Content-Type: application/xml";
-	headers[1] = psprintf("Content-MD5: %s", s3_base64(md5, MD5_DIGEST_LENGTH));
+	headers[1] = content_md5_header(md5_hex(xml, len));
 	headers[2] = NULL;
 	s3_request(cfg, "PUT", NULL, "lifecycle=", headers, xml, len, 0, &res);
 	if (res.http.outcome == HTTP_RESPONSE && res.http.status == 501)
@@ -723,210 +635,4 @@ s3_put_lifecycle(const S3Config *cfg, const char *xml)
 						cfg->endpoint)));
 	if (!s3_ok(&res))
 		s3_raise(cfg, "write the bucket's lifecycle configuration", &res);
-}
-
-/*
- * s3_xml_element
- *		Find the first element <tag ...>...</tag> (or <tag/>) that starts in
- *		[from, end).  Sets the bounds of the whole element and of its
- *		content.  Elements of the same name are not nested in the documents
- *		Tracker reads, so the first closing tag ends the element.
- */
-bool
-s3_xml_element(const char *from, const char *end, const char *tag,
-			   const char **outer_start, const char **inner_start,
-			   const char **inner_end, const char **outer_end)
-{
-	size_t		tlen = strlen(tag);
-	const char *p = from;
-
-	while (p != NULL && p < end)
-	{
-		const char *lt = memchr(p, '<', end - p);
-		const char *q;
-		const char *gt;
-
-		if (lt == NULL)
-			return false;
-		q = lt + 1;
-		if ((size_t) (end - q) > tlen && strncmp(q, tag, tlen) == 0 &&
-			(q[tlen] == '>' || q[tlen] == '/' || isspace((unsigned char) q[tlen])))
-		{
-			gt = memchr(q, '>', end - q);
-			if (gt == NULL)
-				return false;
-			*outer_start = lt;
-			if (gt[-1] == '/')
-			{
-				*inner_start = gt + 1;
-				*inner_end = gt + 1;
-				*outer_end = gt + 1;
-				return true;
-			}
-			*inner_start = gt + 1;
-			q = gt + 1;
-			while (q < end)
-			{
-				const char *c = memchr(q, '<', end - q);
-
-				if (c == NULL)
-					return false;
-				if ((size_t) (end - c) >= tlen + 3 && c[1] == '/' &&
-					strncmp(c + 2, tag, tlen) == 0)
-				{
-					const char *r = c + 2 + tlen;
-
-					while (r < end && isspace((unsigned char) *r))
-						r++;
-					if (r < end && *r == '>')
-					{
-						*inner_end = c;
-						*outer_end = r + 1;
-						return true;
-					}
-				}
-				q = c + 1;
-			}
-			return false;
-		}
-		p = lt + 1;
-	}
-	return false;
-}
-
-/*
- * s3_xml_text
- *		The text of an element's content with entities and character
- *		references decoded (and CDATA sections taken as they are).
- */
-char *
-s3_xml_text(const char *start, const char *end)
-{
-	StringInfoData buf;
-	const char *p = start;
-
-	initStringInfo(&buf);
-	while (p < end)
-	{
-		if (*p == '<' && (size_t) (end - p) >= 9 && strncmp(p, "<![CDATA[", 9) == 0)
-		{
-			const char *q = p + 9;
-			const char *c = NULL;
-
-			while (q + 2 < end)
-			{
-				if (q[0] == ']' && q[1] == ']' && q[2] == '>')
-				{
-					c = q;
-					break;
-				}
-				q++;
-			}
-			if (c == NULL)
-				c = end;
-			appendBinaryStringInfo(&buf, p + 9, c - (p + 9));
-			p = c + 3;
-			continue;
-		}
-		if (*p == '&')
-		{
-			const char *semi = memchr(p, ';', Min(end - p, 12));
-
-			if (semi != NULL)
-			{
-				size_t		n = semi - p - 1;
-				const char *name = p + 1;
-				bool		known = true;
-
-				if (n == 3 && strncmp(name, "amp", 3) == 0)
-					appendStringInfoChar(&buf, '&');
-				else if (n == 2 && strncmp(name, "lt", 2) == 0)
-					appendStringInfoChar(&buf, '<');
-				else if (n == 2 && strncmp(name, "gt", 2) == 0)
-					appendStringInfoChar(&buf, '>');
-				else if (n == 4 && strncmp(name, "quot", 4) == 0)
-					appendStringInfoChar(&buf, '"');
-				else if (n == 4 && strncmp(name, "apos", 4) == 0)
-					appendStringInfoChar(&buf, '\'');
-				else if (n >= 2 && name[0] == '#')
-				{
-					unsigned long cp;
-					char	   *stop;
-					unsigned char utf8[8];
-
-					if (name[1] == 'x' || name[1] == 'X')
-						cp = strtoul(name + 2, &stop, 16);
-					else
-						cp = strtoul(name + 1, &stop, 10);
-					if (stop != semi || cp == 0 || cp > 0x10FFFF)
-						known = false;
-					else
-					{
-						unicode_to_utf8((pg_wchar) cp, utf8);
-						appendBinaryStringInfo(&buf, (char *) utf8,
-											   pg_utf_mblen(utf8));
-					}
-				}
-				else
-					known = false;
-				if (known)
-				{
-					p = semi + 1;
-					continue;
-				}
-			}
-		}
-		appendStringInfoChar(&buf, *p);
-		p++;
-	}
-	return buf.data;
-}
-
-/*
- * s3_xml_child_text
- *		The decoded text of the first <tag> inside [start, end), or NULL.
- */
-char *
-s3_xml_child_text(const char *start, const char *end, const char *tag)
-{
-	const char *os,
-			   *is,
-			   *ie,
-			   *oe;
-
-	if (!s3_xml_element(start, end, tag, &os, &is, &ie, &oe))
-		return NULL;
-	return s3_xml_text(is, ie);
-}
-
-/*
- * s3_xml_escape
- *		Append text escaped for XML content or attribute values.
- */
-void
-s3_xml_escape(StringInfo buf, const char *s)
-{
-	for (; *s; s++)
-	{
-		switch (*s)
-		{
-			case '&':
-				appendStringInfoString(buf, "&amp;");
-				break;
-			case '<':
-				appendStringInfoString(buf, "&lt;");
-				break;
-			case '>':
-				appendStringInfoString(buf, "&gt;");
-				break;
-			case '"':
-				appendStringInfoString(buf, "&quot;");
-				break;
-			case '\'':
-				appendStringInfoString(buf, "&apos;");
-				break;
-			default:
-				appendStringInfoChar(buf, *s);
-		}
-	}
 }

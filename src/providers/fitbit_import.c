@@ -34,11 +34,10 @@
 #include "utils/resowner.h"
 #include "utils/tuplestore.h"
 
-#include "common/autonomous.h"
-#include "providers/fitbit_parse.h"
-#include "providers/fitbit_import.h"
+#include "common/common.h"
+#include "core/core.h"
+#include "providers/provider.h"
 #include "store/store.h"
-#include "core/timeutil.h"
 #include "tracker.h"
 
 /* Deepest directory nesting an import walks into. */

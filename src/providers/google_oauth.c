@@ -1,8 +1,8 @@
 /*-------------------------------------------------------------------------
  *
- * oauth.c
- *	  Google OAuth 2.0 for Tracker's accounts: code exchange, access token
- *	  refresh, and the account's connection state.
+ * google_oauth.c
+ *	  Google OAuth 2.0 for the Google Health provider's accounts: code
+ *	  exchange (tracker.connect()) and access token refresh.
  *
  * Secrets (the client secret, refresh and access tokens) are read from
  * tables only the extension owner can read, sent only in form bodies and
@@ -26,14 +26,11 @@
 #include "utils/array.h"
 #include "utils/builtins.h"
 
-#include "common/autonomous.h"
-#include "http/fetch.h"
+#include "common/common.h"
+#include "http/http.h"
 #include "providers/gh_parse.h"
-#include "providers/google_oauth.h"
+#include "providers/provider.h"
 #include "tracker.h"
-
-/* First key of Tracker's advisory locks; the second is the account id. */
-#define TRACKER_LOCK_TOKEN 0x54524B01
 
 /* Refresh an access token this long before it expires. */
 #define TOKEN_MARGIN_SECONDS 120
@@ -82,7 +79,7 @@ token_discard(GhToken *tok)
 static char *
 spi_value_secret(int col, MemoryContext cxt)
 {
-	char	   *v = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, col);
+	char	   *v = spi_text(0, col);
 	char	   *copy;
 
 	if (v == NULL)
@@ -110,103 +107,6 @@ spi_wipe_tuptable(void)
 }
 
 /*
- * percent_encode
- *		Percent-encode everything but RFC 3986's unreserved characters (and
- *		'/' with keep_slash, as S3 object keys in a SigV4 path want), with
- *		upper-case hex digits.
- */
-char *
-percent_encode(const char *s, bool keep_slash)
-{
-	StringInfoData buf;
-	const unsigned char *p;
-
-	initStringInfo(&buf);
-	for (p = (const unsigned char *) s; *p; p++)
-	{
-		if ((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') ||
-			(*p >= '0' && *p <= '9') || *p == '-' || *p == '.' ||
-			*p == '_' || *p == '~' || (keep_slash && *p == '/'))
-			appendStringInfoChar(&buf, (char) *p);
-		else
-			appendStringInfo(&buf, "%%%02X", *p);
-	}
-	return buf.data;
-}
-
-/* A query value or form field. */
-char *
-url_encode(const char *s)
-{
-	return percent_encode(s, false);
-}
-
-PG_FUNCTION_INFO_V1(tracker_url_encode);
-
-Datum
-tracker_url_encode(PG_FUNCTION_ARGS)
-{
-	PG_RETURN_TEXT_P(cstring_to_text(url_encode(text_to_cstring(PG_GETARG_TEXT_PP(0)))));
-}
-
-/*
- * auth_state_record
- *		Record an account's connection state.  During tracker.sync() the
- *		caller's transaction may still roll back, and a revoked grant must
- *		be remembered regardless, so there it is written autonomously.
- */
-void
-auth_state_record(int32 account_id, const char *state, const char *reason,
-				  const char *granted_scopes, bool autonomous)
-{
-	const char *sql =
-	"SELECT tracker.set_account_state($1::int, $2, $3, "
-	"  CASE WHEN $4::text IS NULL THEN NULL ELSE string_to_array($4, ' ') END, "
-	"  CASE WHEN $4::text IS NULL THEN NULL ELSE "
-	"    ARRAY(SELECT DISTINCT scope FROM tracker.google_scope "
-	"          WHERE scope <> ALL (string_to_array($4, ' ')) ORDER BY 1) END)";
-	char		account[16];
-
-	snprintf(account, sizeof(account), "%d", account_id);
-	if (autonomous)
-	{
-		AutonomousArg args[4];
-		char	   *error;
-
-		args[0] = autonomous_text(account);
-		args[1] = autonomous_text(state);
-		args[2] = autonomous_text(reason);
-		args[3] = autonomous_text(granted_scopes);
-		if (!autonomous_execute(sql, 4, args, &error))
-			ereport(WARNING,
-					(errmsg("could not record the state of account %d: %s",
-							account_id, error)));
-	}
-	else
-	{
-		Oid			types[4] = {TEXTOID, TEXTOID, TEXTOID, TEXTOID};
-		Datum		values[4];
-		char		nulls[4] = {' ', ' ', ' ', ' '};
-		int			rc;
-
-		values[0] = CStringGetTextDatum(account);
-		values[1] = CStringGetTextDatum(state);
-		if (reason)
-			values[2] = CStringGetTextDatum(reason);
-		else
-			nulls[2] = 'n';
-		if (granted_scopes)
-			values[3] = CStringGetTextDatum(granted_scopes);
-		else
-			nulls[3] = 'n';
-		rc = SPI_execute_with_args(sql, 4, types, values, nulls, false, 0);
-		if (rc != SPI_OK_SELECT)
-			elog(ERROR, "could not record the account state: %s",
-				 SPI_result_code_string(rc));
-	}
-}
-
-/*
  * oauth_client_load
  *		The OAuth client of a provider, copied into cxt; false when none is
  *		set.  The caller wipes the secret (wipe_pfree).
@@ -217,13 +117,11 @@ oauth_client_load(const char *provider, char **client_id, char **client_secret,
 {
 	Oid			types[1] = {TEXTOID};
 	Datum		values[1];
-	int			rc;
 
 	values[0] = CStringGetTextDatum(provider);
-	rc = SPI_execute_with_args("SELECT client_id, client_secret FROM tracker.oauth_client "
-							   "WHERE provider = $1", 1, types, values, NULL, false, 1);
-	if (rc != SPI_OK_SELECT)
-		elog(ERROR, "could not read the OAuth client: %s", SPI_result_code_string(rc));
+	spi_exec_limit("SELECT client_id, client_secret FROM tracker.oauth_client "
+				   "WHERE provider = $1", 1, types, values, NULL, 1,
+				   SPI_OK_SELECT, "read the OAuth client");
 	if (SPI_processed == 0)
 		return false;
 	*client_id = spi_value_secret(1, cxt);
@@ -312,7 +210,6 @@ store_tokens(int32 account_id, const GhToken *tok)
 	Oid			types[4] = {INT4OID, TEXTOID, INT8OID, TEXTOID};
 	Datum		values[4];
 	char		nulls[4] = {' ', ' ', ' ', ' '};
-	int			rc;
 
 	values[0] = Int32GetDatum(account_id);
 	values[1] = CStringGetTextDatum(tok->access_token);
@@ -326,17 +223,16 @@ store_tokens(int32 account_id, const GhToken *tok)
 	}
 	PG_TRY();
 	{
-		rc = SPI_execute_with_args("INSERT INTO tracker.credential AS c "
-								   "(account_id, access_token, access_expires_at, refresh_token) "
-								   "VALUES ($1, $2, now() + make_interval(secs => $3), $4) "
-								   "ON CONFLICT (account_id) DO UPDATE SET "
-								   " access_token = excluded.access_token, "
-								   " access_expires_at = excluded.access_expires_at, "
-								   " refresh_token = coalesce(excluded.refresh_token, c.refresh_token), "
-								   " updated_at = now()",
-								   4, types, values, nulls, false, 0);
-		if (rc != SPI_OK_INSERT)
-			elog(ERROR, "could not store tokens: %s", SPI_result_code_string(rc));
+		spi_exec("INSERT INTO tracker.credential AS c "
+				 "(account_id, access_token, access_expires_at, refresh_token) "
+				 "VALUES ($1, $2, now() + make_interval(secs => $3), $4) "
+				 "ON CONFLICT (account_id) DO UPDATE SET "
+				 " access_token = excluded.access_token, "
+				 " access_expires_at = excluded.access_expires_at, "
+				 " refresh_token = coalesce(excluded.refresh_token, c.refresh_token), "
+				 " updated_at = now()",
+				 4, types, values, nulls,
+				 SPI_OK_INSERT, "store tokens");
 	}
 	PG_FINALLY();
 	{
@@ -381,26 +277,23 @@ oauth_access_token(FetchContext *ctx, bool force, const DbAccess *db,
 	{
 		Oid			types[1] = {INT4OID};
 		Datum		values[1];
-		int			rc;
 		bool		isnull;
 		bool		fresh = false;
 		bool		has_client = false;
 
 		db->enter();
 		values[0] = Int32GetDatum(ctx->account_id);
-		rc = SPI_execute_with_args("SELECT refresh_token, access_token, "
-								   " coalesce(access_expires_at > now() + make_interval(secs => "
-								   CppAsString2(TOKEN_MARGIN_SECONDS) "), false) "
-								   "FROM tracker.credential WHERE account_id = $1",
-								   1, types, values, NULL, false, 1);
-		if (rc != SPI_OK_SELECT)
-			elog(ERROR, "could not read credentials: %s", SPI_result_code_string(rc));
+		spi_exec_limit("SELECT refresh_token, access_token, "
+					   " coalesce(access_expires_at > now() + make_interval(secs => "
+					   CppAsString2(TOKEN_MARGIN_SECONDS) "), false) "
+					   "FROM tracker.credential WHERE account_id = $1",
+					   1, types, values, NULL, 1,
+					   SPI_OK_SELECT, "read credentials");
 		if (SPI_processed == 1)
 		{
 			refresh_token = spi_value_secret(1, outcxt);
 			access_token = spi_value_secret(2, outcxt);
-			fresh = DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0],
-											   SPI_tuptable->tupdesc, 3, &isnull));
+			fresh = DatumGetBool(spi_datum(0, 3, &isnull));
 			spi_wipe_tuptable();
 		}
 		if (refresh_token && (!fresh || force))
@@ -498,7 +391,6 @@ tracker_connect(PG_FUNCTION_ARGS)
 	FetchContext ctx;
 	GhToken		tok;
 	AuthState	a;
-	int			rc;
 
 	/* Every copy of a secret made here; all are wiped on every way out. */
 	char	   *volatile code = NULL;
@@ -530,21 +422,19 @@ tracker_connect(PG_FUNCTION_ARGS)
 
 		code = text_to_cstring(PG_GETARG_TEXT_PP(1));
 		values[0] = Int32GetDatum(account_id);
-		rc = SPI_execute_with_args("SELECT a.provider, p.state, p.code_verifier, p.redirect_uri "
-								   "FROM tracker.account a LEFT JOIN tracker.oauth_pending p "
-								   "USING (account_id) WHERE a.account_id = $1",
-								   1, types, values, NULL, false, 1);
-		if (rc != SPI_OK_SELECT)
-			elog(ERROR, "could not read the pending authorization: %s",
-				 SPI_result_code_string(rc));
+		spi_exec_limit("SELECT a.provider, p.state, p.code_verifier, p.redirect_uri "
+					   "FROM tracker.account a LEFT JOIN tracker.oauth_pending p "
+					   "USING (account_id) WHERE a.account_id = $1",
+					   1, types, values, NULL, 1,
+					   SPI_OK_SELECT, "read the pending authorization");
 		if (SPI_processed == 0)
 			ereport(ERROR,
 					(errcode(ERRCODE_NO_DATA_FOUND),
 					 errmsg("account %d does not exist", account_id)));
-		provider = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1);
-		pending_state = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2);
+		provider = spi_text(0, 1);
+		pending_state = spi_text(0, 2);
 		verifier = spi_value_secret(3, CurrentMemoryContext);
-		pending_uri = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 4);
+		pending_uri = spi_text(0, 4);
 		spi_wipe_tuptable();
 
 		if (strcmp(provider, "google_health") != 0)
@@ -593,7 +483,7 @@ tracker_connect(PG_FUNCTION_ARGS)
 		wipe_pfree(e_verifier);
 		pfree(e_uri);
 		a = token_post(&ctx, form, &tok, &why);
-		fetch_log_write(ctx.log, account_id, 0, 0);
+		fetch_log_write(ctx.log, account_id);
 
 		if (a != AUTH_OK)
 			ereport(ERROR,
@@ -609,8 +499,8 @@ tracker_connect(PG_FUNCTION_ARGS)
 		store_tokens(account_id, &tok);
 		auth_state_record(account_id, "connected", NULL,
 						  tok.scope ? tok.scope : "", false);
-		rc = SPI_execute_with_args("DELETE FROM tracker.oauth_pending WHERE account_id = $1",
-								   1, types, values, NULL, false, 0);
+		spi_exec("DELETE FROM tracker.oauth_pending WHERE account_id = $1",
+				 1, types, values, NULL, SPI_OK_DELETE, "forget the pending authorization");
 	}
 	PG_FINALLY();
 	{

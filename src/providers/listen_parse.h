@@ -13,9 +13,6 @@
  * with the JSON path of the offending member, such as
  * $.recenttracks.track[3].date.uts.
  *
- * The end of this file declares what the two providers share inside the
- * server; it is only visible to files that include provider.h first.
- *
  *-------------------------------------------------------------------------
  */
 #ifndef TRACKER_LISTEN_PARSE_H
@@ -123,31 +120,5 @@ extern bool listenbrainz_parse_error(const char *buf, size_t len,
 extern void listen_api_error_free(ListenApiError *e);
 
 extern const char *listen_error_kind_name(ListenErrorKind kind);
-
-/*
- * Inside the server: what src/providers/lastfm.c provides to both
- * listening providers (settings, the silver and gold writer, and the
- * account's user name).
- */
-#ifdef TRACKER_PROVIDER_H
-
-extern char *tracker_lastfm_url;
-extern char *tracker_listenbrainz_url;
-
-extern void listening_init(void);
-extern const char *listen_base_url(const char *setting, const char *fallback);
-extern char *listen_account_user(FetchContext *ctx, char **why);
-extern void listen_account_failed(FetchContext *ctx, const char *reason);
-extern ProviderPage *listen_page_new(const HttpRequest *req,
-									 const HttpResponse *resp);
-extern void listen_page_reject(FetchContext *ctx, ProviderFetched *out,
-							   ProviderPage *p, const HttpRequest *req,
-							   const HttpResponse *resp, ListenErrorKind rc,
-							   const ListenError *err);
-extern void listen_free_page(ProviderPage *page);
-extern int	listen_write_window(const TrackerAccount *acc, const char *source,
-								const ProviderWindow *w, ProviderFetched *f);
-
-#endif							/* TRACKER_PROVIDER_H */
 
 #endif							/* TRACKER_LISTEN_PARSE_H */

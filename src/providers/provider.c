@@ -2,13 +2,18 @@
  *
  * provider.c
  *	  The registry of providers and what every provider shares: keeping
- *	  fetched pages in bronze, rejecting a window, and credentials.
+ *	  fetched pages in bronze, rejecting a window, credentials, and the
+ *	  account's connection state.
  *
  *-------------------------------------------------------------------------
  */
 #include "postgres.h"
 
-#include "common/autonomous.h"
+#include "catalog/pg_type.h"
+#include "executor/spi.h"
+#include "utils/builtins.h"
+
+#include "common/common.h"
 #include "providers/provider.h"
 
 static const Provider *const providers[] = {
@@ -130,4 +135,52 @@ provider_token_source(FetchContext *ctx, bool force, char **token, char **why)
 
 	*token = NULL;
 	return p->credentials(ctx, force, ctx->db, token, why);
+}
+
+/*
+ * auth_state_record
+ *		Record an account's connection state.  During tracker.sync() the
+ *		caller's transaction may still roll back, and a revoked grant must
+ *		be remembered regardless, so there it is written autonomously.
+ */
+void
+auth_state_record(int32 account_id, const char *state, const char *reason,
+				  const char *granted_scopes, bool autonomous)
+{
+	const char *sql =
+	"SELECT tracker.set_account_state($1::int, $2, $3, "
+	"  CASE WHEN $4::text IS NULL THEN NULL ELSE string_to_array($4, ' ') END, "
+	"  CASE WHEN $4::text IS NULL THEN NULL ELSE "
+	"    ARRAY(SELECT DISTINCT scope FROM tracker.google_scope "
+	"          WHERE scope <> ALL (string_to_array($4, ' ')) ORDER BY 1) END)";
+	char		account[16];
+
+	snprintf(account, sizeof(account), "%d", account_id);
+	if (autonomous)
+	{
+		AutonomousArg args[4];
+		char	   *error;
+
+		args[0] = autonomous_text(account);
+		args[1] = autonomous_text(state);
+		args[2] = autonomous_text(reason);
+		args[3] = autonomous_text(granted_scopes);
+		if (!autonomous_execute(sql, 4, args, &error))
+			ereport(WARNING,
+					(errmsg("could not record the state of account %d: %s",
+							account_id, error)));
+	}
+	else
+	{
+		Oid			types[4] = {TEXTOID, TEXTOID, TEXTOID, TEXTOID};
+		Datum		values[4];
+		char		nulls[4] = {' ', ' ', ' ', ' '};
+
+		values[0] = CStringGetTextDatum(account);
+		values[1] = CStringGetTextDatum(state);
+		spi_arg_text(values, nulls, 2, reason);
+		spi_arg_text(values, nulls, 3, granted_scopes);
+		spi_exec(sql, 4, types, values, nulls, SPI_OK_SELECT,
+				 "record the account state");
+	}
 }

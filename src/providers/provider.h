@@ -3,20 +3,29 @@
  * provider.h
  *	  What a data source supplies to Tracker's pipeline.
  *
- * A provider is one C file (src/providers/<name>.c) plus its SQL part.  It
- * names its data types, says how long a window of each is, fetches and
- * validates one window (HTTP through fetch.c, no database access), and
- * writes a fetched window into silver in the caller's transaction.
- * Everything else is shared: credentials and the sync log, retries and
- * backoff, bronze, recomputing gold, jobs, backfill, scheduled syncs and
- * the workers, tracker.sync(), and the status views.
+ * A provider is one C file (src/providers/<name>.c), with its parser beside
+ * it (<name>_parse.c: plain C over json-c, so that unit tests and fuzzers
+ * build it without PostgreSQL), plus its SQL part.  It names its data
+ * types, says how long a window of each is, fetches and validates one
+ * window (HTTP through http/fetch.c, no database access), and writes a
+ * fetched window into silver in the caller's transaction.  Everything else
+ * is shared: credentials and the sync log, retries and backoff, bronze,
+ * recomputing gold, jobs, backfill, scheduled syncs and the workers,
+ * tracker.sync(), and the status views.
+ *
+ * This header also declares what the providers' files share: the OAuth of
+ * Google (google_oauth.c), what both listening providers share
+ * (listening.c), and the Fitbit documents imports and restores write
+ * (fitbit_import.c).
  *
  *-------------------------------------------------------------------------
  */
 #ifndef TRACKER_PROVIDER_H
 #define TRACKER_PROVIDER_H
 
-#include "http/fetch.h"
+#include "http/http.h"
+#include "providers/fitbit_parse.h"
+#include "providers/listen_parse.h"
 #include "store/store.h"
 
 /* A span of one data type to fetch: local days [from, to). */
@@ -91,6 +100,33 @@ extern int64 provider_reject_window(const Provider *p, const TrackerAccount *acc
 									bool autonomous);
 extern AuthState provider_token_source(FetchContext *ctx, bool force,
 									   char **token, char **why);
+extern void auth_state_record(int32 account_id, const char *state,
+							  const char *reason, const char *granted_scopes,
+							  bool autonomous);
+
+/* Google's OAuth 2.0 (google_oauth.c). */
+extern AuthState oauth_access_token(FetchContext *ctx, bool force,
+									const DbAccess *db,
+									char **token, char **why);
+
+/* What both listening providers share (listening.c). */
+extern const char *listen_base_url(const char *setting, const char *fallback);
+extern char *listen_account_user(FetchContext *ctx, char **why);
+extern void listen_account_failed(FetchContext *ctx, const char *reason);
+extern ProviderPage *listen_page_new(const HttpRequest *req,
+									 const HttpResponse *resp);
+extern void listen_page_reject(FetchContext *ctx, ProviderFetched *out,
+							   ProviderPage *p, const HttpRequest *req,
+							   const HttpResponse *resp, ListenErrorKind rc,
+							   const ListenError *err);
+extern void listen_free_page(ProviderPage *page);
+extern int	listen_write_window(const TrackerAccount *acc, const char *source,
+								const ProviderWindow *w, ProviderFetched *f);
+
+/* Fitbit documents into silver (fitbit_import.c). */
+extern size_t fitbit_doc_store(const TrackerAccount *acc, const FitbitDoc *doc,
+							   int64 payload_id, const char *source,
+							   DaySet *touched);
 
 /* The providers. */
 extern const Provider google_health_provider;

@@ -1,7 +1,9 @@
 /*-------------------------------------------------------------------------
  *
  * store.h
- *	  Writes to bronze, silver and gold through SPI.
+ *	  Writes to bronze, silver and gold through SPI: every payload as it
+ *	  arrived (bronze.c), typed rows (silver.c), and the daily figures
+ *	  recomputed from them (gold.c), for the accounts of account.c.
  *
  * Every function here expects an SPI connection opened by its caller and
  * runs in the caller's transaction: a window or a document is written by one
@@ -15,8 +17,7 @@
 #include "pgtime.h"
 #include "utils/date.h"
 
-#include "core/figures.h"
-#include "core/series.h"
+#include "core/core.h"
 
 typedef struct TrackerAccount
 {
@@ -50,42 +51,31 @@ typedef struct DaySet
 	int			cap;
 } DaySet;
 
-#define SHA256_LEN 32
-
-/*
- * Advisory lock class of "silver and gold of this account are being
- * written" (key 2: the account id).  Every writer of an account's days takes
- * it for the rest of its transaction, so concurrent writers of one day merge
- * one after the other and the resting heart rate, which walks forward over
- * later days, is smoothed by one writer at a time.  It differs from the
- * workers' session-level "account is being synced" lock (workers.h).  From
- * SQL: pg_advisory_xact_lock(1414679300, account).
- */
-#define TRACKER_LOCK_WRITE 0x54524B04
-
+/* Accounts (account.c); see TRACKER_LOCK_WRITE in common.h. */
 extern void account_write_lock(int32 account_id);
-
 extern void account_load(int32 account_id, TrackerAccount *acc);
 
+/* Bronze (bronze.c). */
 extern bool bronze_lookup(int32 account_id, const uint8 *sha,
 						  int64 *payload_id, char **status);
 extern int64 bronze_insert(int32 account_id, const char *source,
 						   const char *kind, const char *origin,
 						   const char *body, size_t len, const uint8 *sha,
 						   int http_status, bool accepted, const char *reason);
-extern void sha256_bytes(const char *data, size_t len, uint8 *out);
 
+/* Silver (silver.c). */
 extern void reported_upsert(const TrackerAccount *acc, const ReportedDay *r,
 							const char *source, int64 payload_id);
-
 extern int	heart_rate_store(const TrackerAccount *acc, HrSample *s, size_t n,
 							 DaySet *touched);
+extern HrSample *series_load(int32 account_id, DateADT day, bool lock,
+							 size_t *n);
+extern void dayset_add(DaySet *set, DateADT day);
+extern DateADT dayset_min(const DaySet *set);
 
+/* Gold (gold.c). */
 extern void figures_recompute_days(const TrackerAccount *acc, DaySet *days);
 extern void figures_recompute_day(const TrackerAccount *acc, DateADT day);
 extern void resting_resmooth(int32 account_id, DateADT from);
-
-extern void dayset_add(DaySet *set, DateADT day);
-extern DateADT dayset_min(const DaySet *set);
 
 #endif							/* TRACKER_STORE_H */

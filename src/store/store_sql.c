@@ -14,7 +14,8 @@
 #include "utils/builtins.h"
 #include "utils/rangetypes.h"
 
-#include "core/series_sql.h"
+#include "common/common.h"
+#include "core/core.h"
 #include "store/store.h"
 
 PG_FUNCTION_INFO_V1(tracker_store_heart_rate);
@@ -68,7 +69,7 @@ tracker_recompute(PG_FUNCTION_ARGS)
 	Datum		values[3];
 	char		nulls[3] = {' ', 'n', 'n'};
 	uint64		i;
-	int			rc;
+	uint64		n;
 
 	if (PG_ARGISNULL(0))
 		ereport(ERROR,
@@ -111,16 +112,12 @@ tracker_recompute(PG_FUNCTION_ARGS)
 						   "UNION SELECT day FROM gold.daily WHERE account_id = $1 "
 						   "AND ($2::date IS NULL OR day >= $2) "
 						   "AND ($3::date IS NULL OR day < $3) ORDER BY 1");
-	rc = SPI_execute_with_args(sql.data, 3, types, values, nulls, false, 0);
-	if (rc != SPI_OK_SELECT)
-		elog(ERROR, "could not list days: %s", SPI_result_code_string(rc));
-	for (i = 0; i < SPI_processed; i++)
+	n = spi_exec(sql.data, 3, types, values, nulls, SPI_OK_SELECT, "list days");
+	for (i = 0; i < n; i++)
 	{
 		bool		isnull;
 
-		dayset_add(&days, DatumGetDateADT(SPI_getbinval(SPI_tuptable->vals[i],
-														SPI_tuptable->tupdesc,
-														1, &isnull)));
+		dayset_add(&days, DatumGetDateADT(spi_datum(i, 1, &isnull)));
 	}
 	figures_recompute_days(&acc, &days);
 	SPI_finish();

@@ -30,12 +30,12 @@
 #include "storage/lmgr.h"
 #include "storage/lock.h"
 
-#include "providers/google_oauth.h"
+#include "common/common.h"
+#include "core/core.h"
+#include "http/http.h"
 #include "providers/provider.h"
 #include "store/store.h"
 #include "sync/sync.h"
-#include "core/timeutil.h"
-#include "bgw/bgw.h"
 
 /* Longest range one call may sync, in days. */
 #define SYNC_MAX_DAYS (20 * 366)
@@ -59,7 +59,6 @@ sync_state_update(int32 account_id, const char *data_type, DateADT through,
 	Oid			types[4] = {INT4OID, TEXTOID, DATEOID, TEXTOID};
 	Datum		values[4];
 	char		nulls[4] = {' ', ' ', ' ', ' '};
-	int			rc;
 
 	values[0] = Int32GetDatum(account_id);
 	values[1] = CStringGetTextDatum(data_type);
@@ -68,17 +67,16 @@ sync_state_update(int32 account_id, const char *data_type, DateADT through,
 		values[3] = CStringGetTextDatum(error);
 	else
 		nulls[3] = 'n';
-	rc = SPI_execute_with_args(error ?
-							   "INSERT INTO tracker.sync_state AS s (account_id, data_type, last_error, last_error_at) "
-							   "VALUES ($1, $2, $4, now()) ON CONFLICT (account_id, data_type) DO UPDATE "
-							   "SET last_error = $4, last_error_at = now() WHERE $3 IS NOT NULL OR true" :
-							   "INSERT INTO tracker.sync_state AS s (account_id, data_type, last_success_at, synced_through) "
-							   "VALUES ($1, $2, now(), $3) ON CONFLICT (account_id, data_type) DO UPDATE "
-							   "SET last_success_at = now(), synced_through = greatest(s.synced_through, $3) "
-							   "WHERE $4 IS NULL",
-							   4, types, values, nulls, false, 0);
-	if (rc != SPI_OK_INSERT)
-		elog(ERROR, "could not update the sync state: %s", SPI_result_code_string(rc));
+	spi_exec(error ?
+			 "INSERT INTO tracker.sync_state AS s (account_id, data_type, last_error, last_error_at) "
+			 "VALUES ($1, $2, $4, now()) ON CONFLICT (account_id, data_type) DO UPDATE "
+			 "SET last_error = $4, last_error_at = now() WHERE $3 IS NOT NULL OR true" :
+			 "INSERT INTO tracker.sync_state AS s (account_id, data_type, last_success_at, synced_through) "
+			 "VALUES ($1, $2, now(), $3) ON CONFLICT (account_id, data_type) DO UPDATE "
+			 "SET last_success_at = now(), synced_through = greatest(s.synced_through, $3) "
+			 "WHERE $4 IS NULL",
+			 4, types, values, nulls,
+			 SPI_OK_INSERT, "update the sync state");
 }
 
 /*
@@ -90,7 +88,6 @@ account_auth_state(int32 account_id, char **reason, List **missing)
 {
 	Oid			types[1] = {INT4OID};
 	Datum		values[1];
-	int			rc;
 	bool		isnull;
 	Datum		d;
 	char	   *state;
@@ -98,16 +95,15 @@ account_auth_state(int32 account_id, char **reason, List **missing)
 	*missing = NIL;
 	*reason = NULL;
 	values[0] = Int32GetDatum(account_id);
-	rc = SPI_execute_with_args("SELECT state, reason, missing_scopes "
-							   "FROM tracker.account_auth WHERE account_id = $1",
-							   1, types, values, NULL, false, 1);
-	if (rc != SPI_OK_SELECT)
-		elog(ERROR, "could not read the account state: %s", SPI_result_code_string(rc));
+	spi_exec_limit("SELECT state, reason, missing_scopes "
+				   "FROM tracker.account_auth WHERE account_id = $1",
+				   1, types, values, NULL, 1,
+				   SPI_OK_SELECT, "read the account state");
 	if (SPI_processed == 0)
 		return pstrdup("not_connected");
-	state = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1);
-	*reason = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2);
-	d = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 3, &isnull);
+	state = spi_text(0, 1);
+	*reason = spi_text(0, 2);
+	d = spi_datum(0, 3, &isnull);
 	if (!isnull)
 	{
 		Datum	   *elems;
@@ -144,11 +140,34 @@ scope_missing(const char *data_type, List *missing)
 							   1, types, values, NULL, false, 1);
 	if (rc != SPI_OK_SELECT || SPI_processed == 0)
 		return false;
-	scope = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1);
+	scope = spi_text(0, 1);
 	foreach(lc, missing)
 		if (strcmp((char *) lfirst(lc), scope) == 0)
 			return true;
 	return false;
+}
+
+/* A fetched window to write, and what the write gave. */
+typedef struct WriteArgs
+{
+	const Provider *p;
+	const TrackerAccount *acc;
+	const ProviderWindow *w;
+	ProviderFetched *f;
+	int			rows;
+} WriteArgs;
+
+/* The write of a fetched window (see write_fetched). */
+static void
+write_window(void *arg)
+{
+	WriteArgs  *a = (WriteArgs *) arg;
+	DaySet		touched = {0};
+
+	account_write_lock(a->acc->account_id);
+	provider_store_pages(a->p, a->acc, a->w, a->f);
+	a->rows = a->p->write_window(a->acc, a->w, a->f, &touched);
+	figures_recompute_days(a->acc, &touched);
 }
 
 /*
@@ -160,44 +179,17 @@ static bool
 write_fetched(const Provider *p, const TrackerAccount *acc,
 			  const ProviderWindow *w, ProviderFetched *f, int *rows, char **why)
 {
-	MemoryContext oldcontext = CurrentMemoryContext;
-	ResourceOwner oldowner = CurrentResourceOwner;
-	volatile bool ok = true;
+	WriteArgs	a = {p, acc, w, f, 0};
+	ErrorData  *edata = subxact_run(write_window, &a);
 
-	BeginInternalSubTransaction(NULL);
-	MemoryContextSwitchTo(oldcontext);
-	PG_TRY();
+	if (edata != NULL)
 	{
-		DaySet		touched = {0};
-
-		account_write_lock(acc->account_id);
-		provider_store_pages(p, acc, w, f);
-		*rows = p->write_window(acc, w, f, &touched);
-		figures_recompute_days(acc, &touched);
-		ReleaseCurrentSubTransaction();
-		MemoryContextSwitchTo(oldcontext);
-		CurrentResourceOwner = oldowner;
-	}
-	PG_CATCH();
-	{
-		ErrorData  *edata;
-
-		MemoryContextSwitchTo(oldcontext);
-		edata = CopyErrorData();
-		FlushErrorState();
-		RollbackAndReleaseCurrentSubTransaction();
-		MemoryContextSwitchTo(oldcontext);
-		CurrentResourceOwner = oldowner;
-		if (edata->sqlerrcode == ERRCODE_QUERY_CANCELED ||
-			edata->sqlerrcode == ERRCODE_ADMIN_SHUTDOWN ||
-			edata->elevel > ERROR)
-			ReThrowError(edata);
 		*why = psprintf("could not write the window: %s", edata->message);
 		*rows = 0;
-		ok = false;
+		return false;
 	}
-	PG_END_TRY();
-	return ok;
+	*rows = a.rows;
+	return true;
 }
 
 /*
@@ -477,19 +469,24 @@ tracker_sync(PG_FUNCTION_ARGS)
 	/*
 	 * The account is served by one process at a time: wait for a worker in
 	 * the middle of one of its windows, and keep the workers away meanwhile.
+	 * Its requests share one connection.
 	 */
 	{
 		LOCKTAG		tag;
 
+		HttpSession *session;
+
 		SET_LOCKTAG_ADVISORY(tag, MyDatabaseId, TRACKER_LOCK_ACCOUNT,
 							 (uint32) acc.account_id, 2);
 		(void) LockAcquire(&tag, ExclusiveLock, true, false);
+		session = http_session_begin(CurrentMemoryContext);
 		PG_TRY();
 		{
 			sync_account_days(&acc, from, to, wanted, &sum);
 		}
 		PG_FINALLY();
 		{
+			http_session_end(session);
 			LockRelease(&tag, ExclusiveLock, true);
 		}
 		PG_END_TRY();

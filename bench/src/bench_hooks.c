@@ -1,9 +1,12 @@
 /*-------------------------------------------------------------------------
  *
  * bench_hooks.c
- *	  Measurement hooks for bench/: Tracker's real write path for Google
- *	  Health heart-rate pages, run on page bodies handed in by the caller
- *	  instead of fetched over HTTP, with the time of each phase.
+ *	  Measurement hooks for bench/, built into the library only with
+ *	  `make BENCH=1` (their SQL declarations likewise): Tracker's real
+ *	  write path for Google Health heart-rate pages, run on page bodies
+ *	  handed in by the caller instead of fetched over HTTP, with the time of
+ *	  each phase; and Tracker's HTTP client on its own, with and without a
+ *	  session that reuses connections.
  *
  * tracker.bench_ingest(account, bodies bytea[], write) does what a sync
  * worker does with one fetched window, in the caller's transaction:
@@ -18,7 +21,13 @@
  * may be of any data type the parser knows (data_type, a URL name such as
  * "steps"); pages are written for heart-rate only.
  *
- * Superuser only: it writes to any account.
+ * tracker_bench_http(url, requests, reuse, headers) makes requests GETs of
+ * url through http_perform(), one after the other, inside an HttpSession
+ * (reuse) or each on a handle of its own as before sessions existed, and
+ * returns the requests per second.  bench/http declares it in its own
+ * throwaway cluster.
+ *
+ * Superuser only: they write to any account, and send requests anywhere.
  *
  *-------------------------------------------------------------------------
  */
@@ -33,12 +42,11 @@
 #include "utils/array.h"
 #include "utils/builtins.h"
 
+#include "core/series.h"
+#include "http/http.h"
 #include "providers/gh_parse.h"
 #include "providers/provider.h"
-#include "core/series.h"
 #include "store/store.h"
-
-PG_FUNCTION_INFO_V1(tracker_bench_ingest);
 
 static double
 elapsed_ms(instr_time start)
@@ -190,6 +198,8 @@ bench_window(int32 account_id, Datum *elems, bool *elem_nulls, int nelems,
 	}
 }
 
+PG_FUNCTION_INFO_V1(tracker_bench_ingest);
+
 Datum
 tracker_bench_ingest(PG_FUNCTION_ARGS)
 {
@@ -259,4 +269,74 @@ tracker_bench_ingest(PG_FUNCTION_ARGS)
 	values[7] = Float8GetDatum(r->gold_ms);
 	values[8] = Float8GetDatum(elapsed_ms(start_all) - r->encode_ms);
 	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(tupdesc, values, nulls)));
+}
+
+PG_FUNCTION_INFO_V1(tracker_bench_http);
+
+/*
+ * tracker_bench_http
+ *		Requests per second of GET url, requests times in a row, with or
+ *		without a session; any answer but 200 is an error.  headers are
+ *		"Name: value" lines (an Authorization header, say).
+ */
+Datum
+tracker_bench_http(PG_FUNCTION_ARGS)
+{
+	HttpRequest req;
+	HttpResponse resp;
+	HttpSession *session = NULL;
+	const char **headers = NULL;
+	int32		requests;
+	instr_time	start;
+	double		ms;
+	int			i;
+
+	if (!superuser())
+		ereport(ERROR,
+				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+				 errmsg("tracker.bench_http is for superusers")));
+	if (PG_ARGISNULL(0) || PG_ARGISNULL(1) || PG_ARGISNULL(2))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("url, requests and reuse must not be null")));
+	requests = PG_GETARG_INT32(1);
+	if (requests < 1)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("requests must be positive")));
+	if (!PG_ARGISNULL(3))
+	{
+		Datum	   *elems;
+		bool	   *nulls;
+		int			n;
+
+		deconstruct_array(PG_GETARG_ARRAYTYPE_P(3), TEXTOID, -1, false,
+						  TYPALIGN_INT, &elems, &nulls, &n);
+		headers = palloc0(sizeof(char *) * (n + 1));
+		for (i = 0; i < n; i++)
+			headers[i] = nulls[i] ? "" : TextDatumGetCString(elems[i]);
+	}
+	memset(&req, 0, sizeof(req));
+	req.method = "GET";
+	req.url = text_to_cstring(PG_GETARG_TEXT_PP(0));
+	req.headers = headers;
+
+	if (PG_GETARG_BOOL(2))
+		session = http_session_begin(CurrentMemoryContext);
+	INSTR_TIME_SET_CURRENT(start);
+	for (i = 0; i < requests; i++)
+	{
+		CHECK_FOR_INTERRUPTS();
+		http_perform(&req, &resp);
+		if (resp.outcome != HTTP_RESPONSE || resp.status != 200)
+			ereport(ERROR,
+					(errcode(ERRCODE_CONNECTION_FAILURE),
+					 errmsg("request %d of %d failed: %s", i + 1, requests,
+							resp.outcome == HTTP_RESPONSE ?
+							psprintf("HTTP %ld", resp.status) : resp.error)));
+		pfree(resp.body);
+	}
+	ms = elapsed_ms(start);
+	http_session_end(session);
+	PG_RETURN_FLOAT8(requests / (ms / 1000.0));
 }
