@@ -6,33 +6,59 @@ EXTVERSION = 0.2.0
 MODULE_big = tracker
 OBJS = \
 	src/tracker.o \
-	src/series.o \
-	src/series_sql.o \
-	src/store_sql.o \
-	src/figures.o \
-	src/fitbit_parse.o \
-	src/json_check.o \
-	src/timeutil.o \
-	src/store.o \
-	src/autonomous.o \
-	src/import.o \
-	src/http.o \
-	src/fetch.o \
-	src/oauth.o \
-	src/gh_parse.o \
-	src/provider.o \
+	src/common/spi.o \
+	src/common/subxact.o \
+	src/common/hash.o \
+	src/common/gzip.o \
+	src/common/jsondoc.o \
+	src/common/autonomous.o \
+	src/common/shmem.o \
+	src/common/bgworker.o \
+	src/core/series.o \
+	src/core/figures.o \
+	src/core/timeutil.o \
+	src/core/series_sql.o \
+	src/http/http.o \
+	src/http/fetch.o \
+	src/http/url.o \
+	src/http/s3.o \
+	src/http/s3_xml.o \
+	src/store/account.o \
+	src/store/bronze.o \
+	src/store/silver.o \
+	src/store/gold.o \
+	src/store/store_sql.o \
+	src/providers/json_check.o \
+	src/providers/provider.o \
+	src/providers/google_oauth.o \
+	src/providers/gh_parse.o \
 	src/providers/google_health.o \
+	src/providers/listen_parse.o \
+	src/providers/listening.o \
 	src/providers/lastfm.o \
 	src/providers/listenbrainz.o \
-	src/listen_parse.o \
-	src/sync.o \
-	src/launcher.o \
-	src/scheduler.o \
-	src/worker.o \
-	src/jobs_sql.o \
-	src/bench_hooks.o \
-	src/s3.o \
-	src/archive.o
+	src/providers/fitbit_parse.o \
+	src/providers/fitbit_import.o \
+	src/sync/sync.o \
+	src/archive/plan.o \
+	src/archive/manifest.o \
+	src/archive/bundle.o \
+	src/archive/restore.o \
+	src/archive/replay.o \
+	src/archive/lifecycle.o \
+	src/archive/worker.o \
+	src/archive/archive_sql.o \
+	src/bgw/launcher.o \
+	src/bgw/pause.o \
+	src/bgw/scheduler.o \
+	src/bgw/worker.o \
+	src/bgw/jobs_sql.o
+
+# Measurement hooks for bench/ (bench/src/bench_hooks.c) go into the library
+# only with `make BENCH=1`: the default tracker.so holds only what users call.
+ifeq ($(BENCH),1)
+OBJS += bench/src/bench_hooks.o
+endif
 
 # The install script is built from the parts in src/schema/, in this order
 # (each part uses only what the parts before it create).  The benchmark hook
@@ -96,11 +122,11 @@ UNIT_CFLAGS = -std=gnu11 -O1 -g -Wall -Wextra -Werror -Isrc
 .PHONY: unit test demo
 unit:
 	mkdir -p build
-	$(CC) $(UNIT_CFLAGS) test/unit/test_series.c src/series.c -o build/test_series
-	$(CC) $(UNIT_CFLAGS) test/unit/test_figures.c src/figures.c src/series.c -o build/test_figures
-	$(CC) $(UNIT_CFLAGS) test/unit/test_fitbit_parse.c src/fitbit_parse.c src/json_check.c -ljson-c -o build/test_fitbit_parse
-	$(CC) $(UNIT_CFLAGS) test/unit/test_gh_parse.c src/gh_parse.c src/json_check.c -ljson-c -o build/test_gh_parse
-	$(CC) $(UNIT_CFLAGS) test/unit/test_listen_parse.c src/listen_parse.c src/json_check.c -ljson-c -o build/test_listen_parse
+	$(CC) $(UNIT_CFLAGS) test/unit/test_series.c src/core/series.c -o build/test_series
+	$(CC) $(UNIT_CFLAGS) test/unit/test_figures.c src/core/figures.c src/core/series.c -o build/test_figures
+	$(CC) $(UNIT_CFLAGS) test/unit/test_fitbit_parse.c src/providers/fitbit_parse.c src/providers/json_check.c -ljson-c -o build/test_fitbit_parse
+	$(CC) $(UNIT_CFLAGS) test/unit/test_gh_parse.c src/providers/gh_parse.c src/providers/json_check.c -ljson-c -o build/test_gh_parse
+	$(CC) $(UNIT_CFLAGS) test/unit/test_listen_parse.c src/providers/listen_parse.c src/providers/json_check.c -ljson-c -o build/test_listen_parse
 	build/test_series && build/test_figures && (cd test/unit && ../../build/test_fitbit_parse) && \
 		(cd test/unit && ../../build/test_gh_parse) && build/test_listen_parse
 
@@ -134,3 +160,10 @@ fuzz:
 .PHONY: demo
 demo:
 	scripts/demo
+
+# Link the library again whenever BENCH differs from the last build, so that
+# a default build never keeps the hooks of an earlier `make BENCH=1`.
+BENCH_FLAG := $(shell mkdir -p build && \
+	(echo '$(BENCH)' | cmp -s - build/bench-flag || echo '$(BENCH)' > build/bench-flag) && \
+	echo build/bench-flag)
+$(shlib): $(BENCH_FLAG)

@@ -22,7 +22,7 @@
  */
 #include "fuzz_common.h"
 
-#include "fitbit_parse.h"
+#include "providers/fitbit_parse.h"
 
 static const char *const hints[] = {
 	NULL,

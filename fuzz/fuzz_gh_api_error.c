@@ -12,7 +12,7 @@
  */
 #include "fuzz_common.h"
 
-#include "gh_parse.h"
+#include "providers/gh_parse.h"
 
 static bool
 streq(const char *a, const char *b)

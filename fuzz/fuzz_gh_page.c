@@ -25,7 +25,7 @@
  */
 #include "fuzz_common.h"
 
-#include "gh_parse.h"
+#include "providers/gh_parse.h"
 
 #define UTC_OFFSET_MAX (18 * 3600)
 

@@ -20,7 +20,7 @@
  */
 #include "fuzz_common.h"
 
-#include "gh_parse.h"
+#include "providers/gh_parse.h"
 
 #include <json-c/json.h>
 

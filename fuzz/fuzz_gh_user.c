@@ -15,7 +15,7 @@
  */
 #include "fuzz_common.h"
 
-#include "gh_parse.h"
+#include "providers/gh_parse.h"
 
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

@@ -24,7 +24,7 @@
  */
 #include "fuzz_common.h"
 
-#include "listen_parse.h"
+#include "providers/listen_parse.h"
 
 static bool
 is_uuid(const char *s)

@@ -34,7 +34,7 @@
  */
 #include "fuzz_common.h"
 
-#include "series.h"
+#include "core/series.h"
 
 /* Largest number of samples one input may describe. */
 #define MAX_SAMPLES 65536

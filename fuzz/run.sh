@@ -34,16 +34,16 @@ CLANG=${CLANG:-$(command -v clang || command -v clang-14 || true)}
 
 # name | sources | dictionary | largest input
 TARGET_TABLE="
-series|src/series.c||2048
-fitbit_parse|src/fitbit_parse.c src/json_check.c|fitbit|16384
-gh_page|src/gh_parse.c src/json_check.c|gh|8192
-gh_token|src/gh_parse.c src/json_check.c|gh|4096
-gh_api_error|src/gh_parse.c src/json_check.c|gh|4096
-gh_user|src/gh_parse.c src/json_check.c|gh|4096
+series|src/core/series.c||2048
+fitbit_parse|src/providers/fitbit_parse.c src/providers/json_check.c|fitbit|16384
+gh_page|src/providers/gh_parse.c src/providers/json_check.c|gh|8192
+gh_token|src/providers/gh_parse.c src/providers/json_check.c|gh|4096
+gh_api_error|src/providers/gh_parse.c src/providers/json_check.c|gh|4096
+gh_user|src/providers/gh_parse.c src/providers/json_check.c|gh|4096
 "
 # Last.fm/ListenBrainz pages, once their parser and its harness exist.
-if [ -f src/listen_parse.c ] && [ -f fuzz/fuzz_listen_parse.c ]; then
-	TARGET_TABLE+="listen_parse|src/listen_parse.c src/json_check.c|listen|8192
+if [ -f src/providers/listen_parse.c ] && [ -f fuzz/fuzz_listen_parse.c ]; then
+	TARGET_TABLE+="listen_parse|src/providers/listen_parse.c src/providers/json_check.c|listen|8192
 "
 fi
 ALL_TARGETS=$(printf '%s' "$TARGET_TABLE" | awk -F'|' 'NF {print $1}')

@@ -1,7 +1,8 @@
 /*-------------------------------------------------------------------------
  *
  * tracker.c
- *	  Library entry point: the preload check and the settings.
+ *	  Library entry point: the preload check, every setting, shared memory
+ *	  and the background workers.
  *
  * Tracker's background workers are registered from _PG_init, which only
  * works while the postmaster loads shared_preload_libraries.  Loading the
@@ -18,10 +19,9 @@
 #include "utils/builtins.h"
 #include "utils/guc.h"
 
-#include "archive.h"
-#include "http.h"
+#include "bgw/bgw.h"
+#include "common/common.h"
 #include "tracker.h"
-#include "workers.h"
 
 PG_MODULE_MAGIC;
 
@@ -42,8 +42,30 @@ int			tracker_max_sync_workers = 4;
 int			tracker_scheduler_naptime_ms = 1000;
 int			tracker_worker_idle_timeout_ms = 10000;
 bool		tracker_scheduler_enabled = true;
+char	   *tracker_lastfm_url = NULL;
+char	   *tracker_listenbrainz_url = NULL;
+bool		tracker_archive_enabled = true;
+int			tracker_archive_interval_s = 86400;
 
 void		_PG_init(void);
+
+/*
+ * check_base_url
+ *		A base URL must name an http or https server; anything else would
+ *		only fail later, at the first request of every sync.
+ */
+static bool
+check_base_url(char **newval, void **extra, GucSource source)
+{
+	if (*newval == NULL ||
+		(strncmp(*newval, "http://", 7) != 0 &&
+		 strncmp(*newval, "https://", 8) != 0))
+	{
+		GUC_check_errdetail("The URL must start with http:// or https://.");
+		return false;
+	}
+	return true;
+}
 
 /*
  * _PG_init
@@ -188,11 +210,45 @@ _PG_init(void)
 							 PGC_SIGHUP, 0,
 							 NULL, NULL, NULL);
 
-	listening_init();
-	archive_init();
+
+	/*
+	 * The listening providers' APIs.  Only superusers may point Tracker
+	 * elsewhere: a URL an ordinary user could set would let them make the
+	 * server send the Last.fm API key to a host of their choosing.
+	 */
+	DefineCustomStringVariable("tracker.lastfm_url",
+							   "Base URL of the Last.fm API.",
+							   NULL,
+							   &tracker_lastfm_url,
+							   TRACKER_LASTFM_DEFAULT_URL,
+							   PGC_SUSET, 0,
+							   check_base_url, NULL, NULL);
+	DefineCustomStringVariable("tracker.listenbrainz_url",
+							   "Base URL of the ListenBrainz API.",
+							   NULL,
+							   &tracker_listenbrainz_url,
+							   TRACKER_LISTENBRAINZ_DEFAULT_URL,
+							   PGC_SUSET, 0,
+							   check_base_url, NULL, NULL);
+
+	DefineCustomBoolVariable("tracker.archive_enabled",
+							 "Whether the background workers archive bronze to S3 on a schedule.",
+							 "Scheduled archives also need tracker.set_s3() and tracker.enable_workers.",
+							 &tracker_archive_enabled,
+							 true,
+							 PGC_SIGHUP, 0,
+							 NULL, NULL, NULL);
+	DefineCustomIntVariable("tracker.archive_interval",
+							"Time between scheduled archives to S3.",
+							"A failed archive is tried again sooner, with a growing delay up to this interval.",
+							&tracker_archive_interval_s,
+							86400, 1, 30 * 86400,
+							PGC_SIGHUP, GUC_UNIT_S,
+							NULL, NULL, NULL);
 
 	MarkGUCPrefixReserved(TRACKER_EXTENSION);
 
+	tracker_shmem_init();
 	workers_init();
 }
 

@@ -10,6 +10,9 @@
 #                            one figure (bench/lib/report.py takes the median)
 #   build_tool NAME          compile bench/src/NAME.c into $WORK/NAME
 #   python_fake ARGS...      the fake Google Health API (stdlib Python)
+#   bench_hooks              make sure the installed library has the
+#                            measurement hooks: build and install it with
+#                            make BENCH=1 when it does not (bench/run does)
 #
 # Every server a script starts is stopped by pid on exit.
 
@@ -32,6 +35,21 @@ bench_cleanup() {
 	cluster_stop
 	if [ -n "${WORK:-}" ] && [ -z "${BENCH_KEEP:-}" ]; then
 		rm -rf "$WORK"
+	fi
+}
+
+bench_hooks() {
+	local lib
+	lib="$PG_PKGLIBDIR/tracker.so"
+	if [ -f "$lib" ] && nm -D "$lib" 2>/dev/null | grep -q ' tracker_bench_http$'; then
+		return 0
+	fi
+	echo "bench: building and installing Tracker with its measurement hooks (make BENCH=1)"
+	make -s BENCH=1 PG_CONFIG="$PG_BINDIR/pg_config" || return 1
+	if [ -w "$PG_PKGLIBDIR" ]; then
+		make -s install BENCH=1 PG_CONFIG="$PG_BINDIR/pg_config" >/dev/null
+	else
+		sudo make -s install BENCH=1 PG_CONFIG="$PG_BINDIR/pg_config" >/dev/null
 	fi
 }
 
@@ -71,7 +89,7 @@ build_tool() {
 		parsebench)
 			cc -std=gnu11 -O2 -Wall -Wextra -Wno-unused-parameter \
 				-I"$PG_INCLUDE_SERVER" -I"$PG_INCLUDE/internal" -Isrc \
-				bench/src/parsebench.c src/gh_parse.c $(ls src/json_check.c 2>/dev/null) \
+				bench/src/parsebench.c src/providers/gh_parse.c src/providers/json_check.c \
 				-o "$WORK/parsebench" \
 				"$PG_PKGLIBDIR/libpgcommon.a" "$PG_PKGLIBDIR/libpgport.a" -ljson-c -lm ;;
 		loadclient)

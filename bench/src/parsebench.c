@@ -43,7 +43,7 @@
 
 #include <json-c/json.h>
 
-#include "gh_parse.h"
+#include "providers/gh_parse.h"
 
 typedef struct Buf
 {

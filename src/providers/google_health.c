@@ -24,10 +24,10 @@
 #include "utils/datetime.h"
 #include "utils/json.h"
 
-#include "gh_parse.h"
-#include "oauth.h"
-#include "provider.h"
-#include "timeutil.h"
+#include "common/common.h"
+#include "core/core.h"
+#include "providers/gh_parse.h"
+#include "providers/provider.h"
 #include "tracker.h"
 
 /* A window in the API's own terms. */
@@ -501,17 +501,6 @@ gh_free_page(ProviderPage *page)
 }
 
 static void
-spi_exec(const char *sql, int nargs, Oid *types, Datum *values,
-		 const char *nulls, int expected)
-{
-	int			rc = SPI_execute_with_args(sql, nargs, types, values, nulls,
-										   false, 0);
-
-	if (rc != expected)
-		elog(ERROR, "SPI failed: %s", SPI_result_code_string(rc));
-}
-
-static void
 write_exercise(const TrackerAccount *acc, const GhExercise *e, int64 payload_id)
 {
 	Oid			types[17] = {INT4OID, TEXTOID, TEXTOID, TEXTOID, TIMESTAMPTZOID,
@@ -564,7 +553,7 @@ write_exercise(const TrackerAccount *acc, const GhExercise *e, int64 payload_id)
 			 " vigorous_seconds = excluded.vigorous_seconds, peak_seconds = excluded.peak_seconds, "
 			 " payload_id = excluded.payload_id, updated_at = now() "
 			 "WHERE (x.*) IS DISTINCT FROM (excluded.*)",
-			 17, types, v, n, SPI_OK_INSERT);
+			 17, types, v, n, SPI_OK_INSERT, "write an exercise");
 }
 
 static void
@@ -618,7 +607,7 @@ write_sleep(const TrackerAccount *acc, const GhSleep *s, int64 payload_id)
 			 " minutes_in_period = excluded.minutes_in_period, stages = excluded.stages, "
 			 " payload_id = excluded.payload_id, updated_at = now() "
 			 "WHERE (x.*) IS DISTINCT FROM (excluded.*)",
-			 12, types, v, n, SPI_OK_INSERT);
+			 12, types, v, n, SPI_OK_INSERT, "write a sleep");
 }
 
 static void
@@ -658,7 +647,7 @@ write_steps(const TrackerAccount *acc, const GhPage *page)
 			 "ON CONFLICT (account_id, start_at) DO UPDATE SET end_at = excluded.end_at, "
 			 " day = excluded.day, steps = excluded.steps "
 			 "WHERE (s.end_at, s.steps) IS DISTINCT FROM (excluded.end_at, excluded.steps)",
-			 5, types, v, NULL, SPI_OK_INSERT);
+			 5, types, v, NULL, SPI_OK_INSERT, "write steps");
 }
 
 /*
@@ -698,7 +687,7 @@ gh_write_profile(const TrackerAccount *acc, ProviderFetched *f)
 			 " time_zone = coalesce(excluded.time_zone, p.time_zone), "
 			 " utc_offset_s = coalesce(excluded.utc_offset_s, p.utc_offset_s), "
 			 " age = coalesce(excluded.age, p.age), fetched_at = now()",
-			 4, types, values, nulls, SPI_OK_INSERT);
+			 4, types, values, nulls, SPI_OK_INSERT, "write the profile");
 	return 1;
 }
 

@@ -3,7 +3,7 @@
  * listenbrainz.c
  *	  The ListenBrainz provider: public listens from
  *	  GET /1/user/{name}/listens (see provider.h for what a provider
- *	  supplies; what it shares with Last.fm lives in lastfm.c).
+ *	  supplies; what it shares with Last.fm lives in listening.c).
  *
  * Facts of the API this follows: listens are public, so no token is sent.
  * max_ts returns the listens strictly before it, newest first, at most
@@ -27,12 +27,9 @@
 
 #include "miscadmin.h"
 
-#include "oauth.h"
-#include "provider.h"
-#include "listen_parse.h"	/* after provider.h, for its server part */
-#include "timeutil.h"
-
-#define LISTENBRAINZ_DEFAULT_URL "https://api.listenbrainz.org"
+#include "core/core.h"
+#include "providers/provider.h"
+#include "tracker.h"
 
 /* Listens per page: the API's maximum. */
 #define LISTENBRAINZ_PAGE_SIZE 1000
@@ -182,7 +179,7 @@ lb_fetch_window(FetchContext *ctx, const TrackerAccount *acc,
 		return;
 	}
 
-	base = listen_base_url(tracker_listenbrainz_url, LISTENBRAINZ_DEFAULT_URL);
+	base = listen_base_url(tracker_listenbrainz_url, TRACKER_LISTENBRAINZ_DEFAULT_URL);
 	user_arg = url_encode(user);
 	tracker_day_bounds(acc->tz, w->from, &from, &dummy);
 	tracker_day_bounds(acc->tz, w->to, &max_ts, &dummy);

@@ -14,7 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "figures.h"
+#include "core/figures.h"
 #include "unit_test.h"
 
 /* A local midnight (2017-05-01 00:00 UTC) used as day_start. */

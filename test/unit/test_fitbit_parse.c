@@ -24,7 +24,7 @@
  */
 #include <dirent.h>
 
-#include "fitbit_parse.h"
+#include "providers/fitbit_parse.h"
 #include "unit_test.h"
 
 /* Paths used over and over. */

@@ -23,7 +23,7 @@
  */
 #include <stdint.h>
 
-#include "gh_parse.h"
+#include "providers/gh_parse.h"
 #include "unit_test.h"
 
 /* Epoch seconds of instants used below. */

@@ -22,7 +22,7 @@
  */
 #include <stdint.h>
 
-#include "listen_parse.h"
+#include "providers/listen_parse.h"
 #include "unit_test.h"
 
 /* Pieces of Last.fm pages, as the API writes them. */

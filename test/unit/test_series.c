@@ -14,7 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "series.h"
+#include "core/series.h"
 #include "unit_test.h"
 
 /* Largest series the tests build. */

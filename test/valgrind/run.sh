@@ -151,14 +151,14 @@ for s in $STEPS; do
 				t=$(basename "$src" .c)
 				t=${t#fuzz_}
 				case $t in
-					series) lib=src/series.c ;;
-					fitbit_parse) lib=src/fitbit_parse.c ;;
-					gh_*) lib=src/gh_parse.c ;;
-					listen_parse) lib=src/listen_parse.c ;;
+					series) lib=src/core/series.c ;;
+					fitbit_parse) lib=src/providers/fitbit_parse.c ;;
+					gh_*) lib=src/providers/gh_parse.c ;;
+					listen_parse) lib=src/providers/listen_parse.c ;;
 					*) continue ;;
 				esac
 				[ -f "$lib" ] || continue
-				[ "$t" = series ] || lib="$lib src/json_check.c"
+				[ "$t" = series ] || lib="$lib src/providers/json_check.c"
 				cc -g -O1 -Isrc fuzz/standalone_main.c "$src" $lib -ljson-c -o "$OUT/replay/$t" || continue
 				dirs=()
 				for d in "fuzz/corpus/$t" "fuzz/regressions/$t" "$corpus/$t"; do

@@ -1,0 +1,503 @@
+/*-------------------------------------------------------------------------
+ *
+ * bundle.c
+ *	  Archiving: one bundle per account, data type and month, uploaded,
+ *	  verified, then named by a new manifest; and the run over them all.
+ *
+ * Objects are never overwritten or deleted by Tracker.  A month whose
+ * payloads changed (the SHA-256 over its payloads' SHA-256 in payload
+ * order, the "fingerprint", differs from the one archived) gets a new
+ * version: the bundle first, verified with a HEAD (ETag = MD5) and its
+ * listed size, then the manifest that points at it.  So at every moment
+ * the newest manifest names a complete, verified bundle, and a run that
+ * dies half-way leaves at worst an unreferenced bundle.  What was archived
+ * is remembered in tracker.archive_bundle; when the database does not know
+ * (a fresh one, a rolled-back call), the newest manifest in the bucket is
+ * read and adopted if its fingerprint matches, so nothing unchanged is
+ * uploaded again.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "catalog/pg_type.h"
+#include "executor/spi.h"
+#include "funcapi.h"
+#include "mb/pg_wchar.h"
+#include "miscadmin.h"
+#include "pgstat.h"
+#include "utils/builtins.h"
+#include "utils/memutils.h"
+#include "utils/timestamp.h"
+#include "utils/tuplestore.h"
+
+#include "archive/archive.h"
+#include "archive/archive_int.h"
+#include "common/common.h"
+#include "core/core.h"
+#include "http/http.h"
+
+
+/*
+ * bundle_too_large
+ *		A bundle is one object that Tracker must be able to read back whole.
+ */
+static void
+bundle_too_large(void)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+			 errmsg("bundle would exceed %zu bytes", ARCHIVE_MAX_OBJECT),
+			 errhint("A month of one data type of one account must compress to under 1 GB.")));
+}
+
+/*
+ * bundle_build
+ *		Read a month's payloads in payload order and write them as gzip'd
+ *		NDJSON, one line each: metadata and the exact bytes (as a JSON string
+ *		when they are UTF-8 text, else as base64).  Also collects the items
+ *		of the manifest and the fingerprint.
+ */
+static void
+bundle_build(ArchiveRun *run, const BundlePlan *b, BuiltBundle *out)
+{
+	Oid			types[3] = {INT4OID, TEXTOID, DATEOID};
+	Datum		values[3];
+	Portal		portal;
+	GzWriter   *gz;
+	pg_cryptohash_ctx *fp;
+	MemoryContext rowcxt;
+	bool		first = true;
+
+	memset(out, 0, sizeof(*out));
+	initStringInfo(&out->items);
+	gz = gzip_begin(run->bundle_cxt, ARCHIVE_MAX_OBJECT);
+	rowcxt = AllocSetContextCreate(run->bundle_cxt, "tracker archive row",
+								   ALLOCSET_DEFAULT_SIZES);
+
+	db_enter(run);
+	fp = sha256_begin();
+	values[0] = Int32GetDatum(b->account_id);
+	values[1] = CStringGetTextDatum(b->data_type);
+	values[2] = DateADTGetDatum(b->month);
+	portal = spi_cursor_open("SELECT p.payload_id, x.day, p.source, p.kind, p.origin, "
+							 " p.received_at, encode(p.sha256, 'hex'), p.byte_size, "
+							 " p.http_status, p.status, p.reason, p.body, p.sha256 "
+							 "FROM tracker.archive_payload x "
+							 " JOIN bronze.payload p ON p.account_id = x.account_id "
+							 "  AND p.payload_id = x.payload_id "
+							 "WHERE x.account_id = $1 AND x.data_type = $2 "
+							 " AND x.day >= $3 AND x.day < ($3 + interval '1 month')::date "
+							 "ORDER BY p.payload_id",
+							 3, types, values, NULL);
+	for (;;)
+	{
+		SPITupleTable *tt;
+		uint64		n;
+		uint64		i;
+
+		CHECK_FOR_INTERRUPTS();
+		n = spi_cursor_fetch(portal, ARCHIVE_FETCH);
+		tt = SPI_tuptable;
+		if (n == 0)
+			break;
+		for (i = 0; i < n; i++)
+		{
+			HeapTuple	tup = tt->vals[i];
+			TupleDesc	desc = tt->tupdesc;
+			MemoryContext old = MemoryContextSwitchTo(rowcxt);
+			StringInfoData line;
+			bool		isnull;
+			int64		payload_id;
+			Datum		d;
+			bytea	   *body;
+			bytea	   *sha;
+			size_t		len;
+			char	   *day;
+			char	   *sha_hex;
+			char	   *status;
+			int64		byte_size;
+
+			payload_id = DatumGetInt64(SPI_getbinval(tup, desc, 1, &isnull));
+			day = tracker_iso_date(DatumGetDateADT(SPI_getbinval(tup, desc, 2, &isnull)));
+			sha_hex = SPI_getvalue(tup, desc, 7);
+			byte_size = DatumGetInt32(SPI_getbinval(tup, desc, 8, &isnull));
+			status = SPI_getvalue(tup, desc, 10);
+			body = DatumGetByteaPP(SPI_getbinval(tup, desc, 12, &isnull));
+			sha = DatumGetByteaPP(SPI_getbinval(tup, desc, 13, &isnull));
+			len = VARSIZE_ANY_EXHDR(body);
+
+			initStringInfo(&line);
+			appendStringInfo(&line, "{\"payload_id\":" INT64_FORMAT ",\"day\":\"%s\"",
+							 payload_id, day);
+			jsondoc_append_member(&line, "source", SPI_getvalue(tup, desc, 3), true);
+			jsondoc_append_member(&line, "kind", SPI_getvalue(tup, desc, 4), true);
+			jsondoc_append_member(&line, "origin", SPI_getvalue(tup, desc, 5), true);
+			appendStringInfo(&line, ",\"received_at\":\"%s\"",
+							 format_utc(DatumGetTimestampTz(SPI_getbinval(tup, desc, 6, &isnull))));
+			d = SPI_getbinval(tup, desc, 9, &isnull);
+			if (isnull)
+				appendStringInfoString(&line, ",\"http_status\":null");
+			else
+				appendStringInfo(&line, ",\"http_status\":%d", (int) DatumGetInt16(d));
+			jsondoc_append_member(&line, "status", status, true);
+			jsondoc_append_member(&line, "reason", SPI_getvalue(tup, desc, 11), true);
+			appendStringInfo(&line, ",\"sha256\":\"%s\",\"byte_size\":" INT64_FORMAT,
+							 sha_hex, byte_size);
+			if (len < (size_t) PG_INT32_MAX &&
+				pg_encoding_verifymbstr(PG_UTF8, VARDATA_ANY(body), (int) len) == (int) len)
+			{
+				char	   *text = palloc_extended(len + 1, MCXT_ALLOC_HUGE);
+
+				memcpy(text, VARDATA_ANY(body), len);
+				text[len] = '\0';
+				jsondoc_append_member(&line, "body", text, true);
+			}
+			else
+				appendStringInfo(&line, ",\"body_base64\":\"%s\"",
+								 base64_string(VARDATA_ANY(body), len));
+			appendStringInfoString(&line, "}\n");
+			if (!gzip_write(gz, line.data, line.len))
+				bundle_too_large();
+
+			appendStringInfo(&out->items, "%s\n  {\"payload_id\":" INT64_FORMAT
+							 ",\"sha256\":\"%s\",\"byte_size\":" INT64_FORMAT
+							 ",\"day\":\"%s\",\"status\":\"%s\"}",
+							 first ? "" : ",", payload_id, sha_hex, byte_size,
+							 day, status);
+			first = false;
+			sha256_update(fp, (const uint8 *) VARDATA_ANY(sha), VARSIZE_ANY_EXHDR(sha));
+			out->payloads++;
+			out->payload_bytes += byte_size;
+
+			MemoryContextSwitchTo(old);
+			MemoryContextReset(rowcxt);
+		}
+		SPI_freetuptable(tt);
+	}
+	SPI_cursor_close(portal);
+	out->fingerprint = sha256_final_hex(fp);
+	db_leave(run);
+
+	if (!gzip_finish(gz, &out->data, &out->len))
+		bundle_too_large();
+	sha256_hex(out->data, out->len, out->sha256);
+	out->md5 = md5_hex(out->data, out->len);
+	MemoryContextDelete(rowcxt);
+}
+
+/*
+ * verify_object
+ *		Check an uploaded object: HEAD says it exists with the MD5 as ETag,
+ *		a listing of its key gives its size.  Stores that do not use the MD5
+ *		as ETag (encryption with KMS, say) get a full read-back instead.
+ */
+static void
+verify_object(ArchiveRun *run, const char *key, const char *data, size_t len,
+			  const char *sha256, const char *md5)
+{
+	char	   *etag = NULL;
+	List	   *listed;
+	S3Object   *o;
+
+	if (!s3_head_etag(&run->cfg, key, &etag))
+		ereport(ERROR,
+				(errcode(ERRCODE_DATA_CORRUPTED),
+				 errmsg("uploaded object \"%s\" is missing from %s", key,
+						s3_location(&run->cfg)),
+				 errdetail("A HEAD request right after the upload answered HTTP 404."),
+				 errhint("The archive is retried on the next run.")));
+	listed = s3_list(&run->cfg, key);
+	o = s3_find(listed, key);
+	if (o == NULL || o->size != (int64) len)
+		ereport(ERROR,
+				(errcode(ERRCODE_DATA_CORRUPTED),
+				 errmsg("uploaded object \"%s\" has the wrong size", key),
+				 errdetail("%zu bytes were uploaded; the bucket lists %s.", len,
+						   o ? psprintf(INT64_FORMAT " bytes", o->size) : "no such object"),
+				 errhint("The archive is retried on the next run.")));
+	if (etag == NULL || strcmp(etag, md5) != 0)
+	{
+		S3Result	res;
+		char		got[SHA256_HEX_SIZE];
+
+		s3_request(&run->cfg, "GET", key, NULL, NULL, NULL, 0, len + 1, &res);
+		if (!s3_ok(&res))
+			s3_raise(&run->cfg, psprintf("read back \"%s\"", key), &res);
+		sha256_hex(res.http.body, res.http.body_len, got);
+		if (res.http.body_len != len || strcmp(got, sha256) != 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_DATA_CORRUPTED),
+					 errmsg("uploaded object \"%s\" does not read back as written", key),
+					 errdetail("Its SHA-256 reads %s, %s was uploaded.", got, sha256),
+					 errhint("The archive is retried on the next run.")));
+	}
+}
+
+/*
+ * bundle_record
+ *		Remember an archived (or adopted) bundle and count it in the run.
+ */
+static void
+bundle_record(ArchiveRun *run, const BundlePlan *b, int version,
+			  const char *fingerprint, int payloads, int64 payload_bytes,
+			  const char *bkey, int64 bsize, const char *bsha,
+			  const char *mkey, bool uploaded)
+{
+	Oid			types[12] = {INT4OID, TEXTOID, DATEOID, INT4OID, INT4OID, INT8OID,
+	TEXTOID, TEXTOID, INT8OID, TEXTOID, TEXTOID, INT8OID};
+	Datum		values[12];
+	char		nulls[12];
+	Oid			rtypes[3] = {INT8OID, BOOLOID, INT8OID};
+	Datum		rvalues[3];
+
+	memset(nulls, ' ', sizeof(nulls));
+	values[0] = Int32GetDatum(b->account_id);
+	values[1] = CStringGetTextDatum(b->data_type);
+	values[2] = DateADTGetDatum(b->month);
+	values[3] = Int32GetDatum(version);
+	values[4] = Int32GetDatum(payloads);
+	values[5] = Int64GetDatum(payload_bytes);
+	values[6] = CStringGetTextDatum(fingerprint);
+	values[7] = CStringGetTextDatum(bkey);
+	values[8] = Int64GetDatum(bsize);
+	values[9] = CStringGetTextDatum(bsha);
+	values[10] = CStringGetTextDatum(mkey);
+	values[11] = Int64GetDatum(run->run_id);
+	if (run->run_id == 0)
+		nulls[11] = 'n';
+
+	db_enter(run);
+	spi_exec("INSERT INTO tracker.archive_bundle AS b (account_id, data_type, month, version, "
+			 " payloads, payload_bytes, fingerprint, bundle_key, bundle_size, bundle_sha256, "
+			 " manifest_key, archived_at, verified_at, run_id) "
+			 "VALUES ($1, $2, $3, $4, $5, $6, decode($7, 'hex'), $8, $9, decode($10, 'hex'), "
+			 " $11, now(), now(), $12) "
+			 "ON CONFLICT (account_id, data_type, month) DO UPDATE SET "
+			 " version = excluded.version, payloads = excluded.payloads, "
+			 " payload_bytes = excluded.payload_bytes, fingerprint = excluded.fingerprint, "
+			 " bundle_key = excluded.bundle_key, bundle_size = excluded.bundle_size, "
+			 " bundle_sha256 = excluded.bundle_sha256, manifest_key = excluded.manifest_key, "
+			 " archived_at = CASE WHEN b.version = excluded.version THEN b.archived_at "
+			 "  ELSE excluded.archived_at END, "
+			 " verified_at = excluded.verified_at, run_id = excluded.run_id",
+			 12, types, values, nulls, SPI_OK_INSERT, "record a bundle");
+	if (run->run_id != 0)
+	{
+		rvalues[0] = Int64GetDatum(run->run_id);
+		rvalues[1] = BoolGetDatum(uploaded);
+		rvalues[2] = Int64GetDatum(uploaded ? bsize : 0);
+		spi_exec("UPDATE tracker.archive_run SET bundles_done = bundles_done + 1, "
+				 " uploaded = uploaded + CASE WHEN $2 THEN 1 ELSE 0 END, "
+				 " unchanged = unchanged + CASE WHEN $2 THEN 0 ELSE 1 END, "
+				 " bytes_uploaded = bytes_uploaded + $3 "
+				 "WHERE run_id = $1",
+				 3, rtypes, rvalues, NULL, SPI_OK_UPDATE, "count a bundle");
+	}
+	db_leave(run);
+}
+
+/*
+ * count_unchanged
+ *		A bundle left as it was still counts as done in the run.
+ */
+static void
+count_unchanged(ArchiveRun *run)
+{
+	Oid			types[1] = {INT8OID};
+	Datum		values[1];
+
+	if (run->run_id == 0)
+		return;
+	values[0] = Int64GetDatum(run->run_id);
+	db_enter(run);
+	spi_exec("UPDATE tracker.archive_run SET bundles_done = bundles_done + 1, "
+			 " unchanged = unchanged + 1 WHERE run_id = $1",
+			 1, types, values, NULL, SPI_OK_UPDATE, "count an unchanged bundle");
+	db_leave(run);
+}
+
+/*
+ * put_result
+ *		One row of tracker.archive()'s result.
+ */
+static void
+put_result(ArchiveRun *run, const BundlePlan *b, int version, int payloads,
+		   int64 bytes, const char *status, const char *key)
+{
+	Datum		values[8];
+	bool		nulls[8] = {false, false, false, false, false, false, false, false};
+
+	if (run->rsinfo == NULL)
+		return;
+	values[0] = Int32GetDatum(b->account_id);
+	values[1] = CStringGetTextDatum(b->data_type);
+	values[2] = DateADTGetDatum(b->month);
+	values[3] = Int32GetDatum(version);
+	values[4] = Int32GetDatum(payloads);
+	values[5] = Int64GetDatum(bytes);
+	values[6] = CStringGetTextDatum(status);
+	values[7] = CStringGetTextDatum(key);
+	tuplestore_putvalues(run->rsinfo->setResult, run->rsinfo->setDesc,
+						 values, nulls);
+}
+
+/*
+ * archive_one
+ *		Bring one bundle up to date: nothing when the bucket already holds
+ *		this fingerprint, adopt the newest manifest when it matches, else
+ *		upload a new version, verify it, then its manifest.
+ */
+static void
+archive_one(ArchiveRun *run, BundlePlan *b)
+{
+	int			listed = listed_max_version(run, b);
+	int			version;
+	BuiltBundle bb;
+	char	   *bkey;
+	char	   *mkey;
+	char	   *manifest;
+	char	   *mmd5;
+	char		msha[SHA256_HEX_SIZE];
+
+	/* Archived from here, unchanged, and still in the bucket. */
+	if (b->recorded_version > 0 && b->recorded_version >= listed &&
+		strcmp(b->recorded_fingerprint, b->fingerprint) == 0)
+	{
+		S3Object   *o = s3_find(run->objects, b->recorded_bundle_key);
+
+		if (o != NULL && o->size == b->recorded_size &&
+			s3_find(run->objects, b->recorded_manifest_key) != NULL)
+		{
+			count_unchanged(run);
+			put_result(run, b, b->recorded_version, b->payloads, b->recorded_size,
+					   "unchanged", b->recorded_bundle_key);
+			return;
+		}
+	}
+
+	/* The bucket knows a version this database does not: adopt it if equal. */
+	if (listed > 0 && listed != b->recorded_version)
+	{
+		Manifest	m;
+		bool		archived;
+		char	   *why = NULL;
+		char	   *key = manifest_key(&run->cfg, b->account_id, b->data_type,
+									   b->month, listed);
+
+		if (manifest_fetch(&run->cfg, key, &m, &archived, &why))
+		{
+			S3Object   *o = s3_find(run->objects, m.bundle_key);
+
+			if (strcmp(m.fingerprint, b->fingerprint) == 0 && o != NULL &&
+				o->size == m.bundle_size && m.version == listed)
+			{
+				bundle_record(run, b, listed, m.fingerprint, m.count, m.bytes,
+							  m.bundle_key, m.bundle_size, m.bundle_sha256, key,
+							  false);
+				put_result(run, b, listed, m.count, m.bundle_size, "adopted",
+						   m.bundle_key);
+				return;
+			}
+		}
+		else
+			ereport(WARNING,
+					(errmsg("ignoring archived manifest \"%s\": %s", key, why),
+					 errdetail("A new version of the bundle is uploaded instead.")));
+	}
+
+	/* Upload a new version: the bundle, then the manifest naming it. */
+	version = Max(Max(b->recorded_version, listed),
+				  listed_max_bundle_version(run, b)) + 1;
+	bkey = bundle_key(&run->cfg, b->account_id, b->data_type, b->month, version);
+	mkey = manifest_key(&run->cfg, b->account_id, b->data_type, b->month, version);
+
+	bundle_build(run, b, &bb);
+	if (bb.payloads == 0)
+		return;					/* deleted since the plan */
+
+	if (run->worker)
+		pgstat_report_activity(STATE_RUNNING,
+							   psprintf("tracker: archiving account %d %s %s",
+										b->account_id, b->data_type,
+										format_month(b->month)));
+	s3_put_object(&run->cfg, bkey, bb.data, bb.len, "application/gzip",
+				  bb.sha256, bb.md5);
+	verify_object(run, bkey, bb.data, bb.len, bb.sha256, bb.md5);
+
+	manifest = manifest_build(run, b, &bb, bkey, version);
+	sha256_hex(manifest, strlen(manifest), msha);
+	mmd5 = md5_hex(manifest, strlen(manifest));
+	s3_put_object(&run->cfg, mkey, manifest, strlen(manifest),
+				  "application/json", msha, mmd5);
+	verify_object(run, mkey, manifest, strlen(manifest), msha, mmd5);
+
+	bundle_record(run, b, version, bb.fingerprint, bb.payloads, bb.payload_bytes,
+				  bkey, (int64) bb.len, bb.sha256, mkey, true);
+	put_result(run, b, version, bb.payloads, (int64) bb.len, "uploaded", bkey);
+}
+
+/*
+ * archive_execute
+ *		One archive run: place new payloads in their months, plan, look at
+ *		the bucket once, and bring every bundle up to date.
+ */
+void
+archive_execute(ArchiveRun *run)
+{
+	ListCell   *lc;
+
+	db_enter(run);
+	s3_config_load(&run->cfg, false);
+	db_leave(run);
+
+	if (run->worker)
+		pgstat_report_activity(STATE_RUNNING, "tracker: archive: reading new payloads");
+	archive_assign_days(run);
+
+	db_enter(run);
+	run->accounts = load_accounts();
+	run->plans = archive_plan(run);
+	if (run->run_id != 0)
+	{
+		Oid			types[2] = {INT8OID, INT4OID};
+		Datum		values[2];
+
+		values[0] = Int64GetDatum(run->run_id);
+		values[1] = Int32GetDatum(list_length(run->plans));
+		spi_exec("UPDATE tracker.archive_run SET bundles_total = $2 WHERE run_id = $1",
+				 2, types, values, NULL, SPI_OK_UPDATE, "record the bundles of the run");
+	}
+	db_leave(run);
+
+	if (run->worker)
+		pgstat_report_activity(STATE_RUNNING, "tracker: archive: listing the bucket");
+	run->objects = s3_list(&run->cfg, run->cfg.prefix);
+
+	foreach(lc, run->plans)
+	{
+		CHECK_FOR_INTERRUPTS();
+		MemoryContextReset(run->bundle_cxt);
+		run->work = run->bundle_cxt;
+		MemoryContextSwitchTo(run->work);
+		archive_one(run, (BundlePlan *) lfirst(lc));
+		run->work = run->cxt;
+		MemoryContextSwitchTo(run->work);
+	}
+}
+
+/*
+ * run_setup
+ *		Memory for a run.
+ */
+void
+run_setup(ArchiveRun *run, MemoryContext parent, bool worker)
+{
+	memset(run, 0, sizeof(*run));
+	run->worker = worker;
+	run->cxt = AllocSetContextCreate(parent, "tracker archive run",
+									 ALLOCSET_DEFAULT_SIZES);
+	run->bundle_cxt = AllocSetContextCreate(run->cxt, "tracker archive bundle",
+											ALLOCSET_DEFAULT_SIZES);
+	run->work = run->cxt;
+}

@@ -1,0 +1,251 @@
+/*-------------------------------------------------------------------------
+ *
+ * replay.c
+ *	  Replay: restored payloads written to silver through the code that
+ *	  wrote them in the first place, then gold recomputed.
+ *
+ * Synced pages go through their provider's write_window, Fitbit files
+ * through the import path.  A payload no parser accepts any more stays in
+ * bronze exactly as archived, with a warning.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "catalog/pg_type.h"
+#include "executor/spi.h"
+#include "miscadmin.h"
+#include "utils/memutils.h"
+
+#include "archive/archive.h"
+#include "archive/archive_int.h"
+#include "common/common.h"
+#include "providers/gh_parse.h"
+#include "providers/provider.h"
+#include "store/store.h"
+
+
+/*
+ * replay_fitbit
+ *		Write a Fitbit document to silver as tracker.import_fitbit_* does
+ *		(fitbit_doc_store), releasing the parsed document (malloc'd by the
+ *		parser) whatever happens.  Gold is recomputed by the caller once
+ *		every payload is in.
+ */
+static void
+replay_fitbit(const TrackerAccount *acc, FitbitDoc *doc, int64 payload_id,
+			  const char *source, DaySet *touched)
+{
+	PG_TRY();
+	{
+		(void) fitbit_doc_store(acc, doc, payload_id, source, touched);
+	}
+	PG_CATCH();
+	{
+		fitbit_doc_free(doc);
+		PG_RE_THROW();
+	}
+	PG_END_TRY();
+	fitbit_doc_free(doc);
+}
+
+/*
+ * replay_window
+ *		Write one parsed page through its provider's write_window, releasing
+ *		what the parser allocated whatever happens.
+ */
+static void
+replay_window(const Provider *p, const TrackerAccount *acc,
+			  const ProviderWindow *w, ProviderFetched *f, ProviderPage *page,
+			  DaySet *touched)
+{
+	PG_TRY();
+	{
+		p->write_window(acc, w, f, touched);
+	}
+	PG_CATCH();
+	{
+		p->free_page(page);
+		PG_RE_THROW();
+	}
+	PG_END_TRY();
+	p->free_page(page);
+}
+
+/*
+ * replay_payload
+ *		Write one accepted payload to silver through the code that wrote it
+ *		in the first place: the provider's write_window for synced pages, the
+ *		import path for Fitbit files.  False (with *why) when no parser
+ *		accepts it any more; the payload stays in bronze.
+ */
+static bool
+replay_payload(const TrackerAccount *acc, int64 payload_id, const char *source,
+			   const char *kind, const char *origin, const char *body,
+			   size_t len, DaySet *touched, char **why)
+{
+	const Provider *p = provider_get(source);
+
+	if (p != NULL && strcmp(p->name, "google_health") == 0)
+	{
+		int			dt = kind ? provider_data_type(p, kind) : -1;
+		int			ghtype = kind ? gh_data_type_from_name(kind) : -1;
+		GhPage	   *gp;
+		GhError		err;
+		ProviderWindow w;
+		ProviderFetched f;
+		ProviderPage page;
+		FetchLogEntry log;
+
+		if (dt < 0 || ghtype < 0)
+		{
+			*why = psprintf("unknown data type \"%s\"", kind ? kind : "");
+			return false;
+		}
+		gp = palloc0(sizeof(GhPage));
+		memset(&err, 0, sizeof(err));
+		if (gh_parse_page((GhDataType) ghtype, body, len, gp, &err) != GH_OK)
+		{
+			*why = psprintf("%s at %s", err.message, err.path[0] ? err.path : "$");
+			gh_page_free(gp);
+			return false;
+		}
+		memset(&w, 0, sizeof(w));
+		w.data_type = dt;
+		memset(&log, 0, sizeof(log));
+		log.payload_id = payload_id;
+		memset(&page, 0, sizeof(page));
+		page.url = (char *) origin;
+		page.body = (char *) body;
+		page.len = len;
+		page.parsed = gp;
+		page.log = &log;
+		memset(&f, 0, sizeof(f));
+		f.verdict = FETCH_OK;
+		f.pages = list_make1(&page);
+		replay_window(p, acc, &w, &f, &page, touched);
+		return true;
+	}
+	if (strcmp(source, "fitbit_file") == 0 || strcmp(source, "fitbit_json") == 0)
+	{
+		FitbitDoc	doc;
+		FitbitError err;
+		const char *base = origin ? strrchr(origin, '/') : NULL;
+
+		memset(&doc, 0, sizeof(doc));
+		memset(&err, 0, sizeof(err));
+		if (fitbit_parse(body, len, base ? base + 1 : origin, &doc, &err) != FITBIT_OK)
+		{
+			*why = psprintf("%s at %s", err.message, err.path[0] ? err.path : "$");
+			fitbit_doc_free(&doc);
+			return false;
+		}
+		replay_fitbit(acc, &doc, payload_id, source, touched);
+		return true;
+	}
+	*why = psprintf("no parser for source \"%s\"", source);
+	return false;
+}
+
+/*
+ * replay_account
+ *		Replay the restored payloads of an account, in payload order, into
+ *		silver, then recompute gold for every day they touched.  When a
+ *		restored payload is older than payloads the database already held
+ *		(months thawed after more recent ones were restored), those later
+ *		payloads are replayed again after it, so that whatever came later
+ *		still wins, as it did originally.
+ */
+void
+replay_account(RestoreAccount *ra)
+{
+	Oid			types[2] = {INT4OID, INT8OID};
+	Datum		values[2];
+	Portal		portal;
+	DaySet		touched = {0};
+	MemoryContext rowcxt;
+	int64		min_id = PG_INT64_MAX;
+	int			replayed = 0;
+	int			skipped = 0;
+	char	   *first_skipped = NULL;
+	int			i;
+
+	if (ra->ninserted == 0)
+		return;
+	for (i = 0; i < ra->ninserted; i++)
+		min_id = Min(min_id, ra->inserted[i]);
+	touched.cap = 64;
+	touched.days = MemoryContextAlloc(ra->cxt, sizeof(DateADT) * touched.cap);
+	values[0] = Int32GetDatum(ra->acc.account_id);
+	values[1] = Int64GetDatum(min_id);
+	rowcxt = AllocSetContextCreate(CurrentMemoryContext, "tracker replay",
+								   ALLOCSET_DEFAULT_SIZES);
+	portal = spi_cursor_open("SELECT payload_id, source, kind, origin, body "
+							 "FROM bronze.payload "
+							 "WHERE account_id = $1 AND status = 'accepted' "
+							 " AND payload_id >= $2 "
+							 "ORDER BY payload_id",
+							 2, types, values, NULL);
+	for (;;)
+	{
+		SPITupleTable *tt;
+		uint64		n;
+		uint64		r;
+
+		CHECK_FOR_INTERRUPTS();
+		spi_cursor_fetch(portal, ARCHIVE_FETCH);
+		tt = SPI_tuptable;
+		n = SPI_processed;
+		if (n == 0)
+			break;
+		for (r = 0; r < n; r++)
+		{
+			HeapTuple	tup = tt->vals[r];
+			TupleDesc	desc = tt->tupdesc;
+			MemoryContext old = MemoryContextSwitchTo(rowcxt);
+			bool		isnull;
+			int64		payload_id = DatumGetInt64(SPI_getbinval(tup, desc, 1, &isnull));
+			char	   *source = SPI_getvalue(tup, desc, 2);
+			char	   *kind = SPI_getvalue(tup, desc, 3);
+			char	   *origin = SPI_getvalue(tup, desc, 4);
+			bytea	   *b = DatumGetByteaPP(SPI_getbinval(tup, desc, 5, &isnull));
+			size_t		len = VARSIZE_ANY_EXHDR(b);
+			char	   *body = palloc_extended(len + 1, MCXT_ALLOC_HUGE);
+			char	   *why = NULL;
+
+			memcpy(body, VARDATA_ANY(b), len);
+			body[len] = '\0';
+
+			/*
+			 * Each payload is written under an SPI connection of its own, so
+			 * that what the write path allocates goes away with it; the days
+			 * it touched live in ra->cxt.
+			 */
+			if (SPI_connect() != SPI_OK_CONNECT)
+				elog(ERROR, "SPI_connect failed");
+			if (replay_payload(&ra->acc, payload_id, source, kind, origin, body,
+							   len, &touched, &why))
+				replayed++;
+			else if (skipped++ == 0)
+				first_skipped = MemoryContextStrdup(ra->cxt,
+													psprintf("payload " INT64_FORMAT ": %s",
+															 payload_id, why));
+			SPI_finish();
+			MemoryContextSwitchTo(old);
+			MemoryContextReset(rowcxt);
+		}
+		SPI_freetuptable(tt);
+	}
+	SPI_cursor_close(portal);
+	MemoryContextDelete(rowcxt);
+	figures_recompute_days(&ra->acc, &touched);
+	if (skipped > 0)
+		ereport(WARNING,
+				(errmsg("%d payload%s of account %d %s restored to bronze but not written to silver",
+						skipped, skipped == 1 ? "" : "s", ra->acc.account_id,
+						skipped == 1 ? "was" : "were"),
+				 errdetail("The first was %s.", first_skipped),
+				 errhint("Their data is kept exactly as archived; a version of Tracker that reads them can write them again with a restore into a fresh database.")));
+	elog(DEBUG1, "restore: account %d: %d payloads replayed, %d skipped, %d days recomputed",
+		 ra->acc.account_id, replayed, skipped, touched.n);
+}

@@ -1,0 +1,148 @@
+/*-------------------------------------------------------------------------
+ *
+ * bgworker.c
+ *	  What every background worker of Tracker shares: how it is described
+ *	  to the postmaster, its short transactions, recovery from an error,
+ *	  and whether the extension (and no restore) is there.
+ *
+ * The scheduler, the sync workers and the archive worker never keep a
+ * transaction open while they wait or make a request, so DROP EXTENSION, a
+ * restart or SIGTERM stop them at once.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "access/xact.h"
+#include "commands/extension.h"
+#include "executor/spi.h"
+#include "miscadmin.h"
+#include "pgstat.h"
+#include "postmaster/bgworker.h"
+#include "utils/memutils.h"
+#include "utils/snapmgr.h"
+
+#include "common/common.h"
+
+/* Where worker_xact_begin was called from. */
+static MemoryContext xact_caller_context = NULL;
+
+/*
+ * worker_describe
+ *		A dynamic background worker of Tracker's library, connected to a
+ *		database, never restarted by the postmaster, which tells this process
+ *		when it starts and stops.  It is named after its type and its
+ *		database (when dboid is valid), and dboid is its argument.
+ */
+void
+worker_describe(BackgroundWorker *worker, const char *function,
+				const char *type, Oid dboid)
+{
+	memset(worker, 0, sizeof(*worker));
+	worker->bgw_flags = BGWORKER_SHMEM_ACCESS | BGWORKER_BACKEND_DATABASE_CONNECTION;
+	worker->bgw_start_time = BgWorkerStart_RecoveryFinished;
+	worker->bgw_restart_time = BGW_NEVER_RESTART;
+	snprintf(worker->bgw_library_name, BGW_MAXLEN, "tracker");
+	snprintf(worker->bgw_function_name, BGW_MAXLEN, "%s", function);
+	if (OidIsValid(dboid))
+		snprintf(worker->bgw_name, BGW_MAXLEN, "%s %u", type, dboid);
+	else
+		snprintf(worker->bgw_name, BGW_MAXLEN, "%s", type);
+	snprintf(worker->bgw_type, BGW_MAXLEN, "%s", type);
+	worker->bgw_main_arg = ObjectIdGetDatum(dboid);
+	worker->bgw_notify_pid = MyProcPid;
+}
+
+/*
+ * worker_xact_begin / worker_xact_commit
+ *		One short transaction with SPI.  The commit leaves the worker in the
+ *		memory context it began in (its loop's or its window's), never in
+ *		one the transaction took away.
+ */
+void
+worker_xact_begin(void)
+{
+	xact_caller_context = CurrentMemoryContext;
+	SetCurrentStatementStartTimestamp();
+	StartTransactionCommand();
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	PushActiveSnapshot(GetTransactionSnapshot());
+}
+
+/* See worker_xact_begin. */
+void
+worker_xact_commit(void)
+{
+	SPI_finish();
+	PopActiveSnapshot();
+	CommitTransactionCommand();
+	pgstat_report_stat(true);
+	MemoryContextSwitchTo(xact_caller_context ? xact_caller_context : TopMemoryContext);
+}
+
+/*
+ * worker_recover
+ *		In a background worker's PG_CATCH: report the error, abort the
+ *		transaction and return a copy of the error (made in cxt), so that
+ *		the worker can record it and go on.  A shutdown, a cancel or
+ *		anything worse than ERROR is thrown on instead: the worker must end.
+ */
+ErrorData *
+worker_recover(MemoryContext cxt)
+{
+	ErrorData  *edata;
+
+	HOLD_INTERRUPTS();
+	MemoryContextSwitchTo(cxt);
+	edata = CopyErrorData();
+	if (edata->sqlerrcode == ERRCODE_ADMIN_SHUTDOWN ||
+		edata->sqlerrcode == ERRCODE_QUERY_CANCELED ||
+		edata->elevel > ERROR)
+	{
+		RESUME_INTERRUPTS();
+		PG_RE_THROW();
+	}
+	EmitErrorReport();
+	FlushErrorState();
+	AbortCurrentTransaction();
+	RESUME_INTERRUPTS();
+	return edata;
+}
+
+/*
+ * worker_extension_present
+ *		Whether tracker is installed in this database (and not being
+ *		created or dropped by an uncommitted transaction we cannot see).
+ */
+bool
+worker_extension_present(void)
+{
+	return OidIsValid(get_extension_oid("tracker", true));
+}
+
+/*
+ * worker_restore_in_progress
+ *		Whether pg_restore is connected to this database.  A restore that
+ *		does not run in one transaction commits CREATE EXTENSION first and
+ *		copies the extension's tables (and sets its sequences) later: a job,
+ *		a schedule or a silver row the workers wrote in between would collide
+ *		with the rows still to come.  So the scheduler and the workers stand
+ *		aside until the restore has disconnected.  Needs SPI.
+ */
+bool
+worker_restore_in_progress(void)
+{
+	bool		isnull;
+	int			rc;
+
+	rc = SPI_execute("SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_stat_activity "
+					 " WHERE datid = (SELECT oid FROM pg_catalog.pg_database "
+					 "                WHERE datname = pg_catalog.current_database()) "
+					 " AND application_name = 'pg_restore')",
+					 true, 1);
+	if (rc != SPI_OK_SELECT || SPI_processed != 1)
+		elog(ERROR, "could not look for a restore in progress: %s",
+			 SPI_result_code_string(rc));
+	return DatumGetBool(spi_datum(0, 1, &isnull));
+}

@@ -1,0 +1,81 @@
+/*-------------------------------------------------------------------------
+ *
+ * store.h
+ *	  Writes to bronze, silver and gold through SPI: every payload as it
+ *	  arrived (bronze.c), typed rows (silver.c), and the daily figures
+ *	  recomputed from them (gold.c), for the accounts of account.c.
+ *
+ * Every function here expects an SPI connection opened by its caller and
+ * runs in the caller's transaction: a window or a document is written by one
+ * caller in one transaction, so a failure anywhere leaves nothing behind.
+ *
+ *-------------------------------------------------------------------------
+ */
+#ifndef TRACKER_STORE_H
+#define TRACKER_STORE_H
+
+#include "pgtime.h"
+#include "utils/date.h"
+
+#include "core/core.h"
+
+typedef struct TrackerAccount
+{
+	int32		account_id;
+	char	   *name;
+	char	   *provider;
+	char	   *time_zone;
+	pg_tz	   *tz;
+	bool		has_birth_date;
+	DateADT		birth_date;
+} TrackerAccount;
+
+/* A provider's own figures for one day; each part may be absent. */
+typedef struct ReportedDay
+{
+	DateADT		day;
+	bool		has_resting;
+	double		resting_hr;
+	bool		has_bounds;
+	int			zone_min[HR_ZONE_COUNT];
+	int			zone_max[HR_ZONE_COUNT];
+	bool		has_minutes;
+	double		minutes[HR_ZONE_COUNT];
+} ReportedDay;
+
+/* The local days a write touched, to recompute their figures. */
+typedef struct DaySet
+{
+	DateADT    *days;
+	int			n;
+	int			cap;
+} DaySet;
+
+/* Accounts (account.c); see TRACKER_LOCK_WRITE in common.h. */
+extern void account_write_lock(int32 account_id);
+extern void account_load(int32 account_id, TrackerAccount *acc);
+
+/* Bronze (bronze.c). */
+extern bool bronze_lookup(int32 account_id, const uint8 *sha,
+						  int64 *payload_id, char **status);
+extern int64 bronze_insert(int32 account_id, const char *source,
+						   const char *kind, const char *origin,
+						   const char *body, size_t len, const uint8 *sha,
+						   int http_status, bool accepted, const char *reason);
+
+/* Silver (silver.c). */
+extern void reported_upsert(const TrackerAccount *acc, const ReportedDay *r,
+							const char *source, int64 payload_id);
+extern int	heart_rate_store(const TrackerAccount *acc, HrSample *s, size_t n,
+							 DaySet *touched);
+extern HrSample *series_load(int32 account_id, DateADT day, bool lock,
+							 size_t *n);
+extern void dayset_add(DaySet *set, DateADT day);
+extern DateADT dayset_min(const DaySet *set);
+
+/* Gold (gold.c). */
+extern void figures_recompute_days(const TrackerAccount *acc, DaySet *days);
+extern void figures_recompute_day(const TrackerAccount *acc, DateADT day);
+extern void resting_resmooth(int32 account_id, DateADT from);
+
+#endif							/* TRACKER_STORE_H */
