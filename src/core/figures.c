@@ -22,8 +22,8 @@
  *
  * Nothing here is fitted to one person: the only constants are the zone
  * percentages Fitbit documents, the percentile, the smoothing factor and
- * the minimum of worn minutes (chosen on the reference data: see the
- * README's "Accuracy").
+ * the minimum of worn minutes (chosen on the reference data: see
+ * "Accuracy" in docs/measurements.md).
  *
  * Plain C, no PostgreSQL dependency and no heap allocation: a day has at
  * most 26 hours, so the per-minute work arrays live on the stack.
