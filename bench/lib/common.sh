@@ -41,7 +41,9 @@ bench_cleanup() {
 bench_hooks() {
 	local lib
 	lib="$PG_PKGLIBDIR/tracker.so"
-	if [ -f "$lib" ] && nm -D "$lib" 2>/dev/null | grep -q ' tracker_bench_http$'; then
+	# grep reads all of nm's output (no -q): under pipefail an early exit
+	# would fail nm with SIGPIPE and the check with it.
+	if [ -f "$lib" ] && nm -D "$lib" 2>/dev/null | grep -c ' tracker_bench_http$' >/dev/null; then
 		return 0
 	fi
 	echo "bench: building and installing Tracker with its measurement hooks (make BENCH=1)"

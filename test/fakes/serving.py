@@ -33,6 +33,10 @@ class Handler(BaseHTTPRequestHandler):
 
     protocol_version = "HTTP/1.1"
     content_type = "application/json"
+    # Headers and body go out in two writes: without TCP_NODELAY the body
+    # waits for the client's delayed ACK (40 ms) on a kept-alive connection,
+    # which a real API does not do to its clients.
+    disable_nagle_algorithm = True
 
     def log_line(self, line):
         """The line as --log keeps it (a fake hides its secrets here)."""
