@@ -75,6 +75,9 @@ extern uint64 spi_cursor_fetch(Portal portal, long count);
 extern Datum spi_datum(uint64 row, int col, bool *isnull);
 extern char *spi_text(uint64 row, int col);
 extern void spi_arg_text(Datum *values, char *nulls, int i, const char *s);
+extern void spi_arg_count(Datum *values, char *nulls, int i, Oid type,
+						  int64 x);
+extern void spi_arg_measure(Datum *values, char *nulls, int i, double x);
 extern Datum bytea_datum(const char *data, size_t len);
 
 /* ------------------------------------------------------------------------

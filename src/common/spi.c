@@ -15,6 +15,7 @@
  */
 #include "postgres.h"
 
+#include "catalog/pg_type.h"
 #include "executor/spi.h"
 #include "utils/builtins.h"
 #include "utils/memutils.h"
@@ -132,6 +133,44 @@ spi_arg_text(Datum *values, char *nulls, int i, const char *s)
 {
 	values[i] = s ? CStringGetTextDatum(s) : (Datum) 0;
 	nulls[i] = s ? ' ' : 'n';
+}
+
+/*
+ * spi_arg_count
+ *		Set parameter i of a statement to a whole number of type (int2, int4
+ *		or int8), or to NULL when it is negative: the parsers mark a count or
+ *		a duration the document did not carry with -1.
+ */
+void
+spi_arg_count(Datum *values, char *nulls, int i, Oid type, int64 x)
+{
+	switch (type)
+	{
+		case INT2OID:
+			values[i] = Int16GetDatum((int16) x);
+			break;
+		case INT4OID:
+			values[i] = Int32GetDatum((int32) x);
+			break;
+		case INT8OID:
+			values[i] = Int64GetDatum(x);
+			break;
+		default:
+			elog(ERROR, "unexpected type %u for a count", type);
+	}
+	nulls[i] = x < 0 ? 'n' : ' ';
+}
+
+/*
+ * spi_arg_measure
+ *		Set parameter i of a statement to a float8, or to NULL when it is
+ *		negative (a measure the document did not carry).
+ */
+void
+spi_arg_measure(Datum *values, char *nulls, int i, double x)
+{
+	values[i] = Float8GetDatum(x);
+	nulls[i] = x < 0 ? 'n' : ' ';
 }
 
 /*
