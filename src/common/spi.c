@@ -17,6 +17,7 @@
 
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
+#include "miscadmin.h"
 #include "utils/builtins.h"
 #include "utils/memutils.h"
 
@@ -103,6 +104,43 @@ spi_cursor_fetch(Portal portal, long count)
 	SPI_cursor_fetch(portal, true, count);
 	MemoryContextSwitchTo(old);
 	return SPI_processed;
+}
+
+/*
+ * spi_cursor_each
+ *		Call fn for every row of a statement with parameters, read count
+ *		rows at a time through a cursor, so that a large result is never in
+ *		memory whole.  Each call runs in rowcxt, which is reset after it.
+ */
+void
+spi_cursor_each(const char *sql, int nargs, Oid *types, Datum *values,
+				const char *nulls, long count, MemoryContext rowcxt,
+				SpiRowFn fn, void *arg)
+{
+	Portal		portal = spi_cursor_open(sql, nargs, types, values, nulls);
+
+	for (;;)
+	{
+		SPITupleTable *tt;
+		uint64		n;
+		uint64		i;
+
+		CHECK_FOR_INTERRUPTS();
+		n = spi_cursor_fetch(portal, count);
+		tt = SPI_tuptable;
+		if (n == 0)
+			break;
+		for (i = 0; i < n; i++)
+		{
+			MemoryContext old = MemoryContextSwitchTo(rowcxt);
+
+			fn(tt->vals[i], tt->tupdesc, arg);
+			MemoryContextSwitchTo(old);
+			MemoryContextReset(rowcxt);
+		}
+		SPI_freetuptable(tt);
+	}
+	SPI_cursor_close(portal);
 }
 
 /*
