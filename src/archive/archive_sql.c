@@ -18,7 +18,6 @@
 #include "miscadmin.h"
 #include "utils/builtins.h"
 #include "utils/memutils.h"
-#include "utils/rangetypes.h"
 #include "utils/snapmgr.h"
 #include "utils/timestamp.h"
 #include "utils/tuplestore.h"
@@ -154,28 +153,17 @@ tracker_restore_from_s3(PG_FUNCTION_ARGS)
 				 errmsg("account must be a positive account id")));
 	if (!PG_ARGISNULL(1))
 	{
-		RangeType  *r = PG_GETARG_RANGE_P(1);
-		TypeCacheEntry *typcache = range_get_typcache(fcinfo, RangeTypeGetOid(r));
-		RangeBound	lower;
-		RangeBound	upper;
-		bool		empty;
+		DayRange	days;
 
-		range_deserialize(typcache, r, &lower, &upper, &empty);
-		if (empty)
+		if (!tracker_day_range_arg(fcinfo, 1, &days))
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 					 errmsg("days must not be empty"),
 					 errhint("Pass null to restore every archived month.")));
-		if (!lower.infinite)
-		{
-			what.has_lower = true;
-			what.lower_day = DatumGetDateADT(lower.val);
-		}
-		if (!upper.infinite)
-		{
-			what.has_upper = true;
-			what.upper_day = DatumGetDateADT(upper.val);
-		}
+		what.has_lower = days.has_lower;
+		what.lower_day = days.lower;
+		what.has_upper = days.has_upper;
+		what.upper_day = days.upper;
 	}
 
 	InitMaterializedSRF(fcinfo, MAT_SRF_USE_EXPECTED_DESC);

@@ -51,6 +51,90 @@ bundle_too_large(void)
 			 errhint("A month of one data type of one account must compress to under 1 GB.")));
 }
 
+/* Where bundle_row() writes a month's payloads. */
+typedef struct BundleRows
+{
+	BuiltBundle *out;
+	GzWriter   *gz;
+	pg_cryptohash_ctx *fp;
+	bool		first;
+} BundleRows;
+
+/*
+ * bundle_row
+ *		One payload of a bundle: its NDJSON line, its item in the manifest
+ *		and its part of the fingerprint.
+ */
+static void
+bundle_row(HeapTuple tup, TupleDesc desc, void *arg)
+{
+	BundleRows *br = (BundleRows *) arg;
+	BuiltBundle *out = br->out;
+	bool		isnull;
+	int64		payload_id;
+	Datum		d;
+	bytea	   *body;
+	bytea	   *sha;
+	size_t		len;
+	char	   *day;
+	char	   *sha_hex;
+	char	   *status;
+	int64		byte_size;
+	StringInfoData line;
+
+	payload_id = DatumGetInt64(SPI_getbinval(tup, desc, 1, &isnull));
+	day = tracker_iso_date(DatumGetDateADT(SPI_getbinval(tup, desc, 2, &isnull)));
+	sha_hex = SPI_getvalue(tup, desc, 7);
+	byte_size = DatumGetInt32(SPI_getbinval(tup, desc, 8, &isnull));
+	status = SPI_getvalue(tup, desc, 10);
+	body = DatumGetByteaPP(SPI_getbinval(tup, desc, 12, &isnull));
+	sha = DatumGetByteaPP(SPI_getbinval(tup, desc, 13, &isnull));
+	len = VARSIZE_ANY_EXHDR(body);
+
+	initStringInfo(&line);
+	appendStringInfo(&line, "{\"payload_id\":" INT64_FORMAT ",\"day\":\"%s\"",
+					 payload_id, day);
+	jsondoc_append_member(&line, "source", SPI_getvalue(tup, desc, 3), true);
+	jsondoc_append_member(&line, "kind", SPI_getvalue(tup, desc, 4), true);
+	jsondoc_append_member(&line, "origin", SPI_getvalue(tup, desc, 5), true);
+	appendStringInfo(&line, ",\"received_at\":\"%s\"",
+					 format_utc(DatumGetTimestampTz(SPI_getbinval(tup, desc, 6, &isnull))));
+	d = SPI_getbinval(tup, desc, 9, &isnull);
+	if (isnull)
+		appendStringInfoString(&line, ",\"http_status\":null");
+	else
+		appendStringInfo(&line, ",\"http_status\":%d", (int) DatumGetInt16(d));
+	jsondoc_append_member(&line, "status", status, true);
+	jsondoc_append_member(&line, "reason", SPI_getvalue(tup, desc, 11), true);
+	appendStringInfo(&line, ",\"sha256\":\"%s\",\"byte_size\":" INT64_FORMAT,
+					 sha_hex, byte_size);
+	if (len < (size_t) PG_INT32_MAX &&
+		pg_encoding_verifymbstr(PG_UTF8, VARDATA_ANY(body), (int) len) == (int) len)
+	{
+		char	   *text = palloc_extended(len + 1, MCXT_ALLOC_HUGE);
+
+		memcpy(text, VARDATA_ANY(body), len);
+		text[len] = '\0';
+		jsondoc_append_member(&line, "body", text, true);
+	}
+	else
+		appendStringInfo(&line, ",\"body_base64\":\"%s\"",
+						 base64_string(VARDATA_ANY(body), len));
+	appendStringInfoString(&line, "}\n");
+	if (!gzip_write(br->gz, line.data, line.len))
+		bundle_too_large();
+
+	appendStringInfo(&out->items, "%s\n  {\"payload_id\":" INT64_FORMAT
+					 ",\"sha256\":\"%s\",\"byte_size\":" INT64_FORMAT
+					 ",\"day\":\"%s\",\"status\":\"%s\"}",
+					 br->first ? "" : ",", payload_id, sha_hex, byte_size,
+					 day, status);
+	br->first = false;
+	sha256_update(br->fp, (const uint8 *) VARDATA_ANY(sha), VARSIZE_ANY_EXHDR(sha));
+	out->payloads++;
+	out->payload_bytes += byte_size;
+}
+
 /*
  * bundle_build
  *		Read a month's payloads in payload order and write them as gzip'd
@@ -63,123 +147,37 @@ bundle_build(ArchiveRun *run, const BundlePlan *b, BuiltBundle *out)
 {
 	Oid			types[3] = {INT4OID, TEXTOID, DATEOID};
 	Datum		values[3];
-	Portal		portal;
-	GzWriter   *gz;
-	pg_cryptohash_ctx *fp;
+	BundleRows	br;
 	MemoryContext rowcxt;
-	bool		first = true;
 
 	memset(out, 0, sizeof(*out));
 	initStringInfo(&out->items);
-	gz = gzip_begin(run->bundle_cxt, ARCHIVE_MAX_OBJECT);
+	br.out = out;
+	br.gz = gzip_begin(run->bundle_cxt, ARCHIVE_MAX_OBJECT);
+	br.first = true;
 	rowcxt = AllocSetContextCreate(run->bundle_cxt, "tracker archive row",
 								   ALLOCSET_DEFAULT_SIZES);
 
 	db_enter(run);
-	fp = sha256_begin();
+	br.fp = sha256_begin();
 	values[0] = Int32GetDatum(b->account_id);
 	values[1] = CStringGetTextDatum(b->data_type);
 	values[2] = DateADTGetDatum(b->month);
-	portal = spi_cursor_open("SELECT p.payload_id, x.day, p.source, p.kind, p.origin, "
-							 " p.received_at, encode(p.sha256, 'hex'), p.byte_size, "
-							 " p.http_status, p.status, p.reason, p.body, p.sha256 "
-							 "FROM tracker.archive_payload x "
-							 " JOIN bronze.payload p ON p.account_id = x.account_id "
-							 "  AND p.payload_id = x.payload_id "
-							 "WHERE x.account_id = $1 AND x.data_type = $2 "
-							 " AND x.day >= $3 AND x.day < ($3 + interval '1 month')::date "
-							 "ORDER BY p.payload_id",
-							 3, types, values, NULL);
-	for (;;)
-	{
-		SPITupleTable *tt;
-		uint64		n;
-		uint64		i;
-
-		CHECK_FOR_INTERRUPTS();
-		n = spi_cursor_fetch(portal, ARCHIVE_FETCH);
-		tt = SPI_tuptable;
-		if (n == 0)
-			break;
-		for (i = 0; i < n; i++)
-		{
-			HeapTuple	tup = tt->vals[i];
-			TupleDesc	desc = tt->tupdesc;
-			MemoryContext old = MemoryContextSwitchTo(rowcxt);
-			StringInfoData line;
-			bool		isnull;
-			int64		payload_id;
-			Datum		d;
-			bytea	   *body;
-			bytea	   *sha;
-			size_t		len;
-			char	   *day;
-			char	   *sha_hex;
-			char	   *status;
-			int64		byte_size;
-
-			payload_id = DatumGetInt64(SPI_getbinval(tup, desc, 1, &isnull));
-			day = tracker_iso_date(DatumGetDateADT(SPI_getbinval(tup, desc, 2, &isnull)));
-			sha_hex = SPI_getvalue(tup, desc, 7);
-			byte_size = DatumGetInt32(SPI_getbinval(tup, desc, 8, &isnull));
-			status = SPI_getvalue(tup, desc, 10);
-			body = DatumGetByteaPP(SPI_getbinval(tup, desc, 12, &isnull));
-			sha = DatumGetByteaPP(SPI_getbinval(tup, desc, 13, &isnull));
-			len = VARSIZE_ANY_EXHDR(body);
-
-			initStringInfo(&line);
-			appendStringInfo(&line, "{\"payload_id\":" INT64_FORMAT ",\"day\":\"%s\"",
-							 payload_id, day);
-			jsondoc_append_member(&line, "source", SPI_getvalue(tup, desc, 3), true);
-			jsondoc_append_member(&line, "kind", SPI_getvalue(tup, desc, 4), true);
-			jsondoc_append_member(&line, "origin", SPI_getvalue(tup, desc, 5), true);
-			appendStringInfo(&line, ",\"received_at\":\"%s\"",
-							 format_utc(DatumGetTimestampTz(SPI_getbinval(tup, desc, 6, &isnull))));
-			d = SPI_getbinval(tup, desc, 9, &isnull);
-			if (isnull)
-				appendStringInfoString(&line, ",\"http_status\":null");
-			else
-				appendStringInfo(&line, ",\"http_status\":%d", (int) DatumGetInt16(d));
-			jsondoc_append_member(&line, "status", status, true);
-			jsondoc_append_member(&line, "reason", SPI_getvalue(tup, desc, 11), true);
-			appendStringInfo(&line, ",\"sha256\":\"%s\",\"byte_size\":" INT64_FORMAT,
-							 sha_hex, byte_size);
-			if (len < (size_t) PG_INT32_MAX &&
-				pg_encoding_verifymbstr(PG_UTF8, VARDATA_ANY(body), (int) len) == (int) len)
-			{
-				char	   *text = palloc_extended(len + 1, MCXT_ALLOC_HUGE);
-
-				memcpy(text, VARDATA_ANY(body), len);
-				text[len] = '\0';
-				jsondoc_append_member(&line, "body", text, true);
-			}
-			else
-				appendStringInfo(&line, ",\"body_base64\":\"%s\"",
-								 base64_string(VARDATA_ANY(body), len));
-			appendStringInfoString(&line, "}\n");
-			if (!gzip_write(gz, line.data, line.len))
-				bundle_too_large();
-
-			appendStringInfo(&out->items, "%s\n  {\"payload_id\":" INT64_FORMAT
-							 ",\"sha256\":\"%s\",\"byte_size\":" INT64_FORMAT
-							 ",\"day\":\"%s\",\"status\":\"%s\"}",
-							 first ? "" : ",", payload_id, sha_hex, byte_size,
-							 day, status);
-			first = false;
-			sha256_update(fp, (const uint8 *) VARDATA_ANY(sha), VARSIZE_ANY_EXHDR(sha));
-			out->payloads++;
-			out->payload_bytes += byte_size;
-
-			MemoryContextSwitchTo(old);
-			MemoryContextReset(rowcxt);
-		}
-		SPI_freetuptable(tt);
-	}
-	SPI_cursor_close(portal);
-	out->fingerprint = sha256_final_hex(fp);
+	spi_cursor_each("SELECT p.payload_id, x.day, p.source, p.kind, p.origin, "
+					" p.received_at, encode(p.sha256, 'hex'), p.byte_size, "
+					" p.http_status, p.status, p.reason, p.body, p.sha256 "
+					"FROM tracker.archive_payload x "
+					" JOIN bronze.payload p ON p.account_id = x.account_id "
+					"  AND p.payload_id = x.payload_id "
+					"WHERE x.account_id = $1 AND x.data_type = $2 "
+					" AND x.day >= $3 AND x.day < ($3 + interval '1 month')::date "
+					"ORDER BY p.payload_id",
+					3, types, values, NULL, ARCHIVE_FETCH, rowcxt,
+					bundle_row, &br);
+	out->fingerprint = sha256_final_hex(br.fp);
 	db_leave(run);
 
-	if (!gzip_finish(gz, &out->data, &out->len))
+	if (!gzip_finish(br.gz, &out->data, &out->len))
 		bundle_too_large();
 	sha256_hex(out->data, out->len, out->sha256);
 	out->md5 = md5_hex(out->data, out->len);

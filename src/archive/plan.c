@@ -505,6 +505,56 @@ archive_plan(ArchiveRun *run)
 	return out;
 }
 
+/* The version a listed key holds after its stem (0: not a key of that kind). */
+typedef int (*KeyVersionFn) (ArchiveRun *run, const char *key, size_t stemlen);
+
+/*
+ * listed_max
+ *		The newest version of a month's objects in one folder of the bucket
+ *		(bundles/ or manifests/), as the keys listed read (0: none).
+ */
+static int
+listed_max(ArchiveRun *run, const BundlePlan *b, const char *folder,
+		   KeyVersionFn version)
+{
+	char	   *stem = psprintf("%s%s/account-%d/%s/%s.v", run->cfg.prefix, folder,
+								b->account_id, b->data_type, format_month(b->month));
+	size_t		stemlen = strlen(stem);
+	int			max = 0;
+	ListCell   *lc;
+
+	foreach(lc, run->objects)
+	{
+		S3Object   *o = (S3Object *) lfirst(lc);
+
+		if (strncmp(o->key, stem, stemlen) == 0)
+			max = Max(max, version(run, o->key, stemlen));
+	}
+	return max;
+}
+
+/* The version of a bundle's key: digits, then ".ndjson.gz". */
+static int
+bundle_key_version(ArchiveRun *run, const char *key, size_t stemlen)
+{
+	char	   *end;
+	long		v = strtol(key + stemlen, &end, 10);
+
+	if (end != key + stemlen && strcmp(end, ".ndjson.gz") == 0 &&
+		v > 0 && v <= PG_INT32_MAX)
+		return (int) v;
+	return 0;
+}
+
+/* The version of a manifest's key, when it is one. */
+static int
+manifest_key_version(ArchiveRun *run, const char *key, size_t stemlen)
+{
+	ManifestRef ref;
+
+	return parse_manifest_key(&run->cfg, key, &ref) ? ref.version : 0;
+}
+
 /*
  * listed_max_bundle_version
  *		The newest bundle version the bucket holds for a month, manifest or
@@ -514,26 +564,7 @@ archive_plan(ArchiveRun *run)
 int
 listed_max_bundle_version(ArchiveRun *run, const BundlePlan *b)
 {
-	char	   *stem = psprintf("%sbundles/account-%d/%s/%s.v", run->cfg.prefix,
-								b->account_id, b->data_type, format_month(b->month));
-	size_t		stemlen = strlen(stem);
-	int			max = 0;
-	ListCell   *lc;
-
-	foreach(lc, run->objects)
-	{
-		S3Object   *o = (S3Object *) lfirst(lc);
-		char	   *end;
-		long		v;
-
-		if (strncmp(o->key, stem, stemlen) != 0)
-			continue;
-		v = strtol(o->key + stemlen, &end, 10);
-		if (end != o->key + stemlen && strcmp(end, ".ndjson.gz") == 0 &&
-			v > max && v <= PG_INT32_MAX)
-			max = (int) v;
-	}
-	return max;
+	return listed_max(run, b, "bundles", bundle_key_version);
 }
 
 /*
@@ -543,21 +574,5 @@ listed_max_bundle_version(ArchiveRun *run, const BundlePlan *b)
 int
 listed_max_version(ArchiveRun *run, const BundlePlan *b)
 {
-	char	   *stem = psprintf("%smanifests/account-%d/%s/%s.v", run->cfg.prefix,
-								b->account_id, b->data_type, format_month(b->month));
-	size_t		stemlen = strlen(stem);
-	int			max = 0;
-	ListCell   *lc;
-
-	foreach(lc, run->objects)
-	{
-		S3Object   *o = (S3Object *) lfirst(lc);
-		ManifestRef ref;
-
-		if (strncmp(o->key, stem, stemlen) == 0 &&
-			parse_manifest_key(&run->cfg, o->key, &ref) &&
-			ref.version > max)
-			max = ref.version;
-	}
-	return max;
+	return listed_max(run, b, "manifests", manifest_key_version);
 }

@@ -147,6 +147,51 @@ replay_payload(const TrackerAccount *acc, int64 payload_id, const char *source,
 	return false;
 }
 
+/* An account's replay as replay_row() goes through its payloads. */
+typedef struct ReplayRows
+{
+	RestoreAccount *ra;
+	DaySet		touched;
+	int			replayed;
+	int			skipped;
+	char	   *first_skipped;
+} ReplayRows;
+
+/*
+ * replay_row
+ *		Replay one payload.  Each is written under an SPI connection of its
+ *		own, so that what the write path allocates goes away with it; the
+ *		days it touched live in ra->cxt.
+ */
+static void
+replay_row(HeapTuple tup, TupleDesc desc, void *arg)
+{
+	ReplayRows *rr = (ReplayRows *) arg;
+	bool		isnull;
+	int64		payload_id = DatumGetInt64(SPI_getbinval(tup, desc, 1, &isnull));
+	char	   *source = SPI_getvalue(tup, desc, 2);
+	char	   *kind = SPI_getvalue(tup, desc, 3);
+	char	   *origin = SPI_getvalue(tup, desc, 4);
+	bytea	   *b = DatumGetByteaPP(SPI_getbinval(tup, desc, 5, &isnull));
+	size_t		len = VARSIZE_ANY_EXHDR(b);
+	char	   *body = palloc_extended(len + 1, MCXT_ALLOC_HUGE);
+	char	   *why = NULL;
+
+	memcpy(body, VARDATA_ANY(b), len);
+	body[len] = '\0';
+
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	if (replay_payload(&rr->ra->acc, payload_id, source, kind, origin, body,
+					   len, &rr->touched, &why))
+		rr->replayed++;
+	else if (rr->skipped++ == 0)
+		rr->first_skipped = MemoryContextStrdup(rr->ra->cxt,
+												psprintf("payload " INT64_FORMAT ": %s",
+														 payload_id, why));
+	SPI_finish();
+}
+
 /*
  * replay_account
  *		Replay the restored payloads of an account, in payload order, into
@@ -161,91 +206,39 @@ replay_account(RestoreAccount *ra)
 {
 	Oid			types[2] = {INT4OID, INT8OID};
 	Datum		values[2];
-	Portal		portal;
-	DaySet		touched = {0};
+	ReplayRows	rr;
 	MemoryContext rowcxt;
 	int64		min_id = PG_INT64_MAX;
-	int			replayed = 0;
-	int			skipped = 0;
-	char	   *first_skipped = NULL;
 	int			i;
 
 	if (ra->ninserted == 0)
 		return;
 	for (i = 0; i < ra->ninserted; i++)
 		min_id = Min(min_id, ra->inserted[i]);
-	touched.cap = 64;
-	touched.days = MemoryContextAlloc(ra->cxt, sizeof(DateADT) * touched.cap);
+	memset(&rr, 0, sizeof(rr));
+	rr.ra = ra;
+	rr.touched.cap = 64;
+	rr.touched.days = MemoryContextAlloc(ra->cxt, sizeof(DateADT) * rr.touched.cap);
 	values[0] = Int32GetDatum(ra->acc.account_id);
 	values[1] = Int64GetDatum(min_id);
 	rowcxt = AllocSetContextCreate(CurrentMemoryContext, "tracker replay",
 								   ALLOCSET_DEFAULT_SIZES);
-	portal = spi_cursor_open("SELECT payload_id, source, kind, origin, body "
-							 "FROM bronze.payload "
-							 "WHERE account_id = $1 AND status = 'accepted' "
-							 " AND payload_id >= $2 "
-							 "ORDER BY payload_id",
-							 2, types, values, NULL);
-	for (;;)
-	{
-		SPITupleTable *tt;
-		uint64		n;
-		uint64		r;
-
-		CHECK_FOR_INTERRUPTS();
-		spi_cursor_fetch(portal, ARCHIVE_FETCH);
-		tt = SPI_tuptable;
-		n = SPI_processed;
-		if (n == 0)
-			break;
-		for (r = 0; r < n; r++)
-		{
-			HeapTuple	tup = tt->vals[r];
-			TupleDesc	desc = tt->tupdesc;
-			MemoryContext old = MemoryContextSwitchTo(rowcxt);
-			bool		isnull;
-			int64		payload_id = DatumGetInt64(SPI_getbinval(tup, desc, 1, &isnull));
-			char	   *source = SPI_getvalue(tup, desc, 2);
-			char	   *kind = SPI_getvalue(tup, desc, 3);
-			char	   *origin = SPI_getvalue(tup, desc, 4);
-			bytea	   *b = DatumGetByteaPP(SPI_getbinval(tup, desc, 5, &isnull));
-			size_t		len = VARSIZE_ANY_EXHDR(b);
-			char	   *body = palloc_extended(len + 1, MCXT_ALLOC_HUGE);
-			char	   *why = NULL;
-
-			memcpy(body, VARDATA_ANY(b), len);
-			body[len] = '\0';
-
-			/*
-			 * Each payload is written under an SPI connection of its own, so
-			 * that what the write path allocates goes away with it; the days
-			 * it touched live in ra->cxt.
-			 */
-			if (SPI_connect() != SPI_OK_CONNECT)
-				elog(ERROR, "SPI_connect failed");
-			if (replay_payload(&ra->acc, payload_id, source, kind, origin, body,
-							   len, &touched, &why))
-				replayed++;
-			else if (skipped++ == 0)
-				first_skipped = MemoryContextStrdup(ra->cxt,
-													psprintf("payload " INT64_FORMAT ": %s",
-															 payload_id, why));
-			SPI_finish();
-			MemoryContextSwitchTo(old);
-			MemoryContextReset(rowcxt);
-		}
-		SPI_freetuptable(tt);
-	}
-	SPI_cursor_close(portal);
+	spi_cursor_each("SELECT payload_id, source, kind, origin, body "
+					"FROM bronze.payload "
+					"WHERE account_id = $1 AND status = 'accepted' "
+					" AND payload_id >= $2 "
+					"ORDER BY payload_id",
+					2, types, values, NULL, ARCHIVE_FETCH, rowcxt,
+					replay_row, &rr);
 	MemoryContextDelete(rowcxt);
-	figures_recompute_days(&ra->acc, &touched);
-	if (skipped > 0)
+	figures_recompute_days(&ra->acc, &rr.touched);
+	if (rr.skipped > 0)
 		ereport(WARNING,
 				(errmsg("%d payload%s of account %d %s restored to bronze but not written to silver",
-						skipped, skipped == 1 ? "" : "s", ra->acc.account_id,
-						skipped == 1 ? "was" : "were"),
-				 errdetail("The first was %s.", first_skipped),
+						rr.skipped, rr.skipped == 1 ? "" : "s", ra->acc.account_id,
+						rr.skipped == 1 ? "was" : "were"),
+				 errdetail("The first was %s.", rr.first_skipped),
 				 errhint("Their data is kept exactly as archived; a version of Tracker that reads them can write them again with a restore into a fresh database.")));
 	elog(DEBUG1, "restore: account %d: %d payloads replayed, %d skipped, %d days recomputed",
-		 ra->acc.account_id, replayed, skipped, touched.n);
+		 ra->acc.account_id, rr.replayed, rr.skipped, rr.touched.n);
 }

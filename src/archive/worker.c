@@ -36,55 +36,33 @@
 #include "tracker.h"
 
 
+/* The archive worker of a database, when one is running. */
+static int
+archive_live_pid(Oid dboid, pid_t *pids)
+{
+	pids[0] = db_slot_archive_pid(dboid);
+	return pids[0] != 0 ? 1 : 0;
+}
+
 /*
  * archive_requeue_orphans
  *		Scheduled runs marked running whose archive worker is gone go back
- *		to the queue.  As for sync windows (see the scheduler), the runs are
- *		read first and the live archive worker after, and a run is put back
- *		only if its claim is unchanged: a pid is never taken as proof of
- *		life, since the system may have given it to another process.
- *		Returns whether any run was put back.
+ *		to the queue (see worker_requeue_lost()): a run is put back only if
+ *		its claim is unchanged.  Returns whether any run was put back.
  */
 static bool
 archive_requeue_orphans(void)
 {
-	SPITupleTable *running;
-	uint64		nrunning;
-	uint64		i;
-	pid_t		live;
-	bool		requeued = false;
-	int			rc;
+	Oid			types[2] = {INT8OID, INT4OID};
 
-	/* read with the transaction's snapshot, taken before the pid below */
-	rc = SPI_execute("SELECT run_id, worker_pid FROM tracker.archive_run "
-					 "WHERE state = 'running' AND trigger = 'scheduled'", true, 0);
-	spi_check(rc, SPI_OK_SELECT, "look for archive runs");
-	running = SPI_tuptable;
-	nrunning = SPI_processed;
-	if (nrunning == 0)
-		return false;
-	live = db_slot_archive_pid(MyDatabaseId);
-	for (i = 0; i < nrunning; i++)
-	{
-		Oid			types[2] = {INT8OID, INT4OID};
-		Datum		values[2];
-		char		nulls[2] = {' ', ' '};
-		bool		isnull;
-
-		values[0] = SPI_getbinval(running->vals[i], running->tupdesc, 1, &isnull);
-		values[1] = SPI_getbinval(running->vals[i], running->tupdesc, 2, &isnull);
-		if (isnull)
-			nulls[1] = 'n';
-		else if (live != 0 && DatumGetInt32(values[1]) == live)
-			continue;
-		if (spi_exec("UPDATE tracker.archive_run SET state = 'queued', worker_pid = NULL,"
-					 " last_error = 'the archive worker stopped before finishing; queued again'"
-					 " WHERE run_id = $1 AND state = 'running'"
-					 "  AND worker_pid IS NOT DISTINCT FROM $2",
-					 2, types, values, nulls, SPI_OK_UPDATE, "requeue an archive run") > 0)
-			requeued = true;
-	}
-	return requeued;
+	return worker_requeue_lost("SELECT run_id, worker_pid FROM tracker.archive_run "
+							   "WHERE state = 'running' AND trigger = 'scheduled'",
+							   "UPDATE tracker.archive_run SET state = 'queued', worker_pid = NULL,"
+							   " last_error = 'the archive worker stopped before finishing; queued again'"
+							   " WHERE run_id = $1 AND state = 'running'"
+							   "  AND worker_pid IS NOT DISTINCT FROM $2",
+							   2, types, 2, archive_live_pid,
+							   "requeue archive runs") > 0;
 }
 
 /*
@@ -308,13 +286,7 @@ tracker_archive_main(Datum main_arg)
 	{
 		ArchiveRun	run;
 
-		CHECK_FOR_INTERRUPTS();
-		if (ConfigReloadPending)
-		{
-			ConfigReloadPending = false;
-			ProcessConfigFile(PGC_SIGHUP);
-		}
-		MemoryContextReset(top);
+		worker_loop_begin(top);
 		run_setup(&run, top, true);
 		run.owner = owner;
 		MemoryContextSwitchTo(run.cxt);

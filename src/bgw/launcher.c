@@ -305,12 +305,7 @@ tracker_launcher_main(Datum main_arg)
 	pgstat_report_activity(STATE_IDLE, NULL);
 	for (;;)
 	{
-		CHECK_FOR_INTERRUPTS();
-		if (ConfigReloadPending)
-		{
-			ConfigReloadPending = false;
-			ProcessConfigFile(PGC_SIGHUP);
-		}
+		worker_loop_begin(NULL);
 		if (tracker_scheduler_enabled)
 			launcher_scan();
 		report_pauses(GetCurrentTimestamp());

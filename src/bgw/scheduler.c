@@ -185,66 +185,23 @@ start_workers(Oid dboid, int n)
  *
  *		A window's worker is alive exactly when its pid is among the sync
  *		workers attached to this database in shared memory: a worker
- *		attaches before it claims anything and detaches when it exits.  A pid
- *		merely present in pg_stat_activity proves nothing, since the system
- *		may have given it to another process.  The running windows are read
- *		first and the attached workers after: a worker that claimed a window
- *		this snapshot shows had attached before it, so a window whose pid is
- *		missing from the later list has lost its worker.  Each window is then
- *		put back only if its claim (pid and time) is still the one read.
+ *		attaches before it claims anything and detaches when it exits (see
+ *		worker_requeue_lost()).  Each window is put back only if its claim
+ *		(pid and time) is still the one read.
  */
 static void
 requeue_orphans(void)
 {
-	pid_t		live[TRACKER_MAX_WORKERS_PER_DB];
-	int			nlive;
-	SPITupleTable *running;
-	uint64		nrunning;
-	uint64		i;
-	int			rc;
+	Oid			types[4] = {INT8OID, INT4OID, INT4OID, TIMESTAMPTZOID};
 
-	/* read with the transaction's snapshot, taken before the list below */
-	rc = SPI_execute("SELECT job_id, seq, worker_pid, claimed_at FROM tracker.job_window "
-					 "WHERE state = 'running'", true, 0);
-	spi_check(rc, SPI_OK_SELECT, "look for running windows");
-	running = SPI_tuptable;
-	nrunning = SPI_processed;
-	if (nrunning == 0)
-		return;
-
-	nlive = db_slot_workers(MyDatabaseId, live);
-
-	for (i = 0; i < nrunning; i++)
-	{
-		HeapTuple	tup = running->vals[i];
-		TupleDesc	desc = running->tupdesc;
-		Oid			types[4] = {INT8OID, INT4OID, INT4OID, TIMESTAMPTZOID};
-		Datum		values[4];
-		char		nulls[4] = {' ', ' ', ' ', ' '};
-		bool		isnull;
-		bool		alive = false;
-		int			j;
-
-		values[0] = SPI_getbinval(tup, desc, 1, &isnull);
-		values[1] = SPI_getbinval(tup, desc, 2, &isnull);
-		values[2] = SPI_getbinval(tup, desc, 3, &isnull);
-		if (isnull)
-			nulls[2] = 'n';
-		else
-			for (j = 0; j < nlive; j++)
-				if (live[j] == DatumGetInt32(values[2]))
-					alive = true;
-		if (alive)
-			continue;
-		values[3] = SPI_getbinval(tup, desc, 4, &isnull);
-		if (isnull)
-			nulls[3] = 'n';
-		spi_exec("UPDATE tracker.job_window SET state = 'queued', worker_pid = NULL "
-				 "WHERE job_id = $1 AND seq = $2 AND state = 'running' "
-				 " AND worker_pid IS NOT DISTINCT FROM $3 "
-				 " AND claimed_at IS NOT DISTINCT FROM $4",
-				 4, types, values, nulls, SPI_OK_UPDATE, "requeue a window");
-	}
+	(void) worker_requeue_lost("SELECT job_id, seq, worker_pid, claimed_at "
+							   "FROM tracker.job_window WHERE state = 'running'",
+							   "UPDATE tracker.job_window SET state = 'queued', worker_pid = NULL "
+							   "WHERE job_id = $1 AND seq = $2 AND state = 'running' "
+							   " AND worker_pid IS NOT DISTINCT FROM $3 "
+							   " AND claimed_at IS NOT DISTINCT FROM $4",
+							   4, types, 3, db_slot_workers,
+							   "requeue running windows");
 }
 
 /*
@@ -369,14 +326,7 @@ tracker_scheduler_main(Datum main_arg)
 		bool		present;
 		bool		restoring = false;
 
-		CHECK_FOR_INTERRUPTS();
-		if (ConfigReloadPending)
-		{
-			ConfigReloadPending = false;
-			ProcessConfigFile(PGC_SIGHUP);
-		}
-		MemoryContextReset(loop);
-		MemoryContextSwitchTo(loop);
+		worker_loop_begin(loop);
 
 		pgstat_report_activity(STATE_RUNNING, "tracker scheduler: checking jobs");
 		worker_xact_begin();

@@ -512,14 +512,7 @@ tracker_worker_main(Datum main_arg)
 		ClaimedWindow cw;
 		bool		present;
 
-		CHECK_FOR_INTERRUPTS();
-		if (ConfigReloadPending)
-		{
-			ConfigReloadPending = false;
-			ProcessConfigFile(PGC_SIGHUP);
-		}
-		MemoryContextReset(window_context);
-		MemoryContextSwitchTo(window_context);
+		worker_loop_begin(window_context);
 
 		worker_xact_begin();
 		present = worker_extension_present() && !worker_restore_in_progress();

@@ -3,7 +3,8 @@
  * bgworker.c
  *	  What every background worker of Tracker shares: how it is described
  *	  to the postmaster, its short transactions, recovery from an error,
- *	  and whether the extension (and no restore) is there.
+ *	  whether the extension (and no restore) is there, and putting back
+ *	  work whose process is gone.
  *
  * The scheduler, the sync workers and the archive worker never keep a
  * transaction open while they wait or make a request, so DROP EXTENSION, a
@@ -19,6 +20,8 @@
 #include "miscadmin.h"
 #include "pgstat.h"
 #include "postmaster/bgworker.h"
+#include "postmaster/interrupt.h"
+#include "utils/guc.h"
 #include "utils/memutils.h"
 #include "utils/snapmgr.h"
 
@@ -51,6 +54,29 @@ worker_describe(BackgroundWorker *worker, const char *function,
 	snprintf(worker->bgw_type, BGW_MAXLEN, "%s", type);
 	worker->bgw_main_arg = ObjectIdGetDatum(dboid);
 	worker->bgw_notify_pid = MyProcPid;
+}
+
+/*
+ * worker_loop_begin
+ *		The start of each round of a worker's loop: a pending interrupt is
+ *		served, the configuration read again after a SIGHUP, and the round
+ *		starts in cxt, emptied of the last round's allocations (when cxt is
+ *		not NULL).
+ */
+void
+worker_loop_begin(MemoryContext cxt)
+{
+	CHECK_FOR_INTERRUPTS();
+	if (ConfigReloadPending)
+	{
+		ConfigReloadPending = false;
+		ProcessConfigFile(PGC_SIGHUP);
+	}
+	if (cxt != NULL)
+	{
+		MemoryContextReset(cxt);
+		MemoryContextSwitchTo(cxt);
+	}
 }
 
 /*
@@ -145,4 +171,67 @@ worker_restore_in_progress(void)
 		elog(ERROR, "could not look for a restore in progress: %s",
 			 SPI_result_code_string(rc));
 	return DatumGetBool(spi_datum(0, 1, &isnull));
+}
+
+/*
+ * worker_requeue_lost
+ *		Put back the work whose process is gone, and return how much.
+ *
+ *		The claims are read first, with the transaction's snapshot (select
+ *		returns the nparams parameters of update, column pidcol, 1-based,
+ *		being the pid of the claiming process), and the live processes after
+ *		(live_pids): a process that made a claim this snapshot shows had
+ *		registered in shared memory before it, so a claim whose pid is
+ *		missing from the later list has lost its process.  A pid merely
+ *		present in pg_stat_activity proves nothing, since the system may have
+ *		given it to another process, so update must put a claim back only if
+ *		it is still the one read.
+ */
+uint64
+worker_requeue_lost(const char *select, const char *update, int nparams,
+					Oid *types, int pidcol, WorkerPidsFn live_pids,
+					const char *what)
+{
+	MemoryContext old = CurrentMemoryContext;
+	pid_t		live[TRACKER_MAX_WORKERS_PER_DB];
+	int			nlive;
+	SPITupleTable *claims;
+	uint64		nclaims;
+	uint64		requeued = 0;
+	uint64		i;
+	int			rc;
+
+	Assert(nparams <= 8 && pidcol >= 1 && pidcol <= nparams);
+	rc = SPI_execute(select, true, 0);
+	MemoryContextSwitchTo(old);
+	spi_check(rc, SPI_OK_SELECT, what);
+	claims = SPI_tuptable;
+	nclaims = SPI_processed;
+	if (nclaims == 0)
+		return 0;
+
+	nlive = live_pids(MyDatabaseId, live);
+	for (i = 0; i < nclaims; i++)
+	{
+		Datum		values[8];
+		char		nulls[8];
+		bool		isnull;
+		bool		alive = false;
+		int			j;
+
+		for (j = 0; j < nparams; j++)
+		{
+			values[j] = SPI_getbinval(claims->vals[i], claims->tupdesc, j + 1,
+									  &isnull);
+			nulls[j] = isnull ? 'n' : ' ';
+		}
+		if (nulls[pidcol - 1] == ' ')
+			for (j = 0; j < nlive; j++)
+				if (live[j] == DatumGetInt32(values[pidcol - 1]))
+					alive = true;
+		if (!alive)
+			requeued += spi_exec(update, nparams, types, values, nulls,
+								 SPI_OK_UPDATE, what);
+	}
+	return requeued;
 }

@@ -72,9 +72,18 @@ extern void spi_check(int rc, int expected, const char *what);
 extern Portal spi_cursor_open(const char *sql, int nargs, Oid *types,
 							  Datum *values, const char *nulls);
 extern uint64 spi_cursor_fetch(Portal portal, long count);
+
+typedef void (*SpiRowFn) (HeapTuple tup, TupleDesc desc, void *arg);
+
+extern void spi_cursor_each(const char *sql, int nargs, Oid *types,
+							Datum *values, const char *nulls, long count,
+							MemoryContext rowcxt, SpiRowFn fn, void *arg);
 extern Datum spi_datum(uint64 row, int col, bool *isnull);
 extern char *spi_text(uint64 row, int col);
 extern void spi_arg_text(Datum *values, char *nulls, int i, const char *s);
+extern void spi_arg_count(Datum *values, char *nulls, int i, Oid type,
+						  int64 x);
+extern void spi_arg_measure(Datum *values, char *nulls, int i, double x);
 extern Datum bytea_datum(const char *data, size_t len);
 
 /* ------------------------------------------------------------------------
@@ -250,10 +259,18 @@ extern void wake_scheduler(Oid dboid);
  */
 extern void worker_describe(BackgroundWorker *worker, const char *function,
 							const char *type, Oid dboid);
+extern void worker_loop_begin(MemoryContext cxt);
 extern void worker_xact_begin(void);
 extern void worker_xact_commit(void);
 extern ErrorData *worker_recover(MemoryContext cxt);
 extern bool worker_extension_present(void);
 extern bool worker_restore_in_progress(void);
+
+/* The pids of the live processes of a kind in a database; returns how many. */
+typedef int (*WorkerPidsFn) (Oid dboid, pid_t *pids);
+
+extern uint64 worker_requeue_lost(const char *select, const char *update,
+								  int nparams, Oid *types, int pidcol,
+								  WorkerPidsFn live_pids, const char *what);
 
 #endif							/* TRACKER_COMMON_H */

@@ -15,7 +15,9 @@
  */
 #include "postgres.h"
 
+#include "catalog/pg_type.h"
 #include "executor/spi.h"
+#include "miscadmin.h"
 #include "utils/builtins.h"
 #include "utils/memutils.h"
 
@@ -105,6 +107,43 @@ spi_cursor_fetch(Portal portal, long count)
 }
 
 /*
+ * spi_cursor_each
+ *		Call fn for every row of a statement with parameters, read count
+ *		rows at a time through a cursor, so that a large result is never in
+ *		memory whole.  Each call runs in rowcxt, which is reset after it.
+ */
+void
+spi_cursor_each(const char *sql, int nargs, Oid *types, Datum *values,
+				const char *nulls, long count, MemoryContext rowcxt,
+				SpiRowFn fn, void *arg)
+{
+	Portal		portal = spi_cursor_open(sql, nargs, types, values, nulls);
+
+	for (;;)
+	{
+		SPITupleTable *tt;
+		uint64		n;
+		uint64		i;
+
+		CHECK_FOR_INTERRUPTS();
+		n = spi_cursor_fetch(portal, count);
+		tt = SPI_tuptable;
+		if (n == 0)
+			break;
+		for (i = 0; i < n; i++)
+		{
+			MemoryContext old = MemoryContextSwitchTo(rowcxt);
+
+			fn(tt->vals[i], tt->tupdesc, arg);
+			MemoryContextSwitchTo(old);
+			MemoryContextReset(rowcxt);
+		}
+		SPI_freetuptable(tt);
+	}
+	SPI_cursor_close(portal);
+}
+
+/*
  * spi_datum / spi_text
  *		A column (1-based) of a row of the last result: as a datum, or as
  *		text (palloc'd in the current context, NULL for NULL).
@@ -132,6 +171,44 @@ spi_arg_text(Datum *values, char *nulls, int i, const char *s)
 {
 	values[i] = s ? CStringGetTextDatum(s) : (Datum) 0;
 	nulls[i] = s ? ' ' : 'n';
+}
+
+/*
+ * spi_arg_count
+ *		Set parameter i of a statement to a whole number of type (int2, int4
+ *		or int8), or to NULL when it is negative: the parsers mark a count or
+ *		a duration the document did not carry with -1.
+ */
+void
+spi_arg_count(Datum *values, char *nulls, int i, Oid type, int64 x)
+{
+	switch (type)
+	{
+		case INT2OID:
+			values[i] = Int16GetDatum((int16) x);
+			break;
+		case INT4OID:
+			values[i] = Int32GetDatum((int32) x);
+			break;
+		case INT8OID:
+			values[i] = Int64GetDatum(x);
+			break;
+		default:
+			elog(ERROR, "unexpected type %u for a count", type);
+	}
+	nulls[i] = x < 0 ? 'n' : ' ';
+}
+
+/*
+ * spi_arg_measure
+ *		Set parameter i of a statement to a float8, or to NULL when it is
+ *		negative (a measure the document did not carry).
+ */
+void
+spi_arg_measure(Datum *values, char *nulls, int i, double x)
+{
+	values[i] = Float8GetDatum(x);
+	nulls[i] = x < 0 ? 'n' : ' ';
 }
 
 /*

@@ -14,6 +14,7 @@
 #ifndef TRACKER_CORE_H
 #define TRACKER_CORE_H
 
+#include "fmgr.h"
 #include "pgtime.h"
 #include "utils/array.h"
 #include "utils/date.h"
@@ -40,6 +41,18 @@ extern TimestampTz tracker_epoch_to_timestamptz(int64 epoch);
 extern int64 tracker_timestamptz_to_epoch(TimestampTz ts);
 extern DateADT tracker_make_date(int year, int month, int day);
 extern char *tracker_iso_date(DateADT day);
+
+/* The days of a daterange argument: [lower, upper), either bound absent. */
+typedef struct DayRange
+{
+	bool		has_lower;
+	bool		has_upper;
+	DateADT		lower;
+	DateADT		upper;
+} DayRange;
+
+extern bool tracker_day_range_arg(FunctionCallInfo fcinfo, int argno,
+								  DayRange *days);
 
 /* Series (series_sql.c). */
 extern HrSample *series_decode_bytes(const uint8 *buf, size_t len, size_t *n,

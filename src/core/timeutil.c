@@ -14,6 +14,7 @@
 
 #include "datatype/timestamp.h"
 #include "utils/datetime.h"
+#include "utils/rangetypes.h"
 
 #include "core/core.h"
 
@@ -141,4 +142,32 @@ tracker_iso_date(DateADT day)
 
 	j2date(day + POSTGRES_EPOCH_JDATE, &y, &m, &d);
 	return psprintf("%04d-%02d-%02d", y, m, d);
+}
+
+/*
+ * tracker_day_range_arg
+ *		The days of the daterange argument argno (not null): false when the
+ *		range is empty, else its bounds, an unbounded side marked absent.
+ *		A daterange is always canonical, [lower, upper).
+ */
+bool
+tracker_day_range_arg(FunctionCallInfo fcinfo, int argno, DayRange *days)
+{
+	RangeType  *r = PG_GETARG_RANGE_P(argno);
+	TypeCacheEntry *typcache = range_get_typcache(fcinfo, RangeTypeGetOid(r));
+	RangeBound	lower;
+	RangeBound	upper;
+	bool		empty;
+
+	memset(days, 0, sizeof(*days));
+	range_deserialize(typcache, r, &lower, &upper, &empty);
+	if (empty)
+		return false;
+	days->has_lower = !lower.infinite;
+	if (days->has_lower)
+		days->lower = DatumGetDateADT(lower.val);
+	days->has_upper = !upper.infinite;
+	if (days->has_upper)
+		days->upper = DatumGetDateADT(upper.val);
+	return true;
 }

@@ -21,7 +21,6 @@
 
 #include <sys/stat.h>
 
-#include "access/xact.h"
 #include "catalog/pg_authid.h"
 #include "executor/spi.h"
 #include "funcapi.h"
@@ -31,7 +30,6 @@
 #include "utils/builtins.h"
 #include "utils/jsonb.h"
 #include "utils/memutils.h"
-#include "utils/resowner.h"
 #include "utils/tuplestore.h"
 
 #include "common/common.h"
@@ -256,6 +254,40 @@ record_rejection(TrackerAccount *acc, const ImportSource *src, const char *kind,
 	return 0;
 }
 
+/* What write_document() writes, and where it says how it went. */
+typedef struct WriteArgs
+{
+	TrackerAccount *acc;
+	const ImportSource *src;
+	const uint8 *sha;
+	const char *kind;
+	FitbitDoc  *doc;
+	ImportResult *res;
+} WriteArgs;
+
+/*
+ * write_document
+ *		Keep a parsed document in bronze and write it to silver and gold (in
+ *		a subtransaction of import_document()'s, so all of it or none).
+ */
+static void
+write_document(void *arg)
+{
+	WriteArgs  *wa = (WriteArgs *) arg;
+	ImportResult *res = wa->res;
+	int64		payload_id;
+
+	payload_id = bronze_insert(wa->acc->account_id, wa->src->source, wa->kind,
+							   wa->src->origin, wa->src->body, wa->src->len,
+							   wa->sha, 0, true, NULL);
+	apply_document(wa->acc, wa->doc, payload_id, wa->src->source, res);
+	res->payload_id = payload_id;
+	res->status = "imported";
+	res->message = psprintf("%d day%s, %d sample%s", res->days,
+							res->days == 1 ? "" : "s", res->samples,
+							res->samples == 1 ? "" : "s");
+}
+
 /*
  * import_document
  *		Import one document.  With raise, a document that cannot be imported
@@ -274,6 +306,8 @@ import_document(TrackerAccount *acc, const ImportSource *src, bool raise,
 	FitbitError err;
 	FitbitErrorKind rc;
 	const char *kind;
+	WriteArgs	wa;
+	ErrorData  *volatile edata = NULL;
 
 	memset(res, 0, sizeof(*res));
 	sha256_bytes(src->body, src->len, sha);
@@ -324,73 +358,47 @@ import_document(TrackerAccount *acc, const ImportSource *src, bool raise,
 	res->kind = kind;
 
 	/* Write everything in a subtransaction: all of the document or none. */
+	wa.acc = acc;
+	wa.src = src;
+	wa.sha = sha;
+	wa.kind = kind;
+	wa.doc = &doc;
+	wa.res = res;
+	PG_TRY();
 	{
-		MemoryContext oldcontext = CurrentMemoryContext;
-		ResourceOwner oldowner = CurrentResourceOwner;
-
-		BeginInternalSubTransaction(NULL);
-		MemoryContextSwitchTo(oldcontext);
-		PG_TRY();
-		{
-			int64		payload_id;
-
-			payload_id = bronze_insert(acc->account_id, src->source, kind,
-									   src->origin, src->body, src->len, sha,
-									   0, true, NULL);
-			apply_document(acc, &doc, payload_id, src->source, res);
-			res->payload_id = payload_id;
-			res->status = "imported";
-			res->message = psprintf("%d day%s, %d sample%s", res->days,
-									res->days == 1 ? "" : "s", res->samples,
-									res->samples == 1 ? "" : "s");
-			ReleaseCurrentSubTransaction();
-			MemoryContextSwitchTo(oldcontext);
-			CurrentResourceOwner = oldowner;
-		}
-		PG_CATCH();
-		{
-			ErrorData  *edata;
-
-			MemoryContextSwitchTo(oldcontext);
-			edata = CopyErrorData();
-			FlushErrorState();
-			RollbackAndReleaseCurrentSubTransaction();
-			MemoryContextSwitchTo(oldcontext);
-			CurrentResourceOwner = oldowner;
-			fitbit_doc_free(&doc);
-
-			/*
-			 * Interrupts, internal failures and the server's state at the
-			 * moment (locks, resources) are not the document's fault: the
-			 * error goes to the caller, or into this document's result when
-			 * the caller goes on with others, and nothing is marked.
-			 */
-			if (edata->sqlerrcode == ERRCODE_QUERY_CANCELED ||
-				edata->sqlerrcode == ERRCODE_ADMIN_SHUTDOWN ||
-				edata->elevel > ERROR)
-				ReThrowError(edata);
-
-			memset(res, 0, sizeof(*res));
-			res->kind = kind;
-			res->message = pstrdup(edata->message);
-			if (!document_at_fault(edata))
-			{
-				if (raise)
-					ReThrowError(edata);
-				res->status = "failed";
-				res->payload_id = existing;
-				return;
-			}
-			res->status = "rejected";
-			res->payload_id = held_rejected ? existing :
-				record_rejection(acc, src, kind, sha, edata->message, raise);
-			if (raise)
-				ReThrowError(edata);
-			return;
-		}
-		PG_END_TRY();
+		edata = subxact_run(write_document, &wa);
 	}
-	fitbit_doc_free(&doc);
+	PG_FINALLY();
+	{
+		fitbit_doc_free(&doc);
+	}
+	PG_END_TRY();
+	if (edata == NULL)
+		return;
+
+	/*
+	 * Interrupts, internal failures and the server's state at the moment
+	 * (locks, resources) are not the document's fault: the error goes to
+	 * the caller, or into this document's result when the caller goes on
+	 * with others, and nothing is marked.  (subxact_run() has thrown on a
+	 * cancel, a termination or anything worse than an error.)
+	 */
+	memset(res, 0, sizeof(*res));
+	res->kind = kind;
+	res->message = pstrdup(edata->message);
+	if (!document_at_fault(edata))
+	{
+		if (raise)
+			ReThrowError(edata);
+		res->status = "failed";
+		res->payload_id = existing;
+		return;
+	}
+	res->status = "rejected";
+	res->payload_id = held_rejected ? existing :
+		record_rejection(acc, src, kind, sha, edata->message, raise);
+	if (raise)
+		ReThrowError(edata);
 }
 
 PG_FUNCTION_INFO_V1(tracker_import_fitbit_json);
@@ -642,6 +650,28 @@ import_one_file(TrackerAccount *acc, const char *path, bool raise,
 	pfree((char *) src.body);
 }
 
+/* A file of a directory import_file_reporting() imports. */
+typedef struct FileArgs
+{
+	TrackerAccount *acc;
+	const char *path;
+	ImportResult *res;
+} FileArgs;
+
+/*
+ * import_file_reporting
+ *		Import one file of a directory, its outcome reported in the result
+ *		(in a subtransaction, so that a file that cannot even be read fails
+ *		alone).
+ */
+static void
+import_file_reporting(void *arg)
+{
+	FileArgs   *fa = (FileArgs *) arg;
+
+	import_one_file(fa->acc, fa->path, false, fa->res);
+}
+
 PG_FUNCTION_INFO_V1(tracker_import_fitbit_file);
 
 /*
@@ -720,7 +750,6 @@ tracker_import_fitbit_file(PG_FUNCTION_ARGS)
 			const char *why;
 			ImportResult res;
 			MemoryContext oldcontext = CurrentMemoryContext;
-			ResourceOwner oldowner = CurrentResourceOwner;
 
 			CHECK_FOR_INTERRUPTS();
 			memset(&res, 0, sizeof(res));
@@ -735,34 +764,15 @@ tracker_import_fitbit_file(PG_FUNCTION_ARGS)
 			else
 			{
 				/* A file that cannot even be read is reported, not fatal. */
-				BeginInternalSubTransaction(NULL);
-				MemoryContextSwitchTo(oldcontext);
-				PG_TRY();
-				{
-					import_one_file(&acc, file, false, &res);
-					ReleaseCurrentSubTransaction();
-					MemoryContextSwitchTo(oldcontext);
-					CurrentResourceOwner = oldowner;
-				}
-				PG_CATCH();
-				{
-					ErrorData  *edata;
+				FileArgs	fa = {&acc, file, &res};
+				ErrorData  *edata = subxact_run(import_file_reporting, &fa);
 
-					MemoryContextSwitchTo(oldcontext);
-					edata = CopyErrorData();
-					FlushErrorState();
-					RollbackAndReleaseCurrentSubTransaction();
-					MemoryContextSwitchTo(oldcontext);
-					CurrentResourceOwner = oldowner;
-					if (edata->sqlerrcode == ERRCODE_QUERY_CANCELED ||
-						edata->sqlerrcode == ERRCODE_ADMIN_SHUTDOWN ||
-						edata->elevel > ERROR)
-						ReThrowError(edata);
+				if (edata != NULL)
+				{
 					memset(&res, 0, sizeof(res));
 					res.status = transient_failure(edata) ? "failed" : "rejected";
 					res.message = pstrdup(edata->message);
 				}
-				PG_END_TRY();
 			}
 			if (strcmp(res.status, "rejected") == 0)
 				ereport(NOTICE,

@@ -265,35 +265,24 @@ gh_fetch_profile(FetchContext *ctx, ProviderFetched *out)
 		}
 		if (v != FETCH_OK)
 		{
-			out->verdict = v;
-			out->why = why;
-			fetch_log(ctx, &req, &resp, v == FETCH_AUTH ? "auth" : "failed", why);
+			provider_fetch_failed(ctx, out, &req, &resp, v, why);
 			break;
 		}
-		p = palloc0(sizeof(ProviderPage));
-		p->url = request_display(&req);
-		p->body = resp.body;
-		p->len = resp.body_len;
-		p->http_status = (int) resp.status;
+		p = provider_page_new(&req, &resp);
 		memset(&err, 0, sizeof(err));
 		rc = (i == 0) ? gh_parse_settings(resp.body, resp.body_len, &parsed->settings, &err)
 			: gh_parse_profile(resp.body, resp.body_len, &parsed->profile, &err);
 		if (rc != GH_OK)
 		{
-			out->verdict = FETCH_FAILED;
-			out->rejected = true;
-			out->why = psprintf("%s at %s: %s", gh_error_kind_name(rc),
-								err.path[0] ? err.path : "$", err.message);
-			out->rejected_page = p;
-			p->log = fetch_log(ctx, &req, &resp, "rejected", out->why);
+			provider_page_reject(ctx, out, p, &req, &resp, gh_error_kind_name(rc),
+								 err.path, err.message);
 			break;
 		}
 		if (i == 0)
 			parsed->has_settings = true;
 		else
 			parsed->has_profile = true;
-		p->log = fetch_log(ctx, &req, &resp, "ok", NULL);
-		out->pages = lappend(out->pages, p);
+		provider_page_accept(ctx, out, p, &req, &resp, NULL);
 	}
 
 	/* The parsed results ride on the first page (or are dropped). */
@@ -401,35 +390,22 @@ gh_fetch_window(FetchContext *ctx, const TrackerAccount *acc,
 		v = fetch_authorized(ctx, &req, &resp, &why);
 		if (v != FETCH_OK)
 		{
-			out->verdict = v;
-			out->why = why;
-			fetch_log(ctx, &req, &resp, v == FETCH_SCOPE ? "skipped" :
-					  v == FETCH_AUTH ? "auth" : "failed", why);
+			provider_fetch_failed(ctx, out, &req, &resp, v, why);
 			return;
 		}
 
-		p = palloc0(sizeof(ProviderPage));
-		p->url = request_display(&req);
-		p->body = resp.body;
-		p->len = resp.body_len;
-		p->http_status = (int) resp.status;
+		p = provider_page_new(&req, &resp);
 		gp = palloc0(sizeof(GhPage));
 		memset(&err, 0, sizeof(err));
 		rc = gh_parse_page(w->type, resp.body, resp.body_len, gp, &err);
 		if (rc != GH_OK)
 		{
-			out->verdict = FETCH_FAILED;
-			out->rejected = true;
-			out->why = psprintf("%s at %s: %s", gh_error_kind_name(rc),
-								err.path[0] ? err.path : "$", err.message);
-			out->rejected_page = p;
-			p->log = fetch_log(ctx, &req, &resp, "rejected", out->why);
+			provider_page_reject(ctx, out, p, &req, &resp, gh_error_kind_name(rc),
+								 err.path, err.message);
 			gh_page_free(gp);
 			return;
 		}
-		p->parsed = gp;
-		p->log = fetch_log(ctx, &req, &resp, "ok", NULL);
-		out->pages = lappend(out->pages, p);
+		provider_page_accept(ctx, out, p, &req, &resp, gp);
 		pages++;
 
 		if (gp->next_page_token == NULL || gp->next_page_token[0] == '\0')
@@ -500,6 +476,22 @@ gh_free_page(ProviderPage *page)
 	page->parsed = NULL;
 }
 
+/*
+ * span_args
+ *		Set parameters i, i + 1 and i + 2 of a statement to the start and the
+ *		end of a session and to the local day it counts for, the day of
+ *		day_at (an exercise counts on the day it began, a sleep on the day
+ *		it ended).
+ */
+static void
+span_args(Datum *v, int i, const TrackerAccount *acc, int64 start, int64 end,
+		  int64 day_at)
+{
+	v[i] = TimestampTzGetDatum(tracker_epoch_to_timestamptz(start));
+	v[i + 1] = TimestampTzGetDatum(tracker_epoch_to_timestamptz(end));
+	v[i + 2] = DateADTGetDatum(tracker_local_date(acc->tz, day_at));
+}
+
 static void
 write_exercise(const TrackerAccount *acc, const GhExercise *e, int64 payload_id)
 {
@@ -514,28 +506,15 @@ write_exercise(const TrackerAccount *acc, const GhExercise *e, int64 payload_id)
 	v[0] = Int32GetDatum(acc->account_id);
 	v[1] = CStringGetTextDatum(e->id ? e->id : "");
 	v[2] = CStringGetTextDatum(e->exercise_type ? e->exercise_type : "UNSPECIFIED");
-	if (e->display_name)
-		v[3] = CStringGetTextDatum(e->display_name);
-	else
-		n[3] = 'n';
-	v[4] = TimestampTzGetDatum(tracker_epoch_to_timestamptz(e->start));
-	v[5] = TimestampTzGetDatum(tracker_epoch_to_timestamptz(e->end));
-	v[6] = DateADTGetDatum(tracker_local_date(acc->tz, e->start));
-	v[7] = Int64GetDatum(e->active_seconds);
-	n[7] = e->active_seconds < 0 ? 'n' : ' ';
-	v[8] = Float8GetDatum(e->distance_m);
-	n[8] = e->distance_m < 0 ? 'n' : ' ';
-	v[9] = Float8GetDatum(e->calories_kcal);
-	n[9] = e->calories_kcal < 0 ? 'n' : ' ';
-	v[10] = Int64GetDatum(e->steps);
-	n[10] = e->steps < 0 ? 'n' : ' ';
-	v[11] = Int16GetDatum((int16) e->avg_heart_rate);
-	n[11] = e->avg_heart_rate < 0 ? 'n' : ' ';
+	spi_arg_text(v, n, 3, e->display_name);
+	span_args(v, 4, acc, e->start, e->end, e->start);
+	spi_arg_count(v, n, 7, INT8OID, e->active_seconds);
+	spi_arg_measure(v, n, 8, e->distance_m);
+	spi_arg_measure(v, n, 9, e->calories_kcal);
+	spi_arg_count(v, n, 10, INT8OID, e->steps);
+	spi_arg_count(v, n, 11, INT2OID, e->avg_heart_rate);
 	for (z = 0; z < GH_ZONES; z++)
-	{
-		v[12 + z] = Int64GetDatum(e->zone_seconds[z]);
-		n[12 + z] = e->zone_seconds[z] < 0 ? 'n' : ' ';
-	}
+		spi_arg_count(v, n, 12 + z, INT8OID, e->zone_seconds[z]);
 	v[16] = Int64GetDatum(payload_id);
 
 	spi_exec("INSERT INTO silver.exercise AS x (account_id, exercise_id, exercise_type, "
@@ -579,20 +558,12 @@ write_sleep(const TrackerAccount *acc, const GhSleep *s, int64 payload_id)
 
 	v[0] = Int32GetDatum(acc->account_id);
 	v[1] = CStringGetTextDatum(s->id ? s->id : "");
-	if (s->sleep_type)
-		v[2] = CStringGetTextDatum(s->sleep_type);
-	else
-		n[2] = 'n';
-	v[3] = TimestampTzGetDatum(tracker_epoch_to_timestamptz(s->start));
-	v[4] = TimestampTzGetDatum(tracker_epoch_to_timestamptz(s->end));
-	v[5] = DateADTGetDatum(tracker_local_date(acc->tz, s->end));
+	spi_arg_text(v, n, 2, s->sleep_type);
+	span_args(v, 3, acc, s->start, s->end, s->end);
 	v[6] = BoolGetDatum(s->nap);
-	v[7] = Int32GetDatum((int32) s->minutes_asleep);
-	n[7] = s->minutes_asleep < 0 ? 'n' : ' ';
-	v[8] = Int32GetDatum((int32) s->minutes_awake);
-	n[8] = s->minutes_awake < 0 ? 'n' : ' ';
-	v[9] = Int32GetDatum((int32) s->minutes_in_period);
-	n[9] = s->minutes_in_period < 0 ? 'n' : ' ';
+	spi_arg_count(v, n, 7, INT4OID, s->minutes_asleep);
+	spi_arg_count(v, n, 8, INT4OID, s->minutes_awake);
+	spi_arg_count(v, n, 9, INT4OID, s->minutes_in_period);
 	v[10] = CStringGetTextDatum(stages.data);
 	v[11] = Int64GetDatum(payload_id);
 

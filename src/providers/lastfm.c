@@ -59,14 +59,6 @@
 static const char *const lastfm_types[] = {"scrobbles"};
 
 
-/* Wipe a string that held the API key. */
-static void
-wipe(char *s)
-{
-	if (s != NULL)
-		memset(s, 0, strlen(s));
-}
-
 /*
  * lastfm_request
  *		Perform one page request: HTTP failures are retried by
@@ -168,10 +160,7 @@ lastfm_fetch_page(FetchContext *ctx, const char *base, const char *user,
 {
 	HttpRequest req;
 	HttpResponse resp;
-	ProviderPage *p;
-	ListenPage *lp;
-	ListenError err;
-	ListenErrorKind rc;
+	ListenPage *volatile lp = NULL;
 	FetchVerdict v;
 	char	   *why = NULL;
 	char	   *url;
@@ -187,35 +176,12 @@ lastfm_fetch_page(FetchContext *ctx, const char *base, const char *user,
 	PG_TRY();
 	{
 		v = lastfm_request(ctx, &req, &resp, user, key, &why);
-		if (v != FETCH_OK)
-		{
-			out->verdict = v;
-			out->why = why;
-			fetch_log(ctx, &req, &resp, v == FETCH_AUTH ? "auth" : "failed", why);
-			lp = NULL;
-		}
-		else
-		{
-			p = listen_page_new(&req, &resp);
-			lp = palloc0(sizeof(ListenPage));
-			memset(&err, 0, sizeof(err));
-			rc = lastfm_parse_recent_tracks(resp.body, resp.body_len, lp, &err);
-			if (rc != LISTEN_OK)
-			{
-				listen_page_reject(ctx, out, p, &req, &resp, rc, &err);
-				lp = NULL;
-			}
-			else
-			{
-				p->parsed = lp;
-				out->pages = lappend(out->pages, p);
-				p->log = fetch_log(ctx, &req, &resp, "ok", NULL);
-			}
-		}
+		lp = listen_page_take(ctx, out, &req, &resp, v, why,
+							  lastfm_parse_recent_tracks);
 	}
 	PG_FINALLY();
 	{
-		wipe(url);
+		listen_wipe(url);
 	}
 	PG_END_TRY();
 	return lp;
@@ -244,15 +210,13 @@ lastfm_fetch_pages(FetchContext *ctx, const char *user, const char *key,
 		for (page = 1;; page++)
 		{
 			ListenPage *lp;
-			size_t		i;
 
 			CHECK_FOR_INTERRUPTS();
 			lp = lastfm_fetch_page(ctx, base, user, user_arg, key, key_arg,
 								   from, to, page, out);
 			if (lp == NULL)
 				break;
-			for (i = 0; i < lp->nlistens; i++)
-				oldest = Min(oldest, lp->listens[i].played_at);
+			oldest = listen_page_oldest(lp, oldest);
 			if (page >= lp->total_pages || lp->nlistens == 0)
 				break;
 			if (page >= MAX_PAGES_PER_FETCH && oldest != PG_INT64_MAX &&
@@ -265,7 +229,7 @@ lastfm_fetch_pages(FetchContext *ctx, const char *user, const char *key,
 	}
 	PG_FINALLY();
 	{
-		wipe(key_arg);
+		listen_wipe(key_arg);
 	}
 	PG_END_TRY();
 }
@@ -280,74 +244,30 @@ static void
 lastfm_fetch_window(FetchContext *ctx, const TrackerAccount *acc,
 					const ProviderWindow *w, ProviderFetched *out)
 {
-	char	   *key = NULL;
+	char	   *key;
 	char	   *user;
-	char	   *why = NULL;
 	int64		from;
 	int64		to;
 	int64		dummy;
-	AuthState	a;
 
-	memset(out, 0, sizeof(*out));
-	out->verdict = FETCH_OK;
-	ctx->data_type = lastfm_types[w->data_type];
-
-	if (ctx->auth != AUTH_OK)
-	{
-		out->verdict = FETCH_AUTH;
-		out->why = ctx->auth_reason;
-		return;
-	}
-	a = ctx->get_token(ctx, false, &key, &why);
-	if (a != AUTH_OK)
-	{
-		ctx->auth = a;
-		ctx->auth_reason = why;
-		out->verdict = FETCH_AUTH;
-		out->why = why;
-		fetch_log(ctx, NULL, NULL, "auth", why);
-		return;
-	}
-	user = listen_account_user(ctx, &why);
+	user = listen_window_begin(ctx, lastfm_types[w->data_type], out, &key);
 	if (user == NULL)
-	{
-		wipe(key);
-		listen_account_failed(ctx, why);
-		out->verdict = FETCH_AUTH;
-		out->why = why;
-		fetch_log(ctx, NULL, NULL, "auth", why);
 		return;
-	}
 
 	tracker_day_bounds(acc->tz, w->from, &from, &dummy);
 	tracker_day_bounds(acc->tz, w->to, &to, &dummy);
 	if (w->cursor_end > 0 && w->cursor_end < to)
 		to = w->cursor_end;
-	if (to > from)
+	PG_TRY();
 	{
-		PG_TRY();
-		{
+		if (to > from)
 			lastfm_fetch_pages(ctx, user, key, from, to, out);
-		}
-		PG_FINALLY();
-		{
-			wipe(key);
-		}
-		PG_END_TRY();
 	}
-	wipe(key);
-}
-
-/*
- * lastfm_write_window
- *		The provider's write_window: the shared writer, which also recomputes
- *		gold.listening_daily (touched is for heart-rate figures).
- */
-static int
-lastfm_write_window(const TrackerAccount *acc, const ProviderWindow *w,
-					ProviderFetched *f, DaySet *touched)
-{
-	return listen_write_window(acc, "lastfm", w, f);
+	PG_FINALLY();
+	{
+		listen_wipe(key);
+	}
+	PG_END_TRY();
 }
 
 /* Window length: 30 days is at most a few thousand scrobbles. */
@@ -382,7 +302,7 @@ lastfm_credentials(FetchContext *ctx, bool force, const DbAccess *db,
 
 		if (v != NULL && v[0] != '\0')
 			key = MemoryContextStrdup(outcxt, v);
-		wipe(v);
+		listen_wipe(v);
 	}
 	if (key == NULL)
 	{
@@ -406,6 +326,6 @@ const Provider lastfm_provider = {
 	.window_days = lastfm_window_days,
 	.credentials = lastfm_credentials,
 	.fetch_window = lastfm_fetch_window,
-	.write_window = lastfm_write_window,
+	.write_window = listen_write_window,
 	.free_page = listen_free_page,
 };

@@ -91,10 +91,6 @@ lb_fetch_page(FetchContext *ctx, const char *base, const char *user,
 {
 	HttpRequest req;
 	HttpResponse resp;
-	ProviderPage *p;
-	ListenPage *lp;
-	ListenError err;
-	ListenErrorKind rc;
 	FetchVerdict v;
 	char	   *why = NULL;
 
@@ -104,27 +100,8 @@ lb_fetch_page(FetchContext *ctx, const char *base, const char *user,
 					   base, user_arg, max_ts, LISTENBRAINZ_PAGE_SIZE);
 
 	v = lb_request(ctx, &req, &resp, user, &why);
-	if (v != FETCH_OK)
-	{
-		out->verdict = v;
-		out->why = why;
-		fetch_log(ctx, &req, &resp, v == FETCH_AUTH ? "auth" : "failed", why);
-		return NULL;
-	}
-
-	p = listen_page_new(&req, &resp);
-	lp = palloc0(sizeof(ListenPage));
-	memset(&err, 0, sizeof(err));
-	rc = listenbrainz_parse_listens(resp.body, resp.body_len, lp, &err);
-	if (rc != LISTEN_OK)
-	{
-		listen_page_reject(ctx, out, p, &req, &resp, rc, &err);
-		return NULL;
-	}
-	p->parsed = lp;
-	out->pages = lappend(out->pages, p);
-	p->log = fetch_log(ctx, &req, &resp, "ok", NULL);
-	return lp;
+	return listen_page_take(ctx, out, &req, &resp, v, why,
+							listenbrainz_parse_listens);
 }
 
 /*
@@ -140,44 +117,17 @@ lb_fetch_window(FetchContext *ctx, const TrackerAccount *acc,
 	const char *base;
 	char	   *user;
 	char	   *user_arg;
-	char	   *token = NULL;
-	char	   *why = NULL;
+	char	   *token;
 	int64		from;
 	int64		max_ts;
 	int64		dummy;
 	int			pages;
-	AuthState	a;
 
-	memset(out, 0, sizeof(*out));
-	out->verdict = FETCH_OK;
-	ctx->data_type = listenbrainz_types[w->data_type];
-
-	if (ctx->auth != AUTH_OK)
-	{
-		out->verdict = FETCH_AUTH;
-		out->why = ctx->auth_reason;
-		return;
-	}
 	/* public listens need no token, but the provider contract is kept */
-	a = ctx->get_token(ctx, false, &token, &why);
-	if (a != AUTH_OK)
-	{
-		ctx->auth = a;
-		ctx->auth_reason = why;
-		out->verdict = FETCH_AUTH;
-		out->why = why;
-		fetch_log(ctx, NULL, NULL, "auth", why);
-		return;
-	}
-	user = listen_account_user(ctx, &why);
+	user = listen_window_begin(ctx, listenbrainz_types[w->data_type], out,
+							   &token);
 	if (user == NULL)
-	{
-		listen_account_failed(ctx, why);
-		out->verdict = FETCH_AUTH;
-		out->why = why;
-		fetch_log(ctx, NULL, NULL, "auth", why);
 		return;
-	}
 
 	base = listen_base_url(tracker_listenbrainz_url, TRACKER_LISTENBRAINZ_DEFAULT_URL);
 	user_arg = url_encode(user);
@@ -189,16 +139,14 @@ lb_fetch_window(FetchContext *ctx, const TrackerAccount *acc,
 	for (pages = 1; max_ts > from; pages++)
 	{
 		ListenPage *lp;
-		int64		oldest = PG_INT64_MAX;
+		int64		oldest;
 		int64		next;
-		size_t		i;
 
 		CHECK_FOR_INTERRUPTS();
 		lp = lb_fetch_page(ctx, base, user, user_arg, max_ts, out);
 		if (lp == NULL || lp->nlistens == 0)
 			return;
-		for (i = 0; i < lp->nlistens; i++)
-			oldest = Min(oldest, lp->listens[i].played_at);
+		oldest = listen_page_oldest(lp, PG_INT64_MAX);
 		if (oldest < from || lp->nlistens < LISTENBRAINZ_PAGE_SIZE ||
 			(lp->oldest_listen_ts >= 0 && oldest <= lp->oldest_listen_ts))
 			return;
@@ -215,18 +163,6 @@ lb_fetch_window(FetchContext *ctx, const TrackerAccount *acc,
 		}
 		max_ts = next;
 	}
-}
-
-/*
- * lb_write_window
- *		The provider's write_window: the shared writer, which also recomputes
- *		gold.listening_daily (touched is for heart-rate figures).
- */
-static int
-lb_write_window(const TrackerAccount *acc, const ProviderWindow *w,
-				ProviderFetched *f, DaySet *touched)
-{
-	return listen_write_window(acc, "listenbrainz", w, f);
 }
 
 /* Window length: 30 days is a few pages of 1,000 listens. */
@@ -252,6 +188,6 @@ const Provider listenbrainz_provider = {
 	.window_days = lb_window_days,
 	.credentials = lb_credentials,
 	.fetch_window = lb_fetch_window,
-	.write_window = lb_write_window,
+	.write_window = listen_write_window,
 	.free_page = listen_free_page,
 };

@@ -2,8 +2,9 @@
  *
  * listening.c
  *	  What both listening providers (Last.fm and ListenBrainz) share: the
- *	  base URL of their API, the account's user name and what to do when
- *	  the account cannot be read, their pages, and writing silver.listen
+ *	  base URL of their API, the start of a window's fetch (credential,
+ *	  the account's user name and what to do when the account cannot be
+ *	  read), what becomes of each page request, and writing silver.listen
  *	  and gold.listening_daily.
  *
  *-------------------------------------------------------------------------
@@ -66,7 +67,7 @@ listen_account_failed(FetchContext *ctx, const char *reason)
  *		caller allows (a short transaction in a background worker).
  *		Returns NULL with *why set when the account has none.
  */
-char *
+static char *
 listen_account_user(FetchContext *ctx, char **why)
 {
 	MemoryContext outcxt = CurrentMemoryContext;
@@ -94,39 +95,112 @@ listen_account_user(FetchContext *ctx, char **why)
 	return user;
 }
 
-/*
- * listen_page_new
- *		A page for a response that arrived; the request is shown as logs
- *		show it, with the API key hidden.
- */
-ProviderPage *
-listen_page_new(const HttpRequest *req, const HttpResponse *resp)
+/* Wipe a string that held a credential. */
+void
+listen_wipe(char *s)
 {
-	ProviderPage *p = palloc0(sizeof(ProviderPage));
-
-	p->url = request_display(req);
-	p->body = resp->body;
-	p->len = resp->body_len;
-	p->http_status = (int) resp->status;
-	return p;
+	if (s != NULL)
+		memset(s, 0, strlen(s));
 }
 
 /*
- * listen_page_reject
- *		A page failed validation: the window fails, and the page is kept
- *		for bronze with the JSON path and the reason.
+ * listen_window_begin
+ *		How both providers start fetching a window: out is reset, the data
+ *		type is named for the fetch log, and the credential and the
+ *		account's user name are read.  Returns the user name, with *token
+ *		set to the credential (NULL when the service needs none), or NULL
+ *		when the window cannot be fetched: then out says why, the refusal
+ *		is logged and any credential already read is wiped.
  */
-void
-listen_page_reject(FetchContext *ctx, ProviderFetched *out, ProviderPage *p,
-				   const HttpRequest *req, const HttpResponse *resp,
-				   ListenErrorKind rc, const ListenError *err)
+char *
+listen_window_begin(FetchContext *ctx, const char *data_type,
+					ProviderFetched *out, char **token)
 {
-	out->verdict = FETCH_FAILED;
-	out->rejected = true;
-	out->why = psprintf("%s at %s: %s", listen_error_kind_name(rc),
-						err->path[0] ? err->path : "$", err->message);
-	out->rejected_page = p;
-	p->log = fetch_log(ctx, req, resp, "rejected", out->why);
+	char	   *user;
+	char	   *why = NULL;
+	AuthState	a;
+
+	memset(out, 0, sizeof(*out));
+	out->verdict = FETCH_OK;
+	ctx->data_type = data_type;
+	*token = NULL;
+
+	if (ctx->auth != AUTH_OK)
+	{
+		out->verdict = FETCH_AUTH;
+		out->why = ctx->auth_reason;
+		return NULL;
+	}
+	a = ctx->get_token(ctx, false, token, &why);
+	if (a != AUTH_OK)
+	{
+		ctx->auth = a;
+		ctx->auth_reason = why;
+		out->verdict = FETCH_AUTH;
+		out->why = why;
+		fetch_log(ctx, NULL, NULL, "auth", why);
+		return NULL;
+	}
+	user = listen_account_user(ctx, &why);
+	if (user == NULL)
+	{
+		listen_wipe(*token);
+		listen_account_failed(ctx, why);
+		out->verdict = FETCH_AUTH;
+		out->why = why;
+		fetch_log(ctx, NULL, NULL, "auth", why);
+	}
+	return user;
+}
+
+/*
+ * listen_page_take
+ *		What becomes of one page request of either provider, whose verdict
+ *		is v (with why unless FETCH_OK): a failed request fails the window;
+ *		a page that arrived is parsed with parse and kept, or, when it does
+ *		not validate, fails the window and is kept for bronze with the JSON
+ *		path and the reason.  Returns the parsed page, or NULL when the
+ *		window failed (out says why).
+ */
+ListenPage *
+listen_page_take(FetchContext *ctx, ProviderFetched *out,
+				 const HttpRequest *req, const HttpResponse *resp,
+				 FetchVerdict v, char *why, ListenParseFn parse)
+{
+	ProviderPage *p;
+	ListenPage *lp;
+	ListenError err;
+	ListenErrorKind rc;
+
+	if (v != FETCH_OK)
+	{
+		provider_fetch_failed(ctx, out, req, resp, v, why);
+		return NULL;
+	}
+
+	p = provider_page_new(req, resp);
+	lp = palloc0(sizeof(ListenPage));
+	memset(&err, 0, sizeof(err));
+	rc = parse(resp->body, resp->body_len, lp, &err);
+	if (rc != LISTEN_OK)
+	{
+		provider_page_reject(ctx, out, p, req, resp, listen_error_kind_name(rc),
+							 err.path, err.message);
+		return NULL;
+	}
+	provider_page_accept(ctx, out, p, req, resp, lp);
+	return lp;
+}
+
+/* The earlier of oldest and the time of the page's oldest listen. */
+int64
+listen_page_oldest(const ListenPage *lp, int64 oldest)
+{
+	size_t		i;
+
+	for (i = 0; i < lp->nlistens; i++)
+		oldest = Min(oldest, lp->listens[i].played_at);
+	return oldest;
 }
 
 /* Release what a fetch parsed into a page (malloc'd by listen_parse.c). */
@@ -160,17 +234,21 @@ text_array(Datum *d, bool *nulls, int n)
 
 /*
  * listen_write_window
- *		Write the listens of a fetched window that fall within its local
- *		days into silver.listen, then recompute gold.listening_daily for the
- *		local days they fall on, in the caller's transaction.  A listen seen
- *		twice (pages shift while scrobbles arrive) is written once; one held
- *		already is updated only if something about it changed.  Returns the
- *		rows inserted or changed, so that a repeated sync reports 0.
+ *		Both providers' write_window: write the listens of a fetched window
+ *		that fall within its local days into silver.listen, their source
+ *		being the account's provider, then recompute gold.listening_daily
+ *		for the local days they fall on, in the caller's transaction
+ *		(touched is for heart-rate figures).  A listen seen twice (pages
+ *		shift while scrobbles arrive) is written once; one held already is
+ *		updated only if something about it changed.  Returns the rows
+ *		inserted or changed, so that a repeated sync reports 0.
  */
 int
-listen_write_window(const TrackerAccount *acc, const char *source,
-					const ProviderWindow *w, ProviderFetched *f)
+listen_write_window(const TrackerAccount *acc, const ProviderWindow *w,
+					ProviderFetched *f, DaySet *touched)
 {
+	const char *source = acc->provider;
+
 	Oid			types[13] = {INT4OID, TEXTOID, TIMESTAMPTZARRAYOID,
 		TEXTARRAYOID, TEXTARRAYOID, TEXTARRAYOID, DATEARRAYOID, TEXTARRAYOID,
 		TEXTARRAYOID, TEXTARRAYOID, TEXTARRAYOID, TEXTARRAYOID,

@@ -1,9 +1,9 @@
 /*-------------------------------------------------------------------------
  *
  * provider.c
- *	  The registry of providers and what every provider shares: keeping
- *	  fetched pages in bronze, rejecting a window, credentials, and the
- *	  account's connection state.
+ *	  The registry of providers and what every provider shares: what
+ *	  becomes of each page request, keeping fetched pages in bronze,
+ *	  rejecting a window, credentials, and the account's connection state.
  *
  *-------------------------------------------------------------------------
  */
@@ -47,6 +47,73 @@ provider_data_type(const Provider *p, const char *name)
 		if (strcmp(p->data_types[i], name) == 0)
 			return i;
 	return -1;
+}
+
+/*
+ * provider_fetch_failed
+ *		A page request failed with verdict v (why says how): the window
+ *		fails with it.  A data type the grant does not cover is logged as
+ *		skipped, a refused credential as auth.
+ */
+void
+provider_fetch_failed(FetchContext *ctx, ProviderFetched *out,
+					  const HttpRequest *req, const HttpResponse *resp,
+					  FetchVerdict v, char *why)
+{
+	out->verdict = v;
+	out->why = why;
+	fetch_log(ctx, req, resp, v == FETCH_SCOPE ? "skipped" :
+			  v == FETCH_AUTH ? "auth" : "failed", why);
+}
+
+/*
+ * provider_page_new
+ *		A page for a response that arrived; the request is shown as logs
+ *		show it, with any credential hidden.
+ */
+ProviderPage *
+provider_page_new(const HttpRequest *req, const HttpResponse *resp)
+{
+	ProviderPage *p = palloc0(sizeof(ProviderPage));
+
+	p->url = request_display(req);
+	p->body = resp->body;
+	p->len = resp->body_len;
+	p->http_status = (int) resp->status;
+	return p;
+}
+
+/*
+ * provider_page_reject
+ *		Page p failed validation (the parser's kind of error, the JSON path
+ *		and its message): the window fails, and the page is kept for bronze
+ *		with the path and the reason.
+ */
+void
+provider_page_reject(FetchContext *ctx, ProviderFetched *out, ProviderPage *p,
+					 const HttpRequest *req, const HttpResponse *resp,
+					 const char *kind, const char *path, const char *message)
+{
+	out->verdict = FETCH_FAILED;
+	out->rejected = true;
+	out->why = psprintf("%s at %s: %s", kind, path[0] ? path : "$", message);
+	out->rejected_page = p;
+	p->log = fetch_log(ctx, req, resp, "rejected", out->why);
+}
+
+/*
+ * provider_page_accept
+ *		Page p validated: it joins the window's pages with what was parsed
+ *		from it.
+ */
+void
+provider_page_accept(FetchContext *ctx, ProviderFetched *out, ProviderPage *p,
+					 const HttpRequest *req, const HttpResponse *resp,
+					 void *parsed)
+{
+	p->parsed = parsed;
+	p->log = fetch_log(ctx, req, resp, "ok", NULL);
+	out->pages = lappend(out->pages, p);
 }
 
 void

@@ -92,6 +92,19 @@ typedef struct Provider
 
 extern const Provider *provider_get(const char *name);
 extern int	provider_data_type(const Provider *p, const char *name);
+extern void provider_fetch_failed(FetchContext *ctx, ProviderFetched *out,
+								  const HttpRequest *req,
+								  const HttpResponse *resp,
+								  FetchVerdict v, char *why);
+extern ProviderPage *provider_page_new(const HttpRequest *req,
+									   const HttpResponse *resp);
+extern void provider_page_reject(FetchContext *ctx, ProviderFetched *out,
+								 ProviderPage *p, const HttpRequest *req,
+								 const HttpResponse *resp, const char *kind,
+								 const char *path, const char *message);
+extern void provider_page_accept(FetchContext *ctx, ProviderFetched *out,
+								 ProviderPage *p, const HttpRequest *req,
+								 const HttpResponse *resp, void *parsed);
 extern void provider_fetched_free(const Provider *p, ProviderFetched *f);
 extern void provider_store_pages(const Provider *p, const TrackerAccount *acc,
 								 const ProviderWindow *w, ProviderFetched *f);
@@ -111,17 +124,21 @@ extern AuthState oauth_access_token(FetchContext *ctx, bool force,
 
 /* What both listening providers share (listening.c). */
 extern const char *listen_base_url(const char *setting, const char *fallback);
-extern char *listen_account_user(FetchContext *ctx, char **why);
 extern void listen_account_failed(FetchContext *ctx, const char *reason);
-extern ProviderPage *listen_page_new(const HttpRequest *req,
-									 const HttpResponse *resp);
-extern void listen_page_reject(FetchContext *ctx, ProviderFetched *out,
-							   ProviderPage *p, const HttpRequest *req,
-							   const HttpResponse *resp, ListenErrorKind rc,
-							   const ListenError *err);
+typedef ListenErrorKind (*ListenParseFn) (const char *buf, size_t len,
+										  ListenPage *page, ListenError *err);
+extern void listen_wipe(char *s);
+extern char *listen_window_begin(FetchContext *ctx, const char *data_type,
+								 ProviderFetched *out, char **token);
+extern ListenPage *listen_page_take(FetchContext *ctx, ProviderFetched *out,
+									const HttpRequest *req,
+									const HttpResponse *resp,
+									FetchVerdict v, char *why,
+									ListenParseFn parse);
+extern int64 listen_page_oldest(const ListenPage *lp, int64 oldest);
 extern void listen_free_page(ProviderPage *page);
-extern int	listen_write_window(const TrackerAccount *acc, const char *source,
-								const ProviderWindow *w, ProviderFetched *f);
+extern int	listen_write_window(const TrackerAccount *acc, const ProviderWindow *w,
+								ProviderFetched *f, DaySet *touched);
 
 /* Fitbit documents into silver (fitbit_import.c). */
 extern size_t fitbit_doc_store(const TrackerAccount *acc, const FitbitDoc *doc,

@@ -39,6 +39,37 @@ CREATE TABLE tracker.account (
 COMMENT ON TABLE tracker.account IS
 	'One person at one provider; time_zone decides where the account''s days start';
 
+/*
+ * The checks of the functions that take a provider or an account: a provider
+ * that does not exist is an invalid parameter, an account that does not
+ * exist is no_data_found, as the C functions have it.
+ */
+CREATE FUNCTION tracker.require_provider(provider text)
+RETURNS void
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+	IF NOT EXISTS (SELECT 1 FROM tracker.provider p WHERE p.provider = require_provider.provider) THEN
+		RAISE EXCEPTION 'provider "%" does not exist', provider
+			USING ERRCODE = 'invalid_parameter_value',
+				  HINT = 'Known providers are listed in tracker.provider.';
+	END IF;
+END
+$$;
+
+CREATE FUNCTION tracker.require_account(account integer)
+RETURNS void
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+	IF NOT EXISTS (SELECT 1 FROM tracker.account a WHERE a.account_id = require_account.account) THEN
+		RAISE EXCEPTION 'account % does not exist', account USING ERRCODE = 'no_data_found';
+	END IF;
+END
+$$;
+
 CREATE FUNCTION tracker.add_account(name text,
 									time_zone text,
 									provider text DEFAULT 'google_health',
@@ -60,11 +91,7 @@ BEGIN
 			USING ERRCODE = 'invalid_parameter_value',
 				  HINT = 'Use an IANA time zone name such as "Europe/Berlin"; see pg_timezone_names.';
 	END IF;
-	IF NOT EXISTS (SELECT 1 FROM tracker.provider p WHERE p.provider = add_account.provider) THEN
-		RAISE EXCEPTION 'provider "%" does not exist', provider
-			USING ERRCODE = 'invalid_parameter_value',
-				  HINT = 'Known providers are listed in tracker.provider.';
-	END IF;
+	PERFORM tracker.require_provider(provider);
 	IF birth_date IS NOT NULL AND (birth_date > current_date OR birth_date < '1900-01-01') THEN
 		RAISE EXCEPTION 'birth date % is out of range', birth_date
 			USING ERRCODE = 'invalid_parameter_value';

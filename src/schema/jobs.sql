@@ -149,9 +149,8 @@ BEGIN
 		RAISE EXCEPTION 'days span % days, more than 20 years', upper(days) - lower(days)
 			USING ERRCODE = 'program_limit_exceeded';
 	END IF;
-	IF account IS NOT NULL AND NOT EXISTS
-		(SELECT 1 FROM tracker.account a WHERE a.account_id = backfill.account) THEN
-		RAISE EXCEPTION 'account % does not exist', account USING ERRCODE = 'no_data_found';
+	IF account IS NOT NULL THEN
+		PERFORM tracker.require_account(account);
 	END IF;
 	IF account IS NOT NULL AND NOT EXISTS
 		(SELECT 1 FROM tracker.account a JOIN tracker.provider_data_type pd USING (provider)

@@ -299,11 +299,7 @@ LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN
-	IF NOT EXISTS (SELECT 1 FROM tracker.provider p WHERE p.provider = set_api_key.provider) THEN
-		RAISE EXCEPTION 'provider "%" does not exist', provider
-			USING ERRCODE = 'invalid_parameter_value',
-				  HINT = 'Known providers are listed in tracker.provider.';
-	END IF;
+	PERFORM tracker.require_provider(provider);
 	IF provider <> 'lastfm' THEN
 		RAISE EXCEPTION 'provider "%" does not use an API key', provider
 			USING ERRCODE = 'invalid_parameter_value',
@@ -340,9 +336,7 @@ LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN
-	IF NOT EXISTS (SELECT 1 FROM tracker.account a WHERE a.account_id = set_username.account) THEN
-		RAISE EXCEPTION 'account % does not exist', account USING ERRCODE = 'no_data_found';
-	END IF;
+	PERFORM tracker.require_account(account);
 	IF NOT EXISTS (SELECT 1 FROM tracker.account a JOIN tracker.provider p USING (provider)
 				   WHERE a.account_id = set_username.account AND p.kind = 'listening') THEN
 		RAISE EXCEPTION 'account % is not a listening account', account
@@ -377,29 +371,13 @@ $$;
 COMMENT ON FUNCTION tracker.listening(integer, daterange) IS
 	'Listens and distinct artists per local day (days without listens are left out)';
 
-CREATE FUNCTION tracker.top_artists(account integer, days daterange, n integer DEFAULT 10)
-RETURNS TABLE (artist text, listens integer)
-LANGUAGE plpgsql STABLE
-SET search_path = pg_catalog, pg_temp
-AS $$
-BEGIN
-	IF n IS NULL OR n < 1 OR n > 1000 THEN
-		RAISE EXCEPTION 'n must be between 1 and 1000' USING ERRCODE = 'invalid_parameter_value';
-	END IF;
-	RETURN QUERY
-		SELECT l.artist, count(*)::integer
-		FROM silver.listen l
-		WHERE l.account_id = top_artists.account AND l.day <@ top_artists.days
-		GROUP BY l.artist
-		ORDER BY count(*) DESC, l.artist
-		LIMIT top_artists.n;
-END
-$$;
-
-COMMENT ON FUNCTION tracker.top_artists(integer, daterange, integer) IS
-	'The n most listened artists of a range of local days, most listens first';
-
-CREATE FUNCTION tracker.top_tracks(account integer, days daterange, n integer DEFAULT 10)
+/*
+ * The n most listened artists (by_track false: track is NULL) or artists
+ * and tracks of a range of local days, most listens first: what
+ * top_artists() and top_tracks() return.
+ */
+CREATE FUNCTION tracker.top_listens(account integer, days daterange, n integer,
+									by_track boolean)
 RETURNS TABLE (artist text, track text, listens integer)
 LANGUAGE plpgsql STABLE
 SET search_path = pg_catalog, pg_temp
@@ -409,13 +387,32 @@ BEGIN
 		RAISE EXCEPTION 'n must be between 1 and 1000' USING ERRCODE = 'invalid_parameter_value';
 	END IF;
 	RETURN QUERY
-		SELECT l.artist, l.track, count(*)::integer
+		SELECT l.artist, CASE WHEN top_listens.by_track THEN l.track END, count(*)::integer
 		FROM silver.listen l
-		WHERE l.account_id = top_tracks.account AND l.day <@ top_tracks.days
-		GROUP BY l.artist, l.track
-		ORDER BY count(*) DESC, l.artist, l.track
-		LIMIT top_tracks.n;
+		WHERE l.account_id = top_listens.account AND l.day <@ top_listens.days
+		GROUP BY 1, 2
+		ORDER BY count(*) DESC, 1, 2
+		LIMIT top_listens.n;
 END
+$$;
+
+CREATE FUNCTION tracker.top_artists(account integer, days daterange, n integer DEFAULT 10)
+RETURNS TABLE (artist text, listens integer)
+LANGUAGE sql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+	SELECT t.artist, t.listens FROM tracker.top_listens($1, $2, $3, false) t
+$$;
+
+COMMENT ON FUNCTION tracker.top_artists(integer, daterange, integer) IS
+	'The n most listened artists of a range of local days, most listens first';
+
+CREATE FUNCTION tracker.top_tracks(account integer, days daterange, n integer DEFAULT 10)
+RETURNS TABLE (artist text, track text, listens integer)
+LANGUAGE sql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+	SELECT t.artist, t.track, t.listens FROM tracker.top_listens($1, $2, $3, true) t
 $$;
 
 COMMENT ON FUNCTION tracker.top_tracks(integer, daterange, integer) IS

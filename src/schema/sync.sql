@@ -121,10 +121,7 @@ LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN
-	IF NOT EXISTS (SELECT 1 FROM tracker.provider p WHERE p.provider = set_oauth_client.provider) THEN
-		RAISE EXCEPTION 'provider "%" does not exist', provider
-			USING ERRCODE = 'invalid_parameter_value';
-	END IF;
+	PERFORM tracker.require_provider(provider);
 	IF coalesce(client_id, '') = '' OR coalesce(client_secret, '') = '' THEN
 		RAISE EXCEPTION 'client id and client secret must not be empty'
 			USING ERRCODE = 'invalid_parameter_value';
@@ -262,9 +259,7 @@ LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN
-	IF NOT EXISTS (SELECT 1 FROM tracker.account a WHERE a.account_id = set_refresh_token.account) THEN
-		RAISE EXCEPTION 'account % does not exist', account USING ERRCODE = 'no_data_found';
-	END IF;
+	PERFORM tracker.require_account(account);
 	IF coalesce(refresh_token, '') = '' THEN
 		RAISE EXCEPTION 'refresh token must not be empty' USING ERRCODE = 'invalid_parameter_value';
 	END IF;
@@ -288,10 +283,7 @@ LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN
-	IF NOT EXISTS (SELECT 1 FROM tracker.account c WHERE c.account_id = $1) THEN
-		RAISE EXCEPTION 'account % does not exist', coalesce($1::text, '<NULL>')
-			USING ERRCODE = 'no_data_found';
-	END IF;
+	PERFORM tracker.require_account($1);
 	INSERT INTO tracker.account_auth AS a (account_id, state, reason, since, scopes, missing_scopes)
 	VALUES ($1, $2, $3, now(), $4, $5)
 	ON CONFLICT (account_id) DO UPDATE

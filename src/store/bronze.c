@@ -30,14 +30,13 @@ bronze_lookup(int32 account_id, const uint8 *sha, int64 *payload_id,
 	Oid			types[2] = {INT4OID, BYTEAOID};
 	Datum		values[2];
 	bool		isnull;
-	int			rc;
 
 	values[0] = Int32GetDatum(account_id);
 	values[1] = bytea_datum((const char *) sha, SHA256_LEN);
-	rc = SPI_execute_with_args("SELECT payload_id, status FROM bronze.payload "
-							   "WHERE account_id = $1 AND sha256 = $2",
-							   2, types, values, NULL, false, 1);
-	spi_check(rc, SPI_OK_SELECT, "look up a payload");
+	spi_exec_limit("SELECT payload_id, status FROM bronze.payload "
+				   "WHERE account_id = $1 AND sha256 = $2",
+				   2, types, values, NULL, 1,
+				   SPI_OK_SELECT, "look up a payload");
 	if (SPI_processed == 0)
 		return false;
 	*payload_id = DatumGetInt64(spi_datum(0, 1, &isnull));
@@ -64,7 +63,6 @@ bronze_insert(int32 account_id, const char *source, const char *kind,
 	char		nulls[10];
 	bool		isnull;
 	int64		payload_id;
-	int			rc;
 
 	memset(nulls, ' ', sizeof(nulls));
 	values[0] = Int32GetDatum(account_id);
@@ -81,18 +79,18 @@ bronze_insert(int32 account_id, const char *source, const char *kind,
 	spi_arg_text(values, nulls, 8, reason);
 	values[9] = bytea_datum(body, len);
 
-	rc = SPI_execute_with_args("INSERT INTO bronze.payload "
-							   "(account_id, source, kind, origin, sha256, byte_size, "
-							   " http_status, status, reason, body) "
-							   "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) "
-							   "ON CONFLICT (account_id, sha256) DO UPDATE SET "
-							   " status = 'accepted', reason = NULL, "
-							   " kind = coalesce(excluded.kind, payload.kind), "
-							   " http_status = coalesce(excluded.http_status, payload.http_status) "
-							   "WHERE payload.status = 'rejected' AND excluded.status = 'accepted' "
-							   "RETURNING payload_id",
-							   10, types, values, nulls, false, 1);
-	spi_check(rc, SPI_OK_INSERT_RETURNING, "store a payload");
+	spi_exec_limit("INSERT INTO bronze.payload "
+				   "(account_id, source, kind, origin, sha256, byte_size, "
+				   " http_status, status, reason, body) "
+				   "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) "
+				   "ON CONFLICT (account_id, sha256) DO UPDATE SET "
+				   " status = 'accepted', reason = NULL, "
+				   " kind = coalesce(excluded.kind, payload.kind), "
+				   " http_status = coalesce(excluded.http_status, payload.http_status) "
+				   "WHERE payload.status = 'rejected' AND excluded.status = 'accepted' "
+				   "RETURNING payload_id",
+				   10, types, values, nulls, 1,
+				   SPI_OK_INSERT_RETURNING, "store a payload");
 	if (SPI_processed == 1)
 		return DatumGetInt64(spi_datum(0, 1, &isnull));
 	else

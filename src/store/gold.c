@@ -35,16 +35,15 @@ zone_bounds_for_day(const TrackerAccount *acc, DateADT day, ZoneBounds *zb,
 {
 	Oid			types[2] = {INT4OID, DATEOID};
 	Datum		values[2];
-	int			rc;
 
 	values[0] = Int32GetDatum(acc->account_id);
 	values[1] = DateADTGetDatum(day);
-	rc = SPI_execute_with_args("SELECT out_of_range_min, fat_burn_min, cardio_min, "
-							   "peak_min, peak_max FROM silver.daily_reported "
-							   "WHERE account_id = $1 AND day = $2 "
-							   "AND peak_max IS NOT NULL",
-							   2, types, values, NULL, false, 1);
-	spi_check(rc, SPI_OK_SELECT, "read zone bounds");
+	spi_exec_limit("SELECT out_of_range_min, fat_burn_min, cardio_min, "
+				   "peak_min, peak_max FROM silver.daily_reported "
+				   "WHERE account_id = $1 AND day = $2 "
+				   "AND peak_max IS NOT NULL",
+				   2, types, values, NULL, 1,
+				   SPI_OK_SELECT, "read zone bounds");
 	if (SPI_processed == 1)
 	{
 		int			v[5];
@@ -84,10 +83,10 @@ zone_bounds_for_day(const TrackerAccount *acc, DateADT day, ZoneBounds *zb,
 	}
 
 	/* The age the provider reported, when there is no birth date. */
-	rc = SPI_execute_with_args("SELECT age FROM tracker.account_profile "
-							   "WHERE account_id = $1 AND age IS NOT NULL",
-							   1, types, values, NULL, false, 1);
-	spi_check(rc, SPI_OK_SELECT, "read the account's age");
+	spi_exec_limit("SELECT age FROM tracker.account_profile "
+				   "WHERE account_id = $1 AND age IS NOT NULL",
+				   1, types, values, NULL, 1,
+				   SPI_OK_SELECT, "read the account's age");
 	if (SPI_processed == 1)
 	{
 		bool		isnull;
@@ -121,7 +120,6 @@ figures_recompute_day(const TrackerAccount *acc, DateADT day)
 	const char *zone_source = NULL;
 	bool		has_zones;
 	DayFigures	f;
-	int			rc;
 	int			i;
 
 	account_write_lock(acc->account_id);
@@ -130,10 +128,10 @@ figures_recompute_day(const TrackerAccount *acc, DateADT day)
 	values[1] = DateADTGetDatum(day);
 	if (n == 0)
 	{
-		rc = SPI_execute_with_args("DELETE FROM gold.daily "
-								   "WHERE account_id = $1 AND day = $2",
-								   2, types, values, NULL, false, 0);
-		spi_check(rc, SPI_OK_DELETE, "delete daily figures");
+		spi_exec("DELETE FROM gold.daily "
+				 "WHERE account_id = $1 AND day = $2",
+				 2, types, values, NULL,
+				 SPI_OK_DELETE, "delete daily figures");
 		return;
 	}
 
@@ -178,24 +176,23 @@ figures_recompute_day(const TrackerAccount *acc, DateADT day)
 		nulls[10] = 'n';
 	values[11] = Int32GetDatum(FIGURES_ALGORITHM_VERSION);
 
-	rc = SPI_execute_with_args("INSERT INTO gold.daily AS g "
-							   "(account_id, day, samples, wear_minutes, out_of_range_minutes, "
-							   " fat_burn_minutes, cardio_minutes, peak_minutes, zone_source, "
-							   " zone_bounds, resting_hr_raw, algorithm_version) "
-							   "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) "
-							   "ON CONFLICT (account_id, day) DO UPDATE SET "
-							   " samples = excluded.samples, wear_minutes = excluded.wear_minutes, "
-							   " out_of_range_minutes = excluded.out_of_range_minutes, "
-							   " fat_burn_minutes = excluded.fat_burn_minutes, "
-							   " cardio_minutes = excluded.cardio_minutes, "
-							   " peak_minutes = excluded.peak_minutes, "
-							   " zone_source = excluded.zone_source, "
-							   " zone_bounds = excluded.zone_bounds, "
-							   " resting_hr_raw = excluded.resting_hr_raw, "
-							   " algorithm_version = excluded.algorithm_version, "
-							   " computed_at = now()",
-							   12, types, values, nulls, false, 0);
-	spi_check(rc, SPI_OK_INSERT, "store daily figures");
+	spi_exec("INSERT INTO gold.daily AS g "
+			 "(account_id, day, samples, wear_minutes, out_of_range_minutes, "
+			 " fat_burn_minutes, cardio_minutes, peak_minutes, zone_source, "
+			 " zone_bounds, resting_hr_raw, algorithm_version) "
+			 "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) "
+			 "ON CONFLICT (account_id, day) DO UPDATE SET "
+			 " samples = excluded.samples, wear_minutes = excluded.wear_minutes, "
+			 " out_of_range_minutes = excluded.out_of_range_minutes, "
+			 " fat_burn_minutes = excluded.fat_burn_minutes, "
+			 " cardio_minutes = excluded.cardio_minutes, "
+			 " peak_minutes = excluded.peak_minutes, "
+			 " zone_source = excluded.zone_source, "
+			 " zone_bounds = excluded.zone_bounds, "
+			 " resting_hr_raw = excluded.resting_hr_raw, "
+			 " algorithm_version = excluded.algorithm_version, "
+			 " computed_at = now()",
+			 12, types, values, nulls, SPI_OK_INSERT, "store daily figures");
 }
 
 /*
@@ -238,29 +235,28 @@ resting_resmooth(int32 account_id, DateADT from)
 	bool		has_state = false;
 	bool		isnull;
 	Datum		d;
-	int			rc;
 
 	account_write_lock(account_id);
 	values[0] = Int32GetDatum(account_id);
 	values[1] = DateADTGetDatum(from);
-	rc = SPI_execute_with_args("SELECT resting_hr_state FROM gold.daily "
-							   "WHERE account_id = $1 AND day < $2 "
-							   "AND resting_hr_state IS NOT NULL "
-							   "ORDER BY day DESC LIMIT 1",
-							   2, types, values, NULL, false, 1);
-	spi_check(rc, SPI_OK_SELECT, "read the resting heart rate state");
+	spi_exec_limit("SELECT resting_hr_state FROM gold.daily "
+				   "WHERE account_id = $1 AND day < $2 "
+				   "AND resting_hr_state IS NOT NULL "
+				   "ORDER BY day DESC LIMIT 1",
+				   2, types, values, NULL, 1,
+				   SPI_OK_SELECT, "read the resting heart rate state");
 	if (SPI_processed == 1)
 	{
 		state = DatumGetFloat8(spi_datum(0, 1, &isnull));
 		has_state = true;
 	}
 
-	rc = SPI_execute_with_args("SELECT day, resting_hr_raw, resting_hr, resting_hr_state, "
-							   " wear_minutes "
-							   "FROM gold.daily WHERE account_id = $1 AND day >= $2 "
-							   "ORDER BY day",
-							   2, types, values, NULL, false, 0);
-	spi_check(rc, SPI_OK_SELECT, "read resting heart rates");
+	spi_exec("SELECT day, resting_hr_raw, resting_hr, resting_hr_state, "
+			 " wear_minutes "
+			 "FROM gold.daily WHERE account_id = $1 AND day >= $2 "
+			 "ORDER BY day",
+			 2, types, values, NULL,
+			 SPI_OK_SELECT, "read resting heart rates");
 	rows = SPI_tuptable;
 	nrows = SPI_processed;
 
@@ -308,11 +304,11 @@ resting_resmooth(int32 account_id, DateADT from)
 		memset(unulls, new_null ? 'n' : ' ', sizeof(unulls));
 		unulls[0] = ' ';
 		unulls[1] = ' ';
-		rc = SPI_execute_with_args("UPDATE gold.daily SET resting_hr = $3, "
-								   "resting_hr_state = $4 "
-								   "WHERE account_id = $1 AND day = $2",
-								   4, utypes, uvalues, unulls, false, 0);
-		spi_check(rc, SPI_OK_UPDATE, "store a resting heart rate");
+		spi_exec("UPDATE gold.daily SET resting_hr = $3, "
+				 "resting_hr_state = $4 "
+				 "WHERE account_id = $1 AND day = $2",
+				 4, utypes, uvalues, unulls,
+				 SPI_OK_UPDATE, "store a resting heart rate");
 	}
 	SPI_freetuptable(rows);
 }

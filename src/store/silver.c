@@ -39,7 +39,6 @@ reported_upsert(const TrackerAccount *acc, const ReportedDay *r,
 	Datum		values[14];
 	char		nulls[14];
 	int			i;
-	int			rc;
 
 	account_write_lock(acc->account_id);
 	memset(nulls, 'n', sizeof(nulls));
@@ -78,28 +77,28 @@ reported_upsert(const TrackerAccount *acc, const ReportedDay *r,
 		nulls[13] = ' ';
 	}
 
-	rc = SPI_execute_with_args(
-							   "INSERT INTO silver.daily_reported AS d "
-							   "(account_id, day, resting_hr, out_of_range_min, fat_burn_min, "
-							   " cardio_min, peak_min, peak_max, out_of_range_minutes, "
-							   " fat_burn_minutes, cardio_minutes, peak_minutes, source, payload_id) "
-							   "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) "
-							   "ON CONFLICT (account_id, day) DO UPDATE SET "
-							   " resting_hr = coalesce(excluded.resting_hr, d.resting_hr), "
-							   " out_of_range_min = CASE WHEN excluded.peak_max IS NULL THEN d.out_of_range_min ELSE excluded.out_of_range_min END, "
-							   " fat_burn_min = CASE WHEN excluded.peak_max IS NULL THEN d.fat_burn_min ELSE excluded.fat_burn_min END, "
-							   " cardio_min = CASE WHEN excluded.peak_max IS NULL THEN d.cardio_min ELSE excluded.cardio_min END, "
-							   " peak_min = CASE WHEN excluded.peak_max IS NULL THEN d.peak_min ELSE excluded.peak_min END, "
-							   " peak_max = coalesce(excluded.peak_max, d.peak_max), "
-							   " out_of_range_minutes = CASE WHEN excluded.peak_minutes IS NULL THEN d.out_of_range_minutes ELSE excluded.out_of_range_minutes END, "
-							   " fat_burn_minutes = CASE WHEN excluded.peak_minutes IS NULL THEN d.fat_burn_minutes ELSE excluded.fat_burn_minutes END, "
-							   " cardio_minutes = CASE WHEN excluded.peak_minutes IS NULL THEN d.cardio_minutes ELSE excluded.cardio_minutes END, "
-							   " peak_minutes = coalesce(excluded.peak_minutes, d.peak_minutes), "
-							   " source = excluded.source, "
-							   " payload_id = coalesce(excluded.payload_id, d.payload_id), "
-							   " updated_at = now()",
-							   14, types, values, nulls, false, 0);
-	spi_check(rc, SPI_OK_INSERT, "store reported daily figures");
+	spi_exec(
+			 "INSERT INTO silver.daily_reported AS d "
+			 "(account_id, day, resting_hr, out_of_range_min, fat_burn_min, "
+			 " cardio_min, peak_min, peak_max, out_of_range_minutes, "
+			 " fat_burn_minutes, cardio_minutes, peak_minutes, source, payload_id) "
+			 "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) "
+			 "ON CONFLICT (account_id, day) DO UPDATE SET "
+			 " resting_hr = coalesce(excluded.resting_hr, d.resting_hr), "
+			 " out_of_range_min = CASE WHEN excluded.peak_max IS NULL THEN d.out_of_range_min ELSE excluded.out_of_range_min END, "
+			 " fat_burn_min = CASE WHEN excluded.peak_max IS NULL THEN d.fat_burn_min ELSE excluded.fat_burn_min END, "
+			 " cardio_min = CASE WHEN excluded.peak_max IS NULL THEN d.cardio_min ELSE excluded.cardio_min END, "
+			 " peak_min = CASE WHEN excluded.peak_max IS NULL THEN d.peak_min ELSE excluded.peak_min END, "
+			 " peak_max = coalesce(excluded.peak_max, d.peak_max), "
+			 " out_of_range_minutes = CASE WHEN excluded.peak_minutes IS NULL THEN d.out_of_range_minutes ELSE excluded.out_of_range_minutes END, "
+			 " fat_burn_minutes = CASE WHEN excluded.peak_minutes IS NULL THEN d.fat_burn_minutes ELSE excluded.fat_burn_minutes END, "
+			 " cardio_minutes = CASE WHEN excluded.peak_minutes IS NULL THEN d.cardio_minutes ELSE excluded.cardio_minutes END, "
+			 " peak_minutes = coalesce(excluded.peak_minutes, d.peak_minutes), "
+			 " source = excluded.source, "
+			 " payload_id = coalesce(excluded.payload_id, d.payload_id), "
+			 " updated_at = now()",
+			 14, types, values, nulls,
+			 SPI_OK_INSERT, "store reported daily figures");
 }
 
 /*
@@ -172,7 +171,6 @@ series_write(int32 account_id, DateADT day, const HrSample *s, size_t n,
 	Oid			types[6] = {INT4OID, DATEOID, INT4OID, TIMESTAMPTZOID,
 	TIMESTAMPTZOID, BYTEAOID};
 	Datum		values[6];
-	int			rc;
 	bool		written;
 
 	values[0] = Int32GetDatum(account_id);
@@ -182,25 +180,18 @@ series_write(int32 account_id, DateADT day, const HrSample *s, size_t n,
 	values[4] = TimestampTzGetDatum(tracker_epoch_to_timestamptz(s[n - 1].t));
 	values[5] = PointerGetDatum(series_to_bytea(s, n));
 
-	if (insert)
-	{
-		rc = SPI_execute_with_args("INSERT INTO silver.heart_rate_day "
-								   "(account_id, day, samples, first_at, last_at, series) "
-								   "VALUES ($1, $2, $3, $4, $5, $6) "
-								   "ON CONFLICT (account_id, day) DO NOTHING",
-								   6, types, values, NULL, false, 0);
-		spi_check(rc, SPI_OK_INSERT, "store a day of heart rate");
-	}
-	else
-	{
-		rc = SPI_execute_with_args("UPDATE silver.heart_rate_day SET "
-								   " samples = $3, first_at = $4, last_at = $5, "
-								   " series = $6, updated_at = now() "
-								   "WHERE account_id = $1 AND day = $2",
-								   6, types, values, NULL, false, 0);
-		spi_check(rc, SPI_OK_UPDATE, "store a day of heart rate");
-	}
-	written = (SPI_processed == 1);
+	written = spi_exec(insert ?
+					   "INSERT INTO silver.heart_rate_day "
+					   "(account_id, day, samples, first_at, last_at, series) "
+					   "VALUES ($1, $2, $3, $4, $5, $6) "
+					   "ON CONFLICT (account_id, day) DO NOTHING" :
+					   "UPDATE silver.heart_rate_day SET "
+					   " samples = $3, first_at = $4, last_at = $5, "
+					   " series = $6, updated_at = now() "
+					   "WHERE account_id = $1 AND day = $2",
+					   6, types, values, NULL,
+					   insert ? SPI_OK_INSERT : SPI_OK_UPDATE,
+					   "store a day of heart rate") == 1;
 	pfree(DatumGetPointer(values[5]));
 	return written;
 }

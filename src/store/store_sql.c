@@ -12,7 +12,6 @@
 #include "fmgr.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
-#include "utils/rangetypes.h"
 
 #include "common/common.h"
 #include "core/core.h"
@@ -79,23 +78,18 @@ tracker_recompute(PG_FUNCTION_ARGS)
 
 	if (!PG_ARGISNULL(1))
 	{
-		RangeType  *r = PG_GETARG_RANGE_P(1);
-		TypeCacheEntry *typcache = range_get_typcache(fcinfo, RangeTypeGetOid(r));
-		RangeBound	lower;
-		RangeBound	upper;
-		bool		empty;
+		DayRange	days;
 
-		range_deserialize(typcache, r, &lower, &upper, &empty);
-		if (empty)
+		if (!tracker_day_range_arg(fcinfo, 1, &days))
 			PG_RETURN_INT32(0);
-		if (!lower.infinite)
+		if (days.has_lower)
 		{
-			values[1] = lower.val;
+			values[1] = DateADTGetDatum(days.lower);
 			nulls[1] = ' ';
 		}
-		if (!upper.infinite)
+		if (days.has_upper)
 		{
-			values[2] = upper.val;
+			values[2] = DateADTGetDatum(days.upper);
 			nulls[2] = ' ';
 		}
 	}

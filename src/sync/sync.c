@@ -25,7 +25,6 @@
 #include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/lsyscache.h"
-#include "utils/rangetypes.h"
 #include "utils/resowner.h"
 #include "storage/lmgr.h"
 #include "storage/lock.h"
@@ -383,24 +382,19 @@ tracker_sync(PG_FUNCTION_ARGS)
 		elog(ERROR, "return type must be a row type");
 
 	{
-		RangeType  *r = PG_GETARG_RANGE_P(1);
-		TypeCacheEntry *typcache = range_get_typcache(fcinfo, RangeTypeGetOid(r));
-		RangeBound	lower;
-		RangeBound	upper;
-		bool		empty;
+		DayRange	days;
 
-		range_deserialize(typcache, r, &lower, &upper, &empty);
-		if (empty)
+		if (!tracker_day_range_arg(fcinfo, 1, &days))
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 					 errmsg("days must not be empty")));
-		if (lower.infinite || upper.infinite)
+		if (!days.has_lower || !days.has_upper)
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 					 errmsg("days must have both bounds"),
 					 errhint("For example '[2026-01-01,2026-02-01)'.")));
-		from = DatumGetDateADT(lower.val);
-		to = DatumGetDateADT(upper.val);
+		from = days.lower;
+		to = days.upper;
 		if (to - from > SYNC_MAX_DAYS)
 			ereport(ERROR,
 					(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
