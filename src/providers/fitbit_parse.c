@@ -29,7 +29,7 @@
  * JSON (JC_DEPTH_AFTER_SCAN).  No locale, time zone or libc date function
  * is used: dates are checked and converted by hand.
  *
- * src/fitbit_parse.c
+ * src/providers/fitbit_parse.c
  *
  *-------------------------------------------------------------------------
  */
