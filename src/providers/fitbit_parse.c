@@ -288,22 +288,14 @@ read_default_zones(JsonCheck *jc, json_object *arr, const JcPath *at,
 		JcPath		zp = {at, NULL, i};
 		JcPath		np = {&zp, "name", 0};
 		json_object *name;
-		const char *s;
-		size_t		slen;
 		char		d[JC_DESC_SIZE];
 		char		label[32];
 
-		if ((rc = jc_check_object(jc, z, &zp, "zone")) != JC_OK ||
-			(rc = jc_get_member(jc, z, &zp, "name", true, &name)) != JC_OK ||
-			(rc = jc_check_string(jc, name, &np, "name", &s, &slen)) != JC_OK)
+		rc = jc_element_name(jc, z, &zp, "zone", "name", api_zone_names,
+							 FITBIT_ZONES, &name, &k);
+		if (rc != JC_OK)
 			return rc;
-		for (k = 0; k < FITBIT_ZONES; k++)
-		{
-			if (slen == strlen(api_zone_names[k]) &&
-				memcmp(s, api_zone_names[k], slen) == 0)
-				break;
-		}
-		if (k == FITBIT_ZONES)
+		if (k < 0)
 			return jc_fail(jc, JC_ERR_SHAPE, &np,
 						   "zone name %s is not one of \"Out of Range\", \"Fat Burn\", \"Cardio\", \"Peak\"",
 						   jc_describe(jc, name, d, sizeof(d)));
@@ -348,17 +340,15 @@ read_custom_zones(JsonCheck *jc, json_object *arr, const JcPath *at)
 	{
 		json_object *z = json_object_array_get_idx(arr, i);
 		JcPath		zp = {at, NULL, i};
-		JcPath		np = {&zp, "name", 0};
 		json_object *name;
-		const char *s;
-		size_t		slen;
+		int			k;
 		int			zmin,
 					zmax;
 		double		minutes;
 
-		if ((rc = jc_check_object(jc, z, &zp, "zone")) != JC_OK ||
-			(rc = jc_get_member(jc, z, &zp, "name", true, &name)) != JC_OK ||
-			(rc = jc_check_string(jc, name, &np, "name", &s, &slen)) != JC_OK ||
+		/* any name will do: the custom zone has none of its own */
+		if ((rc = jc_element_name(jc, z, &zp, "zone", "name", NULL, 0,
+								  &name, &k)) != JC_OK ||
 			(rc = read_zone(jc, z, &zp, "custom", &zmin, &zmax, &minutes)) != JC_OK)
 			return rc;
 	}

@@ -337,6 +337,62 @@ user_reset(GhUser *user)
 	user->age = -1;
 }
 
+/* Reads the top-level object of an answer into the caller's result. */
+typedef JcKind (*RootReader) (JsonCheck *jc, json_object *root, void *out);
+
+/*
+ * Parse buf, which must hold one JSON object (what says which, for the
+ * message if it is not), and hand it to read.  The caller resets its
+ * result before and frees it when this fails.
+ */
+static GhErrorKind
+parse_object(const char *buf, size_t len, GhError *err, const char *what,
+			 RootReader read, void *out)
+{
+	GhError		local_err;
+	ParseCtx	cx;
+	json_object *root = NULL;
+	JcKind		rc;
+
+	ctx_init(&cx, buf, len, err, &local_err);
+	rc = jc_parse_object(&cx.jc, NULL, what, &root);
+	if (rc == JC_OK)
+		rc = read(&cx.jc, root, out);
+	if (root != NULL)
+		json_object_put(root);
+	return ctx_done(&cx, rc);
+}
+
+/* Read the time zone and UTC offset of users.getSettings. */
+static JcKind
+read_settings(JsonCheck *jc, json_object *root, void *out)
+{
+	GhUser	   *user = out;
+	JcKind		rc;
+
+	rc = jc_member_string(jc, root, &jc_root, "timeZone", false,
+						  JC_STR_TIME_ZONE, TIME_ZONE_LEN_MAX,
+						  &user->time_zone);
+	if (rc == JC_OK)
+		rc = gh_member_utc_offset(jc, root, &jc_root, "utcOffset",
+								  &user->utc_offset);
+	return rc;
+}
+
+/* Read the age of users.getProfile. */
+static JcKind
+read_profile(JsonCheck *jc, json_object *root, void *out)
+{
+	GhUser	   *user = out;
+	int64_t		age = -1;
+	JcKind		rc;
+
+	rc = jc_member_int(jc, root, &jc_root, "age", false, 0, AGE_MAX, &age);
+	if (rc == JC_OK)
+		user->age = (int) age;
+	return rc;
+}
+
 /*
  * Parse users.getSettings: the IANA time zone and the current UTC offset.
  * user is overwritten (age -1); parse the profile into a second GhUser and
@@ -345,26 +401,13 @@ user_reset(GhUser *user)
 GhErrorKind
 gh_parse_settings(const char *buf, size_t len, GhUser *user, GhError *err)
 {
-	GhError		local_err;
-	ParseCtx	cx;
-	json_object *root = NULL;
-	JcKind		rc;
+	GhErrorKind rc;
 
-	ctx_init(&cx, buf, len, err, &local_err);
 	user_reset(user);
-	rc = jc_parse_object(&cx.jc, NULL, "a settings object", &root);
-	if (rc == JC_OK)
-		rc = jc_member_string(&cx.jc, root, &jc_root, "timeZone", false,
-							  JC_STR_TIME_ZONE, TIME_ZONE_LEN_MAX,
-							  &user->time_zone);
-	if (rc == JC_OK)
-		rc = gh_member_utc_offset(&cx.jc, root, &jc_root, "utcOffset",
-								  &user->utc_offset);
-	if (root != NULL)
-		json_object_put(root);
-	if (rc != JC_OK)
+	rc = parse_object(buf, len, err, "a settings object", read_settings, user);
+	if (rc != GH_OK)
 		gh_user_free(user);
-	return ctx_done(&cx, rc);
+	return rc;
 }
 
 /*
@@ -374,25 +417,13 @@ gh_parse_settings(const char *buf, size_t len, GhUser *user, GhError *err)
 GhErrorKind
 gh_parse_profile(const char *buf, size_t len, GhUser *user, GhError *err)
 {
-	GhError		local_err;
-	ParseCtx	cx;
-	json_object *root = NULL;
-	int64_t		age = -1;
-	JcKind		rc;
+	GhErrorKind rc;
 
-	ctx_init(&cx, buf, len, err, &local_err);
 	user_reset(user);
-	rc = jc_parse_object(&cx.jc, NULL, "a profile object", &root);
-	if (rc == JC_OK)
-		rc = jc_member_int(&cx.jc, root, &jc_root, "age", false, 0, AGE_MAX,
-						   &age);
-	if (rc == JC_OK)
-		user->age = (int) age;
-	if (root != NULL)
-		json_object_put(root);
-	if (rc != JC_OK)
+	rc = parse_object(buf, len, err, "a profile object", read_profile, user);
+	if (rc != GH_OK)
 		gh_user_free(user);
-	return ctx_done(&cx, rc);
+	return rc;
 }
 
 /* Release the user's strings and reset it; safe to repeat. */
@@ -498,6 +529,22 @@ read_token_success(JsonCheck *jc, json_object *root, GhToken *token)
 	return JC_OK;
 }
 
+/* Read a token response: an OAuth error, or a token. */
+static JcKind
+read_token(JsonCheck *jc, json_object *root, void *out)
+{
+	GhToken    *token = out;
+	json_object *e = NULL;
+	JcKind		rc;
+
+	rc = jc_get_member(jc, root, &jc_root, "error", false, &e);
+	if (rc != JC_OK)
+		return rc;
+	if (e != NULL)
+		return read_token_error(jc, root, e, token);
+	return read_token_success(jc, root, token);
+}
+
 /*
  * Parse an answer of Google's token endpoint (code exchange or refresh).
  * Both a token and an OAuth error come back as GH_OK: token->error says
@@ -506,28 +553,13 @@ read_token_success(JsonCheck *jc, json_object *root, GhToken *token)
 GhErrorKind
 gh_parse_token(const char *buf, size_t len, GhToken *token, GhError *err)
 {
-	GhError		local_err;
-	ParseCtx	cx;
-	json_object *root = NULL;
-	json_object *e = NULL;
-	JcKind		rc;
+	GhErrorKind rc;
 
-	ctx_init(&cx, buf, len, err, &local_err);
 	memset(token, 0, sizeof(*token));
-	rc = jc_parse_object(&cx.jc, NULL, "a token response", &root);
-	if (rc == JC_OK)
-	{
-		rc = jc_get_member(&cx.jc, root, &jc_root, "error", false, &e);
-		if (rc == JC_OK && e != NULL)
-			rc = read_token_error(&cx.jc, root, e, token);
-		else if (rc == JC_OK)
-			rc = read_token_success(&cx.jc, root, token);
-	}
-	if (root != NULL)
-		json_object_put(root);
-	if (rc != JC_OK)
+	rc = parse_object(buf, len, err, "a token response", read_token, token);
+	if (rc != GH_OK)
 		gh_token_free(token);
-	return ctx_done(&cx, rc);
+	return rc;
 }
 
 /* Release the token's strings and zero it; safe to repeat. */

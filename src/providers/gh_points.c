@@ -38,21 +38,6 @@ static const char *const zone_duration_keys[GH_ZONES] = {
 	"lightTime", "moderateTime", "vigorousTime", "peakTime"
 };
 
-/* Index of a HeartRateZoneType name in zone_names, or -1. */
-static int
-zone_index(const char *s, size_t len)
-{
-	int			k;
-
-	for (k = 0; k < GH_ZONES; k++)
-	{
-		if (strlen(zone_names[k]) == len && memcmp(s, zone_names[k], len) == 0)
-			return k;
-	}
-	return -1;
-}
-
-
 /* ----------------------------------------------------------------------
  * Data points
  * ----------------------------------------------------------------------
@@ -231,16 +216,13 @@ read_zones(void *arg, json_object *elem, const JcPath *at, size_t index)
 		JcPath		zp = {&zsp, NULL, i};
 		JcPath		tp = {&zp, "heartRateZoneType", 0};
 		json_object *type;
-		const char *s = NULL;
-		size_t		slen = 0;
 		int64_t		lo = 0;
 		int64_t		hi = 0;
 
-		if ((rc = jc_check_object(jc, z, &zp, "zone")) != JC_OK ||
-			(rc = jc_get_member(jc, z, &zp, "heartRateZoneType", true, &type)) != JC_OK ||
-			(rc = jc_check_string(jc, type, &tp, "heartRateZoneType", &s, &slen)) != JC_OK)
+		rc = jc_element_name(jc, z, &zp, "zone", "heartRateZoneType",
+							 zone_names, GH_ZONES, &type, &k);
+		if (rc != JC_OK)
 			return rc;
-		k = zone_index(s, slen);
 		if (k < 0)
 			continue;
 		if (seen[k])
@@ -309,16 +291,13 @@ read_zone_rollup(void *arg, json_object *elem, const JcPath *at,
 		JcPath		zp = {&zsp, NULL, i};
 		JcPath		tp = {&zp, "heartRateZone", 0};
 		json_object *type;
-		const char *s = NULL;
-		size_t		slen = 0;
 		int64_t		secs = 0;
 		int			k;
 
-		if ((rc = jc_check_object(jc, z, &zp, "zone")) != JC_OK ||
-			(rc = jc_get_member(jc, z, &zp, "heartRateZone", true, &type)) != JC_OK ||
-			(rc = jc_check_string(jc, type, &tp, "heartRateZone", &s, &slen)) != JC_OK)
+		rc = jc_element_name(jc, z, &zp, "zone", "heartRateZone",
+							 zone_names, GH_ZONES, &type, &k);
+		if (rc != JC_OK)
 			return rc;
-		k = zone_index(s, slen);
 		if (k < 0)
 			continue;
 		if (seen[k])

@@ -3,12 +3,11 @@
  * json_member.c
  *	  The checks Tracker's JSON parsers run on json-c trees (step 3 of the
  *	  three in json_check.c): members, objects, arrays, integers, numbers,
- *	  strings and calendar dates.
+ *	  strings and the names of listed entries.
  *
  * Every check reports its first problem through jc_fail() with the JSON
  * path of the value and a description of it, so that a message reads
  * "$.dataPoints[3].heartRate.beatsPerMinute "19" is outside 20..250".
- * No locale, time zone or libc date function is used.
  *
  * src/providers/json_member.c
  *
@@ -146,6 +145,28 @@ jc_check_number(JsonCheck *jc, json_object *v, const JcPath *at,
 	return JC_OK;
 }
 
+/* A check of a value's JSON type, jc_check_object() or jc_check_array(). */
+typedef JcKind (*JcTypeCheck) (JsonCheck *jc, json_object *v,
+							   const JcPath *at, const char *name);
+
+/*
+ * Fetch a member that check says is of the right type; *out is NULL when
+ * it is optional and absent (or null).
+ */
+static JcKind
+member_typed(JsonCheck *jc, json_object *obj, const JcPath *at,
+			 const char *key, bool required, JcTypeCheck check,
+			 json_object **out)
+{
+	JcPath		mp = {at, key, 0};
+	JcKind		rc;
+
+	rc = jc_get_member(jc, obj, at, key, required, out);
+	if (rc != JC_OK || (*out == NULL && !required))
+		return rc;
+	return check(jc, *out, &mp, key);
+}
+
 /*
  * Fetch an object member; *out is NULL when it is optional and absent (or
  * null).  The readers descend through these.
@@ -154,13 +175,7 @@ JcKind
 jc_member_object(JsonCheck *jc, json_object *obj, const JcPath *at,
 				 const char *key, bool required, json_object **out)
 {
-	JcPath		mp = {at, key, 0};
-	JcKind		rc;
-
-	rc = jc_get_member(jc, obj, at, key, required, out);
-	if (rc != JC_OK || (*out == NULL && !required))
-		return rc;
-	return jc_check_object(jc, *out, &mp, key);
+	return member_typed(jc, obj, at, key, required, jc_check_object, out);
 }
 
 /* Fetch an array member; *out is NULL when it is optional and absent. */
@@ -168,13 +183,43 @@ JcKind
 jc_member_array(JsonCheck *jc, json_object *obj, const JcPath *at,
 				const char *key, bool required, json_object **out)
 {
-	JcPath		mp = {at, key, 0};
+	return member_typed(jc, obj, at, key, required, jc_check_array, out);
+}
+
+/*
+ * Read the name of an element of a list of named entries, such as the
+ * heart-rate zones of Google Health and of Fitbit: check that elem is an
+ * object (what names it in messages) with a required string member key,
+ * and set *index to the position of that string in names[0..nnames), or
+ * to -1 when it is none of them.  *v gets the member, for the caller's
+ * messages.  Comparison is exact, byte for byte.
+ */
+JcKind
+jc_element_name(JsonCheck *jc, json_object *elem, const JcPath *at,
+				const char *what, const char *key,
+				const char *const *names, int nnames,
+				json_object **v, int *index)
+{
+	JcPath		np = {at, key, 0};
+	const char *s;
+	size_t		len;
+	int			k;
 	JcKind		rc;
 
-	rc = jc_get_member(jc, obj, at, key, required, out);
-	if (rc != JC_OK || (*out == NULL && !required))
+	*index = -1;
+	if ((rc = jc_check_object(jc, elem, at, what)) != JC_OK ||
+		(rc = jc_get_member(jc, elem, at, key, true, v)) != JC_OK ||
+		(rc = jc_check_string(jc, *v, &np, key, &s, &len)) != JC_OK)
 		return rc;
-	return jc_check_array(jc, *out, &mp, key);
+	for (k = 0; k < nnames; k++)
+	{
+		if (strlen(names[k]) == len && memcmp(s, names[k], len) == 0)
+		{
+			*index = k;
+			break;
+		}
+	}
+	return JC_OK;
 }
 
 /*
@@ -311,50 +356,4 @@ jc_member_string(JsonCheck *jc, json_object *obj, const JcPath *at,
 		return jc_fail_nomem(jc, &mp);
 	memcpy(*out, s, slen + 1);
 	return JC_OK;
-}
-
-
-/* ----------------------------------------------------------------------
- * Dates, without libc's time functions
- * ----------------------------------------------------------------------
- */
-
-/* Gregorian leap year, for checking February 29. */
-static bool
-is_leap(int y)
-{
-	return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-}
-
-/*
- * Whether y-m-d is a real date of the proleptic Gregorian calendar within
- * years 1..9999 (google.type.Date's range, and all four digits can say).
- */
-bool
-jc_valid_date(int y, int m, int d)
-{
-	static const int mdays[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-
-	if (y < 1 || y > 9999 || m < 1 || m > 12 || d < 1)
-		return false;
-	if (m == 2 && is_leap(y))
-		return d <= 29;
-	return d <= mdays[m - 1];
-}
-
-/*
- * Days from 1970-01-01 to y-m-d (Gregorian), after H. Hinnant's
- * days_from_civil.  Used instead of timegm() so that no time zone or libc
- * quirk can shift a timestamp.
- */
-int64_t
-jc_days_from_civil(int y, int m, int d)
-{
-	int64_t		yy = (int64_t) y - (m <= 2 ? 1 : 0);
-	int64_t		era = (yy >= 0 ? yy : yy - 399) / 400;
-	int64_t		yoe = yy - era * 400;
-	int64_t		doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
-	int64_t		doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-
-	return era * 146097 + doe - 719468;
 }
