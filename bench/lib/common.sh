@@ -95,7 +95,7 @@ build_tool() {
 				-o "$WORK/parsebench" \
 				"$PG_PKGLIBDIR/libpgcommon.a" "$PG_PKGLIBDIR/libpgport.a" -ljson-c -lm ;;
 		loadclient)
-			cc -std=gnu11 -O2 -Wall -Wextra -I"$PG_INCLUDE" \
+			cc -std=gnu11 -O2 -Wall -Wextra -I"$PG_INCLUDE" -Isrc \
 				bench/src/loadclient.c -o "$WORK/loadclient" -lpq -ljson-c ;;
 		*)
 			echo "build_tool: unknown tool $name" >&2

@@ -49,6 +49,8 @@
 #include <json-c/json.h>
 #include <libpq-fe.h>
 
+#include "providers/json_check.h"	/* jc_days_from_civil() */
+
 #define WINDOW_PAGES 8
 
 static PGconn *conn;
@@ -103,23 +105,6 @@ read_file(const char *path, size_t *len)
 	buf[*len] = '\0';
 	fclose(f);
 	return buf;
-}
-
-/* Days since 1970-01-01 of a civil date. */
-static int64_t
-days_from_civil(int y, int m, int d)
-{
-	int			era;
-	unsigned	yoe,
-				doy,
-				doe;
-
-	y -= m <= 2;
-	era = (y >= 0 ? y : y - 399) / 400;
-	yoe = (unsigned) (y - era * 400);
-	doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-	return (int64_t) era * 146097 + (int64_t) doe - 719468;
 }
 
 typedef struct Rows
@@ -179,7 +164,7 @@ parse_page(const char *buf, size_t len, Rows *r)
 		s = json_object_get_string(pt);
 		if (sscanf(s, "%4d-%2d-%2dT%2d:%2d:%2dZ", &y, &mo, &d, &h, &mi, &sec) != 6)
 			die("bad time", s);
-		r->t[r->n] = days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + sec;
+		r->t[r->n] = jc_days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + sec;
 		r->bpm[r->n] = (int16_t) atoi(json_object_get_string(bp));
 		r->ts_text[r->n] = s;
 		r->bpm_text[r->n] = (char *) json_object_get_string(bp);

@@ -45,6 +45,7 @@ typedef struct ParseCtx
 } ParseCtx;
 
 /* gh_values.c: proto3 JSON values */
+extern bool gh_parse_timestamp(const char *s, size_t len, int64_t *out);
 extern JcKind gh_member_int64(JsonCheck *jc, json_object *obj,
 							  const JcPath *at, const char *key,
 							  bool required, int64_t lo, int64_t hi,

@@ -35,8 +35,8 @@
  * google.protobuf.Timestamp does.  This runs once per heart-rate sample,
  * hence no sscanf.
  */
-static bool
-parse_timestamp(const char *s, size_t len, int64_t *out)
+bool
+gh_parse_timestamp(const char *s, size_t len, int64_t *out)
 {
 	int			c1,
 				c2,
@@ -292,7 +292,7 @@ gh_member_timestamp(JsonCheck *jc, json_object *obj, const JcPath *at,
 	rc = jc_check_string(jc, v, &mp, key, &s, &slen);
 	if (rc != JC_OK)
 		return rc;
-	if (!parse_timestamp(s, slen, out))
+	if (!gh_parse_timestamp(s, slen, out))
 		return jc_fail(jc, JC_ERR_TIME, &mp,
 					   "%s %s is not a valid rfc 3339 timestamp", key,
 					   jc_describe(jc, v, d, sizeof(d)));
