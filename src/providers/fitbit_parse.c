@@ -388,8 +388,7 @@ read_api_day(void *arg, json_object *elem, const JcPath *at, size_t index)
 	JcKind		rc;
 
 	if ((rc = jc_check_object(jc, elem, at, "day")) != JC_OK ||
-		(rc = jc_get_member(jc, elem, at, "dateTime", true, &v)) != JC_OK ||
-		(rc = jc_check_string(jc, v, &dp, "dateTime", &s, &slen)) != JC_OK)
+		(rc = jc_member_chars(jc, elem, at, "dateTime", &v, &s, &slen)) != JC_OK)
 		return rc;
 	if (!parse_iso_date(s, slen, &day->date))
 		return jc_fail(jc, JC_ERR_TIME, &dp,
@@ -490,8 +489,7 @@ read_api_sample(void *arg, json_object *elem, const JcPath *at,
 	JcKind		rc;
 
 	if ((rc = jc_check_object(jc, elem, at, "sample")) != JC_OK ||
-		(rc = jc_get_member(jc, elem, at, "time", true, &v)) != JC_OK ||
-		(rc = jc_check_string(jc, v, &tp, "time", &s, &slen)) != JC_OK)
+		(rc = jc_member_chars(jc, elem, at, "time", &v, &s, &slen)) != JC_OK)
 		return rc;
 	secs = parse_clock(s, slen);
 	if (secs < 0)
@@ -695,8 +693,7 @@ export_datetime(JsonCheck *jc, json_object *elem, const JcPath *at,
 	char		d[JC_DESC_SIZE];
 	JcKind		rc;
 
-	if ((rc = jc_get_member(jc, elem, at, "dateTime", true, &v)) != JC_OK ||
-		(rc = jc_check_string(jc, v, &dp, "dateTime", &s, &slen)) != JC_OK)
+	if ((rc = jc_member_chars(jc, elem, at, "dateTime", &v, &s, &slen)) != JC_OK)
 		return rc;
 	if (!parse_us_datetime(s, slen, true, date, secs))
 		return jc_fail(jc, JC_ERR_TIME, &dp,

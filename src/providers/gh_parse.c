@@ -393,6 +393,20 @@ read_profile(JsonCheck *jc, json_object *root, void *out)
 	return rc;
 }
 
+/* Parse an answer about the user into user, left empty on failure. */
+static GhErrorKind
+parse_user(const char *buf, size_t len, GhUser *user, GhError *err,
+		   const char *what, RootReader read)
+{
+	GhErrorKind rc;
+
+	user_reset(user);
+	rc = parse_object(buf, len, err, what, read, user);
+	if (rc != GH_OK)
+		gh_user_free(user);
+	return rc;
+}
+
 /*
  * Parse users.getSettings: the IANA time zone and the current UTC offset.
  * user is overwritten (age -1); parse the profile into a second GhUser and
@@ -401,13 +415,7 @@ read_profile(JsonCheck *jc, json_object *root, void *out)
 GhErrorKind
 gh_parse_settings(const char *buf, size_t len, GhUser *user, GhError *err)
 {
-	GhErrorKind rc;
-
-	user_reset(user);
-	rc = parse_object(buf, len, err, "a settings object", read_settings, user);
-	if (rc != GH_OK)
-		gh_user_free(user);
-	return rc;
+	return parse_user(buf, len, user, err, "a settings object", read_settings);
 }
 
 /*
@@ -417,13 +425,7 @@ gh_parse_settings(const char *buf, size_t len, GhUser *user, GhError *err)
 GhErrorKind
 gh_parse_profile(const char *buf, size_t len, GhUser *user, GhError *err)
 {
-	GhErrorKind rc;
-
-	user_reset(user);
-	rc = parse_object(buf, len, err, "a profile object", read_profile, user);
-	if (rc != GH_OK)
-		gh_user_free(user);
-	return rc;
+	return parse_user(buf, len, user, err, "a profile object", read_profile);
 }
 
 /* Release the user's strings and reset it; safe to repeat. */

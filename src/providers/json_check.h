@@ -218,6 +218,9 @@ extern JcKind jc_member_string(JsonCheck *jc, json_object *obj,
 							   const JcPath *at, const char *key,
 							   bool required, JcStrRule rule, size_t maxlen,
 							   char **out);
+extern JcKind jc_member_chars(JsonCheck *jc, json_object *obj,
+							  const JcPath *at, const char *key,
+							  json_object **v, const char **s, size_t *len);
 extern JcKind jc_element_name(JsonCheck *jc, json_object *elem,
 							  const JcPath *at, const char *what,
 							  const char *key, const char *const *names,

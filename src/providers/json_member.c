@@ -51,17 +51,28 @@ jc_get_member(JsonCheck *jc, json_object *obj, const JcPath *at,
 	return JC_OK;
 }
 
+/*
+ * Check that v has JSON type type; name is what the message calls v, what
+ * the type ("an object").
+ */
+static JcKind
+check_type(JsonCheck *jc, json_object *v, const JcPath *at, const char *name,
+		   json_type type, const char *what)
+{
+	char		d[JC_DESC_SIZE];
+
+	if (json_object_is_type(v, type))
+		return JC_OK;
+	return jc_fail(jc, JC_ERR_TYPE, at, "%s %s is not %s", name,
+				   jc_describe(jc, v, d, sizeof(d)), what);
+}
+
 /* Check that v is an object; name is what the message calls it. */
 JcKind
 jc_check_object(JsonCheck *jc, json_object *v, const JcPath *at,
 				const char *name)
 {
-	char		d[JC_DESC_SIZE];
-
-	if (json_object_is_type(v, json_type_object))
-		return JC_OK;
-	return jc_fail(jc, JC_ERR_TYPE, at, "%s %s is not an object", name,
-				   jc_describe(jc, v, d, sizeof(d)));
+	return check_type(jc, v, at, name, json_type_object, "an object");
 }
 
 /* Check that v is an array. */
@@ -69,12 +80,7 @@ JcKind
 jc_check_array(JsonCheck *jc, json_object *v, const JcPath *at,
 			   const char *name)
 {
-	char		d[JC_DESC_SIZE];
-
-	if (json_object_is_type(v, json_type_array))
-		return JC_OK;
-	return jc_fail(jc, JC_ERR_TYPE, at, "%s %s is not an array", name,
-				   jc_describe(jc, v, d, sizeof(d)));
+	return check_type(jc, v, at, name, json_type_array, "an array");
 }
 
 /*
@@ -187,6 +193,27 @@ jc_member_array(JsonCheck *jc, json_object *obj, const JcPath *at,
 }
 
 /*
+ * Fetch a required string member without copying it: *s and *len are
+ * json-c's bytes, which live as long as obj, and *v is the member, for the
+ * caller's messages about what the string holds.
+ */
+JcKind
+jc_member_chars(JsonCheck *jc, json_object *obj, const JcPath *at,
+				const char *key, json_object **v, const char **s,
+				size_t *len)
+{
+	JcPath		mp = {at, key, 0};
+	JcKind		rc;
+
+	*s = "";
+	*len = 0;
+	rc = jc_get_member(jc, obj, at, key, true, v);
+	if (rc != JC_OK)
+		return rc;
+	return jc_check_string(jc, *v, &mp, key, s, len);
+}
+
+/*
  * Read the name of an element of a list of named entries, such as the
  * heart-rate zones of Google Health and of Fitbit: check that elem is an
  * object (what names it in messages) with a required string member key,
@@ -200,7 +227,6 @@ jc_element_name(JsonCheck *jc, json_object *elem, const JcPath *at,
 				const char *const *names, int nnames,
 				json_object **v, int *index)
 {
-	JcPath		np = {at, key, 0};
 	const char *s;
 	size_t		len;
 	int			k;
@@ -208,8 +234,7 @@ jc_element_name(JsonCheck *jc, json_object *elem, const JcPath *at,
 
 	*index = -1;
 	if ((rc = jc_check_object(jc, elem, at, what)) != JC_OK ||
-		(rc = jc_get_member(jc, elem, at, key, true, v)) != JC_OK ||
-		(rc = jc_check_string(jc, *v, &np, key, &s, &len)) != JC_OK)
+		(rc = jc_member_chars(jc, elem, at, key, v, &s, &len)) != JC_OK)
 		return rc;
 	for (k = 0; k < nnames; k++)
 	{
