@@ -107,6 +107,16 @@ read_file(const char *path, size_t *len)
 	return buf;
 }
 
+/* Read page file name of directory dir. */
+static char *
+read_page_file(const char *dir, const char *name, size_t *len)
+{
+	char		path[4096];
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	return read_file(path, len);
+}
+
 typedef struct Rows
 {
 	int64_t    *t;
@@ -316,12 +326,10 @@ insert_run(const char *name, PGconn *c, bool prepared, int run_no, const char *d
 	PQclear(r);
 	for (i = 0; i < npages; i++)
 	{
-		char		path[4096];
 		size_t		len;
 		char	   *buf;
 
-		snprintf(path, sizeof(path), "%s/%s", dir, files[i]);
-		buf = read_file(path, &len);
+		buf = read_page_file(dir, files[i], &len);
 		bytes += len;
 		parse_page(buf, len, &sub);
 		free(buf);
@@ -398,12 +406,10 @@ main(int argc, char **argv)
 	/* Parse every page once, before any clock runs, for the COPY ceiling. */
 	for (i = 0; i < nfiles; i++)
 	{
-		char		path[4096];
 		size_t		len;
 		char	   *buf;
 
-		snprintf(path, sizeof(path), "%s/%s", dir, files[i]);
-		buf = read_file(path, &len);
+		buf = read_page_file(dir, files[i], &len);
 		sizes[i] = len;
 		total_bytes += len;
 		parse_page(buf, len, &all);
