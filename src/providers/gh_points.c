@@ -20,7 +20,6 @@
 #include "providers/gh_internal.h"
 
 #include <stdlib.h>
-#include <string.h>
 
 /* JSON union keys of the point bodies, indexed by GhDataType. */
 static const char *const type_keys[GH_DATA_TYPE_COUNT] = {
