@@ -29,9 +29,13 @@ OBJS = \
 	src/store/gold.o \
 	src/store/store_sql.o \
 	src/providers/json_check.o \
+	src/providers/json_scan.o \
+	src/providers/json_member.o \
 	src/providers/provider.o \
 	src/providers/google_oauth.o \
 	src/providers/gh_parse.o \
+	src/providers/gh_points.o \
+	src/providers/gh_values.o \
 	src/providers/google_health.o \
 	src/providers/listen_parse.o \
 	src/providers/listening.o \
@@ -117,16 +121,24 @@ $(UPGRADE_SCRIPTS): tracker--%--$(EXTVERSION).sql: build/schema-parts $(SQL_PART
 .PHONY: FORCE
 FORCE:
 
-# Plain-C unit tests of the codec, the figures and the parsers.
+# Plain-C unit tests of the codec, the figures and the parsers.  The
+# parsers' sources, each with the JSON checks it uses (fuzz/run.sh,
+# test/valgrind/run.sh and bench/lib/common.sh list the same files).
 UNIT_CFLAGS = -std=gnu11 -O1 -g -Wall -Wextra -Werror -Isrc
+JSON_CHECK_SRC = src/providers/json_check.c src/providers/json_scan.c \
+	src/providers/json_member.c
+FITBIT_PARSE_SRC = src/providers/fitbit_parse.c $(JSON_CHECK_SRC)
+GH_PARSE_SRC = src/providers/gh_parse.c src/providers/gh_points.c \
+	src/providers/gh_values.c $(JSON_CHECK_SRC)
+LISTEN_PARSE_SRC = src/providers/listen_parse.c $(JSON_CHECK_SRC)
 .PHONY: unit test demo
 unit:
 	mkdir -p build
 	$(CC) $(UNIT_CFLAGS) test/unit/test_series.c src/core/series.c -o build/test_series
 	$(CC) $(UNIT_CFLAGS) test/unit/test_figures.c src/core/figures.c src/core/series.c -o build/test_figures
-	$(CC) $(UNIT_CFLAGS) test/unit/test_fitbit_parse.c src/providers/fitbit_parse.c src/providers/json_check.c -ljson-c -o build/test_fitbit_parse
-	$(CC) $(UNIT_CFLAGS) test/unit/test_gh_parse.c src/providers/gh_parse.c src/providers/json_check.c -ljson-c -o build/test_gh_parse
-	$(CC) $(UNIT_CFLAGS) test/unit/test_listen_parse.c src/providers/listen_parse.c src/providers/json_check.c -ljson-c -o build/test_listen_parse
+	$(CC) $(UNIT_CFLAGS) test/unit/test_fitbit_parse.c $(FITBIT_PARSE_SRC) -ljson-c -o build/test_fitbit_parse
+	$(CC) $(UNIT_CFLAGS) test/unit/test_gh_parse.c $(GH_PARSE_SRC) -ljson-c -o build/test_gh_parse
+	$(CC) $(UNIT_CFLAGS) test/unit/test_listen_parse.c $(LISTEN_PARSE_SRC) -ljson-c -o build/test_listen_parse
 	build/test_series && build/test_figures && (cd test/unit && ../../build/test_fitbit_parse) && \
 		(cd test/unit && ../../build/test_gh_parse) && build/test_listen_parse
 

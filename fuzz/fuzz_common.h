@@ -101,6 +101,30 @@ fuzz_valid_utf8_cstring(const char *buf, size_t size)
 	return true;
 }
 
+/*
+ * What every parser's error report must hold: the kind it returned is the
+ * kind recorded, and the message and the path are terminated valid UTF-8.
+ * A macro, since each parser has its own error struct with these members.
+ */
+#define FUZZ_CHECK_ERROR(rc, err) \
+	do { \
+		FUZZ_CHECK((int) (rc) == (int) (err).kind, \
+				   "returned %d but err.kind is %d", (int) (rc), (int) (err).kind); \
+		FUZZ_CHECK(fuzz_valid_utf8_cstring((err).message, sizeof((err).message)), \
+				   "error message is not terminated valid UTF-8"); \
+		FUZZ_CHECK(fuzz_valid_utf8_cstring((err).path, sizeof((err).path)), \
+				   "error path is not terminated valid UTF-8"); \
+	} while (0)
+
+/* Whether two strings, either of which may be NULL, are the same. */
+static inline bool
+fuzz_streq(const char *a, const char *b)
+{
+	if (a == NULL || b == NULL)
+		return a == b;
+	return strcmp(a, b) == 0;
+}
+
 /* Whether y-m-d is a real Gregorian date. */
 static inline bool
 fuzz_valid_date(int y, int m, int d)

@@ -132,11 +132,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	memset(&doc, 0xAB, sizeof(doc));	/* the parser must not rely on a zeroed doc */
 	rc = fitbit_parse((const char *) data, size, hint, &doc, &err);
-	FUZZ_CHECK(rc == err.kind, "returned %d but err.kind is %d", (int) rc, (int) err.kind);
-	FUZZ_CHECK(fuzz_valid_utf8_cstring(err.message, sizeof(err.message)),
-			   "error message is not terminated valid UTF-8");
-	FUZZ_CHECK(fuzz_valid_utf8_cstring(err.path, sizeof(err.path)),
-			   "error path is not terminated valid UTF-8");
+	FUZZ_CHECK_ERROR(rc, err);
 	if (rc == FITBIT_OK)
 	{
 		FUZZ_CHECK(err.message[0] == '\0' && err.path[0] == '\0',

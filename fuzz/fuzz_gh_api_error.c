@@ -14,14 +14,6 @@
 
 #include "providers/gh_parse.h"
 
-static bool
-streq(const char *a, const char *b)
-{
-	if (a == NULL || b == NULL)
-		return a == b;
-	return strcmp(a, b) == 0;
-}
-
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -47,8 +39,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		FUZZ_CHECK(e.reason[0] != '\0', "an empty reason");
 
 	found2 = gh_parse_api_error((const char *) data, size, &e2);
-	FUZZ_CHECK(found == found2 && e.code == e2.code && streq(e.status, e2.status) &&
-			   streq(e.message, e2.message) && streq(e.reason, e2.reason),
+	FUZZ_CHECK(found == found2 && e.code == e2.code && fuzz_streq(e.status, e2.status) &&
+			   fuzz_streq(e.message, e2.message) && fuzz_streq(e.reason, e2.reason),
 			   "a second parse gave a different result");
 	gh_api_error_free(&e);
 	gh_api_error_free(&e2);

@@ -203,11 +203,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	memset(&page, 0xCD, sizeof(page));	/* the parser must not rely on a zeroed page */
 	rc = gh_parse_page(type, (const char *) data, size, &page, &err);
-	FUZZ_CHECK(rc == err.kind, "returned %d but err.kind is %d", (int) rc, (int) err.kind);
-	FUZZ_CHECK(fuzz_valid_utf8_cstring(err.message, sizeof(err.message)),
-			   "error message is not terminated valid UTF-8");
-	FUZZ_CHECK(fuzz_valid_utf8_cstring(err.path, sizeof(err.path)),
-			   "error path is not terminated valid UTF-8");
+	FUZZ_CHECK_ERROR(rc, err);
 	if (rc == GH_OK)
 	{
 		FUZZ_CHECK(err.message[0] == '\0', "success with an error message");

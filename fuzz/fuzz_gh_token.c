@@ -118,14 +118,6 @@ check_visible(const char *s, const char *what, bool spaces, size_t maxlen)
 	}
 }
 
-static bool
-streq(const char *a, const char *b)
-{
-	if (a == NULL || b == NULL)
-		return a == b;
-	return strcmp(a, b) == 0;
-}
-
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -138,11 +130,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	memset(&tok, 0x5A, sizeof(tok));
 	rc = gh_parse_token((const char *) data, size, &tok, &err);
-	FUZZ_CHECK(rc == err.kind, "returned %d but err.kind is %d", (int) rc, (int) err.kind);
-	FUZZ_CHECK(fuzz_valid_utf8_cstring(err.message, sizeof(err.message)),
-			   "error message is not terminated valid UTF-8");
-	FUZZ_CHECK(fuzz_valid_utf8_cstring(err.path, sizeof(err.path)),
-			   "error path is not terminated valid UTF-8");
+	FUZZ_CHECK_ERROR(rc, err);
 	if (rc == GH_OK)
 	{
 		if (tok.error != NULL)
@@ -180,9 +168,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	rc2 = gh_parse_token((const char *) data, size, &tok2, &err2);
 	FUZZ_CHECK(rc2 == rc && strcmp(err.message, err2.message) == 0 &&
-			   streq(tok.access_token, tok2.access_token) &&
-			   streq(tok.refresh_token, tok2.refresh_token) &&
-			   streq(tok.error, tok2.error) && tok.expires_in == tok2.expires_in,
+			   fuzz_streq(tok.access_token, tok2.access_token) &&
+			   fuzz_streq(tok.refresh_token, tok2.refresh_token) &&
+			   fuzz_streq(tok.error, tok2.error) && tok.expires_in == tok2.expires_in,
 			   "a second parse gave a different result");
 	gh_token_free(&tok);
 	gh_token_free(&tok2);

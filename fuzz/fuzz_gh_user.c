@@ -34,11 +34,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	memset(&user, 0x33, sizeof(user));
 	rc = profile ? gh_parse_profile((const char *) data, size, &user, &err)
 		: gh_parse_settings((const char *) data, size, &user, &err);
-	FUZZ_CHECK(rc == err.kind, "returned %d but err.kind is %d", (int) rc, (int) err.kind);
-	FUZZ_CHECK(fuzz_valid_utf8_cstring(err.message, sizeof(err.message)),
-			   "error message is not terminated valid UTF-8");
-	FUZZ_CHECK(fuzz_valid_utf8_cstring(err.path, sizeof(err.path)),
-			   "error path is not terminated valid UTF-8");
+	FUZZ_CHECK_ERROR(rc, err);
 	if (rc == GH_OK)
 	{
 		if (user.time_zone)

@@ -108,14 +108,6 @@ page_empty(const ListenPage *p)
 	return memcmp(p, &e, sizeof(e)) == 0;
 }
 
-static bool
-streq(const char *a, const char *b)
-{
-	if (a == NULL || b == NULL)
-		return a == b;
-	return strcmp(a, b) == 0;
-}
-
 static void
 fuzz_page(int which, const char *buf, size_t len)
 {
@@ -130,11 +122,7 @@ fuzz_page(int which, const char *buf, size_t len)
 	memset(&page, 0x6B, sizeof(page));
 	rc = which == 0 ? lastfm_parse_recent_tracks(buf, len, &page, &err)
 		: listenbrainz_parse_listens(buf, len, &page, &err);
-	FUZZ_CHECK(rc == err.kind, "returned %d but err.kind is %d", (int) rc, (int) err.kind);
-	FUZZ_CHECK(fuzz_valid_utf8_cstring(err.message, sizeof(err.message)),
-			   "error message is not terminated valid UTF-8");
-	FUZZ_CHECK(fuzz_valid_utf8_cstring(err.path, sizeof(err.path)),
-			   "error path is not terminated valid UTF-8");
+	FUZZ_CHECK_ERROR(rc, err);
 	FUZZ_CHECK(listen_error_kind_name(rc) != NULL, "a kind without a name");
 	if (rc == LISTEN_OK)
 	{
@@ -174,8 +162,8 @@ fuzz_page(int which, const char *buf, size_t len)
 			   "a second parse gave a different result");
 	for (i = 0; i < page.nlistens; i++)
 		FUZZ_CHECK(page.listens[i].played_at == page2.listens[i].played_at &&
-				   streq(page.listens[i].track, page2.listens[i].track) &&
-				   streq(page.listens[i].artist_mbids, page2.listens[i].artist_mbids),
+				   fuzz_streq(page.listens[i].track, page2.listens[i].track) &&
+				   fuzz_streq(page.listens[i].artist_mbids, page2.listens[i].artist_mbids),
 				   "a second parse gave a different listen %zu", i);
 	listen_page_free(&page);
 	listen_page_free(&page2);

@@ -32,18 +32,23 @@ JOBS=${FUZZ_JOBS:-$(nproc 2>/dev/null || echo 1)}
 SHARED=${FUZZ_SHARED:-$(dirname "$ROOT")/shared/data}
 CLANG=${CLANG:-$(command -v clang || command -v clang-14 || true)}
 
+# The parsers' sources, each with the JSON checks it uses (as in the
+# Makefile's unit target).
+JSON_CHECK_SRC="src/providers/json_check.c src/providers/json_scan.c src/providers/json_member.c"
+GH_PARSE_SRC="src/providers/gh_parse.c src/providers/gh_points.c src/providers/gh_values.c $JSON_CHECK_SRC"
+
 # name | sources | dictionary | largest input
 TARGET_TABLE="
 series|src/core/series.c||2048
-fitbit_parse|src/providers/fitbit_parse.c src/providers/json_check.c|fitbit|16384
-gh_page|src/providers/gh_parse.c src/providers/json_check.c|gh|8192
-gh_token|src/providers/gh_parse.c src/providers/json_check.c|gh|4096
-gh_api_error|src/providers/gh_parse.c src/providers/json_check.c|gh|4096
-gh_user|src/providers/gh_parse.c src/providers/json_check.c|gh|4096
+fitbit_parse|src/providers/fitbit_parse.c $JSON_CHECK_SRC|fitbit|16384
+gh_page|$GH_PARSE_SRC|gh|8192
+gh_token|$GH_PARSE_SRC|gh|4096
+gh_api_error|$GH_PARSE_SRC|gh|4096
+gh_user|$GH_PARSE_SRC|gh|4096
 "
 # Last.fm/ListenBrainz pages, once their parser and its harness exist.
 if [ -f src/providers/listen_parse.c ] && [ -f fuzz/fuzz_listen_parse.c ]; then
-	TARGET_TABLE+="listen_parse|src/providers/listen_parse.c src/providers/json_check.c|listen|8192
+	TARGET_TABLE+="listen_parse|src/providers/listen_parse.c $JSON_CHECK_SRC|listen|8192
 "
 fi
 ALL_TARGETS=$(printf '%s' "$TARGET_TABLE" | awk -F'|' 'NF {print $1}')

@@ -91,11 +91,13 @@ build_tool() {
 		parsebench)
 			cc -std=gnu11 -O2 -Wall -Wextra -Wno-unused-parameter \
 				-I"$PG_INCLUDE_SERVER" -I"$PG_INCLUDE/internal" -Isrc \
-				bench/src/parsebench.c src/providers/gh_parse.c src/providers/json_check.c \
+				bench/src/parsebench.c src/providers/gh_parse.c src/providers/gh_points.c \
+				src/providers/gh_values.c src/providers/json_check.c \
+				src/providers/json_scan.c src/providers/json_member.c \
 				-o "$WORK/parsebench" \
 				"$PG_PKGLIBDIR/libpgcommon.a" "$PG_PKGLIBDIR/libpgport.a" -ljson-c -lm ;;
 		loadclient)
-			cc -std=gnu11 -O2 -Wall -Wextra -I"$PG_INCLUDE" \
+			cc -std=gnu11 -O2 -Wall -Wextra -I"$PG_INCLUDE" -Isrc \
 				bench/src/loadclient.c -o "$WORK/loadclient" -lpq -ljson-c ;;
 		*)
 			echo "build_tool: unknown tool $name" >&2

@@ -49,6 +49,8 @@
 #include <json-c/json.h>
 #include <libpq-fe.h>
 
+#include "providers/json_check.h"	/* jc_days_from_civil() */
+
 #define WINDOW_PAGES 8
 
 static PGconn *conn;
@@ -105,21 +107,14 @@ read_file(const char *path, size_t *len)
 	return buf;
 }
 
-/* Days since 1970-01-01 of a civil date. */
-static int64_t
-days_from_civil(int y, int m, int d)
+/* Read page file name of directory dir. */
+static char *
+read_page_file(const char *dir, const char *name, size_t *len)
 {
-	int			era;
-	unsigned	yoe,
-				doy,
-				doe;
+	char		path[4096];
 
-	y -= m <= 2;
-	era = (y >= 0 ? y : y - 399) / 400;
-	yoe = (unsigned) (y - era * 400);
-	doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-	return (int64_t) era * 146097 + (int64_t) doe - 719468;
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	return read_file(path, len);
 }
 
 typedef struct Rows
@@ -179,7 +174,7 @@ parse_page(const char *buf, size_t len, Rows *r)
 		s = json_object_get_string(pt);
 		if (sscanf(s, "%4d-%2d-%2dT%2d:%2d:%2dZ", &y, &mo, &d, &h, &mi, &sec) != 6)
 			die("bad time", s);
-		r->t[r->n] = days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + sec;
+		r->t[r->n] = jc_days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + sec;
 		r->bpm[r->n] = (int16_t) atoi(json_object_get_string(bp));
 		r->ts_text[r->n] = s;
 		r->bpm_text[r->n] = (char *) json_object_get_string(bp);
@@ -331,12 +326,10 @@ insert_run(const char *name, PGconn *c, bool prepared, int run_no, const char *d
 	PQclear(r);
 	for (i = 0; i < npages; i++)
 	{
-		char		path[4096];
 		size_t		len;
 		char	   *buf;
 
-		snprintf(path, sizeof(path), "%s/%s", dir, files[i]);
-		buf = read_file(path, &len);
+		buf = read_page_file(dir, files[i], &len);
 		bytes += len;
 		parse_page(buf, len, &sub);
 		free(buf);
@@ -413,12 +406,10 @@ main(int argc, char **argv)
 	/* Parse every page once, before any clock runs, for the COPY ceiling. */
 	for (i = 0; i < nfiles; i++)
 	{
-		char		path[4096];
 		size_t		len;
 		char	   *buf;
 
-		snprintf(path, sizeof(path), "%s/%s", dir, files[i]);
-		buf = read_file(path, &len);
+		buf = read_page_file(dir, files[i], &len);
 		sizes[i] = len;
 		total_bytes += len;
 		parse_page(buf, len, &all);

@@ -43,7 +43,7 @@
 
 #include <json-c/json.h>
 
-#include "providers/gh_parse.h"
+#include "providers/gh_internal.h"
 
 typedef struct Buf
 {
@@ -89,106 +89,11 @@ out_push(Out *o, int64_t t, int bpm, int off)
 
 /* ---------------------------------------------------------------- fields */
 
-static inline int
-two(const char *s)
-{
-	if (s[0] < '0' || s[0] > '9' || s[1] < '0' || s[1] > '9')
-		return -1;
-	return (s[0] - '0') * 10 + (s[1] - '0');
-}
-
-static int64_t
-days_from_civil(int y, int m, int d)
-{
-	int			era;
-	unsigned	yoe,
-				doy,
-				doe;
-
-	y -= m <= 2;
-	era = (y >= 0 ? y : y - 399) / 400;
-	yoe = (unsigned) (y - era * 400);
-	doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-	return (int64_t) era * 146097 + (int64_t) doe - 719468;
-}
-
-static bool
-valid_date(int y, int m, int d)
-{
-	static const int mdays[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-	int			max;
-
-	if (y < 1 || m < 1 || m > 12 || d < 1)
-		return false;
-	max = mdays[m - 1] + (m == 2 && ((y % 4 == 0 && y % 100 != 0) || y % 400 == 0));
-	return d <= max;
-}
-
-/* RFC 3339 as proto3 writes it: YYYY-MM-DDTHH:MM:SS[.f]Z or +hh:mm. */
-static bool
-parse_ts(const char *s, size_t len, int64_t *out)
-{
-	int			c1,
-				c2,
-				mo,
-				d,
-				h,
-				mi,
-				sec;
-	int64_t		offset = 0;
-	size_t		p;
-
-	if (len < 20 || s[4] != '-' || s[7] != '-' || (s[10] != 'T' && s[10] != 't') ||
-		s[13] != ':' || s[16] != ':')
-		return false;
-	c1 = two(s);
-	c2 = two(s + 2);
-	mo = two(s + 5);
-	d = two(s + 8);
-	h = two(s + 11);
-	mi = two(s + 14);
-	sec = two(s + 17);
-	if (c1 < 0 || c2 < 0 || mo < 0 || d < 0 || h < 0 || mi < 0 || sec < 0 ||
-		!valid_date(c1 * 100 + c2, mo, d) || h > 23 || mi > 59 || sec > 59)
-		return false;
-	p = 19;
-	if (s[p] == '.')
-	{
-		size_t		first = ++p;
-
-		while (p < len && s[p] >= '0' && s[p] <= '9')
-			p++;
-		if (p == first || p - first > 9)
-			return false;
-	}
-	if (p >= len)
-		return false;
-	if (s[p] == 'Z' || s[p] == 'z')
-		p++;
-	else if (s[p] == '+' || s[p] == '-')
-	{
-		int			oh,
-					om;
-
-		if (len - p != 6 || s[p + 3] != ':')
-			return false;
-		oh = two(s + p + 1);
-		om = two(s + p + 4);
-		if (oh < 0 || oh > 23 || om < 0 || om > 59)
-			return false;
-		offset = (int64_t) oh * 3600 + om * 60;
-		if (s[p] == '-')
-			offset = -offset;
-		p += 6;
-	}
-	else
-		return false;
-	if (p != len)
-		return false;
-	*out = days_from_civil(c1 * 100 + c2, mo, d) * 86400 + h * 3600 + mi * 60 + sec - offset;
-	return true;
-}
+/*
+ * Every method reads timestamps with Tracker's own reader,
+ * gh_parse_timestamp(), so that the methods differ only in how they walk
+ * the JSON.
+ */
 
 /* "-?digits s", whole seconds, |value| <= 18 h. */
 static bool
@@ -274,7 +179,7 @@ jsonc_walk(json_object *root, Out *o)
 					off = 0;
 
 		if (pt == NULL || bp == NULL ||
-			!parse_ts(json_object_get_string(pt), json_object_get_string_len(pt), &t) ||
+			!gh_parse_timestamp(json_object_get_string(pt), json_object_get_string_len(pt), &t) ||
 			(uo && !parse_offset(json_object_get_string(uo), json_object_get_string_len(uo), &off)) ||
 			!parse_bpm(json_object_get_string(bp), json_object_get_string_len(bp), &bpm))
 			return false;
@@ -471,7 +376,7 @@ pg_scalar(void *st, char *token, JsonTokenType type)
 		if (type != JSON_TOKEN_STRING)
 			s->bad = true;
 		else if (s->want == W_TIME)
-			s->have_t = parse_ts(token, len, &s->t) || (s->bad = true, false);
+			s->have_t = gh_parse_timestamp(token, len, &s->t) || (s->bad = true, false);
 		else if (s->want == W_OFFSET)
 		{
 			if (!parse_offset(token, len, &s->off))
@@ -661,6 +566,27 @@ typedef struct Want
  */
 static bool sc_value(Sc *c, int role, int depth, Out *o, Want *w);
 
+/*
+ * After a member or an element: 0 when a comma follows (it is consumed),
+ * 1 when the container ends with close (consumed too), -1 otherwise.
+ */
+static int
+sc_after(Sc *c, char close)
+{
+	ws(c);
+	if (c->p >= c->n)
+		return -1;
+	if (c->s[c->p] == ',')
+	{
+		c->p++;
+		return 0;
+	}
+	if (c->s[c->p] != close)
+		return -1;
+	c->p++;
+	return 1;
+}
+
 #define KEY_IS(a, len, lit) ((len) == sizeof(lit) - 1 && memcmp((a), (lit), sizeof(lit) - 1) == 0)
 
 static bool
@@ -681,6 +607,7 @@ sc_object(Sc *c, int role, int depth, Out *o)
 		const char *k;
 		size_t		klen;
 		int			sub = 0;
+		int			after;
 		Want	   *w = &dummy;
 
 		ws(c);
@@ -713,18 +640,12 @@ sc_object(Sc *c, int role, int depth, Out *o)
 			seen_sub = true;
 		if (!sc_value(c, sub, depth + 1, o, w))
 			return false;
-		ws(c);
-		if (c->p >= c->n)
-			return false;
 		first = false;
-		if (c->s[c->p] == ',')
-		{
-			c->p++;
-			continue;
-		}
-		if (c->s[c->p] != '}')
+		after = sc_after(c, '}');
+		if (after < 0)
 			return false;
-		c->p++;
+		if (after == 0)
+			continue;
 		break;
 	}
 	/* Fields of a point are checked when its heartRate/sampleTime close. */
@@ -735,7 +656,7 @@ sc_object(Sc *c, int role, int depth, Out *o)
 		int64_t		ts;
 		int			ofs = 0;
 
-		if (!t.a || !t.is_string || !parse_ts(t.a, t.len, &ts) ||
+		if (!t.a || !t.is_string || !gh_parse_timestamp(t.a, t.len, &ts) ||
 			(off.a && (!off.is_string || !parse_offset(off.a, off.len, &ofs))))
 			return false;
 		o->t[o->n] = ts;
@@ -759,6 +680,7 @@ static bool
 sc_array(Sc *c, int role, int depth, Out *o)
 {
 	bool		first = true;
+	int			after;
 	Want		dummy;
 
 	if (depth > 64)
@@ -776,19 +698,11 @@ sc_array(Sc *c, int role, int depth, Out *o)
 		}
 		if (!sc_value(c, role == 2 ? 3 : 0, depth + 1, o, &dummy))
 			return false;
-		ws(c);
-		if (c->p >= c->n)
-			return false;
 		first = false;
-		if (c->s[c->p] == ',')
-		{
-			c->p++;
+		after = sc_after(c, ']');
+		if (after == 0)
 			continue;
-		}
-		if (c->s[c->p] != ']')
-			return false;
-		c->p++;
-		return true;
+		return after > 0;
 	}
 }
 

@@ -29,7 +29,7 @@
  * JSON (JC_DEPTH_AFTER_SCAN).  No locale, time zone or libc date function
  * is used: dates are checked and converted by hand.
  *
- * src/fitbit_parse.c
+ * src/providers/fitbit_parse.c
  *
  *-------------------------------------------------------------------------
  */
@@ -288,22 +288,14 @@ read_default_zones(JsonCheck *jc, json_object *arr, const JcPath *at,
 		JcPath		zp = {at, NULL, i};
 		JcPath		np = {&zp, "name", 0};
 		json_object *name;
-		const char *s;
-		size_t		slen;
 		char		d[JC_DESC_SIZE];
 		char		label[32];
 
-		if ((rc = jc_check_object(jc, z, &zp, "zone")) != JC_OK ||
-			(rc = jc_get_member(jc, z, &zp, "name", true, &name)) != JC_OK ||
-			(rc = jc_check_string(jc, name, &np, "name", &s, &slen)) != JC_OK)
+		rc = jc_element_name(jc, z, &zp, "zone", "name", api_zone_names,
+							 FITBIT_ZONES, &name, &k);
+		if (rc != JC_OK)
 			return rc;
-		for (k = 0; k < FITBIT_ZONES; k++)
-		{
-			if (slen == strlen(api_zone_names[k]) &&
-				memcmp(s, api_zone_names[k], slen) == 0)
-				break;
-		}
-		if (k == FITBIT_ZONES)
+		if (k < 0)
 			return jc_fail(jc, JC_ERR_SHAPE, &np,
 						   "zone name %s is not one of \"Out of Range\", \"Fat Burn\", \"Cardio\", \"Peak\"",
 						   jc_describe(jc, name, d, sizeof(d)));
@@ -348,17 +340,15 @@ read_custom_zones(JsonCheck *jc, json_object *arr, const JcPath *at)
 	{
 		json_object *z = json_object_array_get_idx(arr, i);
 		JcPath		zp = {at, NULL, i};
-		JcPath		np = {&zp, "name", 0};
 		json_object *name;
-		const char *s;
-		size_t		slen;
+		int			k;
 		int			zmin,
 					zmax;
 		double		minutes;
 
-		if ((rc = jc_check_object(jc, z, &zp, "zone")) != JC_OK ||
-			(rc = jc_get_member(jc, z, &zp, "name", true, &name)) != JC_OK ||
-			(rc = jc_check_string(jc, name, &np, "name", &s, &slen)) != JC_OK ||
+		/* any name will do: the custom zone has none of its own */
+		if ((rc = jc_element_name(jc, z, &zp, "zone", "name", NULL, 0,
+								  &name, &k)) != JC_OK ||
 			(rc = read_zone(jc, z, &zp, "custom", &zmin, &zmax, &minutes)) != JC_OK)
 			return rc;
 	}
@@ -398,8 +388,7 @@ read_api_day(void *arg, json_object *elem, const JcPath *at, size_t index)
 	JcKind		rc;
 
 	if ((rc = jc_check_object(jc, elem, at, "day")) != JC_OK ||
-		(rc = jc_get_member(jc, elem, at, "dateTime", true, &v)) != JC_OK ||
-		(rc = jc_check_string(jc, v, &dp, "dateTime", &s, &slen)) != JC_OK)
+		(rc = jc_member_chars(jc, elem, at, "dateTime", &v, &s, &slen)) != JC_OK)
 		return rc;
 	if (!parse_iso_date(s, slen, &day->date))
 		return jc_fail(jc, JC_ERR_TIME, &dp,
@@ -500,8 +489,7 @@ read_api_sample(void *arg, json_object *elem, const JcPath *at,
 	JcKind		rc;
 
 	if ((rc = jc_check_object(jc, elem, at, "sample")) != JC_OK ||
-		(rc = jc_get_member(jc, elem, at, "time", true, &v)) != JC_OK ||
-		(rc = jc_check_string(jc, v, &tp, "time", &s, &slen)) != JC_OK)
+		(rc = jc_member_chars(jc, elem, at, "time", &v, &s, &slen)) != JC_OK)
 		return rc;
 	secs = parse_clock(s, slen);
 	if (secs < 0)
@@ -705,8 +693,7 @@ export_datetime(JsonCheck *jc, json_object *elem, const JcPath *at,
 	char		d[JC_DESC_SIZE];
 	JcKind		rc;
 
-	if ((rc = jc_get_member(jc, elem, at, "dateTime", true, &v)) != JC_OK ||
-		(rc = jc_check_string(jc, v, &dp, "dateTime", &s, &slen)) != JC_OK)
+	if ((rc = jc_member_chars(jc, elem, at, "dateTime", &v, &s, &slen)) != JC_OK)
 		return rc;
 	if (!parse_us_datetime(s, slen, true, date, secs))
 		return jc_fail(jc, JC_ERR_TIME, &dp,

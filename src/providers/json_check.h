@@ -218,21 +218,61 @@ extern JcKind jc_member_string(JsonCheck *jc, json_object *obj,
 							   const JcPath *at, const char *key,
 							   bool required, JcStrRule rule, size_t maxlen,
 							   char **out);
+extern JcKind jc_member_chars(JsonCheck *jc, json_object *obj,
+							  const JcPath *at, const char *key,
+							  json_object **v, const char **s, size_t *len);
+extern JcKind jc_element_name(JsonCheck *jc, json_object *elem,
+							  const JcPath *at, const char *what,
+							  const char *key, const char *const *names,
+							  int nnames, json_object **v, int *index);
 
-/* Dates, without libc's time functions */
-extern bool jc_valid_date(int y, int m, int d);
-extern int64_t jc_days_from_civil(int y, int m, int d);
 
 /*
- * Value of two ASCII digits, or -1.  Inline: the timestamp readers call it
- * several times for every heart-rate sample.
+ * Dates, without libc's time functions.  Inline: the timestamp readers call
+ * them for every heart-rate sample, and tools that link none of the JSON
+ * checks use them too.
  */
+
+/* Value of two ASCII digits, or -1. */
 static inline int
 jc_two_digits(const char *s)
 {
 	if (s[0] < '0' || s[0] > '9' || s[1] < '0' || s[1] > '9')
 		return -1;
 	return (s[0] - '0') * 10 + (s[1] - '0');
+}
+
+/*
+ * Whether y-m-d is a real date of the proleptic Gregorian calendar within
+ * years 1..9999 (google.type.Date's range, and all four digits can say).
+ */
+static inline bool
+jc_valid_date(int y, int m, int d)
+{
+	static const int mdays[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+
+	if (y < 1 || y > 9999 || m < 1 || m > 12 || d < 1)
+		return false;
+	if (m == 2 && ((y % 4 == 0 && y % 100 != 0) || y % 400 == 0))
+		return d <= 29;
+	return d <= mdays[m - 1];
+}
+
+/*
+ * Days from 1970-01-01 to y-m-d (Gregorian), after H. Hinnant's
+ * days_from_civil.  Used instead of timegm() so that no time zone or libc
+ * quirk can shift a timestamp.
+ */
+static inline int64_t
+jc_days_from_civil(int y, int m, int d)
+{
+	int64_t		yy = (int64_t) y - (m <= 2 ? 1 : 0);
+	int64_t		era = (yy >= 0 ? yy : yy - 399) / 400;
+	int64_t		yoe = yy - era * 400;
+	int64_t		doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
+	int64_t		doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+
+	return era * 146097 + doe - 719468;
 }
 
 #endif							/* TRACKER_JSON_CHECK_H */

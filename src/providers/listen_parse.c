@@ -35,7 +35,7 @@
  * MBIDs must be UUIDs and are kept in lower case.  Text must not hold NUL
  * (PostgreSQL's text cannot) and is at most LISTEN_TEXT_MAX bytes.
  *
- * src/listen_parse.c
+ * src/providers/listen_parse.c
  *
  *-------------------------------------------------------------------------
  */

@@ -1,12 +1,12 @@
 /*-------------------------------------------------------------------------
  *
  * test_fitbit_parse.c
- *	  Unit tests for src/fitbit_parse.c.
+ *	  Unit tests for src/providers/fitbit_parse.c.
  *
  * Build and run from the repository root:
  *
  *	  cc -Wall -Wextra -Werror -Isrc test/unit/test_fitbit_parse.c \
- *		  src/fitbit_parse.c src/json_check.c -ljson-c && ./a.out
+ *		  src/providers/fitbit_parse.c src/providers/json_*.c -ljson-c && ./a.out
  *
  * Every document is built inline, so the tests need nothing outside the
  * repository.  When the shared Fitbit samples are present (directory

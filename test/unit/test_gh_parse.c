@@ -1,12 +1,13 @@
 /*-------------------------------------------------------------------------
  *
  * test_gh_parse.c
- *	  Unit tests for src/gh_parse.c, the Google Health API v4 parser.
+ *	  Unit tests for src/providers/gh_parse.c, the Google Health API v4
+ *	  parser.
  *
- * Build and run from the repository root:
+ * Build and run from the repository root (or: make unit):
  *
  *	  cc -std=gnu11 -Wall -Wextra -Werror -Isrc test/unit/test_gh_parse.c \
- *		  src/gh_parse.c src/json_check.c -ljson-c && ./a.out
+ *		  src/providers/gh_*.c src/providers/json_*.c -ljson-c && ./a.out
  *
  * It also runs from test/unit.  Most documents are built inline; a few
  * longer ones, shaped like the API's documented responses, are read from

@@ -1,13 +1,13 @@
 /*-------------------------------------------------------------------------
  *
  * test_listen_parse.c
- *	  Unit tests for src/listen_parse.c, the Last.fm and ListenBrainz
- *	  page parser.
+ *	  Unit tests for src/providers/listen_parse.c, the Last.fm and
+ *	  ListenBrainz page parser.
  *
  * Build and run from the repository root:
  *
  *	  cc -std=gnu11 -Wall -Wextra -Werror -Isrc test/unit/test_listen_parse.c \
- *		  src/listen_parse.c src/json_check.c -ljson-c && ./a.out
+ *		  src/providers/listen_parse.c src/providers/json_*.c -ljson-c && ./a.out
  *
  * Every document is built inline.  Besides the checks of each member, two
  * loops feed every prefix of a valid page and every single-byte change of

@@ -153,12 +153,12 @@ for s in $STEPS; do
 				case $t in
 					series) lib=src/core/series.c ;;
 					fitbit_parse) lib=src/providers/fitbit_parse.c ;;
-					gh_*) lib=src/providers/gh_parse.c ;;
+					gh_*) lib="src/providers/gh_parse.c src/providers/gh_points.c src/providers/gh_values.c" ;;
 					listen_parse) lib=src/providers/listen_parse.c ;;
 					*) continue ;;
 				esac
-				[ -f "$lib" ] || continue
-				[ "$t" = series ] || lib="$lib src/providers/json_check.c"
+				[ -f "${lib%% *}" ] || continue
+				[ "$t" = series ] || lib="$lib src/providers/json_check.c src/providers/json_scan.c src/providers/json_member.c"
 				cc -g -O1 -Isrc fuzz/standalone_main.c "$src" $lib -ljson-c -o "$OUT/replay/$t" || continue
 				dirs=()
 				for d in "fuzz/corpus/$t" "fuzz/regressions/$t" "$corpus/$t"; do
