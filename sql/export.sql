@@ -107,8 +107,20 @@ SELECT base(path) AS file, rows
 FROM tracker.export(:acc, daterange(NULL, NULL), :'dir')
 WHERE base(path) IN ('silver.heart_rate.csv', 'silver.listen.csv', 'gold.daily.csv');
 
-RESET timezone;
-RESET datestyle;
+SET timezone TO 'UTC';
+SET datestyle TO 'ISO, YMD';
+
+-- The dashboard's Day view downloads a day's samples as CSV through
+-- api.heart_rate, which its role may run: the same samples as
+-- tracker.heart_rate, in time order.
+SET ROLE tracker_web;
+SELECT count(*) AS samples, min(ts) AS first_sample, max(ts) AS last_sample
+FROM api.heart_rate(account => :acc, day => '2026-03-02');
+RESET ROLE;
+SELECT count(*) AS differing_samples FROM (
+    SELECT * FROM api.heart_rate(:acc, '2026-03-02')
+    EXCEPT ALL SELECT * FROM tracker.heart_rate(:acc, '2026-03-02')) x;
+SELECT count(*) AS samples FROM api.heart_rate(:other, '2026-03-01');
 
 -- Bad arguments get clear errors, and write nothing.
 \x on

@@ -227,6 +227,9 @@ INSERT INTO hardening.probe (stmt) VALUES
 ($$SELECT api.heart_rate_day(NULL, NULL)$$),
 ($$SELECT api.heart_rate_day(2147483647, '2020-01-01')$$),
 ($$SELECT api.heart_rate_day({imp}, 'infinity')$$),
+($$SELECT * FROM api.heart_rate(NULL, NULL)$$),
+($$SELECT * FROM api.heart_rate(2147483647, '2020-01-01')$$),
+($$SELECT * FROM api.heart_rate({imp}, 'infinity')$$),
 ($$SELECT * FROM api.exercises({imp}, '2020-02-01', '2020-01-01')$$),
 ($$SELECT * FROM api.sleep(2147483647, '-infinity', 'infinity')$$),
 ($$SELECT api.pipeline()$$);

@@ -115,3 +115,25 @@ COMMENT ON FUNCTION tracker.export(integer, daterange, text) IS
 	'Write an account''s silver and gold rows of some days as CSV files (one per table, heart rate a row per sample) into a server directory; a row per file';
 
 REVOKE ALL ON FUNCTION tracker.export(integer, daterange, text) FROM PUBLIC;
+
+/*
+ * One local day's heart-rate samples as rows, for the dashboard's "Download
+ * CSV" of the Day view (api.heart_rate_day gives the chart its two arrays in
+ * one JSON document, which PostgREST cannot answer as CSV).  The api
+ * schema's contract: named arguments, STABLE, the owner's rights with a
+ * fixed search_path, executable by the dashboard's role alone (the grants
+ * of api.sql are made before this part).
+ */
+CREATE FUNCTION api.heart_rate(account integer, day date)
+RETURNS TABLE (ts timestamptz, bpm smallint)
+LANGUAGE sql STABLE SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+	SELECT s.ts, s.bpm FROM tracker.heart_rate($1, $2) s ORDER BY s.ts
+$$;
+
+COMMENT ON FUNCTION api.heart_rate(integer, date) IS
+	'One local day of heart-rate samples of an account, a row per sample (the Day view''s CSV)';
+
+REVOKE ALL ON FUNCTION api.heart_rate(integer, date) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION api.heart_rate(integer, date) TO tracker_web;
