@@ -67,7 +67,7 @@ endif
 # The install script is built from the parts in src/schema/, in this order
 # (each part uses only what the parts before it create).  The benchmark hook
 # (bench.sql) goes in only with `make BENCH=1`.
-SCHEMA_PARTS = schemas core sync jobs listening archive status api
+SCHEMA_PARTS = schemas core sync jobs listening archive status api export
 ifeq ($(BENCH),1)
 SCHEMA_PARTS += bench
 endif
@@ -87,7 +87,7 @@ DATA = $(patsubst %,src/schema/upgrade/tracker--%.sql,$(UPGRADE_FROM))
 
 # Regression tests need the library preloaded, so they run in a private
 # instance started from test/tracker.conf (the pg_cron way).
-REGRESS = setup accounts series figures import_json import_file daily listening api archive hardening
+REGRESS = setup accounts series figures import_json import_file daily listening api archive export hardening
 REGRESS_OPTS = --temp-instance=./tmp_check --temp-config=./test/tracker.conf
 
 TAP_TESTS = 1

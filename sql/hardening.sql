@@ -102,6 +102,12 @@ INSERT INTO hardening.probe (stmt) VALUES
 ($$SELECT * FROM tracker.import_fitbit_file({imp}, '/nonexistent/heart_rate-2018-10-04.json')$$),
 ($$SELECT * FROM tracker.import_fitbit_file({imp}, '/dev/null')$$),
 ($$SELECT * FROM tracker.import_fitbit_file(2147483647, '/dev/null')$$),
+-- export: NULLs, a relative or missing directory, an unknown account
+($$SELECT * FROM tracker.export(NULL, NULL, NULL)$$),
+($$SELECT * FROM tracker.export({imp}, NULL, '/tmp')$$),
+($$SELECT * FROM tracker.export({imp}, '(,)', 'relative/dir')$$),
+($$SELECT * FROM tracker.export({imp}, '(,)', '/nonexistent/dir')$$),
+($$SELECT * FROM tracker.export(2147483647, '(,)', '/nonexistent/dir')$$),
 -- readers: NULLs, empty, inverted and huge ranges, unknown accounts
 ($$SELECT * FROM tracker.daily(NULL, NULL)$$),
 ($$SELECT * FROM tracker.daily({imp}, 'empty')$$),
@@ -227,6 +233,9 @@ INSERT INTO hardening.probe (stmt) VALUES
 ($$SELECT api.heart_rate_day(NULL, NULL)$$),
 ($$SELECT api.heart_rate_day(2147483647, '2020-01-01')$$),
 ($$SELECT api.heart_rate_day({imp}, 'infinity')$$),
+($$SELECT * FROM api.heart_rate(NULL, NULL)$$),
+($$SELECT * FROM api.heart_rate(2147483647, '2020-01-01')$$),
+($$SELECT * FROM api.heart_rate({imp}, 'infinity')$$),
 ($$SELECT * FROM api.exercises({imp}, '2020-02-01', '2020-01-01')$$),
 ($$SELECT * FROM api.sleep(2147483647, '-infinity', 'infinity')$$),
 ($$SELECT api.pipeline()$$);
@@ -406,7 +415,8 @@ INSERT INTO hardening.owner_only (stmt) VALUES
     ($$SELECT * FROM tracker.credential$$),
     ($$SELECT * FROM tracker.oauth_client$$),
     ($$SELECT * FROM tracker.oauth_pending$$),
-    ($$SELECT * FROM tracker.account_status$$);
+    ($$SELECT * FROM tracker.account_status$$),
+    ($$SELECT * FROM tracker.export(900001, '(,)', '/nonexistent/dir')$$);
 GRANT SELECT ON hardening.owner_only TO hardening_plain, tracker_web;
 
 -- A plain user is refused everything.
@@ -442,7 +452,8 @@ RESET ROLE;
 SET ROLE hardening_files;
 SELECT v.stmt, r.code, r.message FROM (VALUES
     ($$SELECT * FROM tracker.import_fitbit_file(900001, '/dev/null')$$),
-    ($$SELECT * FROM tracker.import_fitbit_json(900001, '{}')$$)) v(stmt),
+    ($$SELECT * FROM tracker.import_fitbit_json(900001, '{}')$$),
+    ($$SELECT * FROM tracker.export(900001, '(,)', '/nonexistent/dir')$$)) v(stmt),
     LATERAL hardening.try(v.stmt) r;
 RESET ROLE;
 

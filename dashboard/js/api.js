@@ -12,11 +12,16 @@ export class ApiError extends Error {
 	}
 }
 
-export async function rpc(fn, args = {}, { signal } = {}) {
+// The address of a call: GET <api>/rpc/<function>?arg=value.
+export function rpcUrl(fn, args = {}) {
 	const qs = new URLSearchParams();
 	for (const [k, v] of Object.entries(args)) if (v !== undefined && v !== null) qs.set(k, v);
 	const q = qs.toString();
-	const url = `${apiBase}/rpc/${encodeURIComponent(fn)}${q ? '?' + q : ''}`;
+	return `${apiBase}/rpc/${encodeURIComponent(fn)}${q ? '?' + q : ''}`;
+}
+
+export async function rpc(fn, args = {}, { signal } = {}) {
+	const url = rpcUrl(fn, args);
 	let res;
 	try {
 		res = await fetch(url, { headers: { Accept: 'application/json' }, signal });
@@ -67,4 +72,52 @@ export function errorBox(e, { title, retry } = {}) {
 			e.url ? [h('dt', {}, 'request'), h('dd', { class: 'mono' }, 'GET ' + e.url)] : null),
 		tip ? h('p', { class: 'advice' }, tip) : null,
 		retry ? h('button', { type: 'button', onclick: retry }, 'Try again') : null);
+}
+
+// A file name for a download: "resting-hr-2026-01-01-2026-01-31.csv".
+export function csvName(what, ...parts) {
+	return [what, ...parts.filter((x) => x !== undefined && x !== null && x !== '')].join('-')
+		.replace(/[^A-Za-z0-9._-]+/g, '-') + '.csv';
+}
+
+// A "Download CSV" link for the rows a card shows: the same call, answered
+// by PostgREST as CSV (Accept: text/csv, which a plain link cannot ask for),
+// saved under `name`.  The href is the call itself, for copying.
+export function csvLink(fn, args, name, label = 'Download CSV') {
+	const url = rpcUrl(fn, args);
+	const note = h('span', { class: 'csv-error', role: 'alert' });
+	const a = h('a', { class: 'csv', href: url, download: name, 'data-csv': fn,
+		title: `The rows of ${fn} as a CSV file (${name})` }, label);
+	a.addEventListener('click', async (e) => {
+		e.preventDefault();
+		if (a.getAttribute('aria-busy') === 'true') return;
+		a.setAttribute('aria-busy', 'true');
+		note.textContent = '';
+		try {
+			let res;
+			try {
+				res = await fetch(url, { headers: { Accept: 'text/csv' } });
+			} catch (err) {
+				throw new ApiError({ message: `Could not reach the API at ${apiBase}/ (${err.message}).`, url });
+			}
+			if (!res.ok) {
+				const text = await res.text();
+				let body = null;
+				try { body = JSON.parse(text); } catch { /* not JSON */ }
+				throw new ApiError({ status: res.status, statusText: res.statusText,
+					...(body && typeof body === 'object' && 'message' in body ? body : { message: text.trim().slice(0, 300) || res.statusText }), url });
+			}
+			const file = URL.createObjectURL(new Blob([await res.arrayBuffer()], { type: 'text/csv;charset=utf-8' }));
+			const save = h('a', { href: file, download: name, hidden: true });
+			document.body.append(save);
+			save.click();
+			save.remove();
+			setTimeout(() => URL.revokeObjectURL(file), 60000);
+		} catch (err) {
+			note.textContent = `Download failed: ${err.status ? err.status + ' ' : ''}${err.message}`;
+		} finally {
+			a.removeAttribute('aria-busy');
+		}
+	});
+	return h('span', { class: 'csv-link' }, a, note);
 }

@@ -17,6 +17,18 @@
  *     ONLY transaction after SET LOCAL ROLE <anon role>; set-returning
  *     functions give a JSON array of objects, a single composite gives an
  *     object, anything else its JSON value;
+ *   - answers GET <prefix>/<table or view> with all its rows, the same way;
+ *   - Accept: text/csv (content negotiation by q-value; none given, or
+ *     a wildcard, is JSON) gives the rows of a table, a view or a set-returning
+ *     function as PostgREST writes CSV (its asCsvF): the column names of the
+ *     first row joined by commas (an empty line when there are no rows),
+ *     then a line per row in PostgreSQL's text form of a row without its
+ *     parentheses -- NULL an empty field, booleans t/f, arrays, json and
+ *     ranges in their text form, a value with a comma, quote, backslash,
+ *     parenthesis or white space in double quotes with quotes and
+ *     backslashes doubled -- lines joined by "\n" with none at the end,
+ *     as Content-Type text/csv; charset=utf-8.  A media type it cannot give
+ *     is 406 PGRST107;
  *   - errors come back as PostgREST's {code, message, details, hint} with its
  *     status mapping (42501 -> 401, P0001 -> 400, 25006 -> 405, 42883 -> 404,
  *     08* -> 503, ...; src/library/PostgREST/Error.hs), PGRST202 when no
@@ -24,7 +36,8 @@
  *   - with --upstream URL it answers nothing itself and forwards <prefix>/ to
  *     a real PostgREST (how the demo serves files beside one).
  *
- * Not covered: POST, filters, select/order/limit, JWTs, OpenAPI.
+ * Not covered: POST, filters, select/order/limit, JWTs, OpenAPI, CSV of a
+ * function that returns one row or one value (406 here).
  *
  * Usage:
  *   node test/e2e/postgrest_standin.mjs [--port 0] [--port-file F] [--dashboard DIR]
@@ -83,6 +96,39 @@ function statusFor(code, message) {
 	return prefix[code.slice(0, 2)] ?? 400;
 }
 
+// The answer's media type from the Accept header, as PostgREST negotiates
+// it: the most preferred (highest q, then first) of those it can give;
+// none given is JSON.  Returns 'json', 'csv', or null (406).
+function negotiate(accept) {
+	if (!accept || !accept.trim()) return 'json';
+	const ranges = accept.split(',').map((part, i) => {
+		const [type, ...params] = part.split(';').map((x) => x.trim().toLowerCase());
+		const q = params.map((p) => /^q=([0-9.]+)$/.exec(p)).find(Boolean);
+		return { type, q: q ? Number(q[1]) : 1, i };
+	}).filter((r) => r.type && r.q > 0).sort((a, b) => b.q - a.q || a.i - b.i);
+	for (const { type } of ranges) {
+		if (type === 'application/json' || type === '*/*' || type === 'application/*') return 'json';
+		if (type === 'text/csv') return 'csv';
+	}
+	return null;
+}
+
+// The body of an answer over the rows of a query (the source), in SQL, as
+// PostgREST builds it: a JSON array, or CSV (its asCsvF).
+function bodySql(source, format) {
+	const from = `WITH _src AS MATERIALIZED (${source}) SELECT %s AS body, count(*) AS n FROM _src _t`;
+	if (format === 'json') return from.replace('%s', "coalesce(json_agg(_t), '[]')::text");
+	return from.replace('%s', `(SELECT coalesce(string_agg(a.k, ','), '') FROM (SELECT json_object_keys(r)::text AS k
+		FROM (SELECT row_to_json(hh) AS r FROM _src hh LIMIT 1) s) a)
+		|| E'\\n' || coalesce(string_agg(substring(_t::text, 2, length(_t::text) - 2), E'\\n'), '')`);
+}
+
+const CONTENT_TYPE = { json: 'application/json; charset=utf-8', csv: 'text/csv; charset=utf-8' };
+
+function notAcceptable(res, accept) {
+	return send(res, 406, pgrstError('PGRST107', `None of these media types are available: ${accept}`));
+}
+
 // Functions of the exposed schema, as PostgREST's schema cache sees them.
 const CATALOG = `
 SELECT p.proname AS name, p.proretset AS retset, p.pronargs AS nargs, p.pronargdefaults AS ndefaults,
@@ -139,6 +185,8 @@ function similar(a, b) {
 }
 
 async function callRpc(req, res, fn, query) {
+	const format = negotiate(req.headers.accept);
+	if (!format) return notAcceptable(res, req.headers.accept);
 	const keys = new Set();
 	const values = new Map();
 	for (const [k, v] of query) {
@@ -159,13 +207,15 @@ async function callRpc(req, res, fn, query) {
 	try {
 		await client.query('BEGIN ISOLATION LEVEL READ COMMITTED READ ONLY');
 		const routine = findRoutine(routines((await client.query(CATALOG, [opt.schema])).rows), fn, keys);
+		if (format === 'csv' && !routine.retset) throw { status: 406, body: pgrstError('PGRST107', `None of these media types are available: ${req.headers.accept}`) };
 		await client.query(`SET LOCAL ROLE ${client.escapeIdentifier(opt['anon-role'])}`);
 		await client.query(`SELECT set_config('search_path', $1, true), set_config('request.method', $2, true),
 			set_config('request.path', $3, true)`, [client.escapeIdentifier(opt.schema), req.method, req.url.split('?')[0]]);
 		const given = routine.params.filter((p) => keys.has(p.name));
 		const args = given.map((p, i) => `${client.escapeIdentifier(p.name)} => $${i + 1}::${p.type}`).join(', ');
 		const call = `${client.escapeIdentifier(opt.schema)}.${client.escapeIdentifier(fn)}(${args})`;
-		const sql = routine.retset
+		const sql = routine.retset && format === 'csv' ? bodySql(`SELECT * FROM ${call}`, 'csv')
+			: routine.retset
 			? `SELECT coalesce(json_agg(_t), '[]')::text AS body, count(*) AS n FROM ${call} _t`
 			: routine.composite
 				? `SELECT row_to_json(_t)::text AS body FROM ${call} _t`
@@ -173,20 +223,64 @@ async function callRpc(req, res, fn, query) {
 		const { rows } = await client.query({ text: sql, values: given.map((p) => values.get(p.name)) });
 		await client.query('COMMIT');
 		const headers = routine.retset ? { 'Content-Range': rows[0].n > 0 ? `0-${rows[0].n - 1}/*` : '*/*' } : {};
-		return send(res, 200, rows[0]?.body ?? 'null', headers);
+		return send(res, 200, rows[0]?.body ?? 'null', { ...headers, 'Content-Type': CONTENT_TYPE[format] });
 	} catch (e) {
-		if (e.status) {
-			await client.query('ROLLBACK').catch(() => { broken = true; });
-			return send(res, e.status, e.body);
-		}
-		if (!e.code || !/^[0-9A-Z]{5}$/.test(e.code)) {	// no SQLSTATE: the connection itself failed
-			broken = true;
-			return send(res, 503, pgrstError('PGRST001', 'Database client error. Retrying the connection.', String(e.message)));
-		}
+		broken = await sendError(client, res, e);
+	} finally {
+		client.release(broken);
+	}
+}
+
+// An error inside a request's transaction, answered as PostgREST does;
+// whether the connection is broken.
+async function sendError(client, res, e) {
+	let broken = false;
+	if (e.status) {
 		await client.query('ROLLBACK').catch(() => { broken = true; });
-		const status = statusFor(e.code, e.message);
-		return send(res, status, pgrstError(e.code, e.message, e.detail ?? null, e.hint ?? null),
-			status === 401 ? { 'WWW-Authenticate': 'Bearer' } : {});
+		send(res, e.status, e.body);
+		return broken;
+	}
+	if (!e.code || !/^[0-9A-Z]{5}$/.test(e.code)) {	// no SQLSTATE: the connection itself failed
+		send(res, 503, pgrstError('PGRST001', 'Database client error. Retrying the connection.', String(e.message)));
+		return true;
+	}
+	await client.query('ROLLBACK').catch(() => { broken = true; });
+	const status = statusFor(e.code, e.message);
+	send(res, status, pgrstError(e.code, e.message, e.detail ?? null, e.hint ?? null),
+		status === 401 ? { 'WWW-Authenticate': 'Bearer' } : {});
+	return broken;
+}
+
+// GET <prefix>/<name>: every row of a table or view of the exposed schema.
+async function readRelation(req, res, name, query) {
+	const format = negotiate(req.headers.accept);
+	if (!format) return notAcceptable(res, req.headers.accept);
+	if ([...query.keys()].length) {
+		return send(res, 400, pgrstError('PGRST100', 'Filters and other query parameters are not supported by the PostgREST stand-in',
+			null, 'The stand-in answers plain reads of a whole table or view only.'));
+	}
+	let client;
+	try {
+		client = await pool.connect();
+	} catch (e) {
+		return send(res, 503, pgrstError('PGRST000', 'Database connection error.', String(e.message || e)));
+	}
+	let broken = false;
+	try {
+		await client.query('BEGIN ISOLATION LEVEL READ COMMITTED READ ONLY');
+		const { rows: found } = await client.query(`SELECT 1 FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+			WHERE n.nspname = $1 AND c.relname = $2 AND c.relkind IN ('r', 'v', 'm', 'f', 'p')`, [opt.schema, name]);
+		if (!found.length) {
+			throw { status: 404, body: pgrstError('PGRST205', `Could not find the table '${opt.schema}.${name}' in the schema cache`) };
+		}
+		await client.query(`SET LOCAL ROLE ${client.escapeIdentifier(opt['anon-role'])}`);
+		const rel = `${client.escapeIdentifier(opt.schema)}.${client.escapeIdentifier(name)}`;
+		const { rows } = await client.query(bodySql(`SELECT * FROM ${rel}`, format));
+		await client.query('COMMIT');
+		return send(res, 200, rows[0].body, { 'Content-Range': rows[0].n > 0 ? `0-${rows[0].n - 1}/*` : '*/*',
+			'Content-Type': CONTENT_TYPE[format] });
+	} catch (e) {
+		broken = await sendError(client, res, e);
 	} finally {
 		client.release(broken);
 	}
@@ -240,11 +334,14 @@ const server = http.createServer((req, res) => {
 			return send(res, 405, pgrstError('PGRST117', `Unsupported HTTP method: ${req.method}`, null,
 				'The PostgREST stand-in answers GET only.'));
 		}
-		const m = /^rpc\/([^/]+)$/.exec(rest);
-		if (!m) return send(res, 404, pgrstError('PGRST125', 'Invalid path specified in request URL'));
-		return callRpc(req, res, decodeURIComponent(m[1]), url.searchParams).catch((e) => {
+		const internal = (e) => {
 			if (!res.headersSent) send(res, 500, pgrstError('PGRSTX00', String(e.message || e)));
-		});
+		};
+		const m = /^rpc\/([^/]+)$/.exec(rest);
+		if (m) return callRpc(req, res, decodeURIComponent(m[1]), url.searchParams).catch(internal);
+		const t = /^([^/]+)$/.exec(rest);
+		if (t) return readRelation(req, res, decodeURIComponent(t[1]), url.searchParams).catch(internal);
+		return send(res, 404, pgrstError('PGRST125', 'Invalid path specified in request URL'));
 	}
 	if (req.method !== 'GET' && req.method !== 'HEAD') return notFound(res);
 	serveFile(req, res, url.pathname);

@@ -210,6 +210,106 @@ await check('stand-in --upstream: forwards /api/ to PostgREST unchanged', async 
 	assert.equal((await get(`${PROXY}/`)).status, 200);
 });
 
+// ------------------------------------------------------------ the stand-in's CSV
+// CSV as PostgREST writes it: a value is quoted when it is empty or holds a
+// comma, quote, backslash, parenthesis or white space, with quotes and
+// backslashes doubled inside (PostgreSQL's text form of a row).
+function parseCsv(text) {
+	const rows = [];
+	let row = [], field = '', quoted = false, i = 0;
+	while (i < text.length) {
+		const c = text[i];
+		if (quoted) {
+			if ((c === '"' || c === '\\') && text[i + 1] === c) { field += c; i += 2; continue; }
+			if (c === '"') { quoted = false; i++; continue; }
+			field += c;
+			i++;
+			continue;
+		}
+		if (c === '"') quoted = true;
+		else if (c === ',') { row.push(field); field = ''; }
+		else if (c === '\n') { row.push(field); rows.push(row); row = []; field = ''; }
+		else field += c;
+		i++;
+	}
+	row.push(field);
+	rows.push(row);
+	return rows;
+}
+const getCsv = (url, accept = 'text/csv') => fetch(url, { headers: { Accept: accept } })
+	.then(async (r) => ({ status: r.status, headers: r.headers, text: await r.text() }));
+// A query's rows with every value as its text (NULL as ''), and its column names.
+async function asText(query, params) {
+	const r = await db.query({ text: `SELECT * FROM (${query}) q`, values: params, types: { getTypeParser: () => (v) => v } });
+	return { header: r.fields.map((f) => f.name), rows: r.rows.map((row) => r.fields.map((f) => row[f.name] ?? '')) };
+}
+
+await check('stand-in CSV: Accept: text/csv gives a set-returning function\'s rows (api.daily) as CSV', async () => {
+	const from = (await one('SELECT ($1::date - 29)::text AS d', [latest])).d;
+	const r = await getCsv(`${BASE}/api/rpc/daily?account=1&start_date=${from}&end_date=${latest}`);
+	assert.equal(r.status, 200);
+	assert.equal(r.headers.get('content-type'), 'text/csv; charset=utf-8');
+	const want = await asText('SELECT * FROM api.daily($1, $2, $3)', [1, from, latest]);
+	assert.equal(want.rows.length, 30);
+	assert.equal(r.headers.get('content-range'), '0-29/*');
+	assert.ok(!r.text.endsWith('\n'), 'no newline after the last row');
+	const [header, ...rows] = parseCsv(r.text);
+	assert.deepEqual(header, want.header);
+	assert.deepEqual(rows, want.rows);
+	for (const row of rows) assert.equal(row.length, header.length);
+});
+
+await check('stand-in CSV: NULL, booleans, arrays, json, quotes, commas, backslashes and line breaks as PostgREST writes them', async () => {
+	const r = await getCsv(`${BASE}/api/rpc/e2e_csv`);
+	assert.equal(r.status, 200);
+	assert.equal(r.text, 'n,flag,tags,doc,note,empty,nothing\n'
+		+ '1,t,"{a,""b c""}","{""k"": [1, 2]}","say ""hi"", ok","",\n'
+		+ '2,f,{},null,"back\\\\slash\nline",x,');
+	assert.deepEqual(parseCsv(r.text).slice(1), [['1', 't', '{a,"b c"}', '{"k": [1, 2]}', 'say "hi", ok', '', ''],
+		['2', 'f', '{}', 'null', 'back\\slash\nline', 'x', '']]);
+});
+
+await check('stand-in CSV: no rows is an empty header line; one value or row is 406; JSON unless CSV is preferred', async () => {
+	const none = await getCsv(`${BASE}/api/rpc/daily?account=999&start_date=2020-01-01&end_date=2020-01-31`);
+	assert.equal(none.status, 200);
+	assert.equal(none.text, '\n');
+	assert.equal(none.headers.get('content-range'), '*/*');
+	const scalar = await getCsv(`${BASE}/api/rpc/heart_rate_day?account=1&day=${D}`);
+	assert.equal(scalar.status, 406);
+	assert.equal(JSON.parse(scalar.text).code, 'PGRST107');
+	const xml = await getCsv(`${BASE}/api/rpc/e2e_csv`, 'application/xml');
+	assert.equal(xml.status, 406);
+	assert.deepEqual(JSON.parse(xml.text), { code: 'PGRST107', details: null, hint: null,
+		message: 'None of these media types are available: application/xml' });
+	for (const [accept, type] of [['*/*', 'application/json'], ['text/csv;q=0.5, application/json', 'application/json'],
+		['application/json;q=0.2, text/csv', 'text/csv'], ['text/html, text/csv;q=0.9, */*;q=0.8', 'text/csv']]) {
+		const a = await getCsv(`${BASE}/api/rpc/e2e_csv`, accept);
+		assert.equal(a.status, 200, accept);
+		assert.equal(a.headers.get('content-type'), `${type}; charset=utf-8`, accept);
+	}
+	// Errors stay JSON.
+	const err = await getCsv(`${BASE}/api/rpc/daily?account=1&start_date=nope&end_date=2020-01-31`);
+	assert.equal(err.status, 400);
+	assert.equal(err.headers.get('content-type'), 'application/json; charset=utf-8');
+	assert.equal(JSON.parse(err.text).code, '22007');
+});
+
+await check('stand-in: a view reads as JSON or CSV; an unknown or ungranted one is refused', async () => {
+	const j = await get(`${BASE}/api/e2e_view`);
+	assert.equal(j.status, 200);
+	assert.deepEqual(j.body, [{ id: 1, label: 'one, two', day: null }, { id: 2, label: '', day: '2026-01-31' }]);
+	const c = await getCsv(`${BASE}/api/e2e_view`);
+	assert.equal(c.headers.get('content-type'), 'text/csv; charset=utf-8');
+	assert.equal(c.text, 'id,label,day\n1,"one, two",\n2,"",2026-01-31');
+	const hidden = await get(`${BASE}/api/e2e_hidden`);
+	assert.equal(hidden.status, 401);
+	assert.equal(hidden.body.code, '42501');
+	const unknown = await get(`${BASE}/api/nope`);
+	assert.equal(unknown.status, 404);
+	assert.equal(unknown.body.code, 'PGRST205');
+	assert.equal((await get(`${BASE}/api/e2e_view?id=eq.1`)).status, 400);
+});
+
 // ------------------------------------------------------------ Overview
 await check('overview: the latest day\'s tiles equal tracker.daily()', async () => {
 	await open(`${BASE}/#/overview?account=1`);
@@ -647,6 +747,79 @@ await check('a running backfill shows its progress', async () => {
 	assert.equal((await one("SELECT tracker.wait($1, '2 minutes') AS s", [job])).s, 'cancelled');
 	// The page refreshes itself while the job runs, and shows how it ended.
 	await page.waitForFunction((id) => document.querySelector(`.job[data-job="${id}"]`)?.dataset.state === 'cancelled', String(job), { timeout: 15000 });
+});
+
+// ------------------------------------------------------------ Download CSV
+// Click a card's "Download CSV" link and read the file the browser saves.
+async function download(selector) {
+	const link = await page.$eval(selector, (a) => ({ href: a.href, name: a.getAttribute('download') }));
+	const [file] = await Promise.all([page.waitForEvent('download', { timeout: 15000 }), page.click(selector)]);
+	assert.equal(file.suggestedFilename(), link.name);
+	const params = Object.fromEntries(new URL(link.href).searchParams);
+	return { name: link.name, params, rows: parseCsv(fs.readFileSync(await file.path(), 'utf8')) };
+}
+
+await check('download CSV: overview\'s resting heart rate and zone minutes equal the api functions in SQL', async () => {
+	await open(`${BASE}/#/overview?account=1`);
+	const links = await page.$$eval('main a.csv', (as) => as.map((a) => a.closest('.card').id));
+	assert.deepEqual(links, ['rhr-card', 'zones-card', 'weekly-card', 'wear-card', 'calendar-card', 'recent-card']);
+	for (const [card, fn, stem] of [['rhr-card', 'resting_hr_trend', 'resting-hr'], ['zones-card', 'zone_minutes', 'zone-minutes']]) {
+		const got = await download(`#${card} a.csv`);
+		const { account, start_date: from, end_date: to } = got.params;
+		assert.equal(got.name, `${stem}-${from}-${to}.csv`);
+		assert.equal(to, latest);
+		assert.equal(from, await addDays(latest, -89));
+		const want = await asText(`SELECT * FROM api.${fn}($1, $2, $3)`, [account, from, to]);
+		assert.ok(want.rows.length > 30, `${fn}: ${want.rows.length} rows`);
+		assert.deepEqual(got.rows, [want.header, ...want.rows], fn);
+	}
+});
+
+await check('download CSV: listening\'s top artists (quotes, CJK, emoji, markup) and heat map equal the api functions in SQL', async () => {
+	await open(`${BASE}/#/listening?account=${LFM}`);
+	const artists = await download('#top-artists a.csv');
+	assert.equal(artists.name, `top-artists-${lfmStart}-${lfm.latest}.csv`);
+	const want = await asText('SELECT * FROM api.top_artists($1, $2, $3, $4)', [LFM, lfmStart, lfm.latest, 10]);
+	assert.deepEqual(artists.rows, [want.header, ...want.rows]);
+	assert.ok(artists.rows.some((r) => r.includes(INJECTED)), 'the artist with markup, quotes, CJK and emoji');
+	const heat = await download('#heat-card a.csv');
+	assert.equal(heat.name, `listening-heatmap-${lfmStart}-${lfm.latest}.csv`);
+	const cells = await asText('SELECT * FROM api.listening_heatmap($1, $2, $3)', [LFM, lfmStart, lfm.latest]);
+	assert.equal(cells.rows.length, 168);
+	assert.deepEqual(heat.rows, [cells.header, ...cells.rows]);
+	assert.equal(await page.$$eval('main .csv-error:not(:empty)', (e) => e.length), 0);
+});
+
+await check('download CSV: the Day view\'s samples equal tracker.heart_rate() in SQL', async () => {
+	await open(`${BASE}/#/day/${D}?account=1`);
+	assert.deepEqual(await page.$$eval('main a.csv', (as) => as.map((a) => a.dataset.csv)), ['heart_rate', 'exercises', 'sleep']);
+	const got = await download('#hr-card a.csv');
+	assert.equal(got.name, `heart-rate-${D}.csv`);
+	const want = await asText('SELECT * FROM api.heart_rate($1, $2)', [1, D]);
+	assert.equal(want.rows.length, (await one('SELECT count(*)::int AS n FROM tracker.heart_rate(1, $1)', [D])).n);
+	assert.deepEqual(got.rows, [want.header, ...want.rows]);
+	const ex = await download('#sessions-card a.csv[data-csv="exercises"]');
+	assert.equal(ex.name, `exercises-${D}.csv`);
+	const exWant = await asText('SELECT * FROM api.exercises($1, $2, $3)', [1, D, D]);
+	assert.deepEqual(ex.rows, [exWant.header, ...exWant.rows]);
+});
+
+await check('download CSV: activities, and a failed download says why', async () => {
+	await open(`${BASE}/#/activities?account=1`);
+	const got = await download('#activities-card a.csv');
+	const { start_date: from, end_date: to } = got.params;
+	assert.equal(got.name, `activities-${from}-${to}.csv`);
+	const want = await asText('SELECT * FROM api.exercises($1, $2, $3)', [1, from, to]);
+	assert.ok(want.rows.length > 0);
+	assert.deepEqual(got.rows, [want.header, ...want.rows]);
+	// The call refused (a PostgREST whose schema cache lacks the function): the link says so.
+	const exercisesCall = (url) => url.pathname.endsWith('/api/rpc/exercises');
+	await page.route(exercisesCall, (route) => route.fulfill({ status: 404, contentType: 'application/json',
+		body: JSON.stringify({ code: 'PGRST202', message: 'Could not find the function api.exercises', details: null, hint: null }) }));
+	await page.click('#activities-card a.csv');
+	await page.waitForFunction(() => document.querySelector('#activities-card .csv-error')?.textContent !== '');
+	assert.match(await page.$eval('#activities-card .csv-error', (e) => e.textContent), /^Download failed: 404 Could not find the function/);
+	await page.unroute(exercisesCall);
 });
 
 await check('no JavaScript errors on any page', async () => {

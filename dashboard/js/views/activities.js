@@ -1,5 +1,5 @@
 // Activities: runs, rides and workouts with distance, pace, heart rate, zones.
-import { rpc } from '../api.js';
+import { rpc, csvLink, csvName } from '../api.js';
 import { h, fmt, card, datum, keyItem, cssVar, addDays, today, validDay } from '../dom.js';
 import { stateNote } from './pipeline.js';
 
@@ -70,6 +70,7 @@ export async function activities(ctx) {
 	};
 
 	const table = card(`${list.length} activit${list.length === 1 ? 'y' : 'ies'}`, { wide: true, id: 'activities-card',
+		extra: csvLink('exercises', { account: account.id, start_date: start, end_date: end }, csvName('activities', start, end)),
 		desc: 'Newest first. Pace for runs and walks, speed for rides. Zones are Google\'s: light / moderate / vigorous / peak minutes.' },
 	h('div', { class: 'key' }, ZONES.map((z) => keyItem(z.label, cssVar(z.color)))),
 	h('div', { class: 'table-wrap' }, h('table', {},

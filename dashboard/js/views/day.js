@@ -1,6 +1,6 @@
 // Day: every heart-rate sample of one local day over its zones, with the
 // watch-off gaps left empty, and the day's figures beside Fitbit's.
-import { rpc, errorBox } from '../api.js';
+import { rpc, errorBox, csvLink, csvName } from '../api.js';
 import { h, fmt, card, datum, keyItem, cssVar, alpha, addDays, today, validDay, zonedMidnight } from '../dom.js';
 import { timeChart, hBand, vBand } from '../charts.js';
 import { stateNote } from './pipeline.js';
@@ -65,7 +65,7 @@ export async function day(ctx) {
 
 	const chartBody = h('div');
 	const chartCardEl = card('Heart rate', {
-		wide: true, id: 'hr-card',
+		wide: true, id: 'hr-card', extra: validDay(d) ? csvLink('heart_rate', { account: id, day: d }, csvName('heart-rate', d)) : null,
 		desc: `Every sample of the day; the bands are the day's zones (${f?.zone_source === 'provider' ? 'Fitbit\'s bounds' : f?.zone_source === 'birth_date' ? 'from the birth date' : 'none known'}). ` +
 			'Empty stretches are times without samples for more than 5 minutes: the watch was off.',
 	}, h('div', { class: 'key' }, keyItem('Heart rate', cssVar('--rhr'), 'line'),
@@ -76,7 +76,9 @@ export async function day(ctx) {
 
 	const nodes = [head, stateNote(account, ctx)];
 	if (fig.status === 'rejected') nodes.push(errorBox(fig.reason));
-	nodes.push(figures(f, zb), h('div', { class: 'grid' }, chartCardEl, sessions(exercises, sleeps, tz, ctx)));
+	const downloads = validDay(d) ? [csvLink('exercises', { account: id, start_date: d, end_date: d }, csvName('exercises', d), 'Exercise CSV'),
+		csvLink('sleep', { account: id, start_date: d, end_date: addDays(d, 1) }, csvName('sleep', d, addDays(d, 1)), 'Sleep CSV')] : null;
+	nodes.push(figures(f, zb), h('div', { class: 'grid' }, chartCardEl, sessions(exercises, sleeps, tz, ctx, downloads)));
 
 	const mounted = () => {
 		if (!t.length) {
@@ -135,8 +137,8 @@ function figures(f, zb) {
 						h('td', {}, datum(`reported_${z.key}_minutes`, f[`reported_${z.key}_minutes`])))))))));
 }
 
-function sessions(exercises, sleeps, tz, ctx) {
-	return card('Exercise and sleep', { id: 'sessions-card', wide: true },
+function sessions(exercises, sleeps, tz, ctx, downloads) {
+	return card('Exercise and sleep', { id: 'sessions-card', wide: true, extra: downloads },
 		h('ul', { class: 'list' },
 			exercises.map((e) => h('li', {}, h('b', {}, `${fmt.time(e.start_at, tz)}–${fmt.time(e.end_at, tz)} ${e.name || e.exercise_type}`),
 				` · ${fmt.duration(e.duration_s)}`, e.distance_km !== null ? ` · ${fmt.one(e.distance_km)} km` : '',

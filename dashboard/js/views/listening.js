@@ -3,7 +3,7 @@
 // played artists and tracks, and a week × hour heat map in the account's
 // local time.  Names come from the services as typed by people (CJK, emoji,
 // quotes, markup-like text): they go into the page as text only.
-import { rpc, errorBox } from '../api.js';
+import { rpc, errorBox, csvLink, csvName } from '../api.js';
 import { h, svg, fmt, card, datum, keyItem, cssVar, addDays, dayEpoch, today, validDay } from '../dom.js';
 import { timeChart } from '../charts.js';
 import { stateNote } from './pipeline.js';
@@ -79,19 +79,21 @@ export async function listening(ctx) {
 
 	const mounts = [];
 	const grid = h('div', { class: 'grid' });
-	grid.append(perDayCard(perDay, start, days, mounts),
-		topCard(artists, 'Top artists', 'top-artists', ['Artist'], (r) => [h('span', { class: 'name', 'data-field': 'artist' }, r.artist)]),
+	const csv = (fn, args, what) => csvLink(fn, args, csvName(what, start, end));
+	grid.append(perDayCard(perDay, start, days, mounts, csv('listening', range, 'listens-per-day')),
+		topCard(artists, 'Top artists', 'top-artists', ['Artist'], (r) => [h('span', { class: 'name', 'data-field': 'artist' }, r.artist)],
+			csv('top_artists', { ...range, n: TOP }, 'top-artists')),
 		topCard(tracks, 'Top tracks', 'top-tracks', ['Track'], (r) => [h('span', { class: 'name', 'data-field': 'track' }, r.track),
-			h('span', { class: 'by', 'data-field': 'artist' }, r.artist)]),
-		heatCard(heat, tz, start, end));
+			h('span', { class: 'by', 'data-field': 'artist' }, r.artist)], csv('top_tracks', { ...range, n: TOP }, 'top-tracks')),
+		heatCard(heat, tz, start, end, csv('listening_heatmap', range, 'listening-heatmap')));
 	return { nodes: [head, stateNote(account, ctx), tiles, grid], mounted: () => mounts.forEach((m) => m()) };
 }
 
 // Listens per day as bars (a day without listens is a zero, not a gap) and
 // distinct artists per day as a line, with the numbers in a table below.
-function perDayCard(settled, start, days, mounts) {
+function perDayCard(settled, start, days, mounts, download) {
 	const body = h('div');
-	const c = card('Listens per day', { wide: true, id: 'per-day-card',
+	const c = card('Listens per day', { wide: true, id: 'per-day-card', extra: download,
 		desc: 'Bars: listens per local day; days without listens are zero. Line: distinct artists that day.' },
 	h('div', { class: 'key' }, keyItem('Listens', cssVar('--listen')), keyItem('Distinct artists', cssVar('--artists'), 'line')), body);
 	if (settled.status === 'rejected') {
@@ -126,8 +128,8 @@ function perDayCard(settled, start, days, mounts) {
 }
 
 // A ranked list: rank, the name(s), listens with a bar against the first.
-function topCard(settled, title, id, cols, cells) {
-	const c = card(title, { id, desc: `The ${TOP} most played in the range, most listens first.` });
+function topCard(settled, title, id, cols, cells, download) {
+	const c = card(title, { id, extra: download, desc: `The ${TOP} most played in the range, most listens first.` });
 	if (settled.status === 'rejected') c.append(errorBox(settled.reason));
 	else if (!settled.value.length) c.append(h('p', { class: 'empty' }, 'No listens in this range.'));
 	else {
@@ -146,9 +148,9 @@ function topCard(settled, title, id, cols, cells) {
 
 // Listens by day of the week (rows, Monday first) and local clock hour
 // (columns): 168 squares, darker for more, with each row's total.
-function heatCard(settled, tz, start, end) {
+function heatCard(settled, tz, start, end, download) {
 	const readout = h('div', { class: 'readout', 'aria-live': 'off' }, '\u00a0');
-	const c = card('Week × hour', { wide: true, id: 'heat-card',
+	const c = card('Week × hour', { wide: true, id: 'heat-card', extra: download,
 		desc: `Listens by day of the week and hour of the day, in the account's local time (${tz}), ${fmt.dayLong(start)} to ${fmt.dayLong(end)}.` }, readout);
 	if (settled.status === 'rejected') {
 		c.append(errorBox(settled.reason));

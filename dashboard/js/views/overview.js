@@ -1,5 +1,5 @@
 // Overview: the latest day's figures, trends over a range, and a year.
-import { rpc, errorBox } from '../api.js';
+import { rpc, errorBox, csvLink, csvName } from '../api.js';
 import { h, svg, fmt, card, datum, keyItem, cssVar, addDays, mondayOf, daysBetween, dayEpoch, today, validDay } from '../dom.js';
 import { timeChart, hLine } from '../charts.js';
 import { stateNote } from './pipeline.js';
@@ -15,12 +15,14 @@ export async function overview(ctx) {
 	const id = account.id;
 
 	// The year feeds the tiles, the table and the calendar; a failure here is the page's.
+	const range = { account: id, start_date: start, end_date: end };
+	const year = { account: id, start_date: yearStart, end_date: end };
 	const [daily, trend, zones, weekly, wear] = await Promise.allSettled([
-		rpc('daily', { account: id, start_date: yearStart, end_date: end }),
-		rpc('resting_hr_trend', { account: id, start_date: start, end_date: end }),
-		rpc('zone_minutes', { account: id, start_date: start, end_date: end }),
-		rpc('weekly_zone_minutes', { account: id, start_date: mondayOf(start), end_date: end }),
-		rpc('wear_time', { account: id, start_date: start, end_date: end }),
+		rpc('daily', year),
+		rpc('resting_hr_trend', range),
+		rpc('zone_minutes', range),
+		rpc('weekly_zone_minutes', { ...range, start_date: mondayOf(start) }),
+		rpc('wear_time', range),
 	]);
 	if (daily.status === 'rejected') throw daily.reason;
 	const rows = daily.value;
@@ -46,9 +48,9 @@ export async function overview(ctx) {
 
 	const cards = h('div', { class: 'grid' });
 	const mounts = [];
-	const chartCard = (settled, title, desc, key, draw, cid) => {
+	const chartCard = (settled, title, desc, key, draw, cid, download) => {
 		const body = h('div');
-		const c = card(title, { desc, id: cid, extra: null }, key ? h('div', { class: 'key' }, key) : null, body);
+		const c = card(title, { desc, id: cid, extra: csvLink(...download) }, key ? h('div', { class: 'key' }, key) : null, body);
 		if (settled.status === 'rejected') body.append(errorBox(settled.reason));
 		else if (!settled.value.length) body.append(h('p', { class: 'empty' }, 'No data in this range.'));
 		else mounts.push(() => draw(body, settled.value));
@@ -71,7 +73,8 @@ export async function overview(ctx) {
 				const d = r[i ?? r.length - 1];
 				return [h('b', {}, fmt.day(d.day)), `: Tracker ${fmt.n(d.bpm)} bpm · 7-day average ${fmt.n(d.avg_7d)} · Fitbit ${fmt.n(d.reported_bpm)}`];
 			},
-		}), 'rhr-card');
+		}), 'rhr-card',
+	['resting_hr_trend', range, csvName('resting-hr', start, end)]);
 
 	chartCard(zones, 'Minutes in heart-rate zones', 'Per day, stacked: fat burn, cardio and peak (minutes out of range are in the readout).',
 		[keyItem('Fat burn', cssVar('--fat')), keyItem('Cardio', cssVar('--cardio')), keyItem('Peak', cssVar('--peak'))],
@@ -89,7 +92,8 @@ export async function overview(ctx) {
 				return [h('b', {}, fmt.day(d.day)), `: fat burn ${d.fat_burn} · cardio ${d.cardio} · peak ${d.peak} min`,
 					` (out of range ${d.out_of_range}) · `, h('b', {}, `${d.active_zone_minutes} AZM`)];
 			},
-		}), 'zones-card');
+		}), 'zones-card',
+	['zone_minutes', range, csvName('zone-minutes', start, end)]);
 
 	chartCard(weekly, 'Weekly Active Zone Minutes', 'Fat-burn minutes count once, cardio and peak minutes twice; the goal is 150 a week.',
 		[keyItem('Goal met', cssVar('--goal-met')), keyItem('Below goal', cssVar('--goal-below')), keyItem('Goal: 150', cssVar('--ink'), 'dash')],
@@ -112,7 +116,8 @@ export async function overview(ctx) {
 						w.active_zone_minutes >= w.goal ? 'goal met' : `${w.goal - w.active_zone_minutes} short of ${w.goal}`];
 				},
 			});
-		}, 'weekly-card');
+		}, 'weekly-card',
+	['weekly_zone_minutes', { ...range, start_date: mondayOf(start) }, csvName('weekly-zone-minutes', mondayOf(start), end)]);
 
 	chartCard(wear, 'Wear time', 'Hours per day with at least one heart-rate sample in the minute.',
 		[keyItem('Hours worn', cssVar('--wear'))],
@@ -125,9 +130,11 @@ export async function overview(ctx) {
 				const d = r[i ?? r.length - 1];
 				return [h('b', {}, fmt.day(d.day)), `: ${fmt.hm(d.minutes)} worn`];
 			},
-		}), 'wear-card');
+		}), 'wear-card',
+	['wear_time', range, csvName('wear-time', start, end)]);
 
-	cards.append(calendar(rows, yearStart, end, ctx), recentTable(rows, ctx));
+	const dailyCsv = () => csvLink('daily', year, csvName('daily', yearStart, end));
+	cards.append(calendar(rows, yearStart, end, ctx, dailyCsv()), recentTable(rows, ctx, dailyCsv()));
 	nodes.push(cards);
 	return { nodes, mounted: () => mounts.forEach((m) => m()) };
 }
@@ -171,7 +178,7 @@ const METRICS = {
 	rhr: { label: 'Resting heart rate', value: (r) => r.resting_hr, cuts: null, unit: 'bpm' },
 };
 
-function calendar(rows, start, end, ctx) {
+function calendar(rows, start, end, ctx, download) {
 	const byDay = new Map(rows.map((r) => [r.day, r]));
 	const holder = h('div', { class: 'heat' });
 	const legend = h('div', { class: 'heat-legend' });
@@ -225,15 +232,15 @@ function calendar(rows, start, end, ctx) {
 			...labels.map((l, i) => h('span', {}, h('i', { style: { background: cssVar(`--heat${i}`) } }), l)));
 	}
 	draw();
-	return card('A year at a glance', { wide: true, id: 'calendar-card', extra: select,
+	return card('A year at a glance', { wide: true, id: 'calendar-card', extra: [select, download],
 		desc: 'Each square is a day; pick a day to see it. Darker means more.' }, holder, legend);
 }
 
 // Tracker's figures beside Fitbit's, for the last two weeks: the numbers behind the charts.
-function recentTable(rows, ctx) {
+function recentTable(rows, ctx, download) {
 	const recent = rows.filter((r) => r.samples > 0 || r.reported_resting_hr !== null).slice(-14).reverse();
 	const pair = (f, r) => h('td', {}, datum(f, r[f]), h('span', { class: 'prov' }, ' / ', datum('reported_' + f, r['reported_' + f])));
-	return card('Last 14 days: Tracker / Fitbit', { wide: true, id: 'recent-card',
+	return card('Last 14 days: Tracker / Fitbit', { wide: true, id: 'recent-card', extra: download,
 		desc: 'Each cell shows Tracker\'s figure, then Fitbit\'s own after the slash.' },
 	h('div', { class: 'table-wrap' }, h('table', {},
 		h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, 'Day'), h('th', { scope: 'col' }, 'Resting HR (bpm)'),
