@@ -197,15 +197,7 @@ async function callRpc(req, res, fn, query) {
 		keys.add(k);
 		values.set(k, v);
 	}
-	let client;
-	try {
-		client = await pool.connect();
-	} catch (e) {
-		return send(res, 503, pgrstError('PGRST000', 'Database connection error.', String(e.message || e)));
-	}
-	let broken = false;
-	try {
-		await client.query('BEGIN ISOLATION LEVEL READ COMMITTED READ ONLY');
+	return inReadOnlyTransaction(res, async (client) => {
 		const routine = findRoutine(routines((await client.query(CATALOG, [opt.schema])).rows), fn, keys);
 		if (format === 'csv' && !routine.retset) throw { status: 406, body: pgrstError('PGRST107', `None of these media types are available: ${req.headers.accept}`) };
 		await client.query(`SET LOCAL ROLE ${client.escapeIdentifier(opt['anon-role'])}`);
@@ -224,6 +216,22 @@ async function callRpc(req, res, fn, query) {
 		await client.query('COMMIT');
 		const headers = routine.retset ? { 'Content-Range': rows[0].n > 0 ? `0-${rows[0].n - 1}/*` : '*/*' } : {};
 		return send(res, 200, rows[0]?.body ?? 'null', { ...headers, 'Content-Type': CONTENT_TYPE[format] });
+	});
+}
+
+// Run work(client) in a read-only transaction on a pooled connection, as
+// PostgREST runs a GET; an error is answered as PostgREST answers it.
+async function inReadOnlyTransaction(res, work) {
+	let client;
+	try {
+		client = await pool.connect();
+	} catch (e) {
+		return send(res, 503, pgrstError('PGRST000', 'Database connection error.', String(e.message || e)));
+	}
+	let broken = false;
+	try {
+		await client.query('BEGIN ISOLATION LEVEL READ COMMITTED READ ONLY');
+		return await work(client);
 	} catch (e) {
 		broken = await sendError(client, res, e);
 	} finally {
@@ -259,15 +267,7 @@ async function readRelation(req, res, name, query) {
 		return send(res, 400, pgrstError('PGRST100', 'Filters and other query parameters are not supported by the PostgREST stand-in',
 			null, 'The stand-in answers plain reads of a whole table or view only.'));
 	}
-	let client;
-	try {
-		client = await pool.connect();
-	} catch (e) {
-		return send(res, 503, pgrstError('PGRST000', 'Database connection error.', String(e.message || e)));
-	}
-	let broken = false;
-	try {
-		await client.query('BEGIN ISOLATION LEVEL READ COMMITTED READ ONLY');
+	return inReadOnlyTransaction(res, async (client) => {
 		const { rows: found } = await client.query(`SELECT 1 FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
 			WHERE n.nspname = $1 AND c.relname = $2 AND c.relkind IN ('r', 'v', 'm', 'f', 'p')`, [opt.schema, name]);
 		if (!found.length) {
@@ -279,11 +279,7 @@ async function readRelation(req, res, name, query) {
 		await client.query('COMMIT');
 		return send(res, 200, rows[0].body, { 'Content-Range': rows[0].n > 0 ? `0-${rows[0].n - 1}/*` : '*/*',
 			'Content-Type': CONTENT_TYPE[format] });
-	} catch (e) {
-		broken = await sendError(client, res, e);
-	} finally {
-		client.release(broken);
-	}
+	});
 }
 
 const TYPES = { '.html': 'text/html; charset=utf-8', '.js': 'text/javascript; charset=utf-8',
