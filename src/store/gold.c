@@ -160,7 +160,7 @@ figures_recompute_day(const TrackerAccount *acc, DateADT day)
 
 		for (i = 0; i < HR_ZONE_COUNT; i++)
 			b[i] = Int16GetDatum((int16) zb.min[i]);
-		b[4] = Int16GetDatum((int16) zb.max[HR_ZONE_PEAK]);
+		b[4] = Int16GetDatum((int16) zb.max[HR_ZONE_TOP]);
 		arr = construct_array(b, 5, INT2OID, sizeof(int16), true, TYPALIGN_SHORT);
 		values[8] = CStringGetTextDatum(zone_source);
 		values[9] = PointerGetDatum(arr);

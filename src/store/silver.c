@@ -58,7 +58,7 @@ reported_upsert(const TrackerAccount *acc, const ReportedDay *r,
 			values[3 + i] = Int16GetDatum((int16) r->zone_min[i]);
 			nulls[3 + i] = ' ';
 		}
-		values[7] = Int16GetDatum((int16) r->zone_max[HR_ZONE_PEAK]);
+		values[7] = Int16GetDatum((int16) r->zone_max[HR_ZONE_TOP]);
 		nulls[7] = ' ';
 	}
 	if (r->has_minutes)
