@@ -324,8 +324,8 @@ like(query_or_error($node, 'upgraded', 'SELECT state, reason FROM tracker.accoun
 
 # The daily figures are those of this version's algorithm: computing them
 # again from silver changes nothing.
-my $gold_sql = 'SELECT account_id, day, samples, wear_minutes, out_of_range_minutes, fat_burn_minutes, '
-  . 'cardio_minutes, peak_minutes, zone_source, zone_bounds, resting_hr, resting_hr_raw, '
+my $gold_sql = 'SELECT account_id, day, samples, wear_minutes, zone1_minutes, zone2_minutes, '
+  . 'zone3_minutes, zone4_minutes, zone_source, zone_bounds, resting_hr, resting_hr_raw, '
   . 'resting_hr_state, algorithm_version FROM gold.daily ORDER BY 1, 2';
 my $gold_after = query_or_error($node, 'upgraded', $gold_sql);
 $node->safe_psql('fresh', q{
