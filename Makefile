@@ -91,7 +91,7 @@ REGRESS = setup accounts series figures import_json import_file daily listening 
 REGRESS_OPTS = --temp-instance=./tmp_check --temp-config=./test/tracker.conf
 
 TAP_TESTS = 1
-PROVE_TESTS = test/t/00*.pl test/t/090_soak.pl
+PROVE_TESTS = test/t/00*.pl test/t/010_zones.pl test/t/090_soak.pl
 
 PG_CONFIG ?= pg_config
 PG_CPPFLAGS = -Isrc

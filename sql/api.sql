@@ -72,8 +72,8 @@ SELECT current_user;
 
 -- Every api function works.
 SELECT id = :account AS is_ours, name, provider, state, data_up_to, errors_24h FROM api.accounts();
-SELECT day, samples, wear_minutes, out_of_range_minutes, fat_burn_minutes, cardio_minutes,
-       peak_minutes, resting_hr, zone_source, active_zone_minutes
+SELECT day, samples, wear_minutes, zone1_minutes, zone2_minutes, zone3_minutes,
+       zone4_minutes, resting_hr, zone_source, active_zone_minutes
 FROM api.daily(account => :account, start_date => '2026-03-01', end_date => '2026-03-04');
 SELECT * FROM api.resting_hr_trend(account => :account, start_date => '2026-03-01', end_date => '2026-03-04');
 SELECT * FROM api.zone_minutes(account => :account, start_date => '2026-03-01', end_date => '2026-03-04');

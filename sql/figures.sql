@@ -20,8 +20,8 @@ FROM (VALUES ('2024-01-10 00:00:10+00'::timestamptz, 90::smallint),
              ('2024-01-10 00:04:00+00', 155),  -- minute 4: 155, peak
              ('2024-01-10 00:05:00+00', 29)    -- minute 5: 29, in no zone
      ) AS v(ts, bpm);
-SELECT day, samples, wear_minutes, out_of_range_minutes, fat_burn_minutes,
-       cardio_minutes, peak_minutes, zone_source, zone_bounds, algorithm_version
+SELECT day, samples, wear_minutes, zone1_minutes, zone2_minutes,
+       zone3_minutes, zone4_minutes, zone_source, zone_bounds, algorithm_version
 FROM gold.daily WHERE account_id = 1 ORDER BY day;
 
 -- Six minutes are too few for a resting heart rate (a day needs 480 worn
@@ -35,8 +35,8 @@ SELECT tracker.store_heart_rate(1, array_agg(ts), array_agg(50::smallint))
 FROM generate_series('2024-01-11 00:00:00+00'::timestamptz, '2024-01-11 09:59:00+00', '1 minute') ts;
 SELECT tracker.store_heart_rate(1, array_agg(ts), array_agg(70::smallint))
 FROM generate_series('2024-01-12 00:00:00+00'::timestamptz, '2024-01-12 09:59:00+00', '1 minute') ts;
-SELECT day, samples, wear_minutes, out_of_range_minutes, fat_burn_minutes,
-       cardio_minutes, peak_minutes, resting_hr, round(resting_hr_raw::numeric, 2) AS raw
+SELECT day, samples, wear_minutes, zone1_minutes, zone2_minutes,
+       zone3_minutes, zone4_minutes, resting_hr, round(resting_hr_raw::numeric, 2) AS raw
 FROM gold.daily WHERE account_id = 1 ORDER BY day;
 
 -- Late samples for 2024-01-11 change that day and, through the smoothing,
@@ -69,14 +69,14 @@ FROM gold.daily WHERE account_id = 1 AND day >= '2024-01-12' ORDER BY day;
 SELECT tracker.store_heart_rate(1, ARRAY['2024-01-10 00:01:00+00']::timestamptz[], ARRAY[100]::smallint[]);
 SELECT ts, bpm FROM silver.heart_rate
 WHERE account_id = 1 AND ts < '2024-01-10 00:02:00+00' ORDER BY ts;
-SELECT out_of_range_minutes, fat_burn_minutes FROM gold.daily
+SELECT zone1_minutes, zone2_minutes FROM gold.daily
 WHERE account_id = 1 AND day = '2024-01-10';
 
 -- Account 2 is in Europe/Berlin, where 2024-03-31 has 23 hours.  One sample
 -- a minute for two days: the local days hold 660, 1380 and 841 minutes.
 SELECT tracker.store_heart_rate(2, array_agg(ts), array_agg(65::smallint))
 FROM generate_series('2024-03-30 12:00:00+00'::timestamptz, '2024-04-01 12:00:00+00', '1 minute') ts;
-SELECT day, samples, wear_minutes, out_of_range_minutes, zone_source, zone_bounds
+SELECT day, samples, wear_minutes, zone1_minutes, zone_source, zone_bounds
 FROM gold.daily WHERE account_id = 2 ORDER BY day;
 SELECT d.day, h.first_at AT TIME ZONE 'Europe/Berlin' AS first_local,
        h.last_at AT TIME ZONE 'Europe/Berlin' AS last_local
@@ -89,11 +89,11 @@ CREATE TEMP TABLE before AS SELECT * FROM gold.daily;
 SELECT tracker.recompute(1);
 SELECT tracker.recompute(2, '[2024-03-31,2024-04-01)');
 SELECT count(*) AS changed FROM (
-    SELECT account_id, day, samples, wear_minutes, out_of_range_minutes, fat_burn_minutes,
-           cardio_minutes, peak_minutes, resting_hr, resting_hr_raw FROM before
+    SELECT account_id, day, samples, wear_minutes, zone1_minutes, zone2_minutes,
+           zone3_minutes, zone4_minutes, resting_hr, resting_hr_raw FROM before
     EXCEPT
-    SELECT account_id, day, samples, wear_minutes, out_of_range_minutes, fat_burn_minutes,
-           cardio_minutes, peak_minutes, resting_hr, resting_hr_raw FROM gold.daily) c;
+    SELECT account_id, day, samples, wear_minutes, zone1_minutes, zone2_minutes,
+           zone3_minutes, zone4_minutes, resting_hr, resting_hr_raw FROM gold.daily) c;
 
 -- Bad input.
 \x on

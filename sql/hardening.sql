@@ -118,6 +118,8 @@ INSERT INTO hardening.probe (stmt) VALUES
 ($$SELECT * FROM tracker.resting_hr(NULL, 'empty')$$),
 ($$SELECT * FROM tracker.resting_hr({imp}, '(,)')$$),
 ($$SELECT * FROM tracker.zone_minutes(2147483647, '[-infinity,infinity]')$$),
+($$SELECT tracker.zone_names(NULL)$$),
+($$SELECT tracker.zone_names('no such scheme')$$),
 ($$SELECT * FROM tracker.wear_time({imp}, NULL)$$),
 ($$SELECT * FROM tracker.heart_rate(NULL, NULL)$$),
 ($$SELECT * FROM tracker.heart_rate({imp}, '5874897-12-31')$$),

@@ -26,10 +26,10 @@ SELECT count(*) AS payloads, sum(byte_size) AS bytes FROM bronze.payload WHERE a
 -- export are UTC; samples with confidence 0 are left out of silver.
 SELECT base(file), kind, status, days, samples, message
 FROM tracker.import_fitbit_file(2, :'fixtures' || '/export');
-SELECT day, samples, wear_minutes, out_of_range_minutes, fat_burn_minutes,
-       cardio_minutes, peak_minutes, zone_source, resting_hr,
-       reported_resting_hr, reported_out_of_range_minutes, reported_fat_burn_minutes,
-       reported_cardio_minutes, reported_peak_minutes
+SELECT day, samples, wear_minutes, zone1_minutes, zone2_minutes,
+       zone3_minutes, zone4_minutes, zone_source, resting_hr,
+       reported_resting_hr, reported_zone1_minutes, reported_zone2_minutes,
+       reported_zone3_minutes, reported_zone4_minutes
 FROM tracker.daily(2, '[2018-10-01,2018-10-10)');
 SELECT min(ts) AT TIME ZONE 'Asia/Singapore' AS first_local, count(*) AS samples
 FROM silver.heart_rate WHERE account_id = 2;

@@ -17,12 +17,12 @@ CREATE TEMP TABLE day_doc AS SELECT $${
                  {"time": "00:01:01", "value": 100}, {"time": "00:01:31", "value": 94},
                  {"time": "07:30:00", "value": 60}]}}$$::jsonb AS doc;
 SELECT i.* FROM day_doc, tracker.import_fitbit_json(1, doc) i;
-SELECT day, samples, wear_minutes, out_of_range_minutes, fat_burn_minutes,
-       cardio_minutes, peak_minutes, zone_source, zone_bounds
+SELECT day, samples, wear_minutes, zone1_minutes, zone2_minutes,
+       zone3_minutes, zone4_minutes, zone_source, zone_bounds
 FROM gold.daily WHERE account_id = 1;
 SELECT ts, bpm FROM silver.heart_rate WHERE account_id = 1 ORDER BY ts;
-SELECT day, resting_hr, out_of_range_min, fat_burn_min, cardio_min, peak_min, peak_max,
-       out_of_range_minutes, fat_burn_minutes, cardio_minutes, peak_minutes, source
+SELECT day, resting_hr, zone1_min, zone2_min, zone3_min, zone4_min, zone4_max,
+       zone1_minutes, zone2_minutes, zone3_minutes, zone4_minutes, source
 FROM silver.daily_reported WHERE account_id = 1;
 
 -- The same document again is stored once.
@@ -55,8 +55,8 @@ SELECT kind, status, days, samples FROM tracker.import_fitbit_json(1, $${
         {"name": "Fat Burn", "min": 95, "max": 133, "minutes": 42},
         {"name": "Cardio", "min": 133, "max": 162, "minutes": 6},
         {"name": "Peak", "min": 162, "max": 220, "minutes": 1}]}}]}$$);
-SELECT day, samples, resting_hr, reported_resting_hr, reported_out_of_range_minutes,
-       reported_peak_minutes
+SELECT day, samples, resting_hr, reported_resting_hr, reported_zone1_minutes,
+       reported_zone4_minutes
 FROM tracker.daily(1, '[2017-05-01,2017-05-05)');
 
 -- Bad documents: a clear error naming the field, nothing half-written,

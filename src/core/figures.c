@@ -10,8 +10,10 @@
  * - a day is cut into clock minutes counted from the local midnight, and
  *	 each minute that holds at least one sample gets the arithmetic mean of
  *	 its samples;
- * - zone minutes bin each minute mean, rounded half up to an integer, with
- *	 min <= v < max;
+ * - zone minutes bin each minute mean, rounded half up to an integer, into
+ *	 the highest zone whose lower bound it reaches; a zone ends where the
+ *	 next one starts and the top zone has no upper end, so the zones and
+ *	 the minutes below the lowest zone split the worn minutes exactly;
  * - wear minutes are the minutes holding at least one sample;
  * - the day's raw resting estimate is the 25th percentile, linearly
  *	 interpolated, of the unrounded minute means, and it is smoothed across
@@ -104,10 +106,28 @@ first_in_day(const HrSample *s, size_t n, int64_t day_start)
 }
 
 /*
+ * The zone of a rounded minute mean: the highest zone whose lower bound it
+ * reaches, or -1 below the lowest.  Searching from the top gives every
+ * value exactly one answer whatever the bounds (even ones that do not rise,
+ * as an impossible age gives), which is what makes the zone minutes and the
+ * minutes below the zones add up to the worn minutes.  A minute above the
+ * top zone's upper bound (220 for Fitbit's defaults) is still in the top
+ * zone: the source's ceiling is a label, not a place to lose minutes.
+ */
+static int
+zone_of(const ZoneBounds *zb, int64_t v)
+{
+	int			z;
+
+	for (z = HR_ZONE_TOP; z >= 0; z--)
+		if (v >= zb->min[z])
+			return z;
+	return -1;
+}
+
+/*
  * Figures for one local day; see figures.h for the contract and the top of
- * this file for the rules.  A minute whose rounded mean falls in several
- * (overlapping, custom) zones counts in each; one that falls in none counts
- * in none, as Fitbit's four zone totals show for values below 30.
+ * this file for the rules.
  *
  * has_resting is set whenever the day has a minute with samples, so the
  * day's own estimate is always there to see; whether it enters the
@@ -166,11 +186,12 @@ day_figures(const HrSample *s, size_t n,
 		{
 			/* mean rounded half up, exactly: floor((2 sum + c) / 2c) */
 			int64_t		v = floor_div(2 * sum[i] + cnt[i], 2 * cnt[i]);
-			int			z;
+			int			z = zone_of(zb, v);
 
-			for (z = 0; z < HR_ZONE_COUNT; z++)
-				if (zb->min[z] <= v && v < zb->max[z])
-					out->zone_minutes[z]++;
+			if (z >= 0)
+				out->zone_minutes[z]++;
+			else
+				out->below_zone_minutes++;
 		}
 	}
 	out->wear_minutes = (int) nworn;
@@ -252,8 +273,8 @@ resting_report(double state)
 /*
  * Fitbit's legacy default zones for an age.  Integer arithmetic gives the
  * floor exactly, where 0.7 * 190 in floating point might not be 133.  An
- * age that leaves no room (220 or more) gives empty zones rather than an
- * error.
+ * age that leaves no room (220 or more) gives bounds that do not rise
+ * rather than an error; day_figures() still counts every minute once.
  */
 void
 zone_bounds_for_age(int age, ZoneBounds *zb)
@@ -270,12 +291,13 @@ zone_bounds_for_age(int age, ZoneBounds *zb)
 	cardio = floor_div(max * 70, 100);
 	peak = floor_div(max * 85, 100);
 
-	zb->min[HR_ZONE_OUT_OF_RANGE] = ZONE_FLOOR_BPM;
-	zb->max[HR_ZONE_OUT_OF_RANGE] = (int) fat;
-	zb->min[HR_ZONE_FAT_BURN] = (int) fat;
-	zb->max[HR_ZONE_FAT_BURN] = (int) cardio;
-	zb->min[HR_ZONE_CARDIO] = (int) cardio;
-	zb->max[HR_ZONE_CARDIO] = (int) peak;
-	zb->min[HR_ZONE_PEAK] = (int) peak;
-	zb->max[HR_ZONE_PEAK] = ZONE_CEILING_BPM;
+	/* out of range, fat burn, cardio, peak */
+	zb->min[HR_ZONE_1] = ZONE_FLOOR_BPM;
+	zb->max[HR_ZONE_1] = (int) fat;
+	zb->min[HR_ZONE_2] = (int) fat;
+	zb->max[HR_ZONE_2] = (int) cardio;
+	zb->min[HR_ZONE_3] = (int) cardio;
+	zb->max[HR_ZONE_3] = (int) peak;
+	zb->min[HR_ZONE_4] = (int) peak;
+	zb->max[HR_ZONE_4] = ZONE_CEILING_BPM;
 }

@@ -18,8 +18,10 @@
  * Bumped whenever a change to the algorithms can change a stored figure.
  * 2: a day's resting estimate enters the smoothing only with at least
  * RESTING_MIN_WEAR_MINUTES worn minutes.
+ * 3: the zones split a day's worn minutes: the minutes below the lowest
+ * zone are a figure of their own, and the top zone has no upper end.
  */
-#define FIGURES_ALGORITHM_VERSION 2
+#define FIGURES_ALGORITHM_VERSION 3
 
 /*
  * Worn minutes a day needs before its resting estimate enters the smoothed
@@ -27,17 +29,33 @@
  */
 #define RESTING_MIN_WEAR_MINUTES 480
 
-/* Zones in the order Tracker reports them. */
+/*
+ * The four heart-rate zones, lowest first.  Each source names them its own
+ * way (the Google Health API: light, moderate, vigorous, peak; Fitbit's Web
+ * API and account exports: out of range, fat burn, cardio, peak); the
+ * figures know them by position only, and the names live with the data
+ * (gold.daily.zone_scheme, tracker.zone_names()).
+ */
 typedef enum HrZone
 {
-	HR_ZONE_OUT_OF_RANGE = 0,
-	HR_ZONE_FAT_BURN,
-	HR_ZONE_CARDIO,
-	HR_ZONE_PEAK,
+	HR_ZONE_1 = 0,
+	HR_ZONE_2,
+	HR_ZONE_3,
+	HR_ZONE_4,
 	HR_ZONE_COUNT
 } HrZone;
 
-/* Zone bounds; a minute's value v falls in zone z when min[z] <= v < max[z]. */
+/* The top zone, the one that has no upper end in the figures. */
+#define HR_ZONE_TOP (HR_ZONE_COUNT - 1)
+
+/*
+ * Zone bounds as the source gave them.  The figures use only the lower
+ * bounds: a minute's value v is in the highest zone z with min[z] <= v
+ * (with rising bounds: min[z] <= v < min[z + 1], the top zone open above),
+ * and below the zones when there is none.  So every worn minute is counted
+ * exactly once.  max[] is kept for display (the top zone's max is the
+ * source's ceiling, e.g. 220).
+ */
 typedef struct ZoneBounds
 {
 	int			min[HR_ZONE_COUNT];
@@ -50,6 +68,7 @@ typedef struct DayFigures
 	int			wear_minutes;	/* clock minutes holding at least one sample */
 	bool		has_zones;		/* false when no bounds were given */
 	int			zone_minutes[HR_ZONE_COUNT];
+	int			below_zone_minutes; /* worn minutes below the lowest zone */
 	bool		has_resting;	/* false when too little data */
 	double		resting_raw;	/* the day's unsmoothed resting estimate */
 } DayFigures;
@@ -57,8 +76,9 @@ typedef struct DayFigures
 /*
  * Compute the figures for the local day [day_start, day_end) (epoch seconds;
  * a DST day is 23 or 25 hours long).  s must be sorted by t; samples outside
- * the day are ignored.  zb may be NULL.  Returns 0, or -1 if the day is
- * longer than 26 hours or not positive.
+ * the day are ignored.  zb may be NULL.  With zones, below_zone_minutes
+ * plus the zone minutes is always wear_minutes.  Returns 0, or -1 if the
+ * day is longer than 26 hours or not positive.
  */
 extern int	day_figures(const HrSample *s, size_t n,
 						int64_t day_start, int64_t day_end,

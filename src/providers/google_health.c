@@ -713,7 +713,7 @@ gh_write_window(const TrackerAccount *acc, const ProviderWindow *pw,
 						r.has_bounds = true;
 						for (z = 0; z < GH_ZONES; z++)
 							r.zone_min[z] = d->zone_min[z];
-						r.zone_max[HR_ZONE_PEAK] = d->zone_max[GH_ZONES - 1];
+						r.zone_max[HR_ZONE_TOP] = d->zone_max[GH_ZONES - 1];
 					}
 					if (d->has_zone_seconds)
 					{

@@ -26,22 +26,30 @@ AS $$
 	ORDER BY s.account
 $$;
 
+/*
+ * Zones come lowest first as zone1..zone4, with zone_names naming them as
+ * the day's source does (tracker.zone_names()); below_zone_minutes and the
+ * four zones add up to wear_minutes.  Active Zone Minutes count the second
+ * zone (fat burn, moderate) once and the third and fourth twice.
+ */
 CREATE FUNCTION api.daily(account integer, start_date date, end_date date)
 RETURNS TABLE (day date, samples integer, wear_minutes integer,
-			   out_of_range_minutes integer, fat_burn_minutes integer,
-			   cardio_minutes integer, peak_minutes integer, resting_hr smallint,
+			   zone_scheme text, zone_names text[], below_zone_minutes integer,
+			   zone1_minutes integer, zone2_minutes integer,
+			   zone3_minutes integer, zone4_minutes integer, resting_hr smallint,
 			   zone_source text, reported_resting_hr real,
-			   reported_out_of_range_minutes real, reported_fat_burn_minutes real,
-			   reported_cardio_minutes real, reported_peak_minutes real,
+			   reported_zone1_minutes real, reported_zone2_minutes real,
+			   reported_zone3_minutes real, reported_zone4_minutes real,
 			   active_zone_minutes integer)
 LANGUAGE sql STABLE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $$
-	SELECT d.day, d.samples, d.wear_minutes, d.out_of_range_minutes, d.fat_burn_minutes,
-		   d.cardio_minutes, d.peak_minutes, d.resting_hr, d.zone_source,
-		   d.reported_resting_hr, d.reported_out_of_range_minutes,
-		   d.reported_fat_burn_minutes, d.reported_cardio_minutes, d.reported_peak_minutes,
-		   d.fat_burn_minutes + 2 * (d.cardio_minutes + d.peak_minutes)
+	SELECT d.day, d.samples, d.wear_minutes, d.zone_scheme, tracker.zone_names(d.zone_scheme),
+		   d.below_zone_minutes, d.zone1_minutes, d.zone2_minutes, d.zone3_minutes,
+		   d.zone4_minutes, d.resting_hr, d.zone_source,
+		   d.reported_resting_hr, d.reported_zone1_minutes,
+		   d.reported_zone2_minutes, d.reported_zone3_minutes, d.reported_zone4_minutes,
+		   d.zone2_minutes + 2 * (d.zone3_minutes + d.zone4_minutes)
 	FROM tracker.daily($1, daterange($2, $3, '[]')) d
 $$;
 
@@ -61,27 +69,31 @@ AS $$
 $$;
 
 CREATE FUNCTION api.zone_minutes(account integer, start_date date, end_date date)
-RETURNS TABLE (day date, out_of_range integer, fat_burn integer, cardio integer,
-			   peak integer, active_zone_minutes integer)
+RETURNS TABLE (day date, zone_scheme text, zone_names text[], below_zones integer,
+			   zone1 integer, zone2 integer, zone3 integer, zone4 integer,
+			   active_zone_minutes integer)
 LANGUAGE sql STABLE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $$
-	SELECT g.day, g.out_of_range_minutes, g.fat_burn_minutes, g.cardio_minutes,
-		   g.peak_minutes, g.fat_burn_minutes + 2 * (g.cardio_minutes + g.peak_minutes)
+	SELECT g.day, g.zone_scheme, tracker.zone_names(g.zone_scheme), g.below_zone_minutes,
+		   g.zone1_minutes, g.zone2_minutes, g.zone3_minutes, g.zone4_minutes,
+		   g.zone2_minutes + 2 * (g.zone3_minutes + g.zone4_minutes)
 	FROM gold.daily g
 	WHERE g.account_id = $1 AND g.day BETWEEN $2 AND $3 AND g.zone_source IS NOT NULL
 	ORDER BY g.day
 $$;
 
+-- A week's zones are named as its latest day's.
 CREATE FUNCTION api.weekly_zone_minutes(account integer, start_date date, end_date date)
-RETURNS TABLE (week_start date, fat_burn bigint, cardio bigint, peak bigint,
+RETURNS TABLE (week_start date, zone_names text[], zone2 bigint, zone3 bigint, zone4 bigint,
 			   active_zone_minutes bigint, goal integer)
 LANGUAGE sql STABLE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $$
-	SELECT date_trunc('week', g.day)::date, sum(g.fat_burn_minutes), sum(g.cardio_minutes),
-		   sum(g.peak_minutes),
-		   sum(g.fat_burn_minutes + 2 * (g.cardio_minutes + g.peak_minutes)), 150
+	SELECT date_trunc('week', g.day)::date,
+		   tracker.zone_names((array_agg(g.zone_scheme ORDER BY g.day DESC))[1]),
+		   sum(g.zone2_minutes), sum(g.zone3_minutes), sum(g.zone4_minutes),
+		   sum(g.zone2_minutes + 2 * (g.zone3_minutes + g.zone4_minutes)), 150
 	FROM gold.daily g
 	WHERE g.account_id = $1 AND g.day BETWEEN $2 AND $3 AND g.zone_source IS NOT NULL
 	GROUP BY 1 ORDER BY 1
@@ -112,6 +124,8 @@ AS $$
 						 FROM silver.heart_rate_day h, tracker.series_unnest(h.series) u
 						 WHERE h.account_id = $1 AND h.day = $2), '{}'),
 		'zone_bounds', (SELECT zone_bounds FROM gold.daily WHERE account_id = $1 AND day = $2),
+		'zone_names', (SELECT tracker.zone_names(zone_scheme) FROM gold.daily
+					   WHERE account_id = $1 AND day = $2),
 		'figures', (SELECT row_to_json(d) FROM tracker.daily($1, daterange($2, $2, '[]')) d))
 $$;
 

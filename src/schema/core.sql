@@ -168,22 +168,22 @@ CREATE TABLE silver.daily_reported (
 	account_id integer NOT NULL REFERENCES tracker.account ON DELETE CASCADE,
 	day date NOT NULL,
 	resting_hr real CHECK (resting_hr BETWEEN 20 AND 250),
-	out_of_range_min smallint,
-	fat_burn_min smallint,
-	cardio_min smallint,
-	peak_min smallint,
-	peak_max smallint,
-	out_of_range_minutes real CHECK (out_of_range_minutes BETWEEN 0 AND 1500),
-	fat_burn_minutes real CHECK (fat_burn_minutes BETWEEN 0 AND 1500),
-	cardio_minutes real CHECK (cardio_minutes BETWEEN 0 AND 1500),
-	peak_minutes real CHECK (peak_minutes BETWEEN 0 AND 1500),
+	zone1_min smallint,			-- the four zones' lower bounds, lowest zone first,
+	zone2_min smallint,			-- and the top zone's upper bound, named as the
+	zone3_min smallint,			-- source names them (see gold.daily.zone_scheme)
+	zone4_min smallint,
+	zone4_max smallint,
+	zone1_minutes real CHECK (zone1_minutes BETWEEN 0 AND 1500),
+	zone2_minutes real CHECK (zone2_minutes BETWEEN 0 AND 1500),
+	zone3_minutes real CHECK (zone3_minutes BETWEEN 0 AND 1500),
+	zone4_minutes real CHECK (zone4_minutes BETWEEN 0 AND 1500),
 	source text NOT NULL,
 	payload_id bigint,
 	updated_at timestamptz NOT NULL DEFAULT now(),
 	PRIMARY KEY (account_id, day),
-	CHECK (out_of_range_min IS NULL OR
-		   (out_of_range_min < fat_burn_min AND fat_burn_min < cardio_min AND
-			cardio_min < peak_min AND peak_min < peak_max))
+	CHECK (zone1_min IS NULL OR
+		   (zone1_min < zone2_min AND zone2_min < zone3_min AND
+			zone3_min < zone4_min AND zone4_min < zone4_max))
 );
 
 COMMENT ON TABLE silver.daily_reported IS
@@ -198,22 +198,51 @@ CREATE TABLE gold.daily (
 	day date NOT NULL,
 	samples integer NOT NULL,
 	wear_minutes integer NOT NULL,
-	out_of_range_minutes integer,
-	fat_burn_minutes integer,
-	cardio_minutes integer,
-	peak_minutes integer,
+	zone1_minutes integer,		-- minutes in each zone, lowest zone first; the
+	zone2_minutes integer,		-- names are zone_scheme's (tracker.zone_names())
+	zone3_minutes integer,
+	zone4_minutes integer,
 	zone_source text CHECK (zone_source IN ('provider', 'birth_date', 'profile_age')),
-	zone_bounds smallint[],		-- out_of_range, fat_burn, cardio, peak lower bounds, peak upper bound
+	zone_bounds smallint[],		-- the four zones' lower bounds, then the top zone's upper bound
 	resting_hr smallint,
 	resting_hr_raw double precision,	-- the day's own estimate before smoothing
 	resting_hr_state double precision,	-- smoothed state carried to the next day
 	algorithm_version integer NOT NULL,
 	computed_at timestamptz NOT NULL DEFAULT now(),
-	PRIMARY KEY (account_id, day)
+	zone_scheme text CHECK (zone_scheme IN ('google_health', 'fitbit')),
+	below_zone_minutes integer,	-- worn minutes below the lowest zone
+	PRIMARY KEY (account_id, day),
+	CONSTRAINT daily_zones_add_up CHECK
+		((zone_source IS NULL) = (zone_scheme IS NULL) AND
+		 (zone_scheme IS NULL OR
+		  below_zone_minutes + zone1_minutes + zone2_minutes + zone3_minutes +
+		  zone4_minutes = wear_minutes))
 );
 
 COMMENT ON TABLE gold.daily IS
 	'Daily heart-rate figures computed from silver; recomputed whenever a day changes';
+
+COMMENT ON COLUMN gold.daily.zone_scheme IS
+	'Whose names the zones have: google_health (light, moderate, vigorous, peak) or fitbit (out of range, fat burn, cardio, peak)';
+
+/*
+ * The names of the four zones, lowest first, as each source names them:
+ * the Google Health API's zone types, and the Fitbit Web API's and account
+ * exports' zones.  Tracker's default zones (from an age) are Fitbit's.
+ */
+CREATE FUNCTION tracker.zone_names(scheme text)
+RETURNS text[]
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+	SELECT CASE $1
+		WHEN 'google_health' THEN ARRAY['light', 'moderate', 'vigorous', 'peak']
+		WHEN 'fitbit' THEN ARRAY['out_of_range', 'fat_burn', 'cardio', 'peak']
+	END
+$$;
+
+COMMENT ON FUNCTION tracker.zone_names(text) IS
+	'The names of a zone scheme''s four heart-rate zones, lowest first: google_health or fitbit';
 
 ------------------------------------------------------------------------------
 -- The heart-rate series codec, for SQL users
@@ -316,26 +345,29 @@ CREATE FUNCTION tracker.daily(account integer, days daterange)
 RETURNS TABLE (day date,
 			   samples integer,
 			   wear_minutes integer,
-			   out_of_range_minutes integer,
-			   fat_burn_minutes integer,
-			   cardio_minutes integer,
-			   peak_minutes integer,
+			   zone_scheme text,
+			   below_zone_minutes integer,
+			   zone1_minutes integer,
+			   zone2_minutes integer,
+			   zone3_minutes integer,
+			   zone4_minutes integer,
 			   resting_hr smallint,
 			   zone_source text,
 			   reported_resting_hr real,
-			   reported_out_of_range_minutes real,
-			   reported_fat_burn_minutes real,
-			   reported_cardio_minutes real,
-			   reported_peak_minutes real,
+			   reported_zone1_minutes real,
+			   reported_zone2_minutes real,
+			   reported_zone3_minutes real,
+			   reported_zone4_minutes real,
 			   algorithm_version integer)
 LANGUAGE sql STABLE PARALLEL SAFE
 SET search_path = pg_catalog, pg_temp
 AS $$
 	SELECT coalesce(g.day, r.day), coalesce(g.samples, 0), coalesce(g.wear_minutes, 0),
-		   g.out_of_range_minutes, g.fat_burn_minutes, g.cardio_minutes, g.peak_minutes,
+		   g.zone_scheme, g.below_zone_minutes,
+		   g.zone1_minutes, g.zone2_minutes, g.zone3_minutes, g.zone4_minutes,
 		   g.resting_hr, g.zone_source,
-		   r.resting_hr, r.out_of_range_minutes, r.fat_burn_minutes,
-		   r.cardio_minutes, r.peak_minutes, g.algorithm_version
+		   r.resting_hr, r.zone1_minutes, r.zone2_minutes,
+		   r.zone3_minutes, r.zone4_minutes, g.algorithm_version
 	FROM (SELECT * FROM gold.daily
 		  WHERE account_id = $1 AND day <@ $2) g
 		FULL JOIN
@@ -346,7 +378,7 @@ AS $$
 $$;
 
 COMMENT ON FUNCTION tracker.daily(integer, daterange) IS
-	'One row per day: Tracker''s figures and the provider''s reported figures beside them';
+	'One row per day: Tracker''s figures and the provider''s reported figures beside them; zones lowest first, named by zone_scheme';
 
 CREATE FUNCTION tracker.resting_hr(account integer, days daterange)
 RETURNS TABLE (day date, bpm smallint)
@@ -363,22 +395,25 @@ COMMENT ON FUNCTION tracker.resting_hr(integer, daterange) IS
 	'Resting heart rate per day, in bpm';
 
 CREATE FUNCTION tracker.zone_minutes(account integer, days daterange)
-RETURNS TABLE (day date, zone text, minutes integer)
+RETURNS TABLE (day date, zone text, from_bpm smallint, to_bpm smallint, minutes integer)
 LANGUAGE sql STABLE PARALLEL SAFE
 SET search_path = pg_catalog, pg_temp
 AS $$
-	SELECT g.day, z.zone, z.minutes
+	SELECT g.day, z.zone, z.from_bpm, z.to_bpm, z.minutes
 	FROM gold.daily g
-		CROSS JOIN LATERAL (VALUES (1, 'out_of_range', g.out_of_range_minutes),
-								   (2, 'fat_burn', g.fat_burn_minutes),
-								   (3, 'cardio', g.cardio_minutes),
-								   (4, 'peak', g.peak_minutes)) AS z(ord, zone, minutes)
+		CROSS JOIN LATERAL tracker.zone_names(g.zone_scheme) AS n(names)
+		CROSS JOIN LATERAL (VALUES (0, 'below_zones', NULL, g.zone_bounds[1], g.below_zone_minutes),
+								   (1, n.names[1], g.zone_bounds[1], g.zone_bounds[2], g.zone1_minutes),
+								   (2, n.names[2], g.zone_bounds[2], g.zone_bounds[3], g.zone2_minutes),
+								   (3, n.names[3], g.zone_bounds[3], g.zone_bounds[4], g.zone3_minutes),
+								   (4, n.names[4], g.zone_bounds[4], NULL, g.zone4_minutes))
+			AS z(ord, zone, from_bpm, to_bpm, minutes)
 	WHERE g.account_id = $1 AND g.day <@ $2 AND g.zone_source IS NOT NULL
 	ORDER BY g.day, z.ord
 $$;
 
 COMMENT ON FUNCTION tracker.zone_minutes(integer, daterange) IS
-	'Minutes per day in each heart-rate zone: out_of_range, fat_burn, cardio, peak';
+	'Minutes per day below the zones and in each heart-rate zone, named as the day''s source names them; a day''s rows add up to its worn minutes';
 
 CREATE FUNCTION tracker.wear_time(account integer, days daterange)
 RETURNS TABLE (day date, minutes integer)

@@ -64,8 +64,8 @@ BEGIN
 			  FROM silver.heart_rate_day d CROSS JOIN LATERAL tracker.series_unnest(d.series) s
 			  WHERE d.' || cond || ' ORDER BY d.day, s.ts'),
 			(2, 'silver.daily_reported.csv',
-			 'SELECT account_id, day, resting_hr, out_of_range_min, fat_burn_min, cardio_min, peak_min,
-					 peak_max, out_of_range_minutes, fat_burn_minutes, cardio_minutes, peak_minutes,
+			 'SELECT account_id, day, resting_hr, zone1_min, zone2_min, zone3_min, zone4_min,
+					 zone4_max, zone1_minutes, zone2_minutes, zone3_minutes, zone4_minutes,
 					 source, payload_id, updated_at
 			  FROM silver.daily_reported WHERE ' || cond || ' ORDER BY day'),
 			(3, 'silver.exercise.csv',
@@ -85,9 +85,9 @@ BEGIN
 					 artist_mbids, recording_msid, url, source, payload_id, updated_at
 			  FROM silver.listen WHERE ' || cond || ' ORDER BY played_at, listen_key'),
 			(7, 'gold.daily.csv',
-			 'SELECT account_id, day, samples, wear_minutes, out_of_range_minutes, fat_burn_minutes,
-					 cardio_minutes, peak_minutes, zone_source, zone_bounds, resting_hr, resting_hr_raw,
-					 resting_hr_state, algorithm_version, computed_at
+			 'SELECT account_id, day, samples, wear_minutes, zone1_minutes, zone2_minutes,
+					 zone3_minutes, zone4_minutes, zone_source, zone_bounds, resting_hr, resting_hr_raw,
+					 resting_hr_state, algorithm_version, computed_at, zone_scheme, below_zone_minutes
 			  FROM gold.daily WHERE ' || cond || ' ORDER BY day'),
 			(8, 'gold.listening_daily.csv',
 			 'SELECT account_id, day, listens, artists, tracks, hours, first_at, last_at, computed_at

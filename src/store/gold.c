@@ -27,21 +27,25 @@
  * zone_bounds_for_day
  *		The provider's zone bounds for the day when it reported them, else
  *		the default zones for the account's age on that day (from its birth
- *		date, else from the age the provider reported).
+ *		date, else from the age the provider reported).  *scheme says whose
+ *		names the zones have: the Google Health API's for bounds it
+ *		reported, Fitbit's for bounds from Fitbit files and for the
+ *		defaults, which are Fitbit's zones.
  */
 static bool
 zone_bounds_for_day(const TrackerAccount *acc, DateADT day, ZoneBounds *zb,
-					const char **source)
+					const char **source, const char **scheme)
 {
 	Oid			types[2] = {INT4OID, DATEOID};
 	Datum		values[2];
 
 	values[0] = Int32GetDatum(acc->account_id);
 	values[1] = DateADTGetDatum(day);
-	spi_exec_limit("SELECT out_of_range_min, fat_burn_min, cardio_min, "
-				   "peak_min, peak_max FROM silver.daily_reported "
+	spi_exec_limit("SELECT zone1_min, zone2_min, zone3_min, "
+				   "zone4_min, zone4_max, source = 'google_health' "
+				   "FROM silver.daily_reported "
 				   "WHERE account_id = $1 AND day = $2 "
-				   "AND peak_max IS NOT NULL",
+				   "AND zone4_max IS NOT NULL",
 				   2, types, values, NULL, 1,
 				   SPI_OK_SELECT, "read zone bounds");
 	if (SPI_processed == 1)
@@ -58,8 +62,13 @@ zone_bounds_for_day(const TrackerAccount *acc, DateADT day, ZoneBounds *zb,
 			zb->max[i] = v[i + 1];
 		}
 		*source = "provider";
+		/* the zones are named as their source names them */
+		*scheme = DatumGetBool(spi_datum(0, 6, &isnull)) ? "google_health" : "fitbit";
 		return true;
 	}
+
+	/* The defaults below are Fitbit's zones, and have its names. */
+	*scheme = "fitbit";
 
 	if (acc->has_birth_date)
 	{
@@ -107,17 +116,18 @@ zone_bounds_for_day(const TrackerAccount *acc, DateADT day, ZoneBounds *zb,
 void
 figures_recompute_day(const TrackerAccount *acc, DateADT day)
 {
-	Oid			types[12] = {INT4OID, DATEOID, INT4OID, INT4OID, INT4OID,
+	Oid			types[14] = {INT4OID, DATEOID, INT4OID, INT4OID, INT4OID,
 		INT4OID, INT4OID, INT4OID, TEXTOID, INT2ARRAYOID, FLOAT8OID,
-	INT4OID};
-	Datum		values[12];
-	char		nulls[12];
+	INT4OID, TEXTOID, INT4OID};
+	Datum		values[14];
+	char		nulls[14];
 	HrSample   *s;
 	size_t		n;
 	int64		start;
 	int64		end;
 	ZoneBounds	zb;
 	const char *zone_source = NULL;
+	const char *zone_scheme = NULL;
 	bool		has_zones;
 	DayFigures	f;
 	int			i;
@@ -138,7 +148,7 @@ figures_recompute_day(const TrackerAccount *acc, DateADT day)
 	tracker_day_bounds(acc->tz, day, &start, &end);
 	if (end - start <= 0 || end - start > MAX_DAY_SECONDS)
 		elog(ERROR, "local day of %lld seconds", (long long) (end - start));
-	has_zones = zone_bounds_for_day(acc, day, &zb, &zone_source);
+	has_zones = zone_bounds_for_day(acc, day, &zb, &zone_source, &zone_scheme);
 	if (day_figures(s, n, start, end, has_zones ? &zb : NULL, &f) != 0)
 		elog(ERROR, "could not compute the figures of a day");
 	pfree(s);
@@ -160,15 +170,19 @@ figures_recompute_day(const TrackerAccount *acc, DateADT day)
 
 		for (i = 0; i < HR_ZONE_COUNT; i++)
 			b[i] = Int16GetDatum((int16) zb.min[i]);
-		b[4] = Int16GetDatum((int16) zb.max[HR_ZONE_PEAK]);
+		b[4] = Int16GetDatum((int16) zb.max[HR_ZONE_TOP]);
 		arr = construct_array(b, 5, INT2OID, sizeof(int16), true, TYPALIGN_SHORT);
 		values[8] = CStringGetTextDatum(zone_source);
 		values[9] = PointerGetDatum(arr);
+		values[12] = CStringGetTextDatum(zone_scheme);
+		values[13] = Int32GetDatum(f.below_zone_minutes);
 	}
 	else
 	{
 		nulls[8] = 'n';
 		nulls[9] = 'n';
+		nulls[12] = 'n';
+		nulls[13] = 'n';
 	}
 	if (f.has_resting)
 		values[10] = Float8GetDatum(f.resting_raw);
@@ -177,22 +191,25 @@ figures_recompute_day(const TrackerAccount *acc, DateADT day)
 	values[11] = Int32GetDatum(FIGURES_ALGORITHM_VERSION);
 
 	spi_exec("INSERT INTO gold.daily AS g "
-			 "(account_id, day, samples, wear_minutes, out_of_range_minutes, "
-			 " fat_burn_minutes, cardio_minutes, peak_minutes, zone_source, "
-			 " zone_bounds, resting_hr_raw, algorithm_version) "
-			 "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) "
+			 "(account_id, day, samples, wear_minutes, zone1_minutes, "
+			 " zone2_minutes, zone3_minutes, zone4_minutes, zone_source, "
+			 " zone_bounds, resting_hr_raw, algorithm_version, zone_scheme, "
+			 " below_zone_minutes) "
+			 "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) "
 			 "ON CONFLICT (account_id, day) DO UPDATE SET "
 			 " samples = excluded.samples, wear_minutes = excluded.wear_minutes, "
-			 " out_of_range_minutes = excluded.out_of_range_minutes, "
-			 " fat_burn_minutes = excluded.fat_burn_minutes, "
-			 " cardio_minutes = excluded.cardio_minutes, "
-			 " peak_minutes = excluded.peak_minutes, "
+			 " zone1_minutes = excluded.zone1_minutes, "
+			 " zone2_minutes = excluded.zone2_minutes, "
+			 " zone3_minutes = excluded.zone3_minutes, "
+			 " zone4_minutes = excluded.zone4_minutes, "
 			 " zone_source = excluded.zone_source, "
 			 " zone_bounds = excluded.zone_bounds, "
+			 " zone_scheme = excluded.zone_scheme, "
+			 " below_zone_minutes = excluded.below_zone_minutes, "
 			 " resting_hr_raw = excluded.resting_hr_raw, "
 			 " algorithm_version = excluded.algorithm_version, "
 			 " computed_at = now()",
-			 12, types, values, nulls, SPI_OK_INSERT, "store daily figures");
+			 14, types, values, nulls, SPI_OK_INSERT, "store daily figures");
 }
 
 /*

@@ -58,7 +58,7 @@ reported_upsert(const TrackerAccount *acc, const ReportedDay *r,
 			values[3 + i] = Int16GetDatum((int16) r->zone_min[i]);
 			nulls[3 + i] = ' ';
 		}
-		values[7] = Int16GetDatum((int16) r->zone_max[HR_ZONE_PEAK]);
+		values[7] = Int16GetDatum((int16) r->zone_max[HR_ZONE_TOP]);
 		nulls[7] = ' ';
 	}
 	if (r->has_minutes)
@@ -79,21 +79,21 @@ reported_upsert(const TrackerAccount *acc, const ReportedDay *r,
 
 	spi_exec(
 			 "INSERT INTO silver.daily_reported AS d "
-			 "(account_id, day, resting_hr, out_of_range_min, fat_burn_min, "
-			 " cardio_min, peak_min, peak_max, out_of_range_minutes, "
-			 " fat_burn_minutes, cardio_minutes, peak_minutes, source, payload_id) "
+			 "(account_id, day, resting_hr, zone1_min, zone2_min, "
+			 " zone3_min, zone4_min, zone4_max, zone1_minutes, "
+			 " zone2_minutes, zone3_minutes, zone4_minutes, source, payload_id) "
 			 "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) "
 			 "ON CONFLICT (account_id, day) DO UPDATE SET "
 			 " resting_hr = coalesce(excluded.resting_hr, d.resting_hr), "
-			 " out_of_range_min = CASE WHEN excluded.peak_max IS NULL THEN d.out_of_range_min ELSE excluded.out_of_range_min END, "
-			 " fat_burn_min = CASE WHEN excluded.peak_max IS NULL THEN d.fat_burn_min ELSE excluded.fat_burn_min END, "
-			 " cardio_min = CASE WHEN excluded.peak_max IS NULL THEN d.cardio_min ELSE excluded.cardio_min END, "
-			 " peak_min = CASE WHEN excluded.peak_max IS NULL THEN d.peak_min ELSE excluded.peak_min END, "
-			 " peak_max = coalesce(excluded.peak_max, d.peak_max), "
-			 " out_of_range_minutes = CASE WHEN excluded.peak_minutes IS NULL THEN d.out_of_range_minutes ELSE excluded.out_of_range_minutes END, "
-			 " fat_burn_minutes = CASE WHEN excluded.peak_minutes IS NULL THEN d.fat_burn_minutes ELSE excluded.fat_burn_minutes END, "
-			 " cardio_minutes = CASE WHEN excluded.peak_minutes IS NULL THEN d.cardio_minutes ELSE excluded.cardio_minutes END, "
-			 " peak_minutes = coalesce(excluded.peak_minutes, d.peak_minutes), "
+			 " zone1_min = CASE WHEN excluded.zone4_max IS NULL THEN d.zone1_min ELSE excluded.zone1_min END, "
+			 " zone2_min = CASE WHEN excluded.zone4_max IS NULL THEN d.zone2_min ELSE excluded.zone2_min END, "
+			 " zone3_min = CASE WHEN excluded.zone4_max IS NULL THEN d.zone3_min ELSE excluded.zone3_min END, "
+			 " zone4_min = CASE WHEN excluded.zone4_max IS NULL THEN d.zone4_min ELSE excluded.zone4_min END, "
+			 " zone4_max = coalesce(excluded.zone4_max, d.zone4_max), "
+			 " zone1_minutes = CASE WHEN excluded.zone4_minutes IS NULL THEN d.zone1_minutes ELSE excluded.zone1_minutes END, "
+			 " zone2_minutes = CASE WHEN excluded.zone4_minutes IS NULL THEN d.zone2_minutes ELSE excluded.zone2_minutes END, "
+			 " zone3_minutes = CASE WHEN excluded.zone4_minutes IS NULL THEN d.zone3_minutes ELSE excluded.zone3_minutes END, "
+			 " zone4_minutes = coalesce(excluded.zone4_minutes, d.zone4_minutes), "
 			 " source = excluded.source, "
 			 " payload_id = coalesce(excluded.payload_id, d.payload_id), "
 			 " updated_at = now()",

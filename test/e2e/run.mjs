@@ -93,17 +93,19 @@ const norm = (v) => (v === null || v === undefined ? null : String(Number(v)));
 fs.mkdirSync(SHOTS, { recursive: true });
 const { tz } = await one('SELECT time_zone AS tz FROM tracker.account WHERE account_id = 1');
 const latest = (await one("SELECT max(day)::text AS d FROM gold.daily WHERE account_id = 1 AND samples > 0")).d;
-// The day the Day view is checked on: the latest with cardio minutes and an exercise.
-const D = (await one(`SELECT g.day::text AS d FROM gold.daily g WHERE g.account_id = 1 AND g.cardio_minutes > 0
+// The day the Day view is checked on: the latest with minutes in the third zone and an exercise.
+const D = (await one(`SELECT g.day::text AS d FROM gold.daily g WHERE g.account_id = 1 AND g.zone3_minutes > 0
 	AND EXISTS (SELECT FROM silver.exercise e WHERE e.account_id = 1 AND e.day = g.day) ORDER BY g.day DESC LIMIT 1`)).d;
-const daily = async (a, from, to) => sql(`SELECT day::text, samples, wear_minutes, out_of_range_minutes, fat_burn_minutes,
-	cardio_minutes, peak_minutes, resting_hr, reported_resting_hr, reported_out_of_range_minutes, reported_fat_burn_minutes,
-	reported_cardio_minutes, reported_peak_minutes,
-	fat_burn_minutes + 2 * (cardio_minutes + peak_minutes) AS active_zone_minutes
+const daily = async (a, from, to) => sql(`SELECT day::text, samples, wear_minutes, below_zone_minutes, zone1_minutes, zone2_minutes,
+	zone3_minutes, zone4_minutes, resting_hr, reported_resting_hr, reported_zone1_minutes, reported_zone2_minutes,
+	reported_zone3_minutes, reported_zone4_minutes,
+	zone2_minutes + 2 * (zone3_minutes + zone4_minutes) AS active_zone_minutes
 	FROM tracker.daily($1, daterange($2::date, $3::date, '[]'))`, [a, from, to]);
-const FIELDS = ['samples', 'wear_minutes', 'out_of_range_minutes', 'fat_burn_minutes', 'cardio_minutes', 'peak_minutes',
-	'resting_hr', 'reported_resting_hr', 'reported_out_of_range_minutes', 'reported_fat_burn_minutes',
-	'reported_cardio_minutes', 'reported_peak_minutes', 'active_zone_minutes'];
+const FIELDS = ['samples', 'wear_minutes', 'below_zone_minutes', 'zone1_minutes', 'zone2_minutes', 'zone3_minutes', 'zone4_minutes',
+	'resting_hr', 'reported_resting_hr', 'reported_zone1_minutes', 'reported_zone2_minutes',
+	'reported_zone3_minutes', 'reported_zone4_minutes', 'active_zone_minutes'];
+// A zone's name as the dashboard shows it: "out_of_range" -> "Out of range".
+const zoneLabel = (n) => n.charAt(0).toUpperCase() + n.slice(1).replace(/_/g, ' ');
 
 // ------------------------------------------------------------ static checks
 await check('the dashboard\'s scripts parse', async () => {
@@ -315,12 +317,16 @@ await check('overview: the latest day\'s tiles equal tracker.daily()', async () 
 	await open(`${BASE}/#/overview?account=1`);
 	assert.equal(await page.$eval('#latest', (e) => e.dataset.day), latest);
 	const [want] = await daily(1, latest, latest);
-	for (const f of ['resting_hr', 'reported_resting_hr', 'active_zone_minutes', 'fat_burn_minutes', 'cardio_minutes', 'peak_minutes', 'wear_minutes', 'samples']) {
+	for (const f of ['resting_hr', 'reported_resting_hr', 'active_zone_minutes', 'below_zone_minutes', 'zone1_minutes', 'zone2_minutes',
+		'zone3_minutes', 'zone4_minutes', 'wear_minutes', 'samples']) {
 		assert.equal(norm(await value(`#latest [data-field="${f}"]`)), norm(want[f]), f);
 	}
+	// The zones add up: below the zones and the four zones are the time worn.
+	assert.equal(want.below_zone_minutes + want.zone1_minutes + want.zone2_minutes + want.zone3_minutes + want.zone4_minutes,
+		want.wear_minutes);
 	// What is seen, not only the data attributes.
 	assert.equal(await page.$eval('#latest [data-field="resting_hr"]', (e) => e.textContent), String(want.resting_hr));
-	const week = await one(`SELECT sum(fat_burn_minutes + 2 * (cardio_minutes + peak_minutes))::int AS azm
+	const week = await one(`SELECT sum(zone2_minutes + 2 * (zone3_minutes + zone4_minutes))::int AS azm
 		FROM tracker.daily(1, daterange(date_trunc('week', $1::date)::date, $1::date, '[]'))`, [latest]);
 	assert.equal(norm(await value('#latest [data-field="week_active_zone_minutes"]')), norm(week.azm));
 	await shot('overview.png');
@@ -336,6 +342,23 @@ await check('overview: the last 14 days equal tracker.daily(), Tracker and Fitbi
 	for (const r of rows) {
 		for (const f of FIELDS.filter((x) => x !== 'samples')) assert.equal(norm(r[f]), norm(want.get(r.day)[f]), `${r.day} ${f}`);
 	}
+});
+
+await check('overview: the zones are named as Google Health names them, with the minutes below them', async () => {
+	const names = (await one(`SELECT tracker.zone_names(zone_scheme) AS n FROM gold.daily WHERE account_id = 1 AND day = $1`, [latest])).n;
+	assert.deepEqual(names, ['light', 'moderate', 'vigorous', 'peak']);
+	const labels = names.map(zoneLabel);
+	assert.deepEqual(await page.$$eval('#zones-card .key span', (s) => s.map((e) => e.textContent.trim())), labels.slice(1));
+	assert.deepEqual(await page.$$eval('#recent-card thead th[data-zone]', (s) => s.map((e) => e.textContent)),
+		[1, 2, 3, 0].map((i) => `${labels[i]} (min)`));
+	const tile = await page.$eval('#latest', (e) => e.textContent);
+	for (const n of names) assert.ok(tile.toLowerCase().includes(n.replace(/_/g, ' ')), `the tile names ${n}`);
+	assert.ok(!/out of range|fat burn|cardio/i.test(await page.$eval('main', (e) => e.textContent)), 'no Fitbit names for Google days');
+	// The readout has every zone of the day and the minutes below them.
+	const [z] = await sql('SELECT * FROM api.zone_minutes(1, $1, $1)', [latest]);
+	const readout = await page.$eval('#zones-card .readout', (e) => e.textContent);
+	assert.ok(readout.includes(`light ${z.zone1}`) && readout.includes(`moderate ${z.zone2}`) && readout.includes(`vigorous ${z.zone3}`)
+		&& readout.includes(`peak ${z.zone4}`) && readout.includes(`below zones ${z.below_zones}`), readout);
 });
 
 await check('overview: four charts drawn over the range, with their series named', async () => {
@@ -380,7 +403,17 @@ await check('day: the figures equal tracker.daily()', async () => {
 	for (const f of FIELDS) assert.equal(norm(await value(`#day-figures [data-field="${f}"]`)), norm(want[f]), f);
 	const bounds = await page.$$eval('#zone-table tbody tr', (trs) => trs.map((tr) => tr.children[1].textContent));
 	const zb = (await one('SELECT zone_bounds FROM gold.daily WHERE account_id = 1 AND day = $1', [D])).zone_bounds;
-	assert.deepEqual(bounds, [`${zb[0]}–${zb[1] - 1}`, `${zb[1]}–${zb[2] - 1}`, `${zb[2]}–${zb[3] - 1}`, `${zb[3]}+`]);
+	assert.deepEqual(bounds, [`< ${zb[0]}`, `${zb[0]}–${zb[1] - 1}`, `${zb[1]}–${zb[2] - 1}`, `${zb[2]}–${zb[3] - 1}`, `${zb[3]}+`]);
+	// The rows are tracker.zone_minutes(): below the zones, then the zones as Google names them.
+	const zones = await sql(`SELECT zone, minutes FROM tracker.zone_minutes(1, daterange($1::date, $1::date, '[]'))`, [D]);
+	assert.deepEqual(zones.map((z) => z.zone), ['below_zones', 'light', 'moderate', 'vigorous', 'peak']);
+	const rows = await page.$$eval('#zone-table tbody tr', (trs) => trs.map((tr) => ({ zone: tr.dataset.zone,
+		label: tr.children[0].textContent, minutes: tr.children[2].querySelector('[data-field]').dataset.value })));
+	assert.deepEqual(rows.map((r) => r.zone), zones.map((z) => z.zone));
+	assert.deepEqual(rows.map((r) => r.label), zones.map((z) => zoneLabel(z.zone)));
+	assert.deepEqual(rows.map((r) => Number(r.minutes)), zones.map((z) => z.minutes));
+	assert.equal(norm(await value('#day-figures [data-field="zone_total_minutes"]')), norm(want.wear_minutes));
+	assert.equal(await page.$eval('#zone-table thead', (e) => e.textContent), 'ZonebpmTrackerGoogle');
 	await shot('day.png');
 });
 

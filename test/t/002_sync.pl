@@ -40,10 +40,10 @@ my $summary = $node->safe_psql('postgres',
 	"SELECT requests > 0, rows_written > 0, rejected, errors, state FROM tracker.sync(1, $range)");
 is($summary, 't|t|0|0|connected', 'sync succeeds');
 
-my $daily_cols = 'day, samples, wear_minutes, out_of_range_minutes, fat_burn_minutes, '
-  . 'cardio_minutes, peak_minutes, resting_hr, zone_source, reported_resting_hr, '
-  . 'reported_out_of_range_minutes, reported_fat_burn_minutes, reported_cardio_minutes, '
-  . 'reported_peak_minutes';
+my $daily_cols = 'day, samples, wear_minutes, zone1_minutes, zone2_minutes, '
+  . 'zone3_minutes, zone4_minutes, resting_hr, zone_source, reported_resting_hr, '
+  . 'reported_zone1_minutes, reported_zone2_minutes, reported_zone3_minutes, '
+  . 'reported_zone4_minutes';
 my $synced = $node->safe_psql('postgres', "SELECT $daily_cols FROM tracker.daily(1, $range)");
 my $imported = $node->safe_psql('postgres', "SELECT $daily_cols FROM tracker.daily(2, $range)");
 is($synced, $imported, 'synced days give the same daily rows as the imported files');

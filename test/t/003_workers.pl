@@ -57,10 +57,10 @@ $node->safe_psql('postgres', q{
 $node->safe_psql('postgres',
 	"SELECT count(*) FROM tracker.import_fitbit_file(2, '$fixtures/korymath')");
 
-my $daily_cols = 'day, samples, wear_minutes, out_of_range_minutes, fat_burn_minutes, '
-  . 'cardio_minutes, peak_minutes, resting_hr, zone_source, reported_resting_hr, '
-  . 'reported_out_of_range_minutes, reported_fat_burn_minutes, reported_cardio_minutes, '
-  . 'reported_peak_minutes';
+my $daily_cols = 'day, samples, wear_minutes, zone1_minutes, zone2_minutes, '
+  . 'zone3_minutes, zone4_minutes, resting_hr, zone_source, reported_resting_hr, '
+  . 'reported_zone1_minutes, reported_zone2_minutes, reported_zone3_minutes, '
+  . 'reported_zone4_minutes';
 my $imported = $node->safe_psql('postgres', "SELECT $daily_cols FROM tracker.daily(2, $range)");
 
 # A backfill completes in the background and matches the direct import.

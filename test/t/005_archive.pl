@@ -130,17 +130,17 @@ my %snapshot_sql = (
 	  . 'FROM bronze.payload ORDER BY 1, 2',
 	heart_rate_day => 'SELECT account_id, day, samples, first_at, last_at, md5(series) '
 	  . 'FROM silver.heart_rate_day ORDER BY 1, 2',
-	daily_reported => 'SELECT account_id, day, resting_hr, out_of_range_min, fat_burn_min, '
-	  . 'cardio_min, peak_min, peak_max, out_of_range_minutes, fat_burn_minutes, cardio_minutes, '
-	  . 'peak_minutes, source, payload_id FROM silver.daily_reported ORDER BY 1, 2',
+	daily_reported => 'SELECT account_id, day, resting_hr, zone1_min, zone2_min, '
+	  . 'zone3_min, zone4_min, zone4_max, zone1_minutes, zone2_minutes, zone3_minutes, '
+	  . 'zone4_minutes, source, payload_id FROM silver.daily_reported ORDER BY 1, 2',
 	exercise => 'SELECT account_id, exercise_id, exercise_type, display_name, start_at, end_at, day, '
 	  . 'active_seconds, distance_m, calories_kcal, steps, avg_heart_rate, light_seconds, '
 	  . 'moderate_seconds, vigorous_seconds, peak_seconds, payload_id FROM silver.exercise ORDER BY 1, 2',
 	sleep => 'SELECT account_id, sleep_id, sleep_type, start_at, end_at, day, nap, minutes_asleep, '
 	  . 'minutes_awake, minutes_in_period, stages, payload_id FROM silver.sleep ORDER BY 1, 2',
 	steps => 'SELECT account_id, start_at, end_at, day, steps FROM silver.steps ORDER BY 1, 2',
-	gold => 'SELECT account_id, day, samples, wear_minutes, out_of_range_minutes, fat_burn_minutes, '
-	  . 'cardio_minutes, peak_minutes, zone_source, zone_bounds, resting_hr, resting_hr_raw, '
+	gold => 'SELECT account_id, day, samples, wear_minutes, zone1_minutes, zone2_minutes, '
+	  . 'zone3_minutes, zone4_minutes, zone_source, zone_bounds, resting_hr, resting_hr_raw, '
 	  . 'resting_hr_state, algorithm_version FROM gold.daily ORDER BY 1, 2',
 	figures => "SELECT a.account_id, d.* FROM tracker.account a, "
 	  . "tracker.daily(a.account_id, '[2017-01-01,2019-01-01)') d ORDER BY 1, 2",

@@ -27,8 +27,8 @@ $node->safe_psql('postgres', q{
 my $range = "'[2017-05-01,2017-05-04)'";
 $node->safe_psql('postgres',
 	"SELECT count(*) FROM tracker.import_fitbit_file(2, '$fixtures/korymath')");
-my $cols = 'day, samples, wear_minutes, out_of_range_minutes, fat_burn_minutes, '
-  . 'cardio_minutes, peak_minutes, resting_hr, reported_resting_hr';
+my $cols = 'day, samples, wear_minutes, zone1_minutes, zone2_minutes, '
+  . 'zone3_minutes, zone4_minutes, resting_hr, reported_resting_hr';
 my $imported = $node->safe_psql('postgres', "SELECT $cols FROM tracker.daily(2, $range)");
 
 # A first backfill writes the days.

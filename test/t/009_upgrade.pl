@@ -97,6 +97,38 @@ $node->safe_psql('upgraded', qq{
 	SELECT tracker.set_account_state(5, 'connected', NULL);
 });
 
+# This library writes the heart-rate zones under this version's column
+# names (zone1 .. zone4, the scheme, the minutes below the zones): while it
+# fills the 0.1.0 database, silver.daily_reported wears those names and a
+# stand-in of this version's gold.daily takes the figures, and 0.1.0's
+# tables are put back as they were, with the figures in 0.1.0's columns,
+# before anything else reads them.
+my @zone_renames = (
+	[ 'silver.daily_reported', 'out_of_range_min', 'zone1_min' ],
+	[ 'silver.daily_reported', 'fat_burn_min', 'zone2_min' ],
+	[ 'silver.daily_reported', 'cardio_min', 'zone3_min' ],
+	[ 'silver.daily_reported', 'peak_min', 'zone4_min' ],
+	[ 'silver.daily_reported', 'peak_max', 'zone4_max' ],
+	[ 'silver.daily_reported', 'out_of_range_minutes', 'zone1_minutes' ],
+	[ 'silver.daily_reported', 'fat_burn_minutes', 'zone2_minutes' ],
+	[ 'silver.daily_reported', 'cardio_minutes', 'zone3_minutes' ],
+	[ 'silver.daily_reported', 'peak_minutes', 'zone4_minutes' ],
+	[ 'gold.daily', 'out_of_range_minutes', 'zone1_minutes' ],
+	[ 'gold.daily', 'fat_burn_minutes', 'zone2_minutes' ],
+	[ 'gold.daily', 'cardio_minutes', 'zone3_minutes' ],
+	[ 'gold.daily', 'peak_minutes', 'zone4_minutes' ]);
+my @silver_renames = grep { $_->[0] eq 'silver.daily_reported' } @zone_renames;
+$node->safe_psql('upgraded', join('', map { "ALTER TABLE $_->[0] RENAME $_->[1] TO $_->[2];\n" } @silver_renames)
+	  . q{
+	ALTER TABLE gold.daily RENAME TO daily_as_released;
+	CREATE TABLE gold.daily (LIKE gold.daily_as_released INCLUDING DEFAULTS INCLUDING INDEXES);
+	ALTER TABLE gold.daily RENAME out_of_range_minutes TO zone1_minutes;
+	ALTER TABLE gold.daily RENAME fat_burn_minutes TO zone2_minutes;
+	ALTER TABLE gold.daily RENAME cardio_minutes TO zone3_minutes;
+	ALTER TABLE gold.daily RENAME peak_minutes TO zone4_minutes;
+	ALTER TABLE gold.daily ADD COLUMN zone_scheme text, ADD COLUMN below_zone_minutes integer;
+});
+
 # Imports, with a rejected file kept in bronze, and a day worn for two
 # hours (which gets a resting heart rate from 0.1.0's algorithm only).
 query_or_error($node, 'upgraded', "SELECT tracker.store_heart_rate(1, array_agg(t), array_agg(58::smallint)) "
@@ -111,6 +143,16 @@ like(query_or_error($node, 'upgraded',
 is(query_or_error($node, 'upgraded',
 	"SELECT requests > 0, rows_written > 0, errors, state FROM tracker.sync(2, '[2017-04-28,2017-05-03)')"),
 	't|t|0|connected', 'the Google Health account syncs from the fake');
+$node->safe_psql('upgraded', join('', map { "ALTER TABLE $_->[0] RENAME $_->[2] TO $_->[1];\n" } @silver_renames)
+	  . q{
+	INSERT INTO gold.daily_as_released
+	SELECT account_id, day, samples, wear_minutes, zone1_minutes, zone2_minutes, zone3_minutes,
+		   zone4_minutes, zone_source, zone_bounds, resting_hr, resting_hr_raw, resting_hr_state,
+		   algorithm_version, computed_at
+	FROM gold.daily;
+	DROP TABLE gold.daily;
+	ALTER TABLE gold.daily_as_released RENAME TO daily;
+});
 my $job = query_or_error($node, 'upgraded', "SELECT tracker.backfill('[2017-05-03,2017-05-06)', 2)");
 is(query_or_error($node, 'upgraded', "SELECT state FROM tracker.job WHERE job_id = $job"), 'queued',
 	'a backfill waits in the queue');
@@ -181,12 +223,15 @@ my %changes = (
 	'tracker.account_auth' => [qw(state reason since)],
 	'tracker.s3_config' => ['singleton']);
 
-# A table's rows, in the columns 0.1.0 had, as a count and one digest.
+# A table's rows, in the columns 0.1.0 had, as a count and one digest; with
+# $renamed, under the names this version gives the zones.
+my %zone_name = map { ("$_->[0].$_->[1]" => $_->[2]) } @zone_renames;
 sub table_digest
 {
-	my ($db, $table) = @_;
+	my ($db, $table, $renamed) = @_;
 	my %skip = map { $_ => 1 } @{ $changes{$table} || [] };
-	my $list = join(', ', grep { !$skip{$_} } split /, /, $columns{$table});
+	my $list = join(', ', map { ($renamed && $zone_name{"$table.$_"}) || $_ }
+		  grep { !$skip{$_} } split /, /, $columns{$table});
 	return query_or_error($node, $db, "SELECT count(*) || ' rows ' || coalesce(md5(string_agg(md5(x::text), ',' "
 		  . "ORDER BY md5(x::text))), '') FROM (SELECT $list FROM $table) x");
 }
@@ -303,7 +348,7 @@ for my $t (sort keys %columns)
 			'tracker.s3_config: the settings and keys, split in two tables, read back the same');
 		next;
 	}
-	is(table_digest('upgraded', $t), $kept_before{$t}, "$t: kept");
+	is(table_digest('upgraded', $t, 1), $kept_before{$t}, "$t: kept");
 }
 is(query_or_error($node, 'upgraded', $sequences_sql), $sequences_before, 'every sequence is where it was');
 is(query_or_error($node, 'upgraded', q{
@@ -324,8 +369,8 @@ like(query_or_error($node, 'upgraded', 'SELECT state, reason FROM tracker.accoun
 
 # The daily figures are those of this version's algorithm: computing them
 # again from silver changes nothing.
-my $gold_sql = 'SELECT account_id, day, samples, wear_minutes, out_of_range_minutes, fat_burn_minutes, '
-  . 'cardio_minutes, peak_minutes, zone_source, zone_bounds, resting_hr, resting_hr_raw, '
+my $gold_sql = 'SELECT account_id, day, samples, wear_minutes, zone1_minutes, zone2_minutes, '
+  . 'zone3_minutes, zone4_minutes, zone_source, zone_bounds, resting_hr, resting_hr_raw, '
   . 'resting_hr_state, algorithm_version FROM gold.daily ORDER BY 1, 2';
 my $gold_after = query_or_error($node, 'upgraded', $gold_sql);
 $node->safe_psql('fresh', q{
@@ -339,6 +384,12 @@ query_or_error($node, 'upgraded', 'SELECT tracker.recompute(account_id) FROM tra
 is(query_or_error($node, 'upgraded', $gold_sql), $gold_after, 'and computing them again changes nothing');
 is(query_or_error($node, 'upgraded', "SELECT wear_minutes, resting_hr FROM gold.daily WHERE account_id = 1 AND day = '2017-05-03'"),
 	'120|', 'a day worn for two hours has no resting heart rate any more');
+is(query_or_error($node, 'upgraded', q{
+	SELECT account_id, zone_scheme, count(*),
+		   bool_and(below_zone_minutes + zone1_minutes + zone2_minutes + zone3_minutes + zone4_minutes = wear_minutes)
+	FROM gold.daily WHERE zone_source IS NOT NULL GROUP BY 1, 2 ORDER BY 1, 2}),
+	"1|fitbit|5|t\n2|google_health|5|t",
+	'the zones are named by their source and, with the minutes below them, add up to the worn minutes');
 
 # The rows the install script writes are those of a fresh install.
 for my $t ('tracker.provider', 'tracker.provider_data_type', 'tracker.google_scope')

@@ -50,28 +50,28 @@ test_zone_bounds(void)
 	ZoneBounds	zb;
 
 	zone_bounds_for_age(29, &zb);
-	CHECK_MSG(zb.min[HR_ZONE_OUT_OF_RANGE] == 30 && zb.max[HR_ZONE_OUT_OF_RANGE] == 95 &&
-			  zb.min[HR_ZONE_FAT_BURN] == 95 && zb.max[HR_ZONE_FAT_BURN] == 133 &&
-			  zb.min[HR_ZONE_CARDIO] == 133 && zb.max[HR_ZONE_CARDIO] == 162 &&
-			  zb.min[HR_ZONE_PEAK] == 162 && zb.max[HR_ZONE_PEAK] == 220,
+	CHECK_MSG(zb.min[HR_ZONE_1] == 30 && zb.max[HR_ZONE_1] == 95 &&
+			  zb.min[HR_ZONE_2] == 95 && zb.max[HR_ZONE_2] == 133 &&
+			  zb.min[HR_ZONE_3] == 133 && zb.max[HR_ZONE_3] == 162 &&
+			  zb.min[HR_ZONE_4] == 162 && zb.max[HR_ZONE_4] == 220,
 			  "age 29 gives 30/95/133/162/220");
 
 	zone_bounds_for_age(30, &zb);
-	CHECK_MSG(zb.max[HR_ZONE_OUT_OF_RANGE] == 95 && zb.min[HR_ZONE_CARDIO] == 133 &&
-			  zb.min[HR_ZONE_PEAK] == 161, "age 30 gives 95/133/161 (floor of 161.5)");
+	CHECK_MSG(zb.max[HR_ZONE_1] == 95 && zb.min[HR_ZONE_3] == 133 &&
+			  zb.min[HR_ZONE_4] == 161, "age 30 gives 95/133/161 (floor of 161.5)");
 
 	zone_bounds_for_age(24, &zb);
-	CHECK_MSG(zb.max[HR_ZONE_OUT_OF_RANGE] == 98 && zb.min[HR_ZONE_FAT_BURN] == 98 &&
-			  zb.min[HR_ZONE_CARDIO] == 137 && zb.min[HR_ZONE_PEAK] == 166,
+	CHECK_MSG(zb.max[HR_ZONE_1] == 98 && zb.min[HR_ZONE_2] == 98 &&
+			  zb.min[HR_ZONE_3] == 137 && zb.min[HR_ZONE_4] == 166,
 			  "age 24 gives 98/137/166");
 
 	zone_bounds_for_age(36, &zb);
-	CHECK_MSG(zb.max[HR_ZONE_OUT_OF_RANGE] == 92 && zb.min[HR_ZONE_CARDIO] == 128 &&
-			  zb.max[HR_ZONE_CARDIO] == 156 && zb.min[HR_ZONE_PEAK] == 156,
+	CHECK_MSG(zb.max[HR_ZONE_1] == 92 && zb.min[HR_ZONE_3] == 128 &&
+			  zb.max[HR_ZONE_3] == 156 && zb.min[HR_ZONE_4] == 156,
 			  "age 36 gives 92/128/156 (floor of 128.8)");
 
 	zone_bounds_for_age(250, &zb);
-	CHECK_MSG(zb.min[HR_ZONE_OUT_OF_RANGE] == 30 && zb.max[HR_ZONE_PEAK] == 220,
+	CHECK_MSG(zb.min[HR_ZONE_1] == 30 && zb.max[HR_ZONE_4] == 220,
 			  "an impossible age still fills the bounds");
 	zone_bounds_for_age(30, NULL);
 	CHECK_MSG(1, "NULL bounds are ignored");
@@ -97,9 +97,10 @@ add_minute(HrSample *s, size_t n, int64_t minute_start, const int *bpm,
 }
 
 /*
- * Binning: [min, max) with the mean rounded half up.  A mean of exactly
- * 95 with fat burn [95, 133) is fat burn; 94.5 rounds up into it; a value
- * below every zone counts in none.
+ * Binning: from a zone's lower bound to the next zone's, with the mean
+ * rounded half up.  A mean of exactly 95 with fat burn [95, 133) is fat
+ * burn; 94.5 rounds up into it; a value below every zone is below the
+ * zones; one above the top zone's upper bound (220) is in the top zone.
  */
 static void
 test_zone_binning(void)
@@ -136,18 +137,23 @@ test_zone_binning(void)
 	CHECK_MSG(f.has_zones, "zones computed when bounds are given");
 	CHECK_MSG(f.wear_minutes == 11 && f.samples == (int) n, "11 worn minutes");
 	/* out of range: 94.2, 29.5 -> 30, 30 */
-	CHECK_MSG(f.zone_minutes[HR_ZONE_OUT_OF_RANGE] == 3, "out of range: 94.2, 29.5, 30");
+	CHECK_MSG(f.zone_minutes[HR_ZONE_1] == 3, "out of range: 94.2, 29.5, 30");
 	/* fat burn: 95, 94.5 -> 95, 132 */
-	CHECK_MSG(f.zone_minutes[HR_ZONE_FAT_BURN] == 3, "fat burn: 95 exactly, 94.5 rounded up, 132");
+	CHECK_MSG(f.zone_minutes[HR_ZONE_2] == 3, "fat burn: 95 exactly, 94.5 rounded up, 132");
 	/* cardio: 132.5 -> 133 */
-	CHECK_MSG(f.zone_minutes[HR_ZONE_CARDIO] == 1, "cardio: 132.5 rounds into it");
-	/* peak: 161.5 -> 162; 219.5 -> 220 and 220 are above every zone */
-	CHECK_MSG(f.zone_minutes[HR_ZONE_PEAK] == 1, "peak: 161.5; 220 is outside");
+	CHECK_MSG(f.zone_minutes[HR_ZONE_3] == 1, "cardio: 132.5 rounds into it");
+	/* peak: 161.5 -> 162; 219.5 -> 220 and 220 are above its upper bound */
+	CHECK_MSG(f.zone_minutes[HR_ZONE_4] == 3, "peak: 161.5, and 219.5 and 220 above 220");
+	/* below the zones: 29.33 -> 29 */
+	CHECK_MSG(f.below_zone_minutes == 1, "below the zones: 29.33");
+	CHECK_MSG(f.below_zone_minutes + f.zone_minutes[0] + f.zone_minutes[1] +
+			  f.zone_minutes[2] + f.zone_minutes[3] == f.wear_minutes,
+			  "the zones and the minutes below them add up to the worn minutes");
 
 	/* a single minute of exactly 95 with bounds [95, 133) */
 	CHECK_MSG(day_figures(s_buf, 1, DAY0, DAY0 + DAY, &zb, &f) == 0 &&
-			  f.zone_minutes[HR_ZONE_FAT_BURN] == 1 &&
-			  f.zone_minutes[HR_ZONE_OUT_OF_RANGE] == 0,
+			  f.zone_minutes[HR_ZONE_2] == 1 &&
+			  f.zone_minutes[HR_ZONE_1] == 0,
 			  "a minute mean of exactly 95 is fat burn");
 
 	/* without bounds */
@@ -176,15 +182,16 @@ test_rounding_negative(void)
 		zb.min[z] = 1000;
 		zb.max[z] = 1000;
 	}
-	zb.min[0] = 0;
-	zb.max[0] = 1;				/* exactly 0 */
-	zb.min[1] = -1;
-	zb.max[1] = 0;				/* exactly -1 */
+	zb.min[0] = -1;
+	zb.max[0] = 0;				/* exactly -1 */
+	zb.min[1] = 0;
+	zb.max[1] = 1;				/* exactly 0 */
+	zb.min[2] = 1;
 	n = add_minute(s_buf, n, DAY0, m1, 2);
 	n = add_minute(s_buf, n, DAY0 + 60, m2, 2);
 	CHECK_MSG(day_figures(s_buf, n, DAY0, DAY0 + DAY, &zb, &f) == 0 &&
 			  f.zone_minutes[0] == 1 && f.zone_minutes[1] == 1,
-			  "-0.5 rounds to 0 and -1.5 to -1");
+			  "-1.5 rounds to -1 and -0.5 to 0");
 }
 
 /*
@@ -410,8 +417,8 @@ test_day_chain(void)
 		CHECK_MSG(day_figures(s_buf, n, DAY0 + d * DAY, DAY0 + (d + 1) * DAY, &zb, &f) == 0,
 				  "chain day ok");
 		CHECK_MSG(f.wear_minutes == 21 * 60 &&
-				  f.zone_minutes[HR_ZONE_OUT_OF_RANGE] == 20 * 60 &&
-				  f.zone_minutes[HR_ZONE_CARDIO] == 60, "chain day zones");
+				  f.zone_minutes[HR_ZONE_1] == 20 * 60 &&
+				  f.zone_minutes[HR_ZONE_3] == 60, "chain day zones");
 		state = resting_smooth(state, has_state, f.resting_raw);
 		has_state = true;
 	}
@@ -462,6 +469,103 @@ test_short_day(void)
 	CHECK_MSG(resting_report(without_rule) > 60, "counted, it would have pulled it up");
 }
 
+/*
+ * Sum of a day's zone minutes and the minutes below the zones.
+ */
+static int
+zones_total(const DayFigures *f)
+{
+	int			total = f->below_zone_minutes;
+	int			z;
+
+	for (z = 0; z < HR_ZONE_COUNT; z++)
+		total += f->zone_minutes[z];
+	return total;
+}
+
+/*
+ * The invariant the figures promise: with zones, every worn minute is in
+ * exactly one zone or below them, so the zone minutes and the minutes
+ * below the zones add up to the worn minutes.  Days of random samples
+ * (every bpm the parsers accept, 20..250, and beyond), random gaps,
+ * normal and DST lengths, against the default zones of every age, the
+ * bounds of a Google Health day (LIGHT from 96), and hand-made bounds that
+ * leave gaps, touch or do not rise.  A fixed seed keeps a failure
+ * repeatable.
+ */
+static void
+test_zones_add_up(void)
+{
+	static const int64_t lengths[] = {DAY, 23 * HOUR, 25 * HOUR};
+	static const int google[8] = {96, 108, 135, 160, 108, 135, 160, 220};
+	static const int odd[3][8] = {
+		{40, 41, 42, 43, 41, 42, 43, 44},	/* one bpm each */
+		{100, 90, 150, 120, 90, 150, 120, 200},	/* not rising */
+		{60, 60, 60, 60, 60, 60, 60, 60}	/* all the same */
+	};
+	unsigned int seed = 20261207;
+	int			failures = 0;
+	int			below_seen = 0;
+	int			above_seen = 0;
+	int			trial;
+
+	for (trial = 0; trial < 400; trial++)
+	{
+		ZoneBounds	zb;
+		DayFigures	f;
+		int64_t		len = lengths[trial % 3];
+		int64_t		t;
+		size_t		n = 0;
+		int			kind = trial % 6;
+		int			base = 20 + (int) (rand_r(&seed) % 200);
+		int			spread = 1 + (int) (rand_r(&seed) % 120);
+		int			step = 1 + (int) (rand_r(&seed) % 90);
+		int			z;
+
+		if (kind < 3)
+			zone_bounds_for_age((int) (rand_r(&seed) % 230), &zb);
+		else if (kind == 3)
+		{
+			for (z = 0; z < HR_ZONE_COUNT; z++)
+			{
+				zb.min[z] = google[z];
+				zb.max[z] = google[HR_ZONE_COUNT + z];
+			}
+		}
+		else
+		{
+			const int  *b = odd[kind - 4 + (trial / 6) % 2];
+
+			for (z = 0; z < HR_ZONE_COUNT; z++)
+			{
+				zb.min[z] = b[z];
+				zb.max[z] = b[HR_ZONE_COUNT + z];
+			}
+		}
+
+		for (t = 0; t < len && n < MAX_N; t += step)
+		{
+			/* leave out random hours: the watch was off */
+			if ((t / HOUR + trial) % 5 == 0)
+				continue;
+			s_buf[n].t = DAY0 + t;
+			s_buf[n].bpm = (int16_t) (base - spread / 2 + (int) (rand_r(&seed) % (unsigned) spread));
+			n++;
+		}
+		if (day_figures(s_buf, n, DAY0, DAY0 + len, &zb, &f) != 0 ||
+			zones_total(&f) != f.wear_minutes)
+			failures++;
+		if (f.below_zone_minutes > 0)
+			below_seen++;
+		if (kind < 4 && f.zone_minutes[HR_ZONE_4] > 0 && base + spread / 2 > zb.max[HR_ZONE_4])
+			above_seen++;
+	}
+	CHECK_MSG(failures == 0,
+			  "every day's zone minutes plus the minutes below the zones are its worn minutes");
+	CHECK_MSG(below_seen > 0 && above_seen > 0,
+			  "the random days reach below the lowest zone and above the top one");
+}
+
 int
 main(void)
 {
@@ -474,5 +578,6 @@ main(void)
 	test_smoothing();
 	test_day_chain();
 	test_short_day();
+	test_zones_add_up();
 	return unit_report();
 }

@@ -4,16 +4,14 @@ import { rpc, errorBox, csvLink, csvName } from '../api.js';
 import { h, fmt, card, datum, keyItem, cssVar, alpha, addDays, today, validDay, zonedMidnight } from '../dom.js';
 import { timeChart, hBand, vBand } from '../charts.js';
 import { stateNote } from './pipeline.js';
+import { ZONE_COLORS, zoneLabel, zoneSource } from '../zones.js';
 
 // Samples further apart than this are a gap: the watch was off the wrist.
 const GAP_SECONDS = 5 * 60;
 
-const ZONES = [
-	{ key: 'out_of_range', label: 'Out of range', color: '--oor' },
-	{ key: 'fat_burn', label: 'Fat burn', color: '--fat' },
-	{ key: 'cardio', label: 'Cardio', color: '--cardio' },
-	{ key: 'peak', label: 'Peak', color: '--peak' },
-];
+// The day's four zones, lowest first, named as the day's source names them.
+const zonesOf = (names) => (names || ['out_of_range', 'fat_burn', 'cardio', 'peak']).map((name, i) =>
+	({ name, label: zoneLabel(name), color: ZONE_COLORS[i], column: `zone${i + 1}_minutes` }));
 
 const withAlpha = alpha;
 
@@ -30,6 +28,8 @@ export async function day(ctx) {
 	if (hr.status === 'rejected') throw hr.reason;
 	const { t, bpm, zone_bounds: zb, time_zone: tz } = hr.value;
 	const f = fig.status === 'fulfilled' ? fig.value[0] : hr.value.figures;
+	const ZONES = zonesOf(hr.value.zone_names);
+	const source = zoneSource(f?.zone_scheme);
 
 	const go = (e) => { if (validDay(e.target.value)) location.hash = ctx.href('day', e.target.value); };
 	const head = h('div', { class: 'page-head' },
@@ -60,16 +60,16 @@ export async function day(ctx) {
 	const zoneOf = (v) => {
 		if (!zb || v === null) return null;
 		const k = zb.slice(0, 4).filter((b) => v >= b).length;
-		return k ? ZONES[k - 1].label.toLowerCase() : 'below zones';
+		return k ? ZONES[k - 1].label.toLowerCase() : 'below the zones';
 	};
 
 	const chartBody = h('div');
 	const chartCardEl = card('Heart rate', {
 		wide: true, id: 'hr-card', extra: validDay(d) ? csvLink('heart_rate', { account: id, day: d }, csvName('heart-rate', d)) : null,
-		desc: `Every sample of the day; the bands are the day's zones (${f?.zone_source === 'provider' ? 'Fitbit\'s bounds' : f?.zone_source === 'birth_date' ? 'from the birth date' : 'none known'}). ` +
+		desc: `Every sample of the day; the bands are the day's zones (${f?.zone_source === 'provider' ? `${source}'s bounds` : f?.zone_source === 'birth_date' ? 'Fitbit\'s defaults for the age from the birth date' : f?.zone_source === 'profile_age' ? 'Fitbit\'s defaults for the age in the profile' : 'none known'}). ` +
 			'Empty stretches are times without samples for more than 5 minutes: the watch was off.',
 	}, h('div', { class: 'key' }, keyItem('Heart rate', cssVar('--rhr'), 'line'),
-		ZONES.slice(1).map((z) => keyItem(z.label, withAlpha(cssVar(z.color), 0.35))),
+		ZONES.map((z) => keyItem(z.label, withAlpha(cssVar(z.color), 0.35))),
 		keyItem('Sleep', cssVar('--sleep')), keyItem('Watch off', cssVar('--gap'))), chartBody);
 	chartCardEl.dataset.samples = String(t.length);
 	chartCardEl.dataset.gaps = String(gaps.length);
@@ -78,7 +78,7 @@ export async function day(ctx) {
 	if (fig.status === 'rejected') nodes.push(errorBox(fig.reason));
 	const downloads = validDay(d) ? [csvLink('exercises', { account: id, start_date: d, end_date: d }, csvName('exercises', d), 'Exercise CSV'),
 		csvLink('sleep', { account: id, start_date: d, end_date: addDays(d, 1) }, csvName('sleep', d, addDays(d, 1)), 'Sleep CSV')] : null;
-	nodes.push(figures(f, zb), h('div', { class: 'grid' }, chartCardEl, sessions(exercises, sleeps, tz, ctx, downloads)));
+	nodes.push(figures(f, zb, ZONES, source), h('div', { class: 'grid' }, chartCardEl, sessions(exercises, sleeps, tz, ctx, downloads)));
 
 	const mounted = () => {
 		if (!t.length) {
@@ -92,7 +92,7 @@ export async function day(ctx) {
 			yMin: Math.max(20, Math.min(40, lo - 5)), yMax: Math.max(hi + 10, zb ? zb[3] + 15 : 0),
 			series: [{ label: 'Heart rate', values: ys, color: cssVar('--rhr'), width: 1.25 }],
 			before: (u) => {
-				if (zb) ZONES.slice(1).forEach((z, i) => hBand(u, zb[i + 1], zb[i + 2], withAlpha(cssVar(z.color), 0.16), `${z.label} ${zb[i + 1]}${i === 2 ? '+' : `–${zb[i + 2] - 1}`}`));
+				if (zb) ZONES.forEach((z, i) => hBand(u, zb[i], zb[i + 1], withAlpha(cssVar(z.color), i ? 0.16 : 0.1), `${z.label} ${zb[i]}${i === 3 ? '+' : `–${zb[i + 1] - 1}`}`));
 				for (const s of sleeps) vBand(u, Date.parse(s.start_at) / 1000, Date.parse(s.end_at) / 1000, cssVar('--sleep'), s.nap ? 'nap' : 'sleep');
 				for (const e of exercises) vBand(u, Date.parse(e.start_at) / 1000, Date.parse(e.end_at) / 1000, withAlpha(cssVar('--cardio'), 0.12), e.name || e.exercise_type);
 				for (const [a, b] of gaps) vBand(u, a, b, cssVar('--gap'), 'watch off');
@@ -111,30 +111,42 @@ export async function day(ctx) {
 	return { nodes, mounted };
 }
 
-function figures(f, zb) {
+function figures(f, zb, ZONES, source) {
 	if (!f) return h('p', { class: 'note' }, 'No figures for this day.');
 	const azm = f.active_zone_minutes ?? null;
 	const bounds = (i) => (zb ? (i === 3 ? `${zb[3]}+` : `${zb[i]}–${zb[i + 1] - 1}`) : '–');
-	return h('section', { id: 'day-figures', 'data-day': f.day, 'aria-label': 'The day\'s figures' },
+	const lc = (i) => ZONES[i].label.toLowerCase();
+	const swatch = (color) => h('i', { style: { display: 'inline-block', width: '9px', height: '9px', borderRadius: '2px', background: color, marginRight: '6px' } });
+	return h('section', { id: 'day-figures', 'data-day': f.day, 'data-zone-scheme': f.zone_scheme ?? '', 'aria-label': 'The day\'s figures' },
 		h('div', { class: 'tiles' },
 			h('div', { class: 'card tile' }, h('span', { class: 'label' }, 'Resting heart rate'),
 				h('span', { class: 'value' }, datum('resting_hr', f.resting_hr), h('small', {}, 'bpm')),
 				h('span', { class: 'sub' }, 'Fitbit\'s own: ', h('b', {}, datum('reported_resting_hr', f.reported_resting_hr)), ' bpm')),
 			h('div', { class: 'card tile' }, h('span', { class: 'label' }, 'Active Zone Minutes'),
 				h('span', { class: 'value' }, datum('active_zone_minutes', azm)),
-				h('span', { class: 'sub' }, 'fat burn + 2 × (cardio + peak)')),
+				h('span', { class: 'sub' }, `${lc(1)} + 2 × (${lc(2)} + ${lc(3)})`)),
 			h('div', { class: 'card tile' }, h('span', { class: 'label' }, 'Wear time'),
 				h('span', { class: 'value' }, datum('wear_minutes', f.wear_minutes, fmt.hm(f.wear_minutes))),
 				h('span', { class: 'sub' }, h('b', {}, datum('samples', f.samples, fmt.int(f.samples))), ' samples')),
-			h('div', { class: 'card tile span2' }, h('span', { class: 'label' }, 'Minutes in zones: Tracker / Fitbit'),
+			h('div', { class: 'card tile span2' }, h('span', { class: 'label' }, `Minutes in zones: Tracker / ${source}`),
 				h('table', { id: 'zone-table' },
 					h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, 'Zone'), h('th', { scope: 'col' }, 'bpm'),
-						h('th', { scope: 'col' }, 'Tracker'), h('th', { scope: 'col' }, 'Fitbit'))),
-					h('tbody', {}, ZONES.map((z, i) => h('tr', { 'data-zone': z.key },
-						h('th', { scope: 'row', class: 'text' }, h('i', { style: { display: 'inline-block', width: '9px', height: '9px', borderRadius: '2px', background: `var(${z.color})`, marginRight: '6px' } }), z.label),
-						h('td', {}, bounds(i)),
-						h('td', {}, datum(`${z.key}_minutes`, f[`${z.key}_minutes`])),
-						h('td', {}, datum(`reported_${z.key}_minutes`, f[`reported_${z.key}_minutes`])))))))));
+						h('th', { scope: 'col' }, 'Tracker'), h('th', { scope: 'col' }, source))),
+					h('tbody', {},
+						h('tr', { 'data-zone': 'below_zones' },
+							h('th', { scope: 'row', class: 'text' }, swatch('transparent'), 'Below zones'),
+							h('td', {}, zb ? `< ${zb[0]}` : '–'),
+							h('td', {}, datum('below_zone_minutes', f.below_zone_minutes)),
+							h('td', {}, '–')),
+						ZONES.map((z, i) => h('tr', { 'data-zone': z.name },
+							h('th', { scope: 'row', class: 'text' }, swatch(`var(${z.color})`), z.label),
+							h('td', {}, bounds(i)),
+							h('td', {}, datum(z.column, f[z.column])),
+							h('td', {}, datum(`reported_${z.column}`, f[`reported_${z.column}`])))))),
+				h('span', { class: 'sub' }, 'With the minutes below the zones, Tracker\'s minutes add up to the time worn: ',
+					h('b', {}, datum('zone_total_minutes', f.below_zone_minutes === null ? null
+						: f.below_zone_minutes + f.zone1_minutes + f.zone2_minutes + f.zone3_minutes + f.zone4_minutes,
+					f.below_zone_minutes === null ? '–' : fmt.hm(f.below_zone_minutes + f.zone1_minutes + f.zone2_minutes + f.zone3_minutes + f.zone4_minutes)))))));
 }
 
 function sessions(exercises, sleeps, tz, ctx, downloads) {

@@ -3,6 +3,7 @@ import { rpc, errorBox, csvLink, csvName } from '../api.js';
 import { h, svg, fmt, card, datum, keyItem, cssVar, addDays, mondayOf, daysBetween, dayEpoch, today, validDay } from '../dom.js';
 import { timeChart, hLine } from '../charts.js';
 import { stateNote } from './pipeline.js';
+import { ZONE_COLORS, zoneLabel, zoneLabels, zoneSource } from '../zones.js';
 
 const RANGES = [30, 90, 180, 365];
 
@@ -76,26 +77,33 @@ export async function overview(ctx) {
 		}), 'rhr-card',
 	['resting_hr_trend', range, csvName('resting-hr', start, end)]);
 
-	chartCard(zones, 'Minutes in heart-rate zones', 'Per day, stacked: fat burn, cardio and peak (minutes out of range are in the readout).',
-		[keyItem('Fat burn', cssVar('--fat')), keyItem('Cardio', cssVar('--cardio')), keyItem('Peak', cssVar('--peak'))],
+	// The three zones that earn Active Zone Minutes are stacked; the lowest
+	// zone and the minutes below it (most of a day) are in the readout.
+	const zoneNames = zones.status === 'fulfilled' ? zoneLabels(zones.value) : zoneLabels([]);
+	const lc = (i) => zoneNames[i].toLowerCase();
+	chartCard(zones, 'Minutes in heart-rate zones',
+		`Per day, stacked: ${lc(1)}, ${lc(2)} and ${lc(3)}. The minutes in ${lc(0)} and below the zones are in the readout; with them, a day's minutes add up to its wear time.`,
+		[1, 2, 3].map((i) => keyItem(zoneNames[i], cssVar(ZONE_COLORS[i]))),
 		(el, r) => timeChart(el, {
-			label: `Minutes in fat burn, cardio and peak zones per day, ${fmt.dayLong(start)} to ${fmt.dayLong(end)}`,
+			label: `Minutes in ${lc(1)}, ${lc(2)} and ${lc(3)} zones per day, ${fmt.dayLong(start)} to ${fmt.dayLong(end)}`,
 			daily: true, yZero: true, x: r.map((d) => dayEpoch(d.day)),
 			// Drawn tallest first so each bar covers the one below: a stack without a plugin.
 			series: [
-				{ label: 'Peak', values: r.map((d) => d.fat_burn + d.cardio + d.peak), color: color('--peak'), kind: 'bars' },
-				{ label: 'Cardio', values: r.map((d) => d.fat_burn + d.cardio), color: color('--cardio'), kind: 'bars' },
-				{ label: 'Fat burn', values: r.map((d) => d.fat_burn), color: color('--fat'), kind: 'bars' },
+				{ label: zoneNames[3], values: r.map((d) => d.zone2 + d.zone3 + d.zone4), color: color(ZONE_COLORS[3]), kind: 'bars' },
+				{ label: zoneNames[2], values: r.map((d) => d.zone2 + d.zone3), color: color(ZONE_COLORS[2]), kind: 'bars' },
+				{ label: zoneNames[1], values: r.map((d) => d.zone2), color: color(ZONE_COLORS[1]), kind: 'bars' },
 			],
 			readout: (i) => {
 				const d = r[i ?? r.length - 1];
-				return [h('b', {}, fmt.day(d.day)), `: fat burn ${d.fat_burn} · cardio ${d.cardio} · peak ${d.peak} min`,
-					` (out of range ${d.out_of_range}) · `, h('b', {}, `${d.active_zone_minutes} AZM`)];
+				const n = d.zone_names.map(zoneLabel).map((x) => x.toLowerCase());
+				return [h('b', {}, fmt.day(d.day)), `: ${n[1]} ${d.zone2} · ${n[2]} ${d.zone3} · ${n[3]} ${d.zone4} min`,
+					` (${n[0]} ${d.zone1} · below zones ${d.below_zones}) · `, h('b', {}, `${d.active_zone_minutes} AZM`)];
 			},
 		}), 'zones-card',
 	['zone_minutes', range, csvName('zone-minutes', start, end)]);
 
-	chartCard(weekly, 'Weekly Active Zone Minutes', 'Fat-burn minutes count once, cardio and peak minutes twice; the goal is 150 a week.',
+	chartCard(weekly, 'Weekly Active Zone Minutes',
+		`${zoneNames[1]} minutes count once, ${lc(2)} and ${lc(3)} minutes twice; the goal is 150 a week.`,
 		[keyItem('Goal met', cssVar('--goal-met')), keyItem('Below goal', cssVar('--goal-below')), keyItem('Goal: 150', cssVar('--ink'), 'dash')],
 		(el, r) => {
 			const goal = r[0]?.goal ?? 150;
@@ -111,8 +119,9 @@ export async function overview(ctx) {
 				after: (u) => hLine(u, goal, cssVar('--ink'), `goal ${goal}`),
 				readout: (i) => {
 					const w = r[i ?? r.length - 1];
+					const n = w.zone_names.map(zoneLabel).map((x) => x.toLowerCase());
 					return [h('b', {}, `Week of ${fmt.day(w.week_start)}`), w.week_start === thisWeek ? ' (so far)' : '',
-						`: ${w.active_zone_minutes} AZM = ${w.fat_burn} + 2 × (${w.cardio} + ${w.peak}) · `,
+						`: ${w.active_zone_minutes} AZM = ${n[1]} ${w.zone2} + 2 × (${n[2]} ${w.zone3} + ${n[3]} ${w.zone4}) · `,
 						w.active_zone_minutes >= w.goal ? 'goal met' : `${w.goal - w.active_zone_minutes} short of ${w.goal}`];
 				},
 			});
@@ -142,7 +151,8 @@ export async function overview(ctx) {
 function tiles(d, trendRows, weekRows, ctx) {
 	const t = trendRows.find((x) => x.day === d.day);
 	const week = weekRows.find((w) => w.week_start === mondayOf(d.day));
-	const inZones = (d.fat_burn_minutes ?? 0) + (d.cardio_minutes ?? 0) + (d.peak_minutes ?? 0);
+	const names = (d.zone_names || ['out_of_range', 'fat_burn', 'cardio', 'peak']).map((n) => zoneLabel(n).toLowerCase());
+	const inZones = (d.zone2_minutes ?? 0) + (d.zone3_minutes ?? 0) + (d.zone4_minutes ?? 0);
 	const pct = week ? Math.min(100, Math.round((100 * week.active_zone_minutes) / week.goal)) : 0;
 	return h('section', { 'aria-labelledby': 'latest-h', id: 'latest', 'data-day': d.day },
 		h('h2', { id: 'latest-h', class: 'visually-hidden' }, 'Latest day'),
@@ -159,11 +169,13 @@ function tiles(d, trendRows, weekRows, ctx) {
 					` of ${week.goal}`) : null,
 				week ? h('div', { class: 'bar', role: 'progressbar', 'aria-valuemin': 0, 'aria-valuemax': week.goal,
 					'aria-valuenow': week.active_zone_minutes, 'aria-label': 'Weekly goal' }, h('span', { style: { width: pct + '%' } })) : null),
-			h('div', { class: 'card tile' }, h('span', { class: 'label' }, 'Minutes in zones'),
+			h('div', { class: 'card tile' }, h('span', { class: 'label' }, `Minutes in ${names[1]}, ${names[2]}, ${names[3]}`),
 				h('span', { class: 'value' }, fmt.int(inZones), h('small', {}, 'min')),
-				h('span', { class: 'sub' }, 'fat burn ', h('b', {}, datum('fat_burn_minutes', d.fat_burn_minutes)),
-					' · cardio ', h('b', {}, datum('cardio_minutes', d.cardio_minutes)),
-					' · peak ', h('b', {}, datum('peak_minutes', d.peak_minutes)))),
+				h('span', { class: 'sub' }, `${names[1]} `, h('b', {}, datum('zone2_minutes', d.zone2_minutes)),
+					` · ${names[2]} `, h('b', {}, datum('zone3_minutes', d.zone3_minutes)),
+					` · ${names[3]} `, h('b', {}, datum('zone4_minutes', d.zone4_minutes))),
+				h('span', { class: 'sub' }, `${names[0]} `, h('b', {}, datum('zone1_minutes', d.zone1_minutes)),
+					' · below zones ', h('b', {}, datum('below_zone_minutes', d.below_zone_minutes)))),
 			h('div', { class: 'card tile' }, h('span', { class: 'label' }, 'Wear time'),
 				h('span', { class: 'value' }, datum('wear_minutes', d.wear_minutes, fmt.hm(d.wear_minutes))),
 				h('span', { class: 'sub' }, h('b', {}, datum('samples', d.samples, fmt.int(d.samples))), ' heart-rate samples'))));
@@ -239,17 +251,20 @@ function calendar(rows, start, end, ctx, download) {
 // Tracker's figures beside Fitbit's, for the last two weeks: the numbers behind the charts.
 function recentTable(rows, ctx, download) {
 	const recent = rows.filter((r) => r.samples > 0 || r.reported_resting_hr !== null).slice(-14).reverse();
+	const names = zoneLabels(recent);
+	const source = [...new Set(recent.map((r) => zoneSource(r.zone_scheme)))].join(' / ') || 'Fitbit';
 	const pair = (f, r) => h('td', {}, datum(f, r[f]), h('span', { class: 'prov' }, ' / ', datum('reported_' + f, r['reported_' + f])));
-	return card('Last 14 days: Tracker / Fitbit', { wide: true, id: 'recent-card', extra: download,
-		desc: 'Each cell shows Tracker\'s figure, then Fitbit\'s own after the slash.' },
+	return card(`Last 14 days: Tracker / ${source}`, { wide: true, id: 'recent-card', extra: download,
+		desc: `Each cell shows Tracker's figure, then ${source}'s own after the slash. Zones are named as each day's source names them; the zones and the minutes below them add up to the time worn.` },
 	h('div', { class: 'table-wrap' }, h('table', {},
 		h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, 'Day'), h('th', { scope: 'col' }, 'Resting HR (bpm)'),
-			h('th', { scope: 'col' }, 'Fat burn (min)'), h('th', { scope: 'col' }, 'Cardio (min)'), h('th', { scope: 'col' }, 'Peak (min)'),
-			h('th', { scope: 'col' }, 'Out of range (min)'), h('th', { scope: 'col' }, 'AZM'), h('th', { scope: 'col' }, 'Worn'))),
-		h('tbody', {}, recent.map((r) => h('tr', { 'data-day': r.day },
+			[1, 2, 3, 0].map((i) => h('th', { scope: 'col', 'data-zone': `zone${i + 1}` }, `${names[i]} (min)`)),
+			h('th', { scope: 'col' }, 'Below zones (min)'), h('th', { scope: 'col' }, 'AZM'), h('th', { scope: 'col' }, 'Worn'))),
+		h('tbody', {}, recent.map((r) => h('tr', { 'data-day': r.day, 'data-zone-scheme': r.zone_scheme ?? '' },
 			h('th', { scope: 'row', class: 'text' }, h('a', { href: ctx.href('day', r.day) }, fmt.day(r.day))),
 			h('td', {}, datum('resting_hr', r.resting_hr), h('span', { class: 'prov' }, ' / ', datum('reported_resting_hr', r.reported_resting_hr))),
-			pair('fat_burn_minutes', r), pair('cardio_minutes', r), pair('peak_minutes', r), pair('out_of_range_minutes', r),
+			pair('zone2_minutes', r), pair('zone3_minutes', r), pair('zone4_minutes', r), pair('zone1_minutes', r),
+			h('td', {}, datum('below_zone_minutes', r.below_zone_minutes)),
 			h('td', {}, datum('active_zone_minutes', r.active_zone_minutes)),
 			h('td', {}, datum('wear_minutes', r.wear_minutes, fmt.hm(r.wear_minutes)))))))));
 }

@@ -7,3 +7,15 @@
  * database may or may not have it.
  */
 DROP FUNCTION IF EXISTS tracker.bench_ingest(integer, bytea[], boolean, text);
+
+/*
+ * The heart-rate zones are named as each source names them: the readers of
+ * the daily figures return the zones lowest first (zone1 .. zone4) with
+ * the name scheme and the minutes below the zones, so their result types
+ * change and they are created again below.
+ */
+DROP FUNCTION tracker.daily(integer, daterange);
+DROP FUNCTION tracker.zone_minutes(integer, daterange);
+DROP FUNCTION api.daily(integer, date, date);
+DROP FUNCTION api.zone_minutes(integer, date, date);
+DROP FUNCTION api.weekly_zone_minutes(integer, date, date);

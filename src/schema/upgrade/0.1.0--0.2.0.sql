@@ -46,13 +46,55 @@ CREATE TRIGGER account_auth_check
 UPDATE tracker.account_auth SET state = state WHERE state = 'connected';
 
 /*
- * Daily heart-rate figures of algorithm version 2: a day enters the smoothed
- * resting heart rate only with 480 worn minutes (RESTING_MIN_WEAR_MINUTES),
- * so a short day no longer pulls the following week.  The figures of 0.1.0
- * (version 1) are computed again from silver, which is kept as it is.
+ * Heart-rate zones by position, named as each source names them: the
+ * columns named after Fitbit's zones (which held Google's light, moderate,
+ * vigorous and peak as well) become zone1 .. zone4, lowest first, in silver
+ * and gold; gold says whose names they have (zone_scheme) and keeps the
+ * minutes below the lowest zone.  The reported figures keep their values.
+ */
+ALTER TABLE silver.daily_reported RENAME COLUMN out_of_range_min TO zone1_min;
+ALTER TABLE silver.daily_reported RENAME COLUMN fat_burn_min TO zone2_min;
+ALTER TABLE silver.daily_reported RENAME COLUMN cardio_min TO zone3_min;
+ALTER TABLE silver.daily_reported RENAME COLUMN peak_min TO zone4_min;
+ALTER TABLE silver.daily_reported RENAME COLUMN peak_max TO zone4_max;
+ALTER TABLE silver.daily_reported RENAME COLUMN out_of_range_minutes TO zone1_minutes;
+ALTER TABLE silver.daily_reported RENAME COLUMN fat_burn_minutes TO zone2_minutes;
+ALTER TABLE silver.daily_reported RENAME COLUMN cardio_minutes TO zone3_minutes;
+ALTER TABLE silver.daily_reported RENAME COLUMN peak_minutes TO zone4_minutes;
+ALTER TABLE silver.daily_reported
+	RENAME CONSTRAINT daily_reported_out_of_range_minutes_check TO daily_reported_zone1_minutes_check;
+ALTER TABLE silver.daily_reported
+	RENAME CONSTRAINT daily_reported_fat_burn_minutes_check TO daily_reported_zone2_minutes_check;
+ALTER TABLE silver.daily_reported
+	RENAME CONSTRAINT daily_reported_cardio_minutes_check TO daily_reported_zone3_minutes_check;
+ALTER TABLE silver.daily_reported
+	RENAME CONSTRAINT daily_reported_peak_minutes_check TO daily_reported_zone4_minutes_check;
+
+ALTER TABLE gold.daily RENAME COLUMN out_of_range_minutes TO zone1_minutes;
+ALTER TABLE gold.daily RENAME COLUMN fat_burn_minutes TO zone2_minutes;
+ALTER TABLE gold.daily RENAME COLUMN cardio_minutes TO zone3_minutes;
+ALTER TABLE gold.daily RENAME COLUMN peak_minutes TO zone4_minutes;
+ALTER TABLE gold.daily
+	ADD COLUMN zone_scheme text CHECK (zone_scheme IN ('google_health', 'fitbit')),
+	ADD COLUMN below_zone_minutes integer;
+
+/*
+ * Daily heart-rate figures of algorithm version 3.  Version 2: a day enters
+ * the smoothed resting heart rate only with 480 worn minutes
+ * (RESTING_MIN_WEAR_MINUTES), so a short day no longer pulls the following
+ * week.  Version 3: the zones and the minutes below them split the worn
+ * minutes, each zone named as its source names it.  The figures of 0.1.0
+ * (version 1) are computed again from silver, which is kept as it is; then
+ * every day's zones add up, and the table says so.
  */
 SELECT tracker.recompute(a.account_id)
 FROM tracker.account a
 WHERE EXISTS (SELECT 1 FROM gold.daily g
-			  WHERE g.account_id = a.account_id AND g.algorithm_version < 2)
+			  WHERE g.account_id = a.account_id AND g.algorithm_version < 3)
 ORDER BY a.account_id;
+
+ALTER TABLE gold.daily ADD CONSTRAINT daily_zones_add_up CHECK
+	((zone_source IS NULL) = (zone_scheme IS NULL) AND
+	 (zone_scheme IS NULL OR
+	  below_zone_minutes + zone1_minutes + zone2_minutes + zone3_minutes +
+	  zone4_minutes = wear_minutes));
