@@ -1,0 +1,158 @@
+/* src/schema/health.sql: sleep stages, vitals and body measurements */
+
+------------------------------------------------------------------------------
+-- silver: sleep stages (the hypnogram of each session in silver.sleep)
+------------------------------------------------------------------------------
+
+/*
+ * One row per stage interval of a sleep session, as the source sent it.  A
+ * session is one row of silver.sleep, filed under the local day its sleeper
+ * woke up; its stages go with it (a session written again replaces them).
+ */
+CREATE TABLE silver.sleep_stage (
+	account_id integer NOT NULL,
+	sleep_id text NOT NULL,
+	start_at timestamptz NOT NULL,
+	end_at timestamptz NOT NULL,
+	stage text NOT NULL CHECK (stage IN ('AWAKE', 'LIGHT', 'DEEP', 'REM',
+										 'ASLEEP', 'RESTLESS')),
+	PRIMARY KEY (account_id, sleep_id, start_at),
+	FOREIGN KEY (account_id, sleep_id) REFERENCES silver.sleep ON DELETE CASCADE,
+	CHECK (end_at > start_at)
+);
+
+COMMENT ON TABLE silver.sleep_stage IS
+	'Stage intervals of each sleep session (a hypnogram), start inclusive, end exclusive';
+
+------------------------------------------------------------------------------
+-- silver: vitals and body measurements, one row per sample
+------------------------------------------------------------------------------
+
+/*
+ * Samples of the vitals a watch measures at rest or asleep.  They are sparse
+ * (HRV every few minutes of sleep, SpO2 about once a minute of sleep), so a
+ * row per sample costs little; day is the local day of the sample.
+ */
+CREATE TABLE silver.hrv_sample (
+	account_id integer NOT NULL REFERENCES tracker.account ON DELETE CASCADE,
+	measured_at timestamptz NOT NULL,
+	day date NOT NULL,
+	rmssd_ms real NOT NULL CHECK (rmssd_ms > 0 AND rmssd_ms < 1000),
+	sdnn_ms real CHECK (sdnn_ms > 0 AND sdnn_ms < 1000),
+	PRIMARY KEY (account_id, measured_at)
+);
+
+CREATE TABLE silver.spo2_sample (
+	account_id integer NOT NULL REFERENCES tracker.account ON DELETE CASCADE,
+	measured_at timestamptz NOT NULL,
+	day date NOT NULL,
+	percent real NOT NULL CHECK (percent >= 50 AND percent <= 100),
+	PRIMARY KEY (account_id, measured_at)
+);
+
+/* Breathing rate over a night's sleep and over each stage of it. */
+CREATE TABLE silver.respiratory_sleep (
+	account_id integer NOT NULL REFERENCES tracker.account ON DELETE CASCADE,
+	measured_at timestamptz NOT NULL,
+	day date NOT NULL,
+	full_sleep_bpm real CHECK (full_sleep_bpm > 0 AND full_sleep_bpm < 100),
+	deep_sleep_bpm real CHECK (deep_sleep_bpm > 0 AND deep_sleep_bpm < 100),
+	light_sleep_bpm real CHECK (light_sleep_bpm > 0 AND light_sleep_bpm < 100),
+	rem_sleep_bpm real CHECK (rem_sleep_bpm > 0 AND rem_sleep_bpm < 100),
+	PRIMARY KEY (account_id, measured_at)
+);
+
+CREATE TABLE silver.weight (
+	account_id integer NOT NULL REFERENCES tracker.account ON DELETE CASCADE,
+	measured_at timestamptz NOT NULL,
+	day date NOT NULL,
+	weight_kg real NOT NULL CHECK (weight_kg > 0 AND weight_kg < 700),
+	manual boolean NOT NULL DEFAULT false,	-- entered by hand, not by a scale
+	point_id text,				-- the source's identifier, where it has one
+	PRIMARY KEY (account_id, measured_at)
+);
+
+CREATE TABLE silver.body_fat (
+	account_id integer NOT NULL REFERENCES tracker.account ON DELETE CASCADE,
+	measured_at timestamptz NOT NULL,
+	day date NOT NULL,
+	percent real NOT NULL CHECK (percent > 0 AND percent < 100),
+	manual boolean NOT NULL DEFAULT false,
+	point_id text,
+	PRIMARY KEY (account_id, measured_at)
+);
+
+CREATE TABLE silver.vo2_max (
+	account_id integer NOT NULL REFERENCES tracker.account ON DELETE CASCADE,
+	measured_at timestamptz NOT NULL,
+	day date NOT NULL,
+	vo2_max real NOT NULL CHECK (vo2_max > 0 AND vo2_max < 100),	-- ml/kg/min
+	method text,
+	PRIMARY KEY (account_id, measured_at)
+);
+
+/*
+ * The vitals the provider itself reports per day, kept beside Tracker's own
+ * (gold.daily_vitals).  Each data type fills its columns; a later payload
+ * updates only the columns it carries.
+ */
+CREATE TABLE silver.daily_vitals (
+	account_id integer NOT NULL REFERENCES tracker.account ON DELETE CASCADE,
+	day date NOT NULL,
+	hrv_ms real,				-- average RMSSD over the night's sleep
+	hrv_deep_sleep_ms real,		-- RMSSD in deep sleep
+	hrv_entropy real,
+	non_rem_hr real,			-- heart rate in non-REM sleep, bpm
+	spo2_avg real CHECK (spo2_avg BETWEEN 50 AND 100),
+	spo2_lower real CHECK (spo2_lower BETWEEN 50 AND 100),
+	spo2_upper real CHECK (spo2_upper BETWEEN 50 AND 100),
+	spo2_stddev real,
+	respiratory_rate real CHECK (respiratory_rate > 0 AND respiratory_rate < 100),
+	skin_temp_nightly_c real,	-- the night's skin temperature
+	skin_temp_baseline_c real,	-- the person's baseline it varies from
+	skin_temp_stddev_30d_c real,
+	vo2_max real CHECK (vo2_max > 0 AND vo2_max < 100),
+	cardio_fitness_level text,
+	vo2_max_estimated boolean,
+	source text NOT NULL,
+	payload_id bigint,
+	updated_at timestamptz NOT NULL DEFAULT now(),
+	PRIMARY KEY (account_id, day)
+);
+
+COMMENT ON TABLE silver.daily_vitals IS
+	'Daily vitals as the provider reported them (HRV, SpO2, breathing rate, skin temperature, VO2 max)';
+
+------------------------------------------------------------------------------
+-- gold: vitals and body per day, computed by Tracker from silver
+------------------------------------------------------------------------------
+
+CREATE TABLE gold.daily_vitals (
+	account_id integer NOT NULL REFERENCES tracker.account ON DELETE CASCADE,
+	day date NOT NULL,
+	hrv_ms real,				-- mean RMSSD of the day's samples
+	hrv_samples integer NOT NULL DEFAULT 0,
+	spo2_avg real,				-- mean of the day's SpO2 samples
+	spo2_min real,
+	spo2_samples integer NOT NULL DEFAULT 0,
+	respiratory_rate real,		-- full-sleep breathing rate of the night
+	skin_temp_variation_c real, -- nightly minus baseline
+	vo2_max real,
+	weight_kg real,				-- the day's last weight
+	body_fat_pct real,			-- the day's last body-fat reading
+	computed_at timestamptz NOT NULL DEFAULT now(),
+	PRIMARY KEY (account_id, day)
+);
+
+COMMENT ON TABLE gold.daily_vitals IS
+	'Daily vitals and body figures computed from silver; recomputed whenever a day changes';
+
+SELECT pg_catalog.pg_extension_config_dump('silver.sleep_stage', '');
+SELECT pg_catalog.pg_extension_config_dump('silver.hrv_sample', '');
+SELECT pg_catalog.pg_extension_config_dump('silver.spo2_sample', '');
+SELECT pg_catalog.pg_extension_config_dump('silver.respiratory_sleep', '');
+SELECT pg_catalog.pg_extension_config_dump('silver.weight', '');
+SELECT pg_catalog.pg_extension_config_dump('silver.body_fat', '');
+SELECT pg_catalog.pg_extension_config_dump('silver.vo2_max', '');
+SELECT pg_catalog.pg_extension_config_dump('silver.daily_vitals', '');
+SELECT pg_catalog.pg_extension_config_dump('gold.daily_vitals', '');
