@@ -58,6 +58,9 @@ OBJS = \
 	src/bgw/worker.o \
 	src/bgw/jobs_sql.o
 
+# sleep: sessions with their stages, Fitbit sleep imports
+OBJS += src/store/sleep.o src/providers/fitbit_sleep.o src/providers/import_sleep.o
+
 # Measurement hooks for bench/ (bench/src/bench_hooks.c) go into the library
 # only with `make BENCH=1`: the default tracker.so holds only what users call.
 ifeq ($(BENCH),1)
@@ -92,6 +95,8 @@ REGRESS_OPTS = --temp-instance=./tmp_check --temp-config=./test/tracker.conf
 
 TAP_TESTS = 1
 PROVE_TESTS = test/t/00*.pl test/t/010_zones.pl test/t/090_soak.pl
+# sleep
+PROVE_TESTS += test/t/014_sleep.pl
 
 PG_CONFIG ?= pg_config
 PG_CPPFLAGS = -Isrc
@@ -127,7 +132,7 @@ FORCE:
 UNIT_CFLAGS = -std=gnu11 -O1 -g -Wall -Wextra -Werror -Isrc
 JSON_CHECK_SRC = src/providers/json_check.c src/providers/json_scan.c \
 	src/providers/json_member.c
-FITBIT_PARSE_SRC = src/providers/fitbit_parse.c $(JSON_CHECK_SRC)
+FITBIT_PARSE_SRC = src/providers/fitbit_parse.c src/providers/fitbit_sleep.c $(JSON_CHECK_SRC)
 GH_PARSE_SRC = src/providers/gh_parse.c src/providers/gh_points.c \
 	src/providers/gh_values.c $(JSON_CHECK_SRC)
 LISTEN_PARSE_SRC = src/providers/listen_parse.c $(JSON_CHECK_SRC)
@@ -141,6 +146,10 @@ unit:
 	$(CC) $(UNIT_CFLAGS) test/unit/test_listen_parse.c $(LISTEN_PARSE_SRC) -ljson-c -o build/test_listen_parse
 	build/test_series && build/test_figures && (cd test/unit && ../../build/test_fitbit_parse) && \
 		(cd test/unit && ../../build/test_gh_parse) && build/test_listen_parse
+	# sleep
+	$(CC) $(UNIT_CFLAGS) test/unit/test_sleep_parse.c $(GH_PARSE_SRC) src/providers/fitbit_parse.c \
+		src/providers/fitbit_sleep.c -ljson-c -o build/test_sleep_parse
+	(cd test/unit && ../../build/test_sleep_parse)
 
 # Build, install, and run every suite (see test/run-all).
 test:

@@ -46,6 +46,19 @@ check_doc(const FitbitDoc *doc)
 			   "kind %d has no name", (int) doc->kind);
 	FUZZ_CHECK((doc->ndays == 0) == (doc->days == NULL), "ndays and days disagree");
 	FUZZ_CHECK((doc->nsamples == 0) == (doc->t == NULL), "nsamples and t disagree");
+	FUZZ_CHECK((doc->nsleep == 0) == (doc->sleep == NULL), "nsleep and sleep disagree");
+	for (i = 0; i < doc->nsleep; i++)
+	{
+		const FitbitSleepLog *l = &doc->sleep[i];
+		size_t		j;
+
+		FUZZ_CHECK(l->end_local >= 0 || l->duration_ms >= 0, "log %zu has no end", i);
+		FUZZ_CHECK((l->ndata == 0) == (l->data == NULL), "ndata and data disagree");
+		FUZZ_CHECK((l->nshort == 0) == (l->short_data == NULL), "nshort and short_data disagree");
+		for (j = 0; j < l->ndata; j++)
+			FUZZ_CHECK(l->data[j].stage >= 0 && l->data[j].stage < FITBIT_SLEEP_STAGES &&
+					   l->data[j].seconds >= 0, "log %zu entry %zu", i, j);
+	}
 	if (doc->kind == FITBIT_API_HEART)
 		FUZZ_CHECK(doc->ndays >= 1, "an API document without days");
 	if (doc->nsamples > 0 && doc->kind == FITBIT_API_HEART)

@@ -40,7 +40,7 @@ GH_PARSE_SRC="src/providers/gh_parse.c src/providers/gh_points.c src/providers/g
 # name | sources | dictionary | largest input
 TARGET_TABLE="
 series|src/core/series.c||2048
-fitbit_parse|src/providers/fitbit_parse.c $JSON_CHECK_SRC|fitbit|16384
+fitbit_parse|src/providers/fitbit_parse.c src/providers/fitbit_sleep.c $JSON_CHECK_SRC|fitbit|16384
 gh_page|$GH_PARSE_SRC|gh|8192
 gh_token|$GH_PARSE_SRC|gh|4096
 gh_api_error|$GH_PARSE_SRC|gh|4096

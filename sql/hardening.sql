@@ -124,6 +124,15 @@ INSERT INTO hardening.probe (stmt) VALUES
 ($$SELECT * FROM tracker.heart_rate(NULL, NULL)$$),
 ($$SELECT * FROM tracker.heart_rate({imp}, '5874897-12-31')$$),
 ($$SELECT * FROM tracker.heart_rate({imp}, 'infinity')$$),
+-- sleep readers
+($$SELECT * FROM tracker.sleep(NULL, NULL)$$),
+($$SELECT * FROM tracker.sleep({imp}, 'empty')$$),
+($$SELECT * FROM tracker.sleep({imp}, '[2020-02-01,2020-01-01)')$$),
+($$SELECT * FROM tracker.sleep({imp}, '[4713-01-01 BC,5874897-12-31]')$$),
+($$SELECT * FROM tracker.sleep(2147483647, '(,)')$$),
+($$SELECT * FROM tracker.hypnogram(NULL, NULL)$$),
+($$SELECT * FROM tracker.hypnogram({imp}, 'infinity')$$),
+($$SELECT * FROM tracker.hypnogram(2147483647, '2020-01-01')$$),
 -- writes of samples and figures
 ($$SELECT tracker.store_heart_rate(NULL, NULL, NULL)$$),
 ($$SELECT tracker.store_heart_rate({imp}, NULL, '{60}')$$),

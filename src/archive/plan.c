@@ -279,6 +279,19 @@ payload_data_day(const char *source, const char *kind, const char *origin,
 					min_epoch = Min(min_epoch, doc.t[i]);
 				have_epoch = doc.nsamples > 0;
 			}
+			/* sleep logs: the local day each one ended (local clock seconds) */
+			for (i = 0; i < doc.nsleep; i++)
+			{
+				const FitbitSleepLog *l = &doc.sleep[i];
+				int64		end = l->end_local >= 0 ? l->end_local :
+					l->start_local + l->duration_ms / 1000;
+				DateADT		d = (DateADT) ((end >= 0 ? end / SECS_PER_DAY :
+											-((-end + SECS_PER_DAY - 1) / SECS_PER_DAY)) +
+										   UNIX_EPOCH_JDATE - POSTGRES_EPOCH_JDATE);
+
+				min_date = Min(min_date, d);
+				have_date = true;
+			}
 		}
 		fitbit_doc_free(&doc);
 	}

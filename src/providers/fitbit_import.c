@@ -99,7 +99,7 @@ parse_errhint(FitbitErrorKind kind)
 		case FITBIT_ERR_NOT_JSON:
 			return "The file must hold one JSON document, as saved from the Fitbit Web API or a Fitbit account export.";
 		case FITBIT_ERR_SHAPE:
-			return "Tracker imports Fitbit Web API heart-rate responses and the heart_rate, time_in_heart_rate_zones and resting_heart_rate files of an account export.";
+			return "Tracker imports Fitbit Web API heart-rate and sleep responses and the heart_rate, time_in_heart_rate_zones, resting_heart_rate and sleep files of an account export.";
 		default:
 			return NULL;
 	}
@@ -155,6 +155,14 @@ fitbit_doc_store(const TrackerAccount *acc, const FitbitDoc *doc,
 	HrSample   *s;
 	size_t		n = 0;
 	size_t		i;
+
+	/* Sleep sessions: their days have no figures to recompute. */
+	if (doc->kind == FITBIT_API_SLEEP || doc->kind == FITBIT_EXPORT_SLEEP)
+	{
+		DaySet		days = {0};
+
+		return (size_t) fitbit_sleep_store(acc, doc, payload_id, &days);
+	}
 
 	for (i = 0; i < doc->ndays; i++)
 	{
@@ -229,8 +237,18 @@ apply_document(TrackerAccount *acc, FitbitDoc *doc, int64 payload_id,
 			   const char *source, ImportResult *res)
 {
 	DaySet		touched = {0};
-	size_t		n = fitbit_doc_store(acc, doc, payload_id, source, &touched);
+	size_t		n;
 
+	if (doc->kind == FITBIT_API_SLEEP || doc->kind == FITBIT_EXPORT_SLEEP)
+	{
+		res->samples = fitbit_sleep_store(acc, doc, payload_id, &touched);
+		res->days = touched.n;
+		res->message = psprintf("%d day%s, %d sleep session%s", res->days,
+								res->days == 1 ? "" : "s", res->samples,
+								res->samples == 1 ? "" : "s");
+		return;
+	}
+	n = fitbit_doc_store(acc, doc, payload_id, source, &touched);
 	figures_recompute_days(acc, &touched);
 	res->days = touched.n;
 	res->samples = (int) n;
@@ -283,9 +301,10 @@ write_document(void *arg)
 	apply_document(wa->acc, wa->doc, payload_id, wa->src->source, res);
 	res->payload_id = payload_id;
 	res->status = "imported";
-	res->message = psprintf("%d day%s, %d sample%s", res->days,
-							res->days == 1 ? "" : "s", res->samples,
-							res->samples == 1 ? "" : "s");
+	if (res->message == NULL)
+		res->message = psprintf("%d day%s, %d sample%s", res->days,
+								res->days == 1 ? "" : "s", res->samples,
+								res->samples == 1 ? "" : "s");
 }
 
 /*
@@ -539,12 +558,14 @@ known_file(const char *path, const char *base)
 		return "not a JSON file";
 	if (has_prefix(base, "heart_rate-") ||
 		has_prefix(base, "time_in_heart_rate_zones-") ||
-		has_prefix(base, "resting_heart_rate-"))
+		has_prefix(base, "resting_heart_rate-") ||
+		has_prefix(base, "sleep-"))
 		return NULL;
 	head = read_file(path, &len, 4096);
-	api = strstr(head, "\"activities-heart\"") != NULL;
+	api = strstr(head, "\"activities-heart\"") != NULL ||
+		(strstr(head, "\"sleep\"") != NULL && strstr(head, "\"logId\"") != NULL);
 	pfree(head);
-	return api ? NULL : "not a heart-rate file Tracker imports";
+	return api ? NULL : "not a heart-rate or sleep file Tracker imports";
 }
 
 static int

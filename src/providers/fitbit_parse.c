@@ -2,7 +2,7 @@
  *
  * fitbit_parse.c
  *	  Parse and validate saved Fitbit Web API heart-rate responses and the
- *	  heart-rate files of a Fitbit account export.
+ *	  heart-rate files of a Fitbit account export (sleep: fitbit_sleep.c).
  *
  * The work happens in the three steps of json_check.c:
  *
@@ -628,6 +628,12 @@ read_api(ParseCtx *cx)
 	if (rc != JC_OK)
 		return rc;
 
+	if (!json_object_object_get_ex(root, "activities-heart", &days) &&
+		json_object_object_get_ex(root, "sleep", &days))
+	{
+		rc = (JcKind) fitbit_sleep_read_api(jc, root, cx->doc);
+		goto out;
+	}
 	if (!json_object_object_get_ex(root, "activities-heart", &days))
 	{
 		json_object *errors;
@@ -849,6 +855,8 @@ kind_from_name(const char *name)
 		return FITBIT_EXPORT_ZONE_MINUTES;
 	if (strncmp(name, "resting_heart_rate-", 19) == 0)
 		return FITBIT_EXPORT_RESTING_HR;
+	if (strncmp(name, "sleep-", 6) == 0)
+		return FITBIT_EXPORT_SLEEP;
 	return FITBIT_DOC_UNKNOWN;
 }
 
@@ -873,6 +881,8 @@ detect_export(JsonCheck *jc, FitbitDocKind *kind)
 		rc = jc_fail(jc, JC_ERR_SHAPE, &at,
 					 "array element %s is not a fitbit export entry",
 					 jc_describe(jc, first, d, sizeof(d)));
+	else if (json_object_object_get_ex(first, "logId", &ignored))
+		*kind = FITBIT_EXPORT_SLEEP;
 	else if (!json_object_object_get_ex(first, "value", &value) ||
 			 !json_object_is_type(value, json_type_object))
 		rc = jc_fail(jc, JC_ERR_SHAPE, &at,
@@ -913,6 +923,8 @@ read_export(ParseCtx *cx, const char *name_hint)
 	if (rc != JC_OK)
 		return rc;
 	doc->kind = kind;
+	if (kind == FITBIT_EXPORT_SLEEP)
+		return (JcKind) fitbit_sleep_read_export(jc, doc);
 	if (kind == FITBIT_EXPORT_HEART_RATE)
 	{
 		rc = alloc_samples(cx, n);
@@ -982,6 +994,7 @@ fitbit_doc_free(FitbitDoc *doc)
 	free(doc->t);
 	free(doc->bpm);
 	free(doc->confidence);
+	fitbit_sleep_free(doc);
 	memset(doc, 0, sizeof(*doc));
 }
 
@@ -999,6 +1012,10 @@ fitbit_doc_kind_name(FitbitDocKind kind)
 			return "fitbit_export_zone_minutes";
 		case FITBIT_EXPORT_RESTING_HR:
 			return "fitbit_export_resting_hr";
+		case FITBIT_API_SLEEP:
+			return "fitbit_api_sleep";
+		case FITBIT_EXPORT_SLEEP:
+			return "fitbit_export_sleep";
 		case FITBIT_DOC_UNKNOWN:
 			break;
 	}

@@ -2,7 +2,8 @@
  *
  * fitbit_parse.h
  *	  Parse and validate the Fitbit formats Tracker imports: saved Fitbit Web
- *	  API heart-rate responses and the files of a Fitbit account export.
+ *	  API heart-rate and sleep responses and the files of a Fitbit account
+ *	  export.
  *
  * Plain C over json-c with no PostgreSQL dependency, so that it can be
  * fuzzed outside the server.  All memory is malloc'd and owned by the
@@ -24,7 +25,10 @@ typedef enum FitbitDocKind
 	FITBIT_API_HEART,			/* {"activities-heart": [...], ...} */
 	FITBIT_EXPORT_HEART_RATE,	/* heart_rate-YYYY-MM-DD.json */
 	FITBIT_EXPORT_ZONE_MINUTES, /* time_in_heart_rate_zones-*.json */
-	FITBIT_EXPORT_RESTING_HR	/* resting_heart_rate-*.json */
+	FITBIT_EXPORT_RESTING_HR,	/* resting_heart_rate-*.json */
+	/* sleep (fitbit_sleep.c) */
+	FITBIT_API_SLEEP,			/* {"sleep": [...], ...} */
+	FITBIT_EXPORT_SLEEP			/* sleep-YYYY-MM-DD.json */
 } FitbitDocKind;
 
 typedef enum FitbitErrorKind
@@ -68,6 +72,55 @@ typedef struct FitbitDaySummary
 	double		zone_minutes[FITBIT_ZONES];
 } FitbitDaySummary;
 
+/*
+ * Sleep stages in the Google Health API's names, which Tracker keeps:
+ * Fitbit's wake and awake are AWAKE, light LIGHT, deep DEEP, rem REM,
+ * asleep ASLEEP, restless RESTLESS.
+ */
+#define FITBIT_SLEEP_STAGES 6
+extern const char *const fitbit_sleep_stage_names[FITBIT_SLEEP_STAGES];
+
+/*
+ * One entry of a sleep log's levels.data or levels.shortData: the local
+ * clock time it starts (seconds since 1970-01-01 00:00 of the local clock,
+ * the account's zone being unknown here), its length, and its position in
+ * the JSON array.
+ */
+typedef struct FitbitSleepEntry
+{
+	int			stage;			/* index into fitbit_sleep_stage_names */
+	int64_t		local;
+	int64_t		seconds;
+	size_t		index;
+} FitbitSleepEntry;
+
+/* One sleep log of the Web API or of an export file. */
+typedef struct FitbitSleepLog
+{
+	int64_t		log_id;
+	bool		main_sleep;		/* isMainSleep; true when absent */
+	bool		classic;		/* type "classic" (else "stages") */
+	int64_t		start_local;	/* startTime, local clock seconds */
+	int64_t		end_local;		/* endTime, or -1 when absent */
+	int64_t		duration_ms;	/* duration, or -1 when absent */
+	int64_t		minutes_asleep; /* -1 when absent */
+	int64_t		minutes_awake;
+	int64_t		time_in_bed;
+	int64_t		summary[FITBIT_SLEEP_STAGES];	/* levels.summary minutes, -1 */
+	size_t		ndata;
+	FitbitSleepEntry *data;		/* levels.data, in document order */
+	size_t		nshort;
+	FitbitSleepEntry *short_data;	/* levels.shortData: short wakes */
+} FitbitSleepLog;
+
+/* A stage interval of a sleep log in epoch seconds. */
+typedef struct FitbitSleepSpan
+{
+	int			stage;
+	int64_t		start;
+	int64_t		end;
+} FitbitSleepSpan;
+
 typedef struct FitbitDoc
 {
 	FitbitDocKind kind;
@@ -85,6 +138,10 @@ typedef struct FitbitDoc
 	int8_t	   *confidence;		/* export only; -1 where absent */
 	int			dataset_interval;	/* API intraday; 0 when absent */
 	char		dataset_type[16];	/* API intraday: "second", "minute" */
+
+	/* FITBIT_API_SLEEP, FITBIT_EXPORT_SLEEP */
+	size_t		nsleep;
+	FitbitSleepLog *sleep;
 } FitbitDoc;
 
 /* Valid heart rates; anything else rejects the document. */
@@ -106,5 +163,25 @@ extern void fitbit_doc_free(FitbitDoc *doc);
 
 /* Short name of a kind, e.g. "fitbit_api_heart". */
 extern const char *fitbit_doc_kind_name(FitbitDocKind kind);
+
+/*
+ * Sleep (fitbit_sleep.c).  fitbit_sleep_spans() turns a log's entries into
+ * stage intervals once the caller has placed each entry's start in time
+ * (data_at[i] for data[i], short_at[i] for short_data[i]): the short wakes
+ * are cut out of the stages they lie in, every interval must lie within
+ * [start, end), and no two may overlap.  Returns 0, or -1 with what went
+ * wrong in why (a path below the log, then a message).  *spans is
+ * malloc'd.  The readers are fitbit_parse()'s, for FITBIT_*_SLEEP.
+ */
+extern int	fitbit_sleep_spans(const FitbitSleepLog *log, const int64_t *data_at,
+							   const int64_t *short_at, int64_t start, int64_t end,
+							   FitbitSleepSpan **spans, size_t *nspans,
+							   char *why, size_t why_size);
+extern void fitbit_sleep_free(FitbitDoc *doc);
+struct JsonCheck;
+struct json_object;
+extern int	fitbit_sleep_read_api(struct JsonCheck *jc, struct json_object *root,
+								  FitbitDoc *doc);
+extern int	fitbit_sleep_read_export(struct JsonCheck *jc, FitbitDoc *doc);
 
 #endif							/* TRACKER_FITBIT_PARSE_H */

@@ -317,6 +317,8 @@ gh_page_free(GhPage *page)
 		for (j = 0; j < page->sleep[i].nstages; j++)
 			free(page->sleep[i].stages[j].type);
 		free(page->sleep[i].stages);
+		free(page->sleep[i].intervals);
+		free(page->sleep[i].out_of_bed);
 	}
 	free(page->next_page_token);
 	free(page->t);

@@ -95,6 +95,22 @@ typedef struct GhSleepStage
 	int64_t		minutes;
 } GhSleepStage;
 
+/*
+ * A stretch of a sleep session: a stage interval (type set) or an
+ * out-of-bed segment (type NULL).  Start inclusive, end exclusive.
+ */
+typedef struct GhSleepSpan
+{
+	const char *type;			/* a static name: AWAKE, LIGHT, ... */
+	int64_t		start;			/* epoch seconds */
+	int64_t		end;
+	size_t		index;			/* position in the JSON array */
+} GhSleepSpan;
+
+/* Stage types of sleep.stages[] Tracker keeps; others are skipped. */
+#define GH_SLEEP_STAGE_TYPES 6
+extern const char *const gh_sleep_stage_names[GH_SLEEP_STAGE_TYPES];
+
 typedef struct GhSleep
 {
 	char	   *id;
@@ -109,6 +125,12 @@ typedef struct GhSleep
 	size_t		nstages;
 	GhSleepStage *stages;		/* stagesSummary */
 	int64_t		update_time;
+	int			start_utc_offset;
+	bool		has_end_utc_offset; /* false: file by the account's zone */
+	size_t		nintervals;		/* stages[], sorted by start, disjoint */
+	GhSleepSpan *intervals;
+	size_t		nout_of_bed;	/* outOfBedSegments[], sorted, disjoint */
+	GhSleepSpan *out_of_bed;
 } GhSleep;
 
 typedef struct GhSteps

@@ -3,8 +3,8 @@
  * gh_points.c
  *	  Read the data points of a Google Health page, one reader per data
  *	  type: heart-rate samples, daily resting heart rate, daily heart-rate
- *	  zones, time-in-zone roll-ups, exercise sessions, sleep sessions and
- *	  steps.
+ *	  zones, time-in-zone roll-ups, exercise sessions, sleep sessions (with
+ *	  their stage intervals and out-of-bed segments) and steps.
  *
  * gh_parse.c finds the page's point array and hands each element to the
  * reader of the page's type (gh_point_readers), which checks every member
@@ -450,6 +450,109 @@ read_sleep_summary(JsonCheck *jc, json_object *sm, const JcPath *smp,
 	return JC_OK;
 }
 
+/* Stage types of sleep.stages[] kept in silver.sleep_stage. */
+const char *const gh_sleep_stage_names[GH_SLEEP_STAGE_TYPES] = {
+	"AWAKE", "LIGHT", "DEEP", "REM", "ASLEEP", "RESTLESS"
+};
+
+static int
+span_cmp(const void *a, const void *b)
+{
+	const GhSleepSpan *x = a;
+	const GhSleepSpan *y = b;
+
+	if (x->start != y->start)
+		return x->start < y->start ? -1 : 1;
+	return x->index < y->index ? -1 : (x->index > y->index ? 1 : 0);
+}
+
+/*
+ * Read the spans of a session: stages[] (with_type) or outOfBedSegments[].
+ * Each needs startTime and endTime, its end after its start, inside the
+ * session's interval; sorted by start they may not overlap.  A stage of a
+ * type this module does not know (STAGE_TYPE_UNSPECIFIED, a later API
+ * revision) is skipped rather than failing the sync.  Paths in messages
+ * are those of the JSON array, whatever the order of its elements.
+ */
+static JcKind
+read_sleep_spans(JsonCheck *jc, json_object *body, const JcPath *bp,
+				 const char *key, bool with_type, const GhSleep *sl,
+				 GhSleepSpan **out, size_t *nout)
+{
+	JcPath		ap = {bp, key, 0};
+	json_object *arr;
+	GhSleepSpan *spans;
+	size_t		n;
+	size_t		m = 0;
+	size_t		i;
+	JcKind		rc;
+
+	*out = NULL;
+	*nout = 0;
+	if ((rc = jc_member_array(jc, body, bp, key, false, &arr)) != JC_OK)
+		return rc;
+	n = arr != NULL ? json_object_array_length(arr) : 0;
+	if (n == 0)
+		return JC_OK;
+	spans = calloc(n, sizeof(GhSleepSpan));
+	if (spans == NULL)
+		return jc_fail_nomem(jc, &ap);
+	*out = spans;
+	for (i = 0; i < n; i++)
+	{
+		json_object *el = json_object_array_get_idx(arr, i);
+		JcPath		ep = {&ap, NULL, i};
+		JcPath		endp = {&ep, "endTime", 0};
+		GhSleepSpan *sp = &spans[m];
+		int			k = 0;
+		int			ignored = 0;
+
+		if (with_type)
+		{
+			json_object *tv;
+
+			rc = jc_element_name(jc, el, &ep, "stage", "type",
+								 gh_sleep_stage_names, GH_SLEEP_STAGE_TYPES,
+								 &tv, &k);
+		}
+		else
+			rc = jc_check_object(jc, el, &ep, "out-of-bed segment");
+		if (rc != JC_OK ||
+			(rc = gh_member_timestamp(jc, el, &ep, "startTime", true, &sp->start)) != JC_OK ||
+			(rc = gh_member_timestamp(jc, el, &ep, "endTime", true, &sp->end)) != JC_OK ||
+			(rc = gh_member_utc_offset(jc, el, &ep, "startUtcOffset", &ignored)) != JC_OK ||
+			(rc = gh_member_utc_offset(jc, el, &ep, "endUtcOffset", &ignored)) != JC_OK)
+			return rc;
+		if (sp->end <= sp->start)
+			return jc_fail(jc, JC_ERR_RANGE, &endp,
+						   "endTime is not after startTime");
+		if (sp->start < sl->start || sp->end > sl->end)
+			return jc_fail(jc, JC_ERR_RANGE, &ep,
+						   "%s lies outside the session's interval",
+						   with_type ? "stage" : "out-of-bed segment");
+		if (k < 0)
+			continue;
+		sp->type = with_type ? gh_sleep_stage_names[k] : NULL;
+		sp->index = i;
+		m++;
+	}
+	qsort(spans, m, sizeof(GhSleepSpan), span_cmp);
+	for (i = 1; i < m; i++)
+	{
+		if (spans[i].start < spans[i - 1].end)
+		{
+			JcPath		ep = {&ap, NULL, spans[i].index};
+			JcPath		sp = {&ep, "startTime", 0};
+
+			return jc_fail(jc, JC_ERR_RANGE, &sp,
+						   "startTime is before the end of %s[%zu]", key,
+						   spans[i - 1].index);
+		}
+	}
+	*nout = m;
+	return JC_OK;
+}
+
 /* One sleep session. */
 static JcKind
 read_sleep(void *arg, json_object *elem, const JcPath *at, size_t index)
@@ -464,6 +567,8 @@ read_sleep(void *arg, json_object *elem, const JcPath *at, size_t index)
 	json_object *body;
 	json_object *md;
 	json_object *sm;
+	json_object *iv = NULL;
+	json_object *ov = NULL;
 	JcKind		rc;
 
 	sl->minutes_asleep = -1;
@@ -478,15 +583,28 @@ read_sleep(void *arg, json_object *elem, const JcPath *at, size_t index)
 		(sl->sleep_type == NULL &&
 		 (rc = gh_dup_literal(jc, &tp, "SLEEP_TYPE_UNSPECIFIED",
 							  &sl->sleep_type)) != JC_OK) ||
-		(rc = read_interval(jc, body, &bp, &sl->start, &sl->end, NULL,
-							&sl->end_utc_offset)) != JC_OK ||
+		(rc = read_interval(jc, body, &bp, &sl->start, &sl->end,
+							&sl->start_utc_offset, &sl->end_utc_offset)) != JC_OK ||
 		(rc = gh_member_timestamp(jc, body, &bp, "updateTime", false,
 								  &sl->update_time)) != JC_OK ||
 		(rc = jc_member_object(jc, body, &bp, "metadata", false, &md)) != JC_OK ||
 		(md != NULL &&
 		 (rc = gh_member_bool(jc, md, &mdp, "nap", &sl->nap)) != JC_OK) ||
-		(rc = jc_member_object(jc, body, &bp, "summary", false, &sm)) != JC_OK)
+		(rc = jc_member_object(jc, body, &bp, "summary", false, &sm)) != JC_OK ||
+		(rc = read_sleep_spans(jc, body, &bp, "stages", true, sl,
+							   &sl->intervals, &sl->nintervals)) != JC_OK ||
+		(rc = read_sleep_spans(jc, body, &bp, "outOfBedSegments", false, sl,
+							   &sl->out_of_bed, &sl->nout_of_bed)) != JC_OK)
 		return rc;
+
+	/*
+	 * The session is filed under the local day of its end, by the offset
+	 * the source gave; without one, by the account's zone.
+	 */
+	sl->has_end_utc_offset =
+		json_object_object_get_ex(body, "interval", &iv) &&
+		json_object_object_get_ex(iv, "endUtcOffset", &ov) &&
+		!json_object_is_type(ov, json_type_null);
 	if (sm != NULL)
 		return read_sleep_summary(jc, sm, &smp, sl);
 	return JC_OK;

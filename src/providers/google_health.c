@@ -535,17 +535,20 @@ write_exercise(const TrackerAccount *acc, const GhExercise *e, int64 payload_id)
 			 17, types, v, n, SPI_OK_INSERT, "write an exercise");
 }
 
+/*
+ * write_sleep
+ *		A session with its stage intervals and out-of-bed segments (see
+ *		src/store/sleep.c for how it is filed and rewritten).
+ */
 static void
 write_sleep(const TrackerAccount *acc, const GhSleep *s, int64 payload_id)
 {
-	Oid			types[12] = {INT4OID, TEXTOID, TEXTOID, TIMESTAMPTZOID, TIMESTAMPTZOID,
-	DATEOID, BOOLOID, INT4OID, INT4OID, INT4OID, TEXTOID, INT8OID};
-	Datum		v[12];
-	char		n[12];
+	SleepSession ss;
+	SleepSpan  *spans;
+	SleepSpan  *oob;
 	StringInfoData stages;
 	size_t		i;
 
-	memset(n, ' ', sizeof(n));
 	initStringInfo(&stages);
 	appendStringInfoChar(&stages, '{');
 	for (i = 0; i < s->nstages; i++)
@@ -556,29 +559,42 @@ write_sleep(const TrackerAccount *acc, const GhSleep *s, int64 payload_id)
 	}
 	appendStringInfoChar(&stages, '}');
 
-	v[0] = Int32GetDatum(acc->account_id);
-	v[1] = CStringGetTextDatum(s->id ? s->id : "");
-	spi_arg_text(v, n, 2, s->sleep_type);
-	span_args(v, 3, acc, s->start, s->end, s->end);
-	v[6] = BoolGetDatum(s->nap);
-	spi_arg_count(v, n, 7, INT4OID, s->minutes_asleep);
-	spi_arg_count(v, n, 8, INT4OID, s->minutes_awake);
-	spi_arg_count(v, n, 9, INT4OID, s->minutes_in_period);
-	v[10] = CStringGetTextDatum(stages.data);
-	v[11] = Int64GetDatum(payload_id);
+	spans = palloc(sizeof(SleepSpan) * (s->nintervals + 1));
+	for (i = 0; i < s->nintervals; i++)
+	{
+		spans[i].stage = s->intervals[i].type;
+		spans[i].start = s->intervals[i].start;
+		spans[i].end = s->intervals[i].end;
+	}
+	oob = palloc(sizeof(SleepSpan) * (s->nout_of_bed + 1));
+	for (i = 0; i < s->nout_of_bed; i++)
+	{
+		oob[i].stage = NULL;
+		oob[i].start = s->out_of_bed[i].start;
+		oob[i].end = s->out_of_bed[i].end;
+	}
 
-	spi_exec("INSERT INTO silver.sleep AS x (account_id, sleep_id, sleep_type, start_at, "
-			 " end_at, day, nap, minutes_asleep, minutes_awake, minutes_in_period, stages, "
-			 " payload_id) "
-			 "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11::jsonb, $12) "
-			 "ON CONFLICT (account_id, sleep_id) DO UPDATE SET "
-			 " sleep_type = excluded.sleep_type, start_at = excluded.start_at, "
-			 " end_at = excluded.end_at, day = excluded.day, nap = excluded.nap, "
-			 " minutes_asleep = excluded.minutes_asleep, minutes_awake = excluded.minutes_awake, "
-			 " minutes_in_period = excluded.minutes_in_period, stages = excluded.stages, "
-			 " payload_id = excluded.payload_id, updated_at = now() "
-			 "WHERE (x.*) IS DISTINCT FROM (excluded.*)",
-			 12, types, v, n, SPI_OK_INSERT, "write a sleep");
+	memset(&ss, 0, sizeof(ss));
+	ss.sleep_id = s->id ? s->id : "";
+	ss.sleep_type = s->sleep_type;
+	ss.start = s->start;
+	ss.end = s->end;
+	ss.has_offsets = s->has_end_utc_offset;
+	ss.start_offset = s->start_utc_offset;
+	ss.end_offset = s->end_utc_offset;
+	ss.nap = s->nap;
+	ss.minutes_asleep = s->minutes_asleep;
+	ss.minutes_awake = s->minutes_awake;
+	ss.minutes_in_period = s->minutes_in_period;
+	ss.stages_json = stages.data;
+	ss.nspans = (int) s->nintervals;
+	ss.spans = spans;
+	ss.nout_of_bed = (int) s->nout_of_bed;
+	ss.out_of_bed = oob;
+	sleep_store(acc, &ss, payload_id);
+	pfree(spans);
+	pfree(oob);
+	pfree(stages.data);
 }
 
 static void

@@ -145,6 +145,10 @@ extern size_t fitbit_doc_store(const TrackerAccount *acc, const FitbitDoc *doc,
 							   int64 payload_id, const char *source,
 							   DaySet *touched);
 
+/* Fitbit sleep logs into silver (import_sleep.c). */
+extern int	fitbit_sleep_store(const TrackerAccount *acc, const FitbitDoc *doc,
+							   int64 payload_id, DaySet *days);
+
 /* The providers. */
 extern const Provider google_health_provider;
 extern const Provider lastfm_provider,

@@ -24,6 +24,123 @@ CREATE TABLE silver.sleep_stage (
 COMMENT ON TABLE silver.sleep_stage IS
 	'Stage intervals of each sleep session (a hypnogram), start inclusive, end exclusive';
 
+/*
+ * The times a sleeper left the bed during a session (Google Health's
+ * outOfBedSegments), replaced with the session like its stages.
+ */
+CREATE TABLE silver.sleep_out_of_bed (
+	account_id integer NOT NULL,
+	sleep_id text NOT NULL,
+	start_at timestamptz NOT NULL,
+	end_at timestamptz NOT NULL,
+	PRIMARY KEY (account_id, sleep_id, start_at),
+	FOREIGN KEY (account_id, sleep_id) REFERENCES silver.sleep ON DELETE CASCADE,
+	CHECK (end_at > start_at)
+);
+
+COMMENT ON TABLE silver.sleep_out_of_bed IS
+	'Out-of-bed segments of each sleep session, start inclusive, end exclusive';
+
+/*
+ * Sleep sessions of a range of local days, by the day they are filed under
+ * (the day the sleeper woke up), one row per session.  The stage minutes
+ * are Tracker's own, the whole minutes of the time in each stage's
+ * intervals (the provider's summary where a session came without them); the
+ * minutes asleep, awake and in the sleep period are the provider's, or
+ * computed from the intervals where it gave none.  Bedtime and wake time
+ * are local clock times at the UTC offsets the source gave (the account's
+ * zone where it gave none), so a night across a clock change starts and
+ * ends at the times the sleeper's clock showed.
+ */
+CREATE FUNCTION tracker.sleep(account integer, days daterange)
+RETURNS TABLE (day date, sleep_id text, sleep_type text, start_at timestamptz,
+			   end_at timestamptz, nap boolean, minutes_in_period integer,
+			   minutes_asleep integer, minutes_awake integer,
+			   awake_minutes integer, light_minutes integer,
+			   deep_minutes integer, rem_minutes integer,
+			   asleep_minutes integer, restless_minutes integer,
+			   out_of_bed_minutes integer, bedtime time, wake_time time)
+LANGUAGE sql STABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+	SELECT s.day, s.sleep_id, s.sleep_type, s.start_at, s.end_at, s.nap,
+		   coalesce(s.minutes_in_period, whole),
+		   coalesce(s.minutes_asleep, whole - st.awake - st.restless),
+		   coalesce(s.minutes_awake, st.awake),
+		   st.awake, st.light, st.deep, st.rem, st.asleep, st.restless,
+		   oob.minutes,
+		   CASE WHEN s.start_utc_offset_s IS NULL
+				THEN (s.start_at AT TIME ZONE a.time_zone)::time
+				ELSE ((s.start_at AT TIME ZONE 'UTC') +
+					  make_interval(secs => s.start_utc_offset_s))::time END,
+		   CASE WHEN s.end_utc_offset_s IS NULL
+				THEN (s.end_at AT TIME ZONE a.time_zone)::time
+				ELSE ((s.end_at AT TIME ZONE 'UTC') +
+					  make_interval(secs => s.end_utc_offset_s))::time END
+	FROM silver.sleep s
+		JOIN tracker.account a ON a.account_id = s.account_id
+		CROSS JOIN LATERAL (
+			SELECT floor(extract(epoch FROM s.end_at - s.start_at) / 60)::integer AS whole) w
+		CROSS JOIN LATERAL (
+			SELECT count(*) AS n,
+				   floor(sum(sec) FILTER (WHERE g.stage = 'AWAKE') / 60)::integer AS awake_i,
+				   floor(sum(sec) FILTER (WHERE g.stage = 'LIGHT') / 60)::integer AS light_i,
+				   floor(sum(sec) FILTER (WHERE g.stage = 'DEEP') / 60)::integer AS deep_i,
+				   floor(sum(sec) FILTER (WHERE g.stage = 'REM') / 60)::integer AS rem_i,
+				   floor(sum(sec) FILTER (WHERE g.stage = 'ASLEEP') / 60)::integer AS asleep_i,
+				   floor(sum(sec) FILTER (WHERE g.stage = 'RESTLESS') / 60)::integer AS restless_i
+			FROM silver.sleep_stage g
+				CROSS JOIN LATERAL
+				(SELECT extract(epoch FROM g.end_at - g.start_at) AS sec) mm
+			WHERE g.account_id = s.account_id AND g.sleep_id = s.sleep_id) i
+		CROSS JOIN LATERAL (
+			SELECT CASE WHEN i.n > 0 THEN coalesce(i.awake_i, 0)
+						ELSE coalesce((s.stages ->> 'AWAKE')::integer, 0) END AS awake,
+				   CASE WHEN i.n > 0 THEN coalesce(i.light_i, 0)
+						ELSE coalesce((s.stages ->> 'LIGHT')::integer, 0) END AS light,
+				   CASE WHEN i.n > 0 THEN coalesce(i.deep_i, 0)
+						ELSE coalesce((s.stages ->> 'DEEP')::integer, 0) END AS deep,
+				   CASE WHEN i.n > 0 THEN coalesce(i.rem_i, 0)
+						ELSE coalesce((s.stages ->> 'REM')::integer, 0) END AS rem,
+				   CASE WHEN i.n > 0 THEN coalesce(i.asleep_i, 0)
+						ELSE coalesce((s.stages ->> 'ASLEEP')::integer, 0) END AS asleep,
+				   CASE WHEN i.n > 0 THEN coalesce(i.restless_i, 0)
+						ELSE coalesce((s.stages ->> 'RESTLESS')::integer, 0) END AS restless) st
+		CROSS JOIN LATERAL (
+			SELECT floor(coalesce(sum(extract(epoch FROM o.end_at - o.start_at)), 0) / 60)::integer
+				   AS minutes
+			FROM silver.sleep_out_of_bed o
+			WHERE o.account_id = s.account_id AND o.sleep_id = s.sleep_id) oob
+	WHERE s.account_id = $1 AND s.day <@ $2
+	ORDER BY s.day, s.start_at
+$$;
+
+COMMENT ON FUNCTION tracker.sleep(integer, daterange) IS
+	'Sleep sessions per local wake day: minutes, stage minutes, bedtime and wake time';
+
+/*
+ * The hypnogram of a local day: the stage intervals of the sessions filed
+ * under it (naps included), in time order, each with its length in minutes
+ * (Fitbit's stages come in steps of 30 seconds).
+ */
+CREATE FUNCTION tracker.hypnogram(account integer, day date)
+RETURNS TABLE (sleep_id text, nap boolean, start_at timestamptz,
+			   end_at timestamptz, stage text, minutes numeric)
+LANGUAGE sql STABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+	SELECT g.sleep_id, s.nap, g.start_at, g.end_at, g.stage,
+		   round(extract(epoch FROM g.end_at - g.start_at) / 60, 1)
+	FROM silver.sleep s
+		JOIN silver.sleep_stage g
+			ON g.account_id = s.account_id AND g.sleep_id = s.sleep_id
+	WHERE s.account_id = $1 AND s.day = $2
+	ORDER BY g.start_at, g.sleep_id
+$$;
+
+COMMENT ON FUNCTION tracker.hypnogram(integer, date) IS
+	'Stage intervals of the sleep sessions filed under one local day';
+
 ------------------------------------------------------------------------------
 -- silver: vitals and body measurements, one row per sample
 ------------------------------------------------------------------------------
@@ -148,6 +265,7 @@ COMMENT ON TABLE gold.daily_vitals IS
 	'Daily vitals and body figures computed from silver; recomputed whenever a day changes';
 
 SELECT pg_catalog.pg_extension_config_dump('silver.sleep_stage', '');
+SELECT pg_catalog.pg_extension_config_dump('silver.sleep_out_of_bed', '');
 SELECT pg_catalog.pg_extension_config_dump('silver.hrv_sample', '');
 SELECT pg_catalog.pg_extension_config_dump('silver.spo2_sample', '');
 SELECT pg_catalog.pg_extension_config_dump('silver.respiratory_sleep', '');

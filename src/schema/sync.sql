@@ -351,6 +351,8 @@ CREATE TABLE silver.sleep (
 	stages jsonb,				-- {"DEEP": 80, "LIGHT": 230, ...} minutes
 	payload_id bigint,
 	updated_at timestamptz NOT NULL DEFAULT now(),
+	start_utc_offset_s integer,	-- the source's UTC offsets at the start
+	end_utc_offset_s integer,	-- and at the end (NULL: the account's zone)
 	PRIMARY KEY (account_id, sleep_id),
 	CHECK (end_at >= start_at)
 );

@@ -51,6 +51,35 @@ typedef struct DaySet
 	int			cap;
 } DaySet;
 
+/* A stage interval (stage set) or an out-of-bed segment of a sleep. */
+typedef struct SleepSpan
+{
+	const char *stage;			/* AWAKE, LIGHT, DEEP, REM, ASLEEP, RESTLESS */
+	int64		start;			/* epoch seconds, inclusive */
+	int64		end;			/* exclusive */
+} SleepSpan;
+
+/* One sleep session as sleep.c stores it, whatever its source. */
+typedef struct SleepSession
+{
+	const char *sleep_id;
+	const char *sleep_type;		/* STAGES, CLASSIC, or NULL */
+	int64		start;			/* epoch seconds */
+	int64		end;
+	bool		has_offsets;	/* the source gave the UTC offsets below */
+	int			start_offset;	/* seconds east of UTC at the start */
+	int			end_offset;		/* and at the end */
+	bool		nap;
+	int64		minutes_asleep; /* the source's figures; -1 when absent */
+	int64		minutes_awake;
+	int64		minutes_in_period;
+	const char *stages_json;	/* {"DEEP": 80, ...} minutes, or NULL */
+	int			nspans;
+	const SleepSpan *spans;		/* sorted by start, disjoint */
+	int			nout_of_bed;
+	const SleepSpan *out_of_bed;
+} SleepSession;
+
 /* Accounts (account.c); see TRACKER_LOCK_WRITE in common.h. */
 extern void account_write_lock(int32 account_id);
 extern void account_load(int32 account_id, TrackerAccount *acc);
@@ -72,6 +101,11 @@ extern HrSample *series_load(int32 account_id, DateADT day, bool lock,
 							 size_t *n);
 extern void dayset_add(DaySet *set, DateADT day);
 extern DateADT dayset_min(const DaySet *set);
+
+/* Sleep sessions (sleep.c). */
+extern DateADT sleep_wake_day(const TrackerAccount *acc, const SleepSession *s);
+extern DateADT sleep_store(const TrackerAccount *acc, const SleepSession *s,
+						   int64 payload_id);
 
 /* Gold (gold.c). */
 extern void figures_recompute_days(const TrackerAccount *acc, DaySet *days);

@@ -102,7 +102,8 @@ $node->safe_psql('upgraded', qq{
 # fills the 0.1.0 database, silver.daily_reported wears those names and a
 # stand-in of this version's gold.daily takes the figures, and 0.1.0's
 # tables are put back as they were, with the figures in 0.1.0's columns,
-# before anything else reads them.
+# before anything else reads them.  Likewise sleep sessions keep their UTC
+# offsets and stages, in stand-ins dropped again after the sync.
 my @zone_renames = (
 	[ 'silver.daily_reported', 'out_of_range_min', 'zone1_min' ],
 	[ 'silver.daily_reported', 'fat_burn_min', 'zone2_min' ],
@@ -127,6 +128,13 @@ $node->safe_psql('upgraded', join('', map { "ALTER TABLE $_->[0] RENAME $_->[1] 
 	ALTER TABLE gold.daily RENAME cardio_minutes TO zone3_minutes;
 	ALTER TABLE gold.daily RENAME peak_minutes TO zone4_minutes;
 	ALTER TABLE gold.daily ADD COLUMN zone_scheme text, ADD COLUMN below_zone_minutes integer;
+	ALTER TABLE silver.sleep RENAME TO sleep_as_released;
+	CREATE TABLE silver.sleep (LIKE silver.sleep_as_released INCLUDING DEFAULTS INCLUDING INDEXES);
+	ALTER TABLE silver.sleep ADD COLUMN start_utc_offset_s integer, ADD COLUMN end_utc_offset_s integer;
+	CREATE TABLE silver.sleep_stage (account_id integer, sleep_id text, start_at timestamptz,
+		end_at timestamptz, stage text, PRIMARY KEY (account_id, sleep_id, start_at));
+	CREATE TABLE silver.sleep_out_of_bed (account_id integer, sleep_id text, start_at timestamptz,
+		end_at timestamptz, PRIMARY KEY (account_id, sleep_id, start_at));
 });
 
 # Imports, with a rejected file kept in bronze, and a day worn for two
@@ -152,6 +160,12 @@ $node->safe_psql('upgraded', join('', map { "ALTER TABLE $_->[0] RENAME $_->[2] 
 	FROM gold.daily;
 	DROP TABLE gold.daily;
 	ALTER TABLE gold.daily_as_released RENAME TO daily;
+	INSERT INTO silver.sleep_as_released
+	SELECT account_id, sleep_id, sleep_type, start_at, end_at, day, nap, minutes_asleep,
+		   minutes_awake, minutes_in_period, stages, payload_id, updated_at
+	FROM silver.sleep;
+	DROP TABLE silver.sleep, silver.sleep_stage, silver.sleep_out_of_bed;
+	ALTER TABLE silver.sleep_as_released RENAME TO sleep;
 });
 my $job = query_or_error($node, 'upgraded', "SELECT tracker.backfill('[2017-05-03,2017-05-06)', 2)");
 is(query_or_error($node, 'upgraded', "SELECT state FROM tracker.job WHERE job_id = $job"), 'queued',

@@ -98,3 +98,11 @@ ALTER TABLE gold.daily ADD CONSTRAINT daily_zones_add_up CHECK
 	 (zone_scheme IS NULL OR
 	  below_zone_minutes + zone1_minutes + zone2_minutes + zone3_minutes +
 	  zone4_minutes = wear_minutes));
+
+/*
+ * Sleep sessions keep the UTC offsets their source gave for their start and
+ * end; a session is filed under the local day of its end at that offset.
+ */
+ALTER TABLE silver.sleep
+	ADD COLUMN start_utc_offset_s integer,
+	ADD COLUMN end_utc_offset_s integer;
