@@ -379,11 +379,7 @@ gh_fetch_window(FetchContext *ctx, const TrackerAccount *acc,
 		else
 		{
 			req.method = "GET";
-			req.url = psprintf("%s/v4/users/me/dataTypes/%s/dataPoints?pageSize=%d&filter=%s%s%s",
-							   tracker_google_health_url, dt, page_size(w->type),
-							   url_encode(filter),
-							   page_token ? "&pageToken=" : "",
-							   page_token ? url_encode(page_token) : "");
+			req.url = gh_points_url(dt, filter, page_size(w->type), page_token);
 			req.headers = get_headers;
 		}
 

@@ -122,6 +122,11 @@ extern AuthState oauth_access_token(FetchContext *ctx, bool force,
 									const DbAccess *db,
 									char **token, char **why);
 
+/* Google Health: how a data type's points are read (gh_request.c). */
+extern bool gh_reads_reconcile(const char *data_type);
+extern char *gh_points_url(const char *data_type, const char *filter,
+						   int page_size, const char *page_token);
+
 /* What both listening providers share (listening.c). */
 extern const char *listen_base_url(const char *setting, const char *fallback);
 extern void listen_account_failed(FetchContext *ctx, const char *reason);
