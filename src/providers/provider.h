@@ -56,6 +56,7 @@ typedef struct ProviderFetched
 	List	   *pages;			/* ProviderPage * */
 	ProviderPage *rejected_page;
 	int64		continue_below; /* more remains below this instant (0 = done) */
+	bool		scope_denied;	/* FETCH_SCOPE: the API said the grant lacks the type's scope */
 } ProviderFetched;
 
 typedef struct Provider
@@ -116,6 +117,9 @@ extern AuthState provider_token_source(FetchContext *ctx, bool force,
 extern void auth_state_record(int32 account_id, const char *state,
 							  const char *reason, const char *granted_scopes,
 							  bool autonomous);
+
+extern char *scope_denied_record(int32 account_id, const char *data_type,
+								 bool autonomous);
 
 /* Google's OAuth 2.0 (google_oauth.c). */
 extern AuthState oauth_access_token(FetchContext *ctx, bool force,

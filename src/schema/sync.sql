@@ -282,8 +282,12 @@ RETURNS void
 LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
 AS $$
+DECLARE
+	was_missing text[];
+	regained text[];
 BEGIN
 	PERFORM tracker.require_account($1);
+	SELECT a.missing_scopes INTO was_missing FROM tracker.account_auth a WHERE a.account_id = $1;
 	INSERT INTO tracker.account_auth AS a (account_id, state, reason, since, scopes, missing_scopes)
 	VALUES ($1, $2, $3, now(), $4, $5)
 	ON CONFLICT (account_id) DO UPDATE
@@ -293,6 +297,31 @@ BEGIN
 			scopes = coalesce(excluded.scopes, a.scopes),
 			missing_scopes = CASE WHEN excluded.scopes IS NULL THEN a.missing_scopes
 								  ELSE excluded.missing_scopes END;
+
+	/*
+	 * A grant that has a scope the account lacked brings its data types
+	 * back: the windows the workers skipped for it (their last_error is
+	 * "missing scope: <scope>", see src/bgw/worker.c) are queued again, and
+	 * their jobs run again.
+	 */
+	IF $4 IS NOT NULL AND was_missing IS NOT NULL THEN
+		regained := ARRAY(SELECT m FROM unnest(was_missing) m
+						  WHERE m <> ALL (coalesce($5, '{}')));
+		IF cardinality(regained) > 0 THEN
+			WITH w AS (
+				UPDATE tracker.job_window w
+				SET state = 'queued', last_error = NULL, attempts = 0, finished_at = NULL
+				FROM tracker.google_scope g
+				WHERE w.account_id = $1 AND w.state = 'done'
+				  AND g.data_type = w.data_type AND g.scope = ANY (regained)
+				  AND w.last_error = 'missing scope: ' || g.scope
+				RETURNING w.job_id)
+			UPDATE tracker.job j
+			SET state = 'running', finished_at = NULL, last_error = NULL
+			WHERE j.job_id IN (SELECT job_id FROM w) AND j.state IN ('done', 'failed');
+			PERFORM tracker.wake_scheduler();
+		END IF;
+	END IF;
 END
 $$;
 

@@ -224,4 +224,113 @@ is($node->safe_psql('postgres', q{
 		   (SELECT sum(samples) FROM gold.daily), (SELECT sum(steps) FROM silver.steps)}),
 	$before, 'two devices: syncing again adds no session, sample or step');
 
+#
+# Scopes.  nosleep never granted sleep; nometrics granted every scope, and
+# took back health metrics while its access token was alive (so Google's
+# 403 says it, not the token's scope field).
+#
+$node->safe_psql('postgres',
+	"SELECT errors FROM tracker.sync(3, '[2026-01-05,2026-01-06)', ARRAY['profile'])");
+fake_call($fake, 'POST', '/_fake/scopes',
+	{ user => 'nometrics', revoke => ['health_metrics_and_measurements.readonly'] });
+fake_call($fake, 'DELETE', '/_fake/stats');
+load_truth('nosleep', 2);
+load_truth('nometrics', 3);
+my $job2 = $node->safe_psql('postgres', "SELECT tracker.backfill($days, 2)");
+my $job3 = $node->safe_psql('postgres', "SELECT tracker.backfill($days, 3)");
+is(wait_job($job2) . ' ' . wait_job($job3), 'done done', 'scopes: both backfills finish');
+
+my %metrics = map { $_ => 1 } qw(heart-rate daily-resting-heart-rate daily-heart-rate-zones);
+sub type_requests
+{
+	my ($user, @types) = @_;
+	my $by = fake_call($fake, 'GET', '/_fake/stats')->{by_user_type}{$user} || {};
+	my $n = 0;
+	$n += ($by->{$_} || {})->{requests} || 0 for @types;
+	return $n;
+}
+cmp_ok(type_requests('nosleep', 'sleep'), '<=', 1, 'nosleep: at most one request for sleep');
+cmp_ok(type_requests('nometrics', keys %metrics), '<=', 3,
+	'nometrics: at most one request for each health metrics type, not one a window');
+note('requests for the denied types: sleep ' . type_requests('nosleep', 'sleep')
+	  . ', health metrics ' . type_requests('nometrics', keys %metrics));
+
+# The other types fill completely.
+is(differences(2, @all), 'none', 'nosleep: heart rate, zones, resting heart rate and steps are all there');
+is(differences(3, 'time_in_zones', 'steps'), 'none', 'nometrics: time in zones and steps are all there');
+is($node->safe_psql('postgres', q{
+	SELECT (SELECT count(*) FROM silver.sleep WHERE account_id = 2),
+		   (SELECT count(*) > 0 FROM silver.exercise WHERE account_id = 2),
+		   (SELECT count(*) > 0 FROM silver.sleep WHERE account_id = 3),
+		   (SELECT count(*) FROM silver.heart_rate_day WHERE account_id = 3)}),
+	'0|t|t|0', 'sleep and heart rate are left out where their scope is missing, and only there');
+
+# What the user reads: the missing types, the scope, and how to fix it.
+is($node->safe_psql('postgres', q{
+	SELECT account, string_agg(data_type, ',' ORDER BY data_type)
+	FROM tracker.data_type_status WHERE state = 'missing_scope' GROUP BY 1 ORDER BY 1}),
+	"2|sleep\n3|daily-heart-rate-zones,daily-resting-heart-rate,heart-rate",
+	'tracker.data_type_status: the types whose scope is missing');
+is($node->safe_psql('postgres', q{
+	SELECT count(*) FROM tracker.data_type_status
+	WHERE account IN (2, 3) AND state <> 'missing_scope' AND state <> 'syncing'}),
+	'0', 'tracker.data_type_status: every other type syncs');
+like($node->safe_psql('postgres', q{
+	SELECT hint FROM tracker.data_type_status WHERE account = 2 AND data_type = 'sleep'}),
+	qr/lacks the scope https:\S+sleep\.readonly\. .*tracker\.authorize_url\(account => 2/,
+	'the hint names the scope and tracker.authorize_url()');
+is($node->safe_psql('postgres', q{
+	SELECT account, missing_scopes, backoff_until IS NULL FROM tracker.account_status
+	WHERE account IN (2, 3) ORDER BY 1}),
+	"2|{https://www.googleapis.com/auth/googlehealth.sleep.readonly}|t\n"
+	  . "3|{https://www.googleapis.com/auth/googlehealth.health_metrics_and_measurements.readonly}|t",
+	'tracker.account_status: the missing scopes, and no backoff of the account');
+is($node->safe_psql('postgres', "SELECT state, windows_failed FROM tracker.jobs WHERE id IN ($job2, $job3)"),
+	"done|0\ndone|0", 'no window failed');
+
+# A later sync skips the types without a request, and says how to fix it.
+my ($ret, $out, $err) = $node->psql('postgres',
+	"SELECT requests, errors, state FROM tracker.sync(3, '[2026-01-05,2026-01-12)', "
+	  . "ARRAY['heart-rate', 'daily-resting-heart-rate', 'steps'])");
+is($out, '1|0|connected', 'a later sync: only steps are requested');
+like($err, qr/NOTICE:  account 3: daily-resting-heart-rate, heart-rate skipped, the grant lacks their scope.*HINT:  .*tracker\.authorize_url\(account => 3/s,
+	'a later sync: a notice says which types were skipped and how to get them back');
+
+# The authorization URL asks for every scope Tracker knows of.
+my $url = $node->safe_psql('postgres', "SELECT tracker.authorize_url(2, 'http://127.0.0.1:1/callback')");
+my ($asked) = $url =~ /[?&]scope=([^&]+)/;
+$asked =~ s/%([0-9A-Fa-f]{2})/chr(hex($1))/eg;
+is(join(' ', sort split / /, $asked),
+	$node->safe_psql('postgres', "SELECT string_agg(DISTINCT scope, ' ' ORDER BY scope) FROM tracker.google_scope"),
+	'the consent link asks for every scope in tracker.google_scope');
+
+# Consent again with every scope: the skipped windows run, and fill.
+sub reconsent
+{
+	my ($user, $account, $scope) = @_;
+	fake_call($fake, 'POST', '/_fake/scopes', { user => $user, grant => [$scope] });
+	fake_call($fake, 'POST', '/_fake/consent', { user => $user });
+	my $link = $node->safe_psql('postgres',
+		"SELECT tracker.authorize_url($account, 'http://127.0.0.1:1/callback')");
+	my $res = HTTP::Tiny->new(max_redirect => 0)->get($link);
+	my ($code) = $res->{headers}{location} =~ /code=([^&]+)/;
+	my ($state) = $res->{headers}{location} =~ /state=([^&]+)/;
+	s/%([0-9A-Fa-f]{2})/chr(hex($1))/eg for ($code, $state);
+	return $node->safe_psql('postgres',
+		"SELECT tracker.connect($account, '$code', 'http://127.0.0.1:1/callback', '$state')");
+}
+is(reconsent('nosleep', 2, 'sleep.readonly'), 'connected', 'nosleep consents with every scope');
+is(reconsent('nometrics', 3, 'health_metrics_and_measurements.readonly'), 'connected',
+	'nometrics consents with every scope');
+is(wait_job($job2) . ' ' . wait_job($job3), 'done done', 'the backfills run the skipped windows');
+my $sleeps = 0;
+$sleeps += scalar(@{ $_->{sleep} || [] }) for values %{ load_truth('nosleep', 2)->{days} };
+is($node->safe_psql('postgres', 'SELECT count(*) FROM silver.sleep WHERE account_id = 2'),
+	$sleeps, "nosleep: its $sleeps sleeps are there");
+is(differences(3, @all), 'none', 'nometrics: heart rate, zones and resting heart rate fill');
+is(zone_differences(3), 'none', 'nometrics: the zones are the stream\'s');
+is($node->safe_psql('postgres', q{
+	SELECT count(*) FROM tracker.data_type_status WHERE account IN (2, 3) AND state <> 'syncing'}),
+	'0', 'tracker.data_type_status: every type syncs again');
+
 done_testing();
