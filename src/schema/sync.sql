@@ -302,23 +302,38 @@ BEGIN
 	 * A grant that has a scope the account lacked brings its data types
 	 * back: the windows the workers skipped for it (their last_error is
 	 * "missing scope: <scope>", see src/bgw/worker.c) are queued again, and
-	 * their jobs run again.
+	 * their jobs run again.  Scheduled syncs cover the same trailing days
+	 * again and again: of their skipped windows only the latest of each
+	 * data type and span runs again, the others are left done.
 	 */
 	IF $4 IS NOT NULL AND was_missing IS NOT NULL THEN
 		regained := ARRAY(SELECT m FROM unnest(was_missing) m
 						  WHERE m <> ALL (coalesce($5, '{}')));
 		IF cardinality(regained) > 0 THEN
-			WITH w AS (
-				UPDATE tracker.job_window w
-				SET state = 'queued', last_error = NULL, attempts = 0, finished_at = NULL
-				FROM tracker.google_scope g
+			WITH c AS (
+				SELECT w.job_id, w.seq,
+					   j.kind = 'backfill' OR row_number() OVER (
+						   PARTITION BY j.kind, w.data_type, w.days ORDER BY w.job_id DESC) = 1 AS again
+				FROM tracker.job_window w
+					JOIN tracker.job j ON j.job_id = w.job_id
+					JOIN tracker.google_scope g ON g.data_type = w.data_type
 				WHERE w.account_id = $1 AND w.state = 'done'
-				  AND g.data_type = w.data_type AND g.scope = ANY (regained)
-				  AND w.last_error = 'missing scope: ' || g.scope
-				RETURNING w.job_id)
+				  AND g.scope = ANY (regained)
+				  AND w.last_error = 'missing scope: ' || g.scope),
+			w AS (
+				UPDATE tracker.job_window w
+				SET state = CASE WHEN c.again THEN 'queued' ELSE w.state END,
+					last_error = CASE WHEN c.again THEN NULL
+									  ELSE 'skipped: the grant lacked its scope' END,
+					attempts = CASE WHEN c.again THEN 0 ELSE w.attempts END,
+					finished_at = CASE WHEN c.again THEN NULL ELSE w.finished_at END
+				FROM c
+				WHERE w.job_id = c.job_id AND w.seq = c.seq
+				RETURNING w.job_id, c.again)
 			UPDATE tracker.job j
 			SET state = 'running', finished_at = NULL, last_error = NULL
-			WHERE j.job_id IN (SELECT job_id FROM w) AND j.state IN ('done', 'failed');
+			WHERE j.job_id IN (SELECT job_id FROM w WHERE again)
+			  AND j.state IN ('done', 'failed');
 			PERFORM tracker.wake_scheduler();
 		END IF;
 	END IF;

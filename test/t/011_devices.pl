@@ -289,10 +289,13 @@ is($node->safe_psql('postgres', "SELECT state, windows_failed FROM tracker.jobs 
 	"done|0\ndone|0", 'no window failed');
 
 # A later sync skips the types without a request, and says how to fix it.
+my $asked_before = type_requests('nometrics', keys %metrics);
 my ($ret, $out, $err) = $node->psql('postgres',
 	"SELECT requests, errors, state FROM tracker.sync(3, '[2026-01-05,2026-01-12)', "
-	  . "ARRAY['heart-rate', 'daily-resting-heart-rate', 'steps'])");
-is($out, '1|0|connected', 'a later sync: only steps are requested');
+	  . "ARRAY['heart-rate', 'daily-resting-heart-rate'])");
+is($out, '0|0|connected', 'a later sync: no request, no error');
+is(type_requests('nometrics', keys %metrics), $asked_before,
+	'a later sync: no request for the types whose scope is missing');
 like($err, qr/NOTICE:  account 3: daily-resting-heart-rate, heart-rate skipped, the grant lacks their scope.*HINT:  .*tracker\.authorize_url\(account => 3/s,
 	'a later sync: a notice says which types were skipped and how to get them back');
 
@@ -319,6 +322,18 @@ sub reconsent
 	return $node->safe_psql('postgres',
 		"SELECT tracker.connect($account, '$code', 'http://127.0.0.1:1/callback', '$state')");
 }
+# Two scheduled syncs of the same days that skipped sleep: only the later
+# one runs again.
+my $syncs = $node->safe_psql('postgres', q{
+	WITH j AS (
+		INSERT INTO tracker.job (account_id, kind, days, state, finished_at)
+		SELECT 2, 'sync', '[2026-01-30,2026-02-02)', 'done', now() FROM generate_series(1, 2)
+		RETURNING job_id)
+	INSERT INTO tracker.job_window (job_id, seq, account_id, data_type, days, state, last_error)
+	SELECT job_id, 1, 2, 'sleep', '[2026-01-30,2026-02-02)', 'done',
+		   'missing scope: https://www.googleapis.com/auth/googlehealth.sleep.readonly'
+	FROM j RETURNING job_id});
+my ($sync_a, $sync_b) = sort { $a <=> $b } split /\n/, $syncs;
 is(reconsent('nosleep', 2, 'sleep.readonly'), 'connected', 'nosleep consents with every scope');
 is(reconsent('nometrics', 3, 'health_metrics_and_measurements.readonly'), 'connected',
 	'nometrics consents with every scope');
@@ -327,6 +342,12 @@ my $sleeps = 0;
 $sleeps += scalar(@{ $_->{sleep} || [] }) for values %{ load_truth('nosleep', 2)->{days} };
 is($node->safe_psql('postgres', 'SELECT count(*) FROM silver.sleep WHERE account_id = 2'),
 	$sleeps, "nosleep: its $sleeps sleeps are there");
+is(wait_job($sync_b), 'done', 'the later scheduled sync runs again');
+is($node->safe_psql('postgres', qq{
+	SELECT job_id = $sync_b, state, last_error FROM tracker.job_window
+	WHERE job_id IN ($sync_a, $sync_b) ORDER BY job_id}),
+	"f|done|skipped: the grant lacked its scope\nt|done|",
+	'of two scheduled syncs of the same days, only the later one ran again');
 is(differences(3, @all), 'none', 'nometrics: heart rate, zones and resting heart rate fill');
 is(zone_differences(3), 'none', 'nometrics: the zones are the stream\'s');
 is($node->safe_psql('postgres', q{
