@@ -61,6 +61,9 @@ OBJS = \
 # sleep: sessions with their stages, Fitbit sleep imports
 OBJS += src/store/sleep.o src/providers/fitbit_sleep.o src/providers/import_sleep.o
 
+# Google Health: reading each data type's merged stream, and scopes
+OBJS += src/providers/gh_request.o
+
 # Measurement hooks for bench/ (bench/src/bench_hooks.c) go into the library
 # only with `make BENCH=1`: the default tracker.so holds only what users call.
 ifeq ($(BENCH),1)
@@ -94,7 +97,7 @@ REGRESS = setup accounts series figures import_json import_file daily listening 
 REGRESS_OPTS = --temp-instance=./tmp_check --temp-config=./test/tracker.conf
 
 TAP_TESTS = 1
-PROVE_TESTS = test/t/00*.pl test/t/010_zones.pl test/t/090_soak.pl
+PROVE_TESTS = test/t/00*.pl test/t/010_zones.pl test/t/011_devices.pl test/t/090_soak.pl
 # sleep
 PROVE_TESTS += test/t/014_sleep.pl
 

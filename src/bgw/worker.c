@@ -57,6 +57,12 @@
 
 
 
+/*
+ * How a window skipped for a missing scope is marked (its last_error starts
+ * with this, then the scope); tracker.set_account_state() looks for it.
+ */
+#define MISSING_SCOPE_MARK "missing scope:"
+
 /* A window failing this many times for passing reasons is given up. */
 #define WINDOW_MAX_ATTEMPTS 20
 
@@ -68,6 +74,7 @@ typedef struct ClaimedWindow
 	const Provider *p;
 	ProviderWindow w;
 	int			attempts;
+	char	   *missing_scope;	/* the grant lacks the data type's scope */
 	LOCKTAG		lock;
 } ClaimedWindow;
 
@@ -100,7 +107,10 @@ claim_window(ClaimedWindow *cw)
 	worker_xact_begin();
 	nrows = spi_exec("SELECT w.job_id, w.seq, w.account_id, w.data_type, lower(w.days), "
 					 " upper(w.days), coalesce(w.cursor_end, 0), w.attempts, "
-					 " a.name, a.provider, a.time_zone, a.birth_date "
+					 " a.name, a.provider, a.time_zone, a.birth_date, "
+					 " (SELECT g.scope FROM tracker.google_scope g "
+					 "  WHERE a.provider = 'google_health' AND g.data_type = w.data_type "
+					 "  AND g.scope = ANY (s.missing_scopes)) "
 					 "FROM tracker.job_window w "
 					 " JOIN tracker.job j ON j.job_id = w.job_id "
 					 " JOIN tracker.account a ON a.account_id = w.account_id "
@@ -149,6 +159,7 @@ claim_window(ClaimedWindow *cw)
 		cw->w.to = DatumGetDateADT(spi_datum(i, 6, &isnull));
 		cw->w.cursor_end = DatumGetInt64(spi_datum(i, 7, &isnull));
 		cw->attempts = DatumGetInt32(spi_datum(i, 8, &isnull));
+		cw->missing_scope = copy_value(i, 13);
 		if (cw->w.data_type < 0)
 		{
 			LockRelease(&cw->lock, ExclusiveLock, true);
@@ -295,6 +306,24 @@ network_down(FetchContext *ctx)
 }
 
 /*
+ * skip_missing_scope
+ *		A window of a data type whose scope the grant lacks: done at once,
+ *		with no request, marked so that a grant with the scope queues it
+ *		again (tracker.set_account_state()).
+ */
+static void
+skip_missing_scope(ClaimedWindow *cw, FetchContext *ctx, const char *scope)
+{
+	worker_xact_begin();
+	finish_window(cw, "done", 0, 0, 0, psprintf("%s %s", MISSING_SCOPE_MARK, scope));
+	ctx->data_type = cw->p->data_types[cw->w.data_type];
+	fetch_log(ctx, NULL, NULL, "skipped", "the grant lacks the scope of this data type");
+	fetch_log_write(ctx->log, cw->acc.account_id);
+	worker_xact_commit();
+	MemoryContextSwitchTo(window_context);
+}
+
+/*
  * process_window
  *		Fetch a claimed window, then write it (or how it failed) in one
  *		short transaction.
@@ -313,6 +342,12 @@ process_window(ClaimedWindow *cw)
 	ctx.get_token = provider_token_source;
 	ctx.provider = p;
 	ctx.db = &worker_db;
+
+	if (cw->missing_scope != NULL)
+	{
+		skip_missing_scope(cw, &ctx, cw->missing_scope);
+		return;
+	}
 
 	activity = psprintf("tracker: syncing account %d %s %s..%s", cw->acc.account_id,
 						dt, format_date_text(cw->w.from), format_date_text(cw->w.to));
@@ -374,6 +409,17 @@ process_window(ClaimedWindow *cw)
 									 cw->acc.account_id, why, "back off");
 					break;
 				case FETCH_SCOPE:
+					if (f.scope_denied)
+					{
+						char	   *scope = scope_denied_record(cw->acc.account_id, dt, false);
+
+						if (scope != NULL)
+						{
+							finish_window(cw, "done", 0, ctx.requests, 0,
+										  psprintf("%s %s", MISSING_SCOPE_MARK, scope));
+							break;
+						}
+					}
 					finish_window(cw, "done", 0, ctx.requests, 0,
 								  psprintf("skipped: %s", why));
 					break;

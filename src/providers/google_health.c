@@ -227,6 +227,31 @@ gh_error_kind_name(GhErrorKind k)
 }
 
 /*
+ * gh_scope_insufficient
+ *		Whether a 403 says the grant lacks the data type's scope (ErrorInfo
+ *		reason ACCESS_TOKEN_SCOPE_INSUFFICIENT), rather than refusing the
+ *		request for some other reason.
+ */
+static bool
+gh_scope_insufficient(const HttpResponse *resp)
+{
+	GhApiError	e;
+	bool		insufficient;
+
+	memset(&e, 0, sizeof(e));
+	if (resp->outcome != HTTP_RESPONSE || resp->body == NULL ||
+		!gh_parse_api_error(resp->body, resp->body_len, &e))
+	{
+		gh_api_error_free(&e);
+		return false;
+	}
+	insufficient = e.reason != NULL &&
+		strcmp(e.reason, "ACCESS_TOKEN_SCOPE_INSUFFICIENT") == 0;
+	gh_api_error_free(&e);
+	return insufficient;
+}
+
+/*
  * gh_fetch_profile
  *		Read the user's settings (time zone) and profile (age).  A scope the
  *		grant lacks skips its half; both pages go to bronze.
@@ -379,17 +404,15 @@ gh_fetch_window(FetchContext *ctx, const TrackerAccount *acc,
 		else
 		{
 			req.method = "GET";
-			req.url = psprintf("%s/v4/users/me/dataTypes/%s/dataPoints?pageSize=%d&filter=%s%s%s",
-							   tracker_google_health_url, dt, page_size(w->type),
-							   url_encode(filter),
-							   page_token ? "&pageToken=" : "",
-							   page_token ? url_encode(page_token) : "");
+			req.url = gh_points_url(dt, filter, page_size(w->type), page_token);
 			req.headers = get_headers;
 		}
 
 		v = fetch_authorized(ctx, &req, &resp, &why);
 		if (v != FETCH_OK)
 		{
+			if (v == FETCH_SCOPE)
+				out->scope_denied = gh_scope_insufficient(&resp);
 			provider_fetch_failed(ctx, out, &req, &resp, v, why);
 			return;
 		}

@@ -251,3 +251,66 @@ auth_state_record(int32 account_id, const char *state, const char *reason,
 				 "record the account state");
 	}
 }
+
+/*
+ * scope_denied_record
+ *		The API refused a data type because the grant lacks its scope: keep
+ *		that scope among the account's missing scopes (and out of its
+ *		granted ones), so that the type is skipped without requests until a
+ *		grant with the scope arrives (see tracker.set_account_state()).
+ *		Returns the scope, or NULL when the data type needs none Tracker
+ *		knows of.  Written autonomously during tracker.sync(), which the
+ *		caller may roll back.
+ */
+char *
+scope_denied_record(int32 account_id, const char *data_type, bool autonomous)
+{
+	const char *sql =
+	"UPDATE tracker.account_auth a "
+	"SET missing_scopes = ARRAY(SELECT DISTINCT m FROM unnest(coalesce(a.missing_scopes, '{}') "
+	"                             || g.scope) m ORDER BY 1), "
+	"    scopes = array_remove(a.scopes, g.scope) "
+	"FROM tracker.google_scope g "
+	"WHERE a.account_id = $1::int AND g.data_type = $2 "
+	"  AND g.scope <> ALL (coalesce(a.missing_scopes, '{}')) "
+	"RETURNING g.scope";
+	const char *scope_sql =
+	"SELECT scope FROM tracker.google_scope WHERE data_type = $1";
+	char		account[16];
+	char	   *scope = NULL;
+
+	snprintf(account, sizeof(account), "%d", account_id);
+	if (autonomous)
+	{
+		AutonomousArg args[2];
+		char	   *error;
+
+		args[0] = autonomous_text(account);
+		args[1] = autonomous_text(data_type);
+		if (!autonomous_execute(sql, 2, args, &error))
+			ereport(WARNING,
+					(errmsg("could not record the missing scope of account %d: %s",
+							account_id, error)));
+	}
+	else
+	{
+		Oid			types[2] = {TEXTOID, TEXTOID};
+		Datum		values[2];
+
+		values[0] = CStringGetTextDatum(account);
+		values[1] = CStringGetTextDatum(data_type);
+		spi_exec(sql, 2, types, values, NULL, SPI_OK_UPDATE_RETURNING,
+				 "record a missing scope");
+	}
+
+	{
+		Oid			types[1] = {TEXTOID};
+		Datum		values[1];
+
+		values[0] = CStringGetTextDatum(data_type);
+		if (spi_exec_limit(scope_sql, 1, types, values, NULL, 1, SPI_OK_SELECT,
+						   "read a data type's scope") > 0)
+			scope = spi_text(0, 1);
+	}
+	return scope;
+}

@@ -56,6 +56,7 @@ typedef struct ProviderFetched
 	List	   *pages;			/* ProviderPage * */
 	ProviderPage *rejected_page;
 	int64		continue_below; /* more remains below this instant (0 = done) */
+	bool		scope_denied;	/* FETCH_SCOPE: the API said the grant lacks the type's scope */
 } ProviderFetched;
 
 typedef struct Provider
@@ -117,10 +118,18 @@ extern void auth_state_record(int32 account_id, const char *state,
 							  const char *reason, const char *granted_scopes,
 							  bool autonomous);
 
+extern char *scope_denied_record(int32 account_id, const char *data_type,
+								 bool autonomous);
+
 /* Google's OAuth 2.0 (google_oauth.c). */
 extern AuthState oauth_access_token(FetchContext *ctx, bool force,
 									const DbAccess *db,
 									char **token, char **why);
+
+/* Google Health: how a data type's points are read (gh_request.c). */
+extern bool gh_reads_reconcile(const char *data_type);
+extern char *gh_points_url(const char *data_type, const char *filter,
+						   int page_size, const char *page_token);
 
 /* What both listening providers share (listening.c). */
 extern const char *listen_base_url(const char *setting, const char *fallback);

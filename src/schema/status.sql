@@ -43,3 +43,35 @@ FROM tracker.account a;
 
 COMMENT ON VIEW tracker.data_status IS
 	'Per account: the days held, payloads accepted and rejected, and the last arrival';
+
+/*
+ * Per account and data type: whether it syncs, and if not why and what to
+ * do.  A Google Health data type whose scope the grant lacks is
+ * missing_scope: the workers skip it without requests, the other types go
+ * on, and a grant with the scope (tracker.authorize_url(), then
+ * tracker.connect()) brings it back with the days it skipped.
+ */
+CREATE VIEW tracker.data_type_status AS
+SELECT a.account_id AS account, a.name, pd.data_type,
+	   CASE WHEN g.scope = ANY (s.missing_scopes) THEN 'missing_scope'
+			WHEN y.last_error_at >= coalesce(y.last_success_at, '-infinity') THEN 'failing'
+			WHEN y.last_success_at IS NOT NULL THEN 'syncing'
+			ELSE 'not_synced' END AS state,
+	   y.synced_through, y.last_success_at AS last_sync,
+	   CASE WHEN y.last_error_at >= coalesce(y.last_success_at, '-infinity')
+			THEN y.last_error END AS last_error,
+	   g.scope,
+	   CASE WHEN g.scope = ANY (s.missing_scopes)
+			THEN format('The grant of account %s lacks the scope %s. Connect the account again '
+						'with the link from tracker.authorize_url(account => %s, redirect_uri => ...) '
+						'and grant every scope it asks for; the data type then syncs again, '
+						'with the days it skipped.', a.account_id, g.scope, a.account_id)
+	   END AS hint
+FROM tracker.account a
+	JOIN tracker.provider_data_type pd ON pd.provider = a.provider
+	LEFT JOIN tracker.account_auth s ON s.account_id = a.account_id
+	LEFT JOIN tracker.google_scope g ON a.provider = 'google_health' AND g.data_type = pd.data_type
+	LEFT JOIN tracker.sync_state y ON y.account_id = a.account_id AND y.data_type = pd.data_type;
+
+COMMENT ON VIEW tracker.data_type_status IS
+	'Per account and data type: syncing, failing, missing_scope or not_synced, with the scope it needs and how to fix it';

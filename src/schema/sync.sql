@@ -282,8 +282,12 @@ RETURNS void
 LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
 AS $$
+DECLARE
+	was_missing text[];
+	regained text[];
 BEGIN
 	PERFORM tracker.require_account($1);
+	SELECT a.missing_scopes INTO was_missing FROM tracker.account_auth a WHERE a.account_id = $1;
 	INSERT INTO tracker.account_auth AS a (account_id, state, reason, since, scopes, missing_scopes)
 	VALUES ($1, $2, $3, now(), $4, $5)
 	ON CONFLICT (account_id) DO UPDATE
@@ -293,6 +297,46 @@ BEGIN
 			scopes = coalesce(excluded.scopes, a.scopes),
 			missing_scopes = CASE WHEN excluded.scopes IS NULL THEN a.missing_scopes
 								  ELSE excluded.missing_scopes END;
+
+	/*
+	 * A grant that has a scope the account lacked brings its data types
+	 * back: the windows the workers skipped for it (their last_error is
+	 * "missing scope: <scope>", see src/bgw/worker.c) are queued again, and
+	 * their jobs run again.  Scheduled syncs cover the same trailing days
+	 * again and again: of their skipped windows only the latest of each
+	 * data type and span runs again, the others are left done.
+	 */
+	IF $4 IS NOT NULL AND was_missing IS NOT NULL THEN
+		regained := ARRAY(SELECT m FROM unnest(was_missing) m
+						  WHERE m <> ALL (coalesce($5, '{}')));
+		IF cardinality(regained) > 0 THEN
+			WITH c AS (
+				SELECT w.job_id, w.seq,
+					   j.kind = 'backfill' OR row_number() OVER (
+						   PARTITION BY j.kind, w.data_type, w.days ORDER BY w.job_id DESC) = 1 AS again
+				FROM tracker.job_window w
+					JOIN tracker.job j ON j.job_id = w.job_id
+					JOIN tracker.google_scope g ON g.data_type = w.data_type
+				WHERE w.account_id = $1 AND w.state = 'done'
+				  AND g.scope = ANY (regained)
+				  AND w.last_error = 'missing scope: ' || g.scope),
+			w AS (
+				UPDATE tracker.job_window w
+				SET state = CASE WHEN c.again THEN 'queued' ELSE w.state END,
+					last_error = CASE WHEN c.again THEN NULL
+									  ELSE 'skipped: the grant lacked its scope' END,
+					attempts = CASE WHEN c.again THEN 0 ELSE w.attempts END,
+					finished_at = CASE WHEN c.again THEN NULL ELSE w.finished_at END
+				FROM c
+				WHERE w.job_id = c.job_id AND w.seq = c.seq
+				RETURNING w.job_id, c.again)
+			UPDATE tracker.job j
+			SET state = 'running', finished_at = NULL, last_error = NULL
+			WHERE j.job_id IN (SELECT job_id FROM w WHERE again)
+			  AND j.state IN ('done', 'failed');
+			PERFORM tracker.wake_scheduler();
+		END IF;
+	END IF;
 END
 $$;
 

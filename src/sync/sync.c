@@ -198,7 +198,7 @@ write_fetched(const Provider *p, const TrackerAccount *acc,
  */
 static bool
 sync_window(const Provider *p, FetchContext *ctx, const TrackerAccount *acc,
-			ProviderWindow *w, SyncSummary *sum)
+			ProviderWindow *w, SyncSummary *sum, bool *denied)
 {
 	const char *dt = p->data_types[w->data_type];
 
@@ -257,6 +257,12 @@ sync_window(const Provider *p, FetchContext *ctx, const TrackerAccount *acc,
 			sum->rejected++;
 		}
 		provider_fetched_free(p, &f);
+		if (f.verdict == FETCH_SCOPE && f.scope_denied)
+		{
+			/* skipped from now on, until a grant with the scope arrives */
+			(void) scope_denied_record(acc->account_id, dt, true);
+			*denied = true;
+		}
 		if (f.verdict == FETCH_SCOPE)
 			sum->skipped++;
 		else if (f.verdict != FETCH_AUTH)
@@ -289,6 +295,7 @@ sync_account_days(const TrackerAccount *acc, DateADT from, DateADT to,
 	char	   *state;
 	char	   *reason;
 	List	   *missing;
+	StringInfoData skipped_types;
 	int			i;
 
 	memset(&ctx, 0, sizeof(ctx));
@@ -306,10 +313,12 @@ sync_account_days(const TrackerAccount *acc, DateADT from, DateADT to,
 		return;
 	}
 
+	initStringInfo(&skipped_types);
 	for (i = 0; i < p->ndata_types && ctx.auth == AUTH_OK; i++)
 	{
 		const char *dt = p->data_types[i];
 		DateADT		d;
+		bool		denied = false;
 
 		if (!wanted[i])
 			continue;
@@ -317,13 +326,14 @@ sync_account_days(const TrackerAccount *acc, DateADT from, DateADT to,
 		{
 			sum->skipped++;
 			appendStringInfo(&sum->detail, "%s: skipped, the grant lacks its scope\n", dt);
+			appendStringInfo(&skipped_types, "%s%s", skipped_types.len ? ", " : "", dt);
 			ctx.data_type = dt;
 			ctx.log = NIL;
 			fetch_log(&ctx, NULL, NULL, "skipped", "the grant lacks the scope of this data type");
 			sum->log = list_concat(sum->log, ctx.log);
 			continue;
 		}
-		for (d = from; d < to && ctx.auth == AUTH_OK; d += p->window_days(i))
+		for (d = from; d < to && ctx.auth == AUTH_OK && !denied; d += p->window_days(i))
 		{
 			ProviderWindow w;
 
@@ -332,9 +342,24 @@ sync_account_days(const TrackerAccount *acc, DateADT from, DateADT to,
 			w.data_type = i;
 			w.from = d;
 			w.to = Min(d + p->window_days(i), to);
-			(void) sync_window(p, &ctx, acc, &w, sum);
+			(void) sync_window(p, &ctx, acc, &w, sum, &denied);
+		}
+		if (denied)
+		{
+			/* the rest of its days, and the types of the same scope, wait */
+			appendStringInfo(&skipped_types, "%s%s", skipped_types.len ? ", " : "", dt);
+			state = account_auth_state(acc->account_id, &reason, &missing);
 		}
 	}
+
+	/* How to get the skipped types back. */
+	if (skipped_types.len > 0)
+		ereport(NOTICE,
+				(errmsg("account %d: %s skipped, the grant lacks their scope",
+						acc->account_id, skipped_types.data),
+				 errdetail("tracker.data_type_status shows each data type's state and the scope it needs."),
+				 errhint("Connect the account again with the link from tracker.authorize_url(account => %d, redirect_uri => ...) and grant every scope it asks for; the skipped data types then sync again.",
+						 acc->account_id)));
 
 	if (ctx.auth == AUTH_NEEDS_REAUTH)
 		sum->state = "needs_reauth";
