@@ -29,7 +29,10 @@ my $fake = start_fake(
 	]);
 END { stop_server($fake); }
 
-my $node = tracker_node('zones', $fake, 'tracker.enable_workers = off');
+# Long ranges make the fake work for seconds per page on a busy machine;
+# this test is not about timeouts, so give them room.
+my $node = tracker_node('zones', $fake, 'tracker.enable_workers = off',
+	'tracker.http_timeout = 60s');
 $node->safe_psql('postgres', q{
 	CREATE EXTENSION tracker;
 	SELECT tracker.add_account('year', 'Europe/Berlin');

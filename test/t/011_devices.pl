@@ -54,7 +54,10 @@ my $fake = start_fake(
 	]);
 END { stop_server($fake); }
 
-my $node = tracker_node('devices', $fake, "tracker.sync_interval = '1 day'");
+# Long ranges make the fake work for seconds per page on a busy machine;
+# this test is not about timeouts, so give them room.
+my $node = tracker_node('devices', $fake, "tracker.sync_interval = '1 day'",
+	'tracker.http_timeout = 60s');
 $node->safe_psql('postgres', q{
 	CREATE EXTENSION tracker;
 	SELECT tracker.set_oauth_client('google_health', 'test-client', 'test-secret');

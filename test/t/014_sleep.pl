@@ -31,7 +31,10 @@ my $fake = start_fake(
 	]);
 END { stop_server($fake); }
 
-my $node = tracker_node('sleep', $fake, 'tracker.enable_workers = off');
+# Long ranges make the fake work for seconds per page on a busy machine;
+# this test is not about timeouts, so give them room.
+my $node = tracker_node('sleep', $fake, 'tracker.enable_workers = off',
+	'tracker.http_timeout = 60s');
 
 # The Berlin sleeper's account is kept in Los Angeles time: a morning in
 # Berlin is the evening before in Los Angeles, so filing by the account's
