@@ -15,8 +15,10 @@
 /*
  * A session's stage minutes come from its stage intervals
  * (silver.sleep_stage) when it has any, otherwise from the summary the
- * source sent with it (silver.sleep.stages).  Bedtime and wake time are
- * the local clock times in the account's time zone.
+ * source sent with it (silver.sleep.stages).  A session recorded without
+ * stages (asleep, restless, awake) has no deep, light or REM minutes: null,
+ * not zero.  Bedtime and wake time are the local clock times in the
+ * account's time zone.
  */
 CREATE FUNCTION api.sleep_nights(account integer, from_day date, to_day date)
 RETURNS TABLE (day date, sleep_id text, start_at timestamptz, end_at timestamptz, nap boolean,
@@ -28,16 +30,21 @@ SET search_path = pg_catalog, pg_temp
 AS $$
 	SELECT s.day, s.sleep_id, s.start_at, s.end_at, s.nap, s.minutes_asleep, s.minutes_awake,
 		   s.minutes_in_period,
-		   CASE WHEN st.n > 0 THEN st.deep ELSE (s.stages->>'DEEP')::numeric::integer END,
-		   CASE WHEN st.n > 0 THEN st.light ELSE (s.stages->>'LIGHT')::numeric::integer END,
-		   CASE WHEN st.n > 0 THEN st.rem ELSE (s.stages->>'REM')::numeric::integer END,
-		   CASE WHEN st.n > 0 THEN st.awake ELSE (s.stages->>'AWAKE')::numeric::integer END,
+		   CASE WHEN st.staged > 0 THEN coalesce(st.deep, 0)
+				WHEN st.n = 0 THEN (s.stages->>'DEEP')::numeric::integer END,
+		   CASE WHEN st.staged > 0 THEN coalesce(st.light, 0)
+				WHEN st.n = 0 THEN (s.stages->>'LIGHT')::numeric::integer END,
+		   CASE WHEN st.staged > 0 THEN coalesce(st.rem, 0)
+				WHEN st.n = 0 THEN (s.stages->>'REM')::numeric::integer END,
+		   CASE WHEN st.n > 0 THEN coalesce(st.awake, 0)
+				ELSE (s.stages->>'AWAKE')::numeric::integer END,
 		   (s.start_at AT TIME ZONE a.time_zone)::time(0),
 		   (s.end_at AT TIME ZONE a.time_zone)::time(0)
 	FROM silver.sleep s
 		JOIN tracker.account a ON a.account_id = s.account_id
 		CROSS JOIN LATERAL (
 			SELECT count(*) AS n,
+				   count(*) FILTER (WHERE x.stage IN ('DEEP', 'LIGHT', 'REM')) AS staged,
 				   round(sum(extract(epoch FROM x.end_at - x.start_at) / 60)
 						 FILTER (WHERE x.stage = 'DEEP'))::integer AS deep,
 				   round(sum(extract(epoch FROM x.end_at - x.start_at) / 60)
