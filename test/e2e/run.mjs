@@ -677,7 +677,7 @@ await check('sleep: last night\'s figures and its hypnogram equal api.sleep_nigh
 	const box = await page.$eval('#hypnogram-card .u-over', (e) => { const r = e.getBoundingClientRect(); return { x: r.x + r.width / 2, y: r.y + r.height / 2 }; });
 	await page.mouse.move(box.x, box.y);
 	assert.match(await page.$eval('#hypnogram-card .readout', (e) => e.textContent), /^\d\d:\d\d–\d\d:\d\d · (Awake|REM|Light|Deep) · /);
-	await shot('sleep.png');
+	await page.screenshot({ path: path.join(SHOTS, 'sleep.png'), fullPage: true });
 });
 
 await check('sleep: every night of the range equals api.sleep_nights, naps and nights without stages included', async () => {
@@ -782,7 +782,7 @@ await check('vitals: every day\'s values and outside flags equal api.vitals', as
 	for (const k of ['respiratory_rate', 'skin_temp_variation_c', 'resting_hr']) assert.equal(await marked(k, 55), 'true', k);
 	// The skin temperature of the last days is the provider's (nightly minus its baseline).
 	assert.equal(norm(rows[0].skin_temp_variation_c), norm(0.4));
-	await shot('vitals.png');
+	await page.screenshot({ path: path.join(SHOTS, 'vitals.png'), fullPage: true });
 });
 
 await check('vitals: the tiles and charts: latest values, baselines and the days outside them', async () => {

@@ -94,7 +94,7 @@ function fatCard(fats, r, mounts, download) {
 
 function table(rows, download) {
 	return card('The measurements', { wide: true, id: 'body-table', extra: download, desc: 'Days with a measurement, newest first.' },
-		h('details', { class: 'numbers', open: true }, h('summary', {}, `${rows.length} day${rows.length === 1 ? '' : 's'}`),
+		h('details', { class: 'numbers' }, h('summary', {}, `${rows.length} day${rows.length === 1 ? '' : 's'}`),
 			h('div', { class: 'table-wrap' }, h('table', {},
 				h('thead', {}, h('tr', {}, ['Day', 'Weight (kg)', '7-day mean (kg)', 'Body fat (%)'].map((t, i) => h('th', { scope: 'col', class: i ? null : 'text' }, t)))),
 				h('tbody', {}, [...rows].reverse().map((d) => h('tr', { 'data-day': d.day },

@@ -227,14 +227,15 @@ function regularityCard(main, r, mounts, download) {
 function nightsTable(nights, tz, ctx, download) {
 	return card('The nights', { wide: true, id: 'nights-table', extra: download,
 		desc: 'Every session of the range, newest first, naps included. Stage minutes come from the stages where the source sent them, otherwise from its own summary.' },
-	h('div', { class: 'table-wrap' }, h('table', {},
-		h('thead', {}, h('tr', {}, ['Night of', 'Bedtime', 'Wake time', 'Asleep', 'Deep', 'Light', 'REM', 'Awake', 'In bed']
-			.map((t, i) => h('th', { scope: 'col', class: i < 3 ? 'text' : null }, t)))),
-		h('tbody', {}, [...nights].reverse().map((n) => h('tr', { 'data-id': n.sleep_id, 'data-day': n.day, 'data-nap': String(n.nap) },
-			h('th', { scope: 'row', class: 'text' }, h('a', { href: ctx.href('day', n.day) }, fmt.day(n.day)), n.nap ? ' (nap)' : ''),
-			h('td', { class: 'text' }, datum('bedtime', n.bedtime, clockText(clockMinutes(n.bedtime)))),
-			h('td', { class: 'text' }, datum('wake_time', n.wake_time, clockText(clockMinutes(n.wake_time)))),
-			h('td', {}, datum('minutes_asleep', n.minutes_asleep, fmt.hm(n.minutes_asleep))),
-			STAGED.map((k) => h('td', {}, datum(`${k}_minutes`, n[`${k}_minutes`]))),
-			h('td', {}, datum('minutes_in_period', n.minutes_in_period, fmt.hm(n.minutes_in_period)))))))));
+	h('details', { class: 'numbers' }, h('summary', {}, `${nights.length} session${nights.length === 1 ? '' : 's'}`),
+		h('div', { class: 'table-wrap' }, h('table', {},
+			h('thead', {}, h('tr', {}, ['Night of', 'Bedtime', 'Wake time', 'Asleep', 'Deep', 'Light', 'REM', 'Awake', 'In bed']
+				.map((t, i) => h('th', { scope: 'col', class: i < 3 ? 'text' : null }, t)))),
+			h('tbody', {}, [...nights].reverse().map((n) => h('tr', { 'data-id': n.sleep_id, 'data-day': n.day, 'data-nap': String(n.nap) },
+				h('th', { scope: 'row', class: 'text' }, h('a', { href: ctx.href('day', n.day) }, fmt.day(n.day)), n.nap ? ' (nap)' : ''),
+				h('td', { class: 'text' }, datum('bedtime', n.bedtime, clockText(clockMinutes(n.bedtime)))),
+				h('td', { class: 'text' }, datum('wake_time', n.wake_time, clockText(clockMinutes(n.wake_time)))),
+				h('td', {}, datum('minutes_asleep', n.minutes_asleep, fmt.hm(n.minutes_asleep))),
+				STAGED.map((k) => h('td', {}, datum(`${k}_minutes`, n[`${k}_minutes`]))),
+				h('td', {}, datum('minutes_in_period', n.minutes_in_period, fmt.hm(n.minutes_in_period))))))))));
 }

@@ -134,7 +134,7 @@ function band(u, low, high, color) {
 function table(rows, download) {
 	return card('The numbers per day', { wide: true, id: 'vitals-table', extra: download,
 		desc: 'Newest first. A value outside its baseline is marked "!"; the baseline is in the cell\'s tooltip.' },
-	h('details', { class: 'numbers', open: true }, h('summary', {}, `${rows.length} day${rows.length === 1 ? '' : 's'}`),
+	h('details', { class: 'numbers' }, h('summary', {}, `${rows.length} day${rows.length === 1 ? '' : 's'}`),
 		h('div', { class: 'table-wrap' }, h('table', {},
 			h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, 'Day'), VITALS.map((m) => h('th', { scope: 'col' }, `${m.title} (${m.unit})`)))),
 			h('tbody', {}, [...rows].reverse().map((d) => h('tr', { 'data-day': d.day },
