@@ -13,8 +13,9 @@ WHERE extract(hour FROM t) BETWEEN 5 AND 12;
 
 -- Sleep, vitals and body, as the sync and the imports would write them.  A
 -- night with its stage intervals (Berlin is UTC+1 in March), a night with
--- only the summary its source sent, a nap, and a session recorded without
--- stages (asleep, restless, awake: no deep, light or REM minutes).
+-- only the summary its source sent, a nap, a session recorded without
+-- stages (asleep, restless, awake: no deep, light or REM minutes), and a
+-- nap with stages but no REM and no waking (0 minutes of each).
 INSERT INTO silver.sleep (account_id, sleep_id, start_at, end_at, day, nap, minutes_asleep,
                           minutes_awake, minutes_in_period, stages) VALUES
   (:account, 'n1', '2026-03-01 21:45+00', '2026-03-02 05:30+00', '2026-03-02', false, 455, 10, 465, NULL),
@@ -22,7 +23,8 @@ INSERT INTO silver.sleep (account_id, sleep_id, start_at, end_at, day, nap, minu
    '{"ASLEEP": 35, "AWAKE": 5}'),
   (:account, 'n2', '2026-03-02 23:15+00', '2026-03-03 06:45+00', '2026-03-03', false, 410, 30, 450,
    '{"DEEP": 70, "LIGHT": 250, "REM": 90, "AWAKE": 30}'),
-  (:account, 'c1', '2026-03-03 22:00+00', '2026-03-03 23:15+00', '2026-03-04', false, 70, 5, 75, NULL);
+  (:account, 'c1', '2026-03-03 22:00+00', '2026-03-03 23:15+00', '2026-03-04', false, 70, 5, 75, NULL),
+  (:account, 'nap2', '2026-03-04 12:00+00', '2026-03-04 12:30+00', '2026-03-04', true, 30, 0, 30, NULL);
 INSERT INTO silver.sleep_stage (account_id, sleep_id, start_at, end_at, stage) VALUES
   (:account, 'n1', '2026-03-01 21:45+00', '2026-03-01 22:00+00', 'LIGHT'),
   (:account, 'n1', '2026-03-01 22:00+00', '2026-03-01 23:10+00', 'DEEP'),
@@ -32,7 +34,9 @@ INSERT INTO silver.sleep_stage (account_id, sleep_id, start_at, end_at, stage) V
   (:account, 'n1', '2026-03-02 02:30+00', '2026-03-02 05:30+00', 'LIGHT'),
   (:account, 'c1', '2026-03-03 22:00+00', '2026-03-03 23:00+00', 'ASLEEP'),
   (:account, 'c1', '2026-03-03 23:00+00', '2026-03-03 23:10+00', 'RESTLESS'),
-  (:account, 'c1', '2026-03-03 23:10+00', '2026-03-03 23:15+00', 'AWAKE');
+  (:account, 'c1', '2026-03-03 23:10+00', '2026-03-03 23:15+00', 'AWAKE'),
+  (:account, 'nap2', '2026-03-04 12:00+00', '2026-03-04 12:20+00', 'LIGHT'),
+  (:account, 'nap2', '2026-03-04 12:20+00', '2026-03-04 12:30+00', 'DEEP');
 -- HRV on eight days before March (mean 50, standard deviation 1.51), 55 on
 -- March 1st (outside the band), and on March 2nd only the provider's figure.
 INSERT INTO gold.daily_vitals (account_id, day, hrv_ms, spo2_avg, respiratory_rate, weight_kg, body_fat_pct)
@@ -127,8 +131,8 @@ SELECT d->>'day' AS day, d->>'time_zone' AS time_zone, json_array_length(d->'t')
 FROM api.heart_rate_day(account => :account, day => '2026-03-02') d;
 SELECT count(*) AS exercises FROM api.exercises(account => :account, start_date => '2026-03-01', end_date => '2026-03-04');
 SELECT count(*) AS sleeps FROM api.sleep(account => :account, start_date => '2026-03-01', end_date => '2026-03-04');
--- Stage minutes from the intervals (n1, c1) or the source's summary (n2,
--- nap); bedtime and wake time on the Berlin clock.
+-- Stage minutes from the intervals (n1, c1, nap2) or the source's summary
+-- (n2, nap); bedtime and wake time on the Berlin clock.
 SELECT * FROM api.sleep_nights(account => :account, from_day => '2026-03-01', to_day => '2026-03-04');
 SELECT * FROM api.sleep_stages(account => :account, day => '2026-03-02');
 SELECT count(*) AS stages_of_n2 FROM api.sleep_stages(account => :account, day => '2026-03-03');
