@@ -73,7 +73,7 @@ endif
 # The install script is built from the parts in src/schema/, in this order
 # (each part uses only what the parts before it create).  The benchmark hook
 # (bench.sql) goes in only with `make BENCH=1`.
-SCHEMA_PARTS = schemas core sync health jobs listening archive status api export
+SCHEMA_PARTS = schemas core sync health jobs listening archive status api api_health export
 ifeq ($(BENCH),1)
 SCHEMA_PARTS += bench
 endif

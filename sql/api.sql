@@ -11,6 +11,51 @@ SELECT tracker.store_heart_rate(:account, array_agg(t ORDER BY t),
 FROM generate_series('2026-03-02 05:00+00'::timestamptz, '2026-03-03 12:59+00', '1 minute') t
 WHERE extract(hour FROM t) BETWEEN 5 AND 12;
 
+-- Sleep, vitals and body, as the sync and the imports would write them.  A
+-- night with its stage intervals (Berlin is UTC+1 in March), a night with
+-- only the summary its source sent, a nap, a session recorded without
+-- stages (asleep, restless, awake: no deep, light or REM minutes), and a
+-- nap with stages but no REM and no waking (0 minutes of each).
+INSERT INTO silver.sleep (account_id, sleep_id, start_at, end_at, day, nap, minutes_asleep,
+                          minutes_awake, minutes_in_period, stages) VALUES
+  (:account, 'n1', '2026-03-01 21:45+00', '2026-03-02 05:30+00', '2026-03-02', false, 455, 10, 465, NULL),
+  (:account, 'nap', '2026-03-02 12:00+00', '2026-03-02 12:40+00', '2026-03-02', true, 35, 5, 40,
+   '{"ASLEEP": 35, "AWAKE": 5}'),
+  (:account, 'n2', '2026-03-02 23:15+00', '2026-03-03 06:45+00', '2026-03-03', false, 410, 30, 450,
+   '{"DEEP": 70, "LIGHT": 250, "REM": 90, "AWAKE": 30}'),
+  (:account, 'c1', '2026-03-03 22:00+00', '2026-03-03 23:15+00', '2026-03-04', false, 70, 5, 75, NULL),
+  (:account, 'nap2', '2026-03-04 12:00+00', '2026-03-04 12:30+00', '2026-03-04', true, 30, 0, 30, NULL);
+INSERT INTO silver.sleep_stage (account_id, sleep_id, start_at, end_at, stage) VALUES
+  (:account, 'n1', '2026-03-01 21:45+00', '2026-03-01 22:00+00', 'LIGHT'),
+  (:account, 'n1', '2026-03-01 22:00+00', '2026-03-01 23:10+00', 'DEEP'),
+  (:account, 'n1', '2026-03-01 23:10+00', '2026-03-01 23:20+00', 'AWAKE'),
+  (:account, 'n1', '2026-03-01 23:20+00', '2026-03-02 01:00+00', 'LIGHT'),
+  (:account, 'n1', '2026-03-02 01:00+00', '2026-03-02 02:30+00', 'REM'),
+  (:account, 'n1', '2026-03-02 02:30+00', '2026-03-02 05:30+00', 'LIGHT'),
+  (:account, 'c1', '2026-03-03 22:00+00', '2026-03-03 23:00+00', 'ASLEEP'),
+  (:account, 'c1', '2026-03-03 23:00+00', '2026-03-03 23:10+00', 'RESTLESS'),
+  (:account, 'c1', '2026-03-03 23:10+00', '2026-03-03 23:15+00', 'AWAKE'),
+  (:account, 'nap2', '2026-03-04 12:00+00', '2026-03-04 12:20+00', 'LIGHT'),
+  (:account, 'nap2', '2026-03-04 12:20+00', '2026-03-04 12:30+00', 'DEEP');
+-- HRV on eight days before March (mean 50, standard deviation 1.51), 55 on
+-- March 1st (outside the band), and on March 2nd only the provider's figure.
+INSERT INTO gold.daily_vitals (account_id, day, hrv_ms, spo2_avg, respiratory_rate, weight_kg, body_fat_pct)
+SELECT :account, '2026-02-20'::date + i::integer, v, CASE WHEN i < 3 THEN 96 END, 15, NULL, NULL
+FROM unnest('{50,52,48,50,52,48,50,50,55}'::real[]) WITH ORDINALITY AS t(v, i);
+INSERT INTO silver.daily_vitals (account_id, day, hrv_ms, skin_temp_nightly_c, skin_temp_baseline_c,
+                                 respiratory_rate, source) VALUES
+  (:account, '2026-03-01', 44, 34.1, 33.8, 14, 'google_health'),
+  (:account, '2026-03-02', 51, 33.5, 33.8, 15.5, 'google_health');
+-- Weight: Tracker's figure on March 1st, only samples (the day's last counts) on the 2nd and 3rd.
+UPDATE gold.daily_vitals SET weight_kg = 80.4, body_fat_pct = 21.5
+WHERE account_id = :account AND day = '2026-03-01';
+INSERT INTO silver.weight (account_id, measured_at, day, weight_kg) VALUES
+  (:account, '2026-03-02 06:00+00', '2026-03-02', 80.9),
+  (:account, '2026-03-02 20:00+00', '2026-03-02', 81.3),
+  (:account, '2026-03-03 06:00+00', '2026-03-03', 80.2);
+INSERT INTO silver.body_fat (account_id, measured_at, day, percent) VALUES
+  (:account, '2026-03-03 06:00+00', '2026-03-03', 21.1);
+
 -- Every api function: STABLE, every input argument named (PostgREST calls
 -- them by name), SECURITY DEFINER with a fixed search_path.
 SELECT p.proname AS function, p.provolatile AS volatility, p.prosecdef AS security_definer,
@@ -86,6 +131,20 @@ SELECT d->>'day' AS day, d->>'time_zone' AS time_zone, json_array_length(d->'t')
 FROM api.heart_rate_day(account => :account, day => '2026-03-02') d;
 SELECT count(*) AS exercises FROM api.exercises(account => :account, start_date => '2026-03-01', end_date => '2026-03-04');
 SELECT count(*) AS sleeps FROM api.sleep(account => :account, start_date => '2026-03-01', end_date => '2026-03-04');
+-- Stage minutes from the intervals (n1, c1, nap2) or the source's summary
+-- (n2, nap); bedtime and wake time on the Berlin clock.
+SELECT * FROM api.sleep_nights(account => :account, from_day => '2026-03-01', to_day => '2026-03-04');
+SELECT * FROM api.sleep_stages(account => :account, day => '2026-03-02');
+SELECT count(*) AS stages_of_n2 FROM api.sleep_stages(account => :account, day => '2026-03-03');
+-- Baselines: the 30 days before each day, from the 7th day with a value on.
+\x on
+SELECT * FROM api.vitals(account => :account, from_day => '2026-02-27', to_day => '2026-03-03');
+\x off
+SELECT * FROM api.body(account => :account, from_day => '2026-03-01', to_day => '2026-03-04');
+SELECT count(*) AS nothing_for_others FROM (
+  SELECT day FROM api.sleep_nights(account => :account + 1, from_day => '2026-01-01', to_day => '2026-12-31')
+  UNION ALL SELECT day FROM api.vitals(account => :account + 1, from_day => '2026-01-01', to_day => '2026-12-31')
+  UNION ALL SELECT day FROM api.body(account => :account + 1, from_day => '2026-01-01', to_day => '2026-12-31')) x;
 SELECT * FROM api.listening(account => :account, start_date => '2026-03-01', end_date => '2026-03-04');
 SELECT * FROM api.listening_summary(account => :account, start_date => '2026-03-01', end_date => '2026-03-04');
 SELECT count(*) AS top_artists FROM api.top_artists(account => :account, start_date => '2026-03-01', end_date => '2026-03-04');
@@ -99,6 +158,7 @@ FROM api.pipeline() p;
 BEGIN READ ONLY;
 SELECT count(*) FROM api.daily(:account, '2026-03-01', '2026-03-04');
 SELECT (api.pipeline())->'layers'->>'gold_days' AS gold_days;
+SELECT count(*) AS vitals_days FROM api.vitals(:account, '2026-02-01', '2026-03-04');
 SELECT code, message FROM try('CREATE TEMP TABLE scratch (x int)');
 COMMIT;
 

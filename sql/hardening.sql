@@ -313,6 +313,21 @@ $$SELECT tracker.api_revoke_public()$$
 ]) s
 WHERE to_regproc(substring(s FROM '(?:tracker|api)\.[a-z_0-9]+(?=\()')) IS NOT NULL;
 
+-- The api functions of the Sleep, Vitals and Body views.
+INSERT INTO hardening.probe (stmt) VALUES
+($$SELECT * FROM api.sleep_nights(NULL, NULL, NULL)$$),
+($$SELECT * FROM api.sleep_nights({imp}, '2020-02-01', '2020-01-01')$$),
+($$SELECT * FROM api.sleep_nights(2147483647, '-infinity', 'infinity')$$),
+($$SELECT * FROM api.sleep_stages(NULL, NULL)$$),
+($$SELECT * FROM api.sleep_stages({imp}, 'infinity')$$),
+($$SELECT * FROM api.vitals(NULL, NULL, NULL)$$),
+($$SELECT * FROM api.vitals({imp}, '2020-02-01', '2020-01-01')$$),
+($$SELECT * FROM api.vitals({imp}, '4713-01-01 BC', '2020-01-01')$$),
+($$SELECT * FROM api.vitals({imp}, '-infinity', 'infinity')$$),
+($$SELECT * FROM api.body(NULL, NULL, NULL)$$),
+($$SELECT * FROM api.body({imp}, '4713-01-01 BC', '5874897-12-30')$$),
+($$SELECT * FROM api.body(2147483647, '-infinity', 'infinity')$$);
+
 -- Run them all: a crash would end this test here.
 CREATE TABLE hardening.result AS
 SELECT p.n, p.stmt, r.code, r.message

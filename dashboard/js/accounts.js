@@ -11,7 +11,8 @@ export const PROVIDERS = {
 };
 
 // The kind of data a view shows (null: any account).
-export const VIEW_KIND = { overview: 'health', day: 'health', activities: 'health', listening: 'listening', pipeline: null };
+export const VIEW_KIND = { overview: 'health', day: 'health', activities: 'health', sleep: 'health', vitals: 'health', body: 'health',
+	listening: 'listening', pipeline: null };
 
 export const providerLabel = (p) => PROVIDERS[p]?.label ?? p;
 
@@ -26,7 +27,7 @@ export const homeView = (a) => (isListening(a) ? 'listening' : 'overview');
 // Does a view fit an account?
 export const fits = (view, a) => !VIEW_KIND[view] || !a || a.unknown || VIEW_KIND[view] === kindOf(a);
 
-const TITLES = { overview: 'Overview', day: 'Day', activities: 'Activities', listening: 'Listening' };
+const TITLES = { overview: 'Overview', day: 'Day', activities: 'Activities', sleep: 'Sleep', vitals: 'Vitals', body: 'Body', listening: 'Listening' };
 
 // A view asked for an account of the other kind: say so, and offer the
 // account's own view and the accounts this view is for.

@@ -1,19 +1,23 @@
 // Tracker's dashboard: hash routes (#/overview, #/day/2026-11-20,
-// #/activities, #/listening, #/pipeline, each with ?account=<id>), one view
-// at a time.  Health views are for health accounts, the Listening view for
-// Last.fm and ListenBrainz accounts (see accounts.js).
+// #/activities, #/sleep, #/vitals, #/body, #/listening, #/pipeline, each
+// with ?account=<id>), one view at a time.  Health views are for health
+// accounts, the Listening view for Last.fm and ListenBrainz accounts (see
+// accounts.js).
 import { rpc, errorBox } from './api.js';
 import { h, sqlLiteral, command } from './dom.js';
 import { destroyCharts } from './charts.js';
 import { overview } from './views/overview.js';
 import { day } from './views/day.js';
 import { activities } from './views/activities.js';
+import { sleep } from './views/sleep.js';
+import { vitals } from './views/vitals.js';
+import { body } from './views/body.js';
 import { listening } from './views/listening.js';
 import { pipeline } from './views/pipeline.js';
 import { connectGuide, redirectUri } from './views/connect.js';
 import { kindOf, homeView, fits, wrongKind } from './accounts.js';
 
-const views = { overview, day, activities, listening, pipeline };
+const views = { overview, day, activities, sleep, vitals, body, listening, pipeline };
 const main = document.getElementById('main');
 const picker = document.getElementById('account');
 let renderSeq = 0;

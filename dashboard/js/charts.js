@@ -17,12 +17,14 @@ const monthDay = new Intl.DateTimeFormat('en-GB', { timeZone: 'UTC', day: 'numer
  * timeChart(container, options)
  *   label       what the chart shows, for screen readers
  *   x           epoch seconds (days: UTC midnight; day view: instants)
- *   series      [{label, values, color, kind: 'line'|'bars'|'points', width, dash, fill}]
+ *   series      [{label, values, color, kind: 'line'|'bars'|'points'|'steps', width, dash, fill}]
  *   daily       x are days (bars get half a day of room at both ends)
  *   tz          time zone of the axis labels when x are instants
  *   xRange      [min, max] fixed x range
  *   yMin, yMax  fixed bounds; yZero starts the axis at 0
  *   yFmt        axis label formatter
+ *   ySplits     fixed y values of the axis labels and grid lines (stages)
+ *   ySize       room for the y labels in CSS pixels (44)
  *   before(u)   draws behind the series (zone bands, sleep, gaps)
  *   after(u)    draws over the series (a goal line)
  *   readout(i)  the text under the title for data index i (null: no cursor)
@@ -37,6 +39,8 @@ export function timeChart(container, o) {
 	container.append(readout, plot);
 
 	const bars = uPlot.paths.bars({ size: [0.72, 48], gap: 1 });
+	// A stage holds from its start until the next one begins.
+	const steps = uPlot.paths.stepped({ align: 1 });
 	const series = [{}].concat(o.series.map((s) => ({
 		label: s.label,
 		stroke: s.color,
@@ -44,7 +48,7 @@ export function timeChart(container, o) {
 		dash: s.dash,
 		fill: s.kind === 'bars' ? s.color : s.fill,
 		spanGaps: false,	// a null is a gap (watch off), never bridged
-		paths: s.kind === 'bars' ? bars : s.kind === 'points' ? () => null : undefined,
+		paths: s.kind === 'bars' ? bars : s.kind === 'steps' ? steps : s.kind === 'points' ? () => null : undefined,
 		points: s.kind === 'points' ? { show: true, size: 5, fill: s.color, stroke: s.color }
 			: { show: false },
 	})));
@@ -77,8 +81,9 @@ export function timeChart(container, o) {
 		axes: [
 			{ stroke: muted, grid: { stroke: grid, width: 1 }, ticks: { stroke: grid, width: 1 }, values: xValues,
 				space: o.daily ? 60 : 70 },
-			{ stroke: muted, grid: { stroke: grid, width: 1 }, ticks: { show: false }, size: 44,
-				values: o.yFmt ? (u, splits) => splits.map(o.yFmt) : undefined },
+			{ stroke: muted, grid: { stroke: grid, width: 1 }, ticks: { show: false }, size: o.ySize || 44,
+				values: o.yFmt ? (u, splits) => splits.map(o.yFmt) : undefined,
+				...(o.ySplits ? { splits: () => o.ySplits } : {}) },
 		],
 		series,
 		hooks: {

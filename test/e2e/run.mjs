@@ -599,14 +599,14 @@ await check('listening: a ListenBrainz account named with quotes, CJK and emoji'
 await check('listening and health views are each offered to their own kind of account', async () => {
 	// A health account: no Listening in the menu, and the view says why.
 	await open(`${BASE}/#/overview?account=1`);
-	assert.deepEqual(await visibleNav(), ['overview', 'day', 'activities', 'pipeline']);
+	assert.deepEqual(await visibleNav(), ['overview', 'day', 'activities', 'sleep', 'vitals', 'body', 'pipeline']);
 	await open(`${BASE}/#/listening?account=1`);
 	let note = await page.$eval('#wrong-kind', (e) => ({ kind: e.dataset.kind, text: e.textContent }));
 	assert.equal(note.kind, 'health');
 	assert.match(note.text, /not a listening account/);
 	assert.ok(note.text.includes('Mika\'s "late" 音楽 🎧'), 'names the listening accounts');
 	// A listening account: the health views say it is not a health account.
-	for (const v of ['overview', `day/${D}`, 'activities']) {
+	for (const v of ['overview', `day/${D}`, 'activities', 'sleep', 'vitals', 'body']) {
 		await open(`${BASE}/#/${v}?account=${LFM}`);
 		note = await page.$eval('#wrong-kind', (e) => ({ kind: e.dataset.kind, text: e.textContent }));
 		assert.equal(note.kind, 'listening', v);
@@ -627,6 +627,235 @@ await check('listening and health views are each offered to their own kind of ac
 	// ... and back: a health account on the Listening view goes to its overview.
 	await page.selectOption('#account', '1');
 	await page.waitForFunction(() => location.hash === '#/overview?account=1' && document.querySelector('#latest'));
+});
+
+// ------------------------------------------------------------ Sleep, Vitals and Body
+// Account "e2e-health" (test/e2e/seed_health.sql): 60 days of nights with
+// their stages (every 10th with its source's summary only, a nap every 7th
+// day), vitals with outliers on days 40, 52 and 55, and weighings, ending
+// two days ago; nothing syncs it, so the views show exactly the seed.
+const HEALTH = (await one("SELECT account_id AS id FROM tracker.account WHERE name = 'e2e-health'")).id;
+const hEnd = (await one('SELECT max(day)::text AS d FROM gold.daily WHERE account_id = $1', [HEALTH])).d;
+const hStart = await addDays(hEnd, -89);
+const seedDay = (d) => addDays(hEnd, d - 60);	// the seed's day d (1..60)
+// The rows of a table with their data-field values (null for '').
+const tableRows = (selector) => page.$$eval(selector, (trs) => trs.map((tr) => ({ day: tr.dataset.day, id: tr.dataset.id,
+	...Object.fromEntries([...tr.querySelectorAll('[data-field]')].map((e) => [e.dataset.field, e.dataset.value === '' ? null : e.dataset.value])) })));
+const nightsSql = (a, from, to) => sql(`SELECT day::text, sleep_id, nap, minutes_asleep, minutes_awake, minutes_in_period,
+	deep_minutes, light_minutes, rem_minutes, awake_minutes, bedtime::text, wake_time::text
+	FROM api.sleep_nights($1, $2, $3)`, [a, from, to]);
+const NIGHT_FIELDS = ['minutes_asleep', 'minutes_in_period', 'deep_minutes', 'light_minutes', 'rem_minutes', 'awake_minutes'];
+const close = (got, want, what) => assert.ok(Math.abs(Number(got) - Number(want)) < 1e-6, `${what}: ${got} (page) and ${want} (SQL)`);
+
+await check('sleep: last night\'s figures and its hypnogram equal api.sleep_nights and silver.sleep_stage', async () => {
+	await open(`${BASE}/#/sleep?account=${HEALTH}`);
+	assert.equal(await page.$eval('main', (m) => m.dataset.view), 'sleep');
+	const all = await nightsSql(HEALTH, hStart, hEnd);
+	const last = all.filter((n) => !n.nap).at(-1);
+	assert.equal(last.day, hEnd);
+	assert.equal(await page.$eval('#sleep-summary', (e) => e.dataset.day), last.day);
+	for (const f of [...NIGHT_FIELDS.filter((x) => x !== 'minutes_in_period')]) {
+		assert.equal(norm(await value(`#sleep-summary [data-field="${f}"]`)), norm(last[f]), f);
+	}
+	assert.equal(await value('#sleep-summary [data-field="bedtime"]'), last.bedtime);
+	assert.equal(await value('#sleep-summary [data-field="wake_time"]'), last.wake_time);
+	// What is seen: the clock on the account's time zone (Berlin), not the browser's (New York).
+	assert.equal(await page.$eval('#sleep-summary [data-field="bedtime"]', (e) => e.textContent), last.bedtime.slice(0, 5));
+	// The stage minutes are the stage intervals added up, as seeded.
+	const stages = await sql(`SELECT stage, round(sum(extract(epoch FROM end_at - start_at)) / 60)::int AS minutes, count(*)::int AS n
+		FROM silver.sleep_stage WHERE account_id = $1 AND sleep_id = $2 GROUP BY stage`, [HEALTH, last.sleep_id]);
+	for (const s of stages) assert.equal(last[`${s.stage.toLowerCase()}_minutes`], s.minutes, s.stage);
+	const n = stages.reduce((a, s) => a + s.n, 0);
+	assert.equal(n, 13);
+	const card = await page.$eval('#hypnogram-card', (c) => ({ stages: Number(c.dataset.stages), canvas: c.querySelector('canvas')?.width || 0,
+		points: Number(c.querySelector('.chart')?.dataset.points || 0), key: [...c.querySelectorAll('.key span')].map((k) => k.textContent) }));
+	assert.equal(card.stages, n);
+	assert.equal(card.points, n + 1, 'each stage\'s start and the end of the last');
+	assert.ok(card.canvas > 300, 'canvas');
+	assert.deepEqual(card.key, ['Awake', 'REM', 'Light', 'Deep']);
+	// Hovering the chart names the stage under the cursor.
+	const box = await page.$eval('#hypnogram-card .u-over', (e) => { const r = e.getBoundingClientRect(); return { x: r.x + r.width / 2, y: r.y + r.height / 2 }; });
+	await page.mouse.move(box.x, box.y);
+	assert.match(await page.$eval('#hypnogram-card .readout', (e) => e.textContent), /^\d\d:\d\d–\d\d:\d\d · (Awake|REM|Light|Deep) · /);
+	await page.screenshot({ path: path.join(SHOTS, 'sleep.png'), fullPage: true });
+});
+
+await check('sleep: every night of the range equals api.sleep_nights, naps and nights without stages included', async () => {
+	const want = (await nightsSql(HEALTH, hStart, hEnd)).reverse();
+	const rows = await tableRows('#nights-table tbody tr');
+	assert.equal(rows.length, want.length);
+	assert.equal(want.filter((n) => n.nap).length, 8);
+	rows.forEach((r, i) => {
+		const w = want[i];
+		assert.equal(r.id, w.sleep_id);
+		assert.equal(r.day, w.day);
+		for (const f of NIGHT_FIELDS) assert.equal(norm(r[f]), norm(w[f]), `${w.sleep_id} ${f}`);
+		assert.equal(r.bedtime, w.bedtime, `${w.sleep_id} bedtime`);
+		assert.equal(r.wake_time, w.wake_time, `${w.sleep_id} wake time`);
+	});
+	// A night whose source sent only its summary has its stage minutes all the same.
+	const summaryOnly = want.find((n) => n.sleep_id === 'night-53');
+	assert.equal((await one('SELECT count(*)::int AS n FROM silver.sleep_stage WHERE account_id = $1 AND sleep_id = $2', [HEALTH, 'night-53'])).n, 0);
+	assert.ok(summaryOnly.deep_minutes > 0 && summaryOnly.rem_minutes > 0);
+	// One bar per night in the chart.
+	assert.equal(await page.$eval('#nights-card .chart', (c) => Number(c.dataset.points)), want.filter((n) => !n.nap).length);
+});
+
+await check('sleep: bedtime and wake time regularity equal their mean and standard deviation in SQL', async () => {
+	const want = await one(`SELECT avg(b) AS bm, stddev_samp(b) AS bs, avg(w) AS wm, stddev_samp(w) AS ws, count(*)::int AS n,
+		count(*) FILTER (WHERE b < 0)::int AS before_midnight
+		FROM (SELECT CASE WHEN extract(epoch FROM bedtime) / 60 >= 720 THEN extract(epoch FROM bedtime) / 60 - 1440
+		                  ELSE extract(epoch FROM bedtime) / 60 END AS b,
+		             extract(epoch FROM wake_time) / 60 AS w
+		      FROM api.sleep_nights($1, $2, $3) WHERE NOT nap) x`, [HEALTH, hStart, hEnd]);
+	// The seed's bedtimes fall both sides of midnight: the mean and the spread must not jump a day.
+	assert.ok(want.before_midnight > 0 && want.before_midnight < want.n, `${want.before_midnight} of ${want.n} before midnight`);
+	close(await value('#regularity-card [data-field="bedtime_mean"]'), want.bm, 'bedtime mean');
+	close(await value('#regularity-card [data-field="bedtime_sd"]'), want.bs, 'bedtime sd');
+	close(await value('#regularity-card [data-field="wake_time_mean"]'), want.wm, 'wake time mean');
+	close(await value('#regularity-card [data-field="wake_time_sd"]'), want.ws, 'wake time sd');
+	close(await value('#sleep-summary [data-field="bedtime_sd"]'), want.bs, 'bedtime sd tile');
+	assert.equal(await page.$eval('#regularity-card [data-field="bedtime_sd"]', (e) => e.textContent), `${Math.round(Number(want.bs))} min`);
+	assert.ok(Number(want.bs) < 60, 'bedtimes around 23:00 vary by less than an hour');
+	assert.equal(await page.$eval('#regularity-card .chart', (c) => Number(c.dataset.points)), want.n);
+});
+
+await check('sleep: Download CSV of the nights and of last night\'s stages equal the api functions in SQL', async () => {
+	assert.deepEqual(await page.$$eval('main a.csv', (as) => as.map((a) => a.closest('.card').id)),
+		['hypnogram-card', 'nights-card', 'regularity-card', 'nights-table']);
+	const got = await download('#nights-card a.csv');
+	assert.equal(got.name, `sleep-nights-${hStart}-${hEnd}.csv`);
+	assert.deepEqual(got.params, { account: String(HEALTH), from_day: hStart, to_day: hEnd });
+	const want = await asText('SELECT * FROM api.sleep_nights($1, $2, $3)', [HEALTH, hStart, hEnd]);
+	assert.deepEqual(got.rows, [want.header, ...want.rows]);
+	const st = await download('#hypnogram-card a.csv');
+	assert.equal(st.name, `sleep-stages-${hEnd}.csv`);
+	const stWant = await asText('SELECT * FROM api.sleep_stages($1, $2)', [HEALTH, hEnd]);
+	assert.equal(stWant.rows.length, 13);
+	assert.deepEqual(st.rows, [stWant.header, ...stWant.rows]);
+});
+
+await check('sleep: the synced account\'s nights equal api.sleep_nights; a range without sleep says what to connect', async () => {
+	await open(`${BASE}/#/sleep?account=1`);
+	const from = await addDays(latest, -89);
+	const want = (await nightsSql(1, from, latest)).reverse();
+	if (want.length) {
+		const rows = await tableRows('#nights-table tbody tr');
+		assert.deepEqual(rows.map((r) => r.id), want.map((w) => w.sleep_id));
+		rows.forEach((r, i) => { for (const f of NIGHT_FIELDS) assert.equal(norm(r[f]), norm(want[i][f]), `${r.id} ${f}`); });
+	} else {
+		assert.ok(await page.$('#no-sleep'));
+	}
+	await open(`${BASE}/#/sleep?account=${HEALTH}&end=2020-01-31`);
+	const note = await page.$eval('#no-sleep', (e) => e.textContent);
+	assert.match(note, /^No sleep between Sun, 3 Nov 2019 and Fri, 31 Jan 2020\./);
+	assert.match(note, /No sleep yet: connect a Google Health account with the sleep scope, or import a Fitbit export/);
+	assert.equal(await page.$$eval('main a.csv', (as) => as.length), 0);
+});
+
+const VITAL_KEYS = ['hrv_ms', 'spo2_avg', 'respiratory_rate', 'skin_temp_variation_c', 'resting_hr'];
+const vitalsSql = (a, from, to) => sql(`SELECT day::text, ${VITAL_KEYS.map((k) => `${k}, ${k}_baseline, ${k}_outside`).join(', ')}
+	FROM api.vitals($1, $2, $3)`, [a, from, to]);
+const vitalsRows = () => page.$$eval('#vitals-table tbody tr', (trs) => trs.map((tr) => ({ day: tr.dataset.day,
+	...Object.fromEntries([...tr.querySelectorAll('td')].map((td) => {
+		const e = td.querySelector('[data-field]');
+		return [[e.dataset.field, e.dataset.value === '' ? null : e.dataset.value], [`${e.dataset.field}_outside`, td.dataset.outside]];
+	}).flat()) })));
+
+await check('vitals: every day\'s values and outside flags equal api.vitals', async () => {
+	await open(`${BASE}/#/vitals?account=${HEALTH}`);
+	const want = (await vitalsSql(HEALTH, hStart, hEnd)).reverse();
+	assert.equal(want.length, 60);
+	const rows = await vitalsRows();
+	assert.equal(rows.length, want.length);
+	rows.forEach((r, i) => {
+		assert.equal(r.day, want[i].day);
+		for (const k of VITAL_KEYS) {
+			assert.equal(norm(r[k]), norm(want[i][k]), `${r.day} ${k}`);
+			assert.equal(r[`${k}_outside`], String(want[i][`${k}_outside`]), `${r.day} ${k} outside`);
+		}
+	});
+	// The seed's outliers are marked: HRV on days 40 and 52, breathing, skin temperature and resting heart rate on day 55.
+	const marked = async (k, d) => page.$eval(`#vitals-table tr[data-day="${await seedDay(d)}"] td:has([data-field="${k}"])`, (td) => td.dataset.outside);
+	assert.equal(await marked('hrv_ms', 40), 'true');
+	assert.equal(await marked('hrv_ms', 52), 'true');
+	for (const k of ['respiratory_rate', 'skin_temp_variation_c', 'resting_hr']) assert.equal(await marked(k, 55), 'true', k);
+	// The skin temperature of the last days is the provider's (nightly minus its baseline).
+	assert.equal(norm(rows[0].skin_temp_variation_c), norm(0.4));
+	await page.screenshot({ path: path.join(SHOTS, 'vitals.png'), fullPage: true });
+});
+
+await check('vitals: the tiles and charts: latest values, baselines and the days outside them', async () => {
+	const want = await vitalsSql(HEALTH, hStart, hEnd);
+	for (const k of VITAL_KEYS) {
+		const last = want.filter((d) => d[k] !== null).at(-1);
+		assert.equal(norm(await value(`#vitals-summary [data-vital="${k}"] [data-field="${k}"]`)), norm(last[k]), k);
+		const outside = want.filter((d) => d[`${k}_outside`] === true).length;
+		assert.equal(Number(await value(`#vitals-summary [data-vital="${k}"] [data-field="outside_days"]`)), outside, `${k} outside days`);
+		const c = await page.$eval(`#${k.replace(/_/g, '-')}-card`, (e) => ({ outside: Number(e.dataset.outside), canvas: e.querySelector('canvas')?.width || 0,
+			points: Number(e.querySelector('.chart')?.dataset.points || 0) }));
+		assert.equal(c.outside, outside, `${k} card`);
+		assert.ok(c.canvas > 300, `${k} canvas`);
+		assert.ok(c.points >= 55, `${k} points`);
+	}
+	// HRV's baseline on the last day, straight from gold.daily_vitals: the 30 days before it.
+	const b = await one(`SELECT round(avg(hrv_ms)::numeric, 1) AS m FROM gold.daily_vitals
+		WHERE account_id = $1 AND day BETWEEN $2::date - 30 AND $2::date - 1 AND hrv_ms IS NOT NULL`, [HEALTH, hEnd]);
+	assert.match(await page.$eval('#vitals-summary [data-vital="hrv_ms"]', (e) => e.textContent), new RegExp(`baseline ${b.m}`));
+	assert.match(await page.$eval('#hrv-ms-card .readout', (e) => e.textContent), new RegExp(`baseline ${b.m} \\(`));
+});
+
+await check('vitals: Download CSV equals api.vitals in SQL; a range without vitals says what to connect', async () => {
+	assert.equal(await page.$$eval('main a.csv', (as) => as.length), 6);
+	const got = await download('#hrv-ms-card a.csv');
+	assert.equal(got.name, `vitals-hrv-ms-${hStart}-${hEnd}.csv`);
+	const want = await asText('SELECT * FROM api.vitals($1, $2, $3)', [HEALTH, hStart, hEnd]);
+	assert.deepEqual(got.rows, [want.header, ...want.rows]);
+	await open(`${BASE}/#/vitals?account=${HEALTH}&end=2020-01-31`);
+	assert.match(await page.$eval('#no-vitals', (e) => e.textContent), /No vitals yet: connect a Google Health account/);
+	// The synced account: whatever it has (resting heart rate at least) equals api.vitals.
+	await open(`${BASE}/#/vitals?account=1`);
+	const mine = (await vitalsSql(1, await addDays(latest, -89), latest)).reverse();
+	const rows = await vitalsRows();
+	assert.equal(rows.length, mine.length);
+	rows.forEach((r, i) => { for (const k of VITAL_KEYS) assert.equal(norm(r[k]), norm(mine[i][k]), `${r.day} ${k}`); });
+});
+
+await check('body: weight, its 7-day mean and body fat equal api.body', async () => {
+	await open(`${BASE}/#/body?account=${HEALTH}`);
+	const want = (await sql('SELECT day::text, weight_kg, body_fat_pct, weight_kg_7d FROM api.body($1, $2, $3)', [HEALTH, hStart, hEnd])).reverse();
+	assert.equal(want.length, 40);
+	const rows = await tableRows('#body-table tbody tr');
+	assert.equal(rows.length, want.length);
+	rows.forEach((r, i) => {
+		assert.equal(r.day, want[i].day);
+		for (const f of ['weight_kg', 'body_fat_pct', 'weight_kg_7d']) assert.equal(norm(r[f]), norm(want[i][f]), `${r.day} ${f}`);
+	});
+	const w = want.filter((d) => d.weight_kg !== null);
+	assert.equal(norm(await value('#body-summary [data-field="weight_kg"]')), norm(w[0].weight_kg));
+	assert.equal(norm(await value('#body-summary [data-field="weight_kg_7d"]')), norm(w[0].weight_kg_7d));
+	assert.equal(norm(await value('#body-summary [data-field="body_fat_pct"]')), norm(want.find((d) => d.body_fat_pct !== null).body_fat_pct));
+	const change = await one(`SELECT round((last.weight_kg - first.weight_kg)::numeric, 1) AS c
+		FROM (SELECT weight_kg FROM api.body($1, $2, $3) WHERE weight_kg IS NOT NULL ORDER BY day DESC LIMIT 1) last,
+		     (SELECT weight_kg FROM api.body($1, $2, $3) WHERE weight_kg IS NOT NULL ORDER BY day LIMIT 1) first`, [HEALTH, hStart, hEnd]);
+	assert.equal(norm(await value('#body-summary [data-field="weight_change_kg"]')), norm(change.c));
+	assert.equal(await page.$eval('#weight-card .chart', (c) => Number(c.dataset.points)), w.length);
+	assert.equal(await page.$eval('#body-fat-card .chart', (c) => Number(c.dataset.points)), want.filter((d) => d.body_fat_pct !== null).length);
+	await shot('body.png');
+});
+
+await check('body: Download CSV equals api.body in SQL; a range without measurements says what to connect', async () => {
+	assert.deepEqual(await page.$$eval('main a.csv', (as) => as.map((a) => a.closest('.card').id)), ['weight-card', 'body-fat-card', 'body-table']);
+	const got = await download('#weight-card a.csv');
+	assert.equal(got.name, `weight-${hStart}-${hEnd}.csv`);
+	const want = await asText('SELECT * FROM api.body($1, $2, $3)', [HEALTH, hStart, hEnd]);
+	assert.deepEqual(got.rows, [want.header, ...want.rows]);
+	await open(`${BASE}/#/body?account=${HEALTH}&end=2020-01-31`);
+	assert.match(await page.$eval('#no-body', (e) => e.textContent), /No weight or body fat yet: connect a Google Health account/);
+	// Earlier and Later step a whole range.
+	await open(`${BASE}/#/body?account=${HEALTH}&days=30`);
+	assert.equal(await page.$eval('a[rel="prev"]', (a) => a.getAttribute('href')), `#/body?account=${HEALTH}&days=30&end=${await addDays(hEnd, -30)}`);
+	assert.equal(await page.$('a[rel="next"]'), null);
 });
 
 // ------------------------------------------------------------ Pipeline
@@ -739,7 +968,8 @@ await check('errors: PostgREST\'s code, message, details and hint are shown', as
 await check('phone-sized screen: every view fits without sideways scrolling', async () => {
 	await page.setViewportSize({ width: 390, height: 844 });
 	for (const v of ['overview?account=1', `day/${D}?account=1`, 'activities?account=1', 'pipeline?account=1',
-		`listening?account=${LFM}`, `listening?account=${LB}&days=365`, `overview?account=${LFM}`]) {
+		`listening?account=${LFM}`, `listening?account=${LB}&days=365`, `overview?account=${LFM}`,
+		`sleep?account=${HEALTH}`, `vitals?account=${HEALTH}`, `body?account=${HEALTH}`]) {
 		await open(`${BASE}/#/${v}`);
 		const over = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
 		assert.ok(over <= 0, `${v} is ${over}px too wide`);
