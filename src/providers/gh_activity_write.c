@@ -129,13 +129,22 @@ gh_activity_write_pages(const TrackerAccount *acc, int type, List *pages)
 	return rows;
 }
 
-/* Recompute the activity figures of the days of a page of steps. */
+/*
+ * Recompute the activity figures of the days of a page of steps.  A schema
+ * older than the library (before ALTER EXTENSION UPDATE, whose upgrade
+ * computes them for every day of steps) has no such figures.
+ */
 void
 gh_activity_steps_written(const TrackerAccount *acc, const GhPage *gp)
 {
-	DateADT    *days = palloc(sizeof(DateADT) * (gp->nsteps + 1));
+	DateADT    *days;
 	size_t		i;
 	int			n = 0;
+
+	if (spi_exec("SELECT 1 WHERE to_regprocedure('tracker.refresh_activity(integer, date[])') IS NOT NULL",
+				 0, NULL, NULL, NULL, SPI_OK_SELECT, "look for the activity figures") == 0)
+		return;
+	days = palloc(sizeof(DateADT) * (gp->nsteps + 1));
 
 	for (i = 0; i < gp->nsteps; i++)
 	{

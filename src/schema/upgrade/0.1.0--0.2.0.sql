@@ -98,3 +98,12 @@ ALTER TABLE gold.daily ADD CONSTRAINT daily_zones_add_up CHECK
 	 (zone_scheme IS NULL OR
 	  below_zone_minutes + zone1_minutes + zone2_minutes + zone3_minutes +
 	  zone4_minutes = wear_minutes));
+
+/*
+ * Daily activity figures (gold.daily_activity, new in 0.2.0) for every day
+ * of the steps 0.1.0 holds.
+ */
+SELECT tracker.refresh_activity(s.account_id, array_agg(DISTINCT s.day))
+FROM silver.steps s
+GROUP BY s.account_id
+ORDER BY s.account_id;
