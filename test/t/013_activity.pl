@@ -243,6 +243,7 @@ my $import = "SELECT regexp_replace(file, '^.*/', '') || ' ' || coalesce(kind, '
   . "|| ' ' || days FROM tracker.import_fitbit_file(3, '$dir') ORDER BY file";
 is($node->safe_psql('postgres', $import), join("\n",
 		'Active Zone Minutes - 2025-03-26.csv fitbit_export_active_zone_minutes imported 1',
+		'README.md - skipped 0',
 		'altitude-2025-03-26.json - skipped 0',
 		'api-active-zone-minutes.json fitbit_api_active_zone_minutes imported 4',
 		'calories-2025-03-26.json fitbit_export_calories imported 2',
