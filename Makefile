@@ -64,6 +64,11 @@ OBJS += src/store/sleep.o src/providers/fitbit_sleep.o src/providers/import_slee
 # Google Health: reading each data type's merged stream, and scopes
 OBJS += src/providers/gh_request.o
 
+# activity: the Google Health activity types and their daily figures
+OBJS += src/providers/gh_activity.o src/store/activity.o \
+	src/providers/fitbit_activity.o src/providers/import_activity.o \
+	src/providers/gh_activity_write.o
+
 # Measurement hooks for bench/ (bench/src/bench_hooks.c) go into the library
 # only with `make BENCH=1`: the default tracker.so holds only what users call.
 ifeq ($(BENCH),1)
@@ -73,7 +78,7 @@ endif
 # The install script is built from the parts in src/schema/, in this order
 # (each part uses only what the parts before it create).  The benchmark hook
 # (bench.sql) goes in only with `make BENCH=1`.
-SCHEMA_PARTS = schemas core sync health jobs listening archive status api api_health export
+SCHEMA_PARTS = schemas core sync health activity jobs listening archive status api api_health export
 ifeq ($(BENCH),1)
 SCHEMA_PARTS += bench
 endif
@@ -100,6 +105,8 @@ TAP_TESTS = 1
 PROVE_TESTS = test/t/00*.pl test/t/010_zones.pl test/t/011_devices.pl test/t/090_soak.pl
 # sleep
 PROVE_TESTS += test/t/014_sleep.pl
+# activity
+PROVE_TESTS += test/t/013_activity.pl
 
 PG_CONFIG ?= pg_config
 PG_CPPFLAGS = -Isrc
@@ -137,6 +144,7 @@ JSON_CHECK_SRC = src/providers/json_check.c src/providers/json_scan.c \
 	src/providers/json_member.c
 FITBIT_PARSE_SRC = src/providers/fitbit_parse.c src/providers/fitbit_sleep.c $(JSON_CHECK_SRC)
 GH_PARSE_SRC = src/providers/gh_parse.c src/providers/gh_points.c \
+	src/providers/gh_activity.c \
 	src/providers/gh_values.c $(JSON_CHECK_SRC)
 LISTEN_PARSE_SRC = src/providers/listen_parse.c $(JSON_CHECK_SRC)
 .PHONY: unit test demo
@@ -147,8 +155,12 @@ unit:
 	$(CC) $(UNIT_CFLAGS) test/unit/test_fitbit_parse.c $(FITBIT_PARSE_SRC) -ljson-c -o build/test_fitbit_parse
 	$(CC) $(UNIT_CFLAGS) test/unit/test_gh_parse.c $(GH_PARSE_SRC) -ljson-c -o build/test_gh_parse
 	$(CC) $(UNIT_CFLAGS) test/unit/test_listen_parse.c $(LISTEN_PARSE_SRC) -ljson-c -o build/test_listen_parse
+	$(CC) $(UNIT_CFLAGS) test/unit/test_gh_activity.c $(GH_PARSE_SRC) -ljson-c -o build/test_gh_activity
+	$(CC) $(UNIT_CFLAGS) test/unit/test_fitbit_activity.c src/providers/fitbit_activity.c \
+		$(JSON_CHECK_SRC) -ljson-c -o build/test_fitbit_activity
 	build/test_series && build/test_figures && (cd test/unit && ../../build/test_fitbit_parse) && \
-		(cd test/unit && ../../build/test_gh_parse) && build/test_listen_parse
+		(cd test/unit && ../../build/test_gh_parse) && build/test_listen_parse && \
+		build/test_gh_activity && build/test_fitbit_activity
 	# sleep
 	$(CC) $(UNIT_CFLAGS) test/unit/test_sleep_parse.c $(GH_PARSE_SRC) src/providers/fitbit_parse.c \
 		src/providers/fitbit_sleep.c -ljson-c -o build/test_sleep_parse

@@ -251,6 +251,41 @@ INSERT INTO hardening.probe (stmt) VALUES
 ($$SELECT * FROM api.sleep(2147483647, '-infinity', 'infinity')$$),
 ($$SELECT api.pipeline()$$);
 
+-- activity: writers, readers and the api
+INSERT INTO hardening.probe (stmt) VALUES
+($$SELECT tracker.store_activity_days(NULL, NULL, NULL, NULL, NULL, NULL)$$),
+($$SELECT tracker.store_activity_days(2147483647, 'distance', '{2020-01-01}', '{""}', '{1}', '{5}')$$),
+($$SELECT tracker.store_activity_days({imp}, 'steps', '{2020-01-01}', '{""}', '{1}', '{5}')$$),
+($$SELECT tracker.store_activity_days({imp}, 'distance', '{2020-01-01}', '{""}', '{2}', '{5}')$$),
+($$SELECT tracker.store_activity_days({imp}, 'distance', '{2020-01-01}', '{""}', '{1}', '{-5}')$$),
+($$SELECT tracker.store_activity_days({imp}, 'distance', '{infinity}', '{""}', '{1}', '{5}')$$),
+($$SELECT tracker.store_activity_days({imp}, 'distance', '{2020-01-01}', '{""}', '{1501}', ARRAY(SELECT 1 FROM generate_series(1, 1501)))$$),
+($$SELECT tracker.store_activity_days({imp}, 'floors', '{2020-01-01}', '{NOPE}', '{1}', '{5}')$$),
+($$SELECT tracker.store_activity_days({imp}, 'floors', '{2020-01-01,2020-01-01}', '{"",""}', '{1,1}', '{5,6}')$$),
+($$SELECT tracker.store_activity_days({imp}, 'floors', '{}', '{}', '{}', '{}')$$),
+($$SELECT tracker.store_activity_reported(NULL, NULL, NULL, NULL, NULL, NULL, NULL)$$),
+($$SELECT tracker.store_activity_reported({imp}, 'heart-rate', '{2020-01-01}', '{1}', NULL, NULL, 'x')$$),
+($$SELECT tracker.store_activity_reported({imp}, 'distance', '{2020-01-01}', '{1,2}', NULL, NULL, 'x')$$),
+($$SELECT tracker.store_activity_reported({imp}, 'distance', '{2020-01-01}', '{-1}', NULL, NULL, 'x')$$),
+($$SELECT tracker.store_activity_reported({imp}, 'total-calories', '{2020-01-01}', '{1e10}', NULL, NULL, 'x')$$),
+($$SELECT tracker.store_activity_reported({imp}, 'distance', '{2020-01-01}', '{1}', NULL, NULL, '')$$),
+($$SELECT tracker.store_activity_reported(2147483647, 'distance', '{2020-01-01}', '{1}', NULL, NULL, 'x')$$),
+($$SELECT tracker.refresh_activity(NULL, NULL)$$),
+($$SELECT tracker.refresh_activity({imp}, NULL)$$),
+($$SELECT tracker.refresh_activity(2147483647, '{2020-01-01}')$$),
+($$SELECT tracker.refresh_activity({imp}, '{infinity,-infinity,NULL}')$$),
+($$SELECT tracker.merge_minutes(NULL, '{1}')$$),
+($$SELECT tracker.merge_minutes('{1,NULL,3}', '{NULL,2}')$$),
+($$SELECT * FROM tracker.activity(NULL, NULL)$$),
+($$SELECT * FROM tracker.activity({imp}, 'empty')$$),
+($$SELECT * FROM tracker.activity({imp}, '[2020-02-01,2020-01-01)')$$),
+($$SELECT * FROM tracker.activity({imp}, '[4713-01-01 BC,5874897-12-31]')$$),
+($$SELECT * FROM tracker.activity(2147483647, '(,)')$$),
+($$SELECT * FROM api.activity(NULL, NULL, NULL)$$),
+($$SELECT * FROM api.activity({imp}, '2020-02-01', '2020-01-01')$$),
+($$SELECT * FROM api.activity({imp}, '-infinity', 'infinity')$$),
+($$SELECT * FROM api.activity(2147483647, '2020-01-01', '2020-12-31')$$);
+
 -- Listening functions, when this build has them.
 INSERT INTO hardening.probe (stmt)
 SELECT s FROM unnest(ARRAY[

@@ -280,6 +280,7 @@ typedef struct WriteArgs
 	const uint8 *sha;
 	const char *kind;
 	FitbitDoc  *doc;
+	FitbitActivity *act;		/* an activity file, or kind FA_NONE */
 	ImportResult *res;
 } WriteArgs;
 
@@ -298,7 +299,11 @@ write_document(void *arg)
 	payload_id = bronze_insert(wa->acc->account_id, wa->src->source, wa->kind,
 							   wa->src->origin, wa->src->body, wa->src->len,
 							   wa->sha, 0, true, NULL);
-	apply_document(wa->acc, wa->doc, payload_id, wa->src->source, res);
+	if (wa->act->kind != FA_NONE)
+		activity_import_apply(wa->acc, wa->act, wa->src->source, &res->days,
+							  &res->samples);
+	else
+		apply_document(wa->acc, wa->doc, payload_id, wa->src->source, res);
 	res->payload_id = payload_id;
 	res->status = "imported";
 	if (res->message == NULL)
@@ -322,6 +327,8 @@ import_document(TrackerAccount *acc, const ImportSource *src, bool raise,
 	char	   *existing_status;
 	volatile bool held_rejected = false;
 	FitbitDoc	doc;
+	FitbitActivity act;
+	FitbitActivityKind akind;
 	FitbitError err;
 	FitbitErrorKind rc;
 	const char *kind;
@@ -350,8 +357,13 @@ import_document(TrackerAccount *acc, const ImportSource *src, bool raise,
 	}
 
 	memset(&doc, 0, sizeof(doc));
+	memset(&act, 0, sizeof(act));
 	memset(&err, 0, sizeof(err));
-	rc = fitbit_parse(src->body, src->len, src->name_hint, &doc, &err);
+	akind = fitbit_activity_kind(src->name_hint, src->body, src->len);
+	if (akind != FA_NONE)
+		rc = fitbit_activity_parse(akind, src->body, src->len, &act, &err);
+	else
+		rc = fitbit_parse(src->body, src->len, src->name_hint, &doc, &err);
 	if (rc != FITBIT_OK)
 	{
 		char	   *reason = psprintf("%s at %s", err.message,
@@ -373,7 +385,8 @@ import_document(TrackerAccount *acc, const ImportSource *src, bool raise,
 					 parse_errhint(rc) ? errhint("%s", parse_errhint(rc)) : 0));
 		return;
 	}
-	kind = fitbit_doc_kind_name(doc.kind);
+	kind = akind != FA_NONE ? fitbit_activity_kind_name(akind) :
+		fitbit_doc_kind_name(doc.kind);
 	res->kind = kind;
 
 	/* Write everything in a subtransaction: all of the document or none. */
@@ -382,6 +395,7 @@ import_document(TrackerAccount *acc, const ImportSource *src, bool raise,
 	wa.sha = sha;
 	wa.kind = kind;
 	wa.doc = &doc;
+	wa.act = &act;
 	wa.res = res;
 	PG_TRY();
 	{
@@ -390,6 +404,7 @@ import_document(TrackerAccount *acc, const ImportSource *src, bool raise,
 	PG_FINALLY();
 	{
 		fitbit_doc_free(&doc);
+		fitbit_activity_free(&act);
 	}
 	PG_END_TRY();
 	if (edata == NULL)
@@ -554,6 +569,8 @@ known_file(const char *path, const char *base)
 	size_t		len;
 	bool		api;
 
+	if (fitbit_activity_kind(base, NULL, 0) != FA_NONE)
+		return NULL;
 	if (!has_suffix(base, ".json"))
 		return "not a JSON file";
 	if (has_prefix(base, "heart_rate-") ||
@@ -563,7 +580,8 @@ known_file(const char *path, const char *base)
 		return NULL;
 	head = read_file(path, &len, 4096);
 	api = strstr(head, "\"activities-heart\"") != NULL ||
-		(strstr(head, "\"sleep\"") != NULL && strstr(head, "\"logId\"") != NULL);
+		(strstr(head, "\"sleep\"") != NULL && strstr(head, "\"logId\"") != NULL) ||
+		fitbit_activity_kind(NULL, head, len) == FA_API_AZM;
 	pfree(head);
 	return api ? NULL : "not a heart-rate or sleep file Tracker imports";
 }

@@ -184,4 +184,47 @@ extern int	fitbit_sleep_read_api(struct JsonCheck *jc, struct json_object *root,
 								  FitbitDoc *doc);
 extern int	fitbit_sleep_read_export(struct JsonCheck *jc, FitbitDoc *doc);
 
+/* Activity files (fitbit_activity.c). */
+typedef enum FitbitActivityKind
+{
+	FA_NONE = 0,
+	FA_EXPORT_DISTANCE,			/* distance-YYYY-MM-DD.json, per minute, cm */
+	FA_EXPORT_CALORIES,			/* calories-YYYY-MM-DD.json, per minute, kcal */
+	FA_EXPORT_SEDENTARY,		/* sedentary_minutes-*.json, per day */
+	FA_EXPORT_LIGHTLY,			/* lightly_active_minutes-*.json, per day */
+	FA_EXPORT_MODERATELY,		/* moderately_active_minutes-*.json, per day */
+	FA_EXPORT_VERY,				/* very_active_minutes-*.json, per day */
+	FA_EXPORT_AZM_CSV,			/* Active Zone Minutes - YYYY-MM-DD.csv */
+	FA_API_AZM					/* {"activities-active-zone-minutes": [...]} */
+} FitbitActivityKind;
+
+/*
+ * One entry: a minute (secs = seconds after midnight of date: UTC for the
+ * export's JSON files, local for its CSV) or a day (secs = -1).  value[0]
+ * is millimeters, millikilocalories or minutes; AZM entries have a value
+ * per zone (fat burn, cardio, peak), -1 where the entry has none.
+ */
+typedef struct FitbitActivityEntry
+{
+	FitbitDate	date;
+	int			secs;
+	int64_t		value[3];
+} FitbitActivityEntry;
+
+typedef struct FitbitActivity
+{
+	FitbitActivityKind kind;
+	size_t		nentries;
+	FitbitActivityEntry *entries;
+} FitbitActivity;
+
+extern FitbitActivityKind fitbit_activity_kind(const char *name,
+											   const char *buf, size_t len);
+extern const char *fitbit_activity_kind_name(FitbitActivityKind kind);
+extern FitbitErrorKind fitbit_activity_parse(FitbitActivityKind kind,
+											 const char *buf, size_t len,
+											 FitbitActivity *act,
+											 FitbitError *err);
+extern void fitbit_activity_free(FitbitActivity *act);
+
 #endif							/* TRACKER_FITBIT_PARSE_H */

@@ -70,5 +70,14 @@ extern JcKind gh_dup_literal(JsonCheck *jc, const JcPath *at, const char *s,
 
 /* gh_points.c: element readers, indexed by GhDataType */
 extern const JcElementFn gh_point_readers[GH_DATA_TYPE_COUNT];
+extern JcKind gh_read_interval(JsonCheck *jc, json_object *owner,
+							   const JcPath *at, int64_t *start, int64_t *end,
+							   int *start_offset);
+
+/* gh_activity.c: intervals and roll-up windows of the activity types */
+extern JcKind gh_read_activity_interval(void *arg, json_object *elem,
+										const JcPath *at, size_t index);
+extern JcKind gh_read_activity_rollup(void *arg, json_object *elem,
+									  const JcPath *at, size_t index);
 
 #endif							/* TRACKER_GH_INTERNAL_H */

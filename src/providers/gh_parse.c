@@ -77,7 +77,10 @@ _Static_assert((int) GH_ERR_NOT_JSON == (int) JC_ERR_NOT_JSON &&
 /* URL names, indexed by GhDataType. */
 static const char *const type_names[GH_DATA_TYPE_COUNT] = {
 	"heart-rate", "daily-resting-heart-rate", "daily-heart-rate-zones",
-	"time-in-heart-rate-zone", "exercise", "sleep", "steps"
+	"time-in-heart-rate-zone", "exercise", "sleep", "steps",
+	/* activity */
+	"active-zone-minutes", "active-minutes", "distance", "floors",
+	"total-calories", "sedentary-period"
 };
 
 static const char list_key[] = "dataPoints";
@@ -175,6 +178,27 @@ alloc_points(ParseCtx *cx, size_t n, const JcPath *at)
 				return jc_fail_nomem(jc, at);
 			page->nsteps = n;
 			break;
+		case GH_ACTIVE_ZONE_MINUTES:
+		case GH_ACTIVE_MINUTES:
+		case GH_DISTANCE:
+		case GH_FLOORS:
+		case GH_TOTAL_CALORIES:
+		case GH_SEDENTARY_PERIOD:
+			if (page->rollup)
+			{
+				page->activity = calloc(n, sizeof(GhActivityDay));
+				if (page->activity == NULL)
+					return jc_fail_nomem(jc, at);
+				page->nactivity = n;
+			}
+			else
+			{
+				page->intervals = calloc(n, sizeof(GhInterval));
+				if (page->intervals == NULL)
+					return jc_fail_nomem(jc, at);
+				page->nintervals = n;
+			}
+			break;
 		case GH_DATA_TYPE_COUNT:
 			break;
 	}
@@ -190,7 +214,8 @@ read_page(ParseCtx *cx, json_object *root)
 {
 	JsonCheck  *jc = &cx->jc;
 	GhPage	   *page = cx->page;
-	bool		rollup = page->type == GH_TIME_IN_HEART_RATE_ZONE;
+	bool		rollup = page->rollup;
+	JcElementFn reader = gh_point_readers[page->type];
 	const char *key = rollup ? rollup_key : list_key;
 	const char *other = rollup ? list_key : rollup_key;
 	JcPath		ap = {&jc_root, key, 0};
@@ -221,9 +246,11 @@ read_page(ParseCtx *cx, json_object *root)
 	if ((rc = jc_bulk_length(jc, points, &ap, key, &n)) != JC_OK ||
 		(rc = alloc_points(cx, n, &ap)) != JC_OK)
 		return rc;
+	if (rollup && gh_is_activity_type(page->type))
+		reader = gh_read_activity_rollup;
 	if (jc_bulk_cut(jc))
-		return jc_walk_bulk(jc, &ap, gh_point_readers[page->type], cx);
-	return jc_walk_array(points, &ap, gh_point_readers[page->type], cx);
+		return jc_walk_bulk(jc, &ap, reader, cx);
+	return jc_walk_array(points, &ap, reader, cx);
 }
 
 
@@ -258,13 +285,13 @@ gh_data_type_from_name(const char *name)
 }
 
 /*
- * Parse one page of a list, reconcile or dailyRollUp response for type.
- * page is overwritten, not freed first; on failure it is left empty (with
- * its type set), so the caller needs no cleanup.
+ * Parse one page of type, a dailyRollUp page when rollup is set.  page is
+ * overwritten, not freed first; on failure it is left empty (with its type
+ * set), so the caller needs no cleanup.
  */
-GhErrorKind
-gh_parse_page(GhDataType type, const char *buf, size_t len, GhPage *page,
-			  GhError *err)
+static GhErrorKind
+parse_page_as(GhDataType type, bool rollup, const char *buf, size_t len,
+			  GhPage *page, GhError *err)
 {
 	GhError		local_err;
 	ParseCtx	cx;
@@ -276,11 +303,15 @@ gh_parse_page(GhDataType type, const char *buf, size_t len, GhPage *page,
 	if ((int) type < 0 || type >= GH_DATA_TYPE_COUNT)
 		return ctx_done(&cx, jc_fail(&cx.jc, JC_ERR_SHAPE, &jc_root,
 									 "unknown data type %d", (int) type));
+	if (rollup && !gh_is_activity_type(type) && type != GH_TIME_IN_HEART_RATE_ZONE)
+		return ctx_done(&cx, jc_fail(&cx.jc, JC_ERR_SHAPE, &jc_root,
+									 "Tracker reads no dailyRollUp of %s",
+									 type_names[type]));
 	page->type = type;
+	page->rollup = rollup;
 	cx.page = page;
 
-	rc = jc_parse_object(&cx.jc, type == GH_TIME_IN_HEART_RATE_ZONE ?
-						 &rollup_bulk : &list_bulk,
+	rc = jc_parse_object(&cx.jc, rollup ? &rollup_bulk : &list_bulk,
 						 "a page of data points", &root);
 	if (rc == JC_OK)
 		rc = read_page(&cx, root);
@@ -293,6 +324,29 @@ gh_parse_page(GhDataType type, const char *buf, size_t len, GhPage *page,
 		page->type = type;
 	}
 	return ctx_done(&cx, rc);
+}
+
+/*
+ * Parse one page of a list, reconcile or dailyRollUp response for type:
+ * a dailyRollUp page for the types that have roll-ups only.
+ */
+GhErrorKind
+gh_parse_page(GhDataType type, const char *buf, size_t len, GhPage *page,
+			  GhError *err)
+{
+	return parse_page_as(type, (int) type >= 0 && type < GH_DATA_TYPE_COUNT &&
+						 gh_is_rollup_only(type), buf, len, page, err);
+}
+
+/*
+ * Parse one page of a dailyRollUp response of an activity type: the
+ * provider's own daily figures.
+ */
+GhErrorKind
+gh_parse_daily_rollup(GhDataType type, const char *buf, size_t len,
+					  GhPage *page, GhError *err)
+{
+	return parse_page_as(type, true, buf, len, page, err);
 }
 
 /* Release everything page owns and leave it zeroed; safe to repeat. */
@@ -328,6 +382,8 @@ gh_page_free(GhPage *page)
 	free(page->exercise);
 	free(page->sleep);
 	free(page->steps);
+	free(page->intervals);
+	free(page->activity);
 	memset(page, 0, sizeof(*page));
 }
 

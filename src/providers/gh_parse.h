@@ -29,6 +29,13 @@ typedef enum GhDataType
 	GH_EXERCISE,				/* exercise sessions */
 	GH_SLEEP,					/* sleep sessions */
 	GH_STEPS,					/* steps, 1-minute intervals */
+	/* activity: intervals of gh_activity.c */
+	GH_ACTIVE_ZONE_MINUTES,		/* active-zone-minutes */
+	GH_ACTIVE_MINUTES,			/* active-minutes */
+	GH_DISTANCE,				/* distance */
+	GH_FLOORS,					/* floors: reconcile and roll-ups only */
+	GH_TOTAL_CALORIES,			/* total-calories: roll-ups only */
+	GH_SEDENTARY_PERIOD,		/* sedentary-period */
 	GH_DATA_TYPE_COUNT
 } GhDataType;
 
@@ -141,6 +148,41 @@ typedef struct GhSteps
 	int64_t		count;
 } GhSteps;
 
+/*
+ * Activity: the levels an interval or a roll-up window is split by.  Active
+ * zone minutes by zone (FAT_BURN, CARDIO, PEAK), active minutes by level
+ * (LIGHT, MODERATE, VIGOROUS); the other types have one value, level 0.
+ */
+#define GH_LEVELS 3
+
+/*
+ * One interval of an activity type.  value[k] is the interval's value at
+ * level k, -1 where it has none: millimeters (distance), floors, active
+ * zone minutes (credits), active minutes, or the length in seconds of a
+ * sedentary period.
+ */
+typedef struct GhInterval
+{
+	int64_t		start;			/* epoch seconds */
+	int64_t		end;
+	int			start_utc_offset;
+	int64_t		value[GH_LEVELS];
+} GhInterval;
+
+/*
+ * One dailyRollUp window of an activity type: the provider's own figure of
+ * a day.  Same units and levels as GhInterval, except calories, which are
+ * millikilocalories (exact for the API's kcal doubles to three places), and
+ * sedentary time, which is seconds.  has_value is false for a window
+ * without the type's value.
+ */
+typedef struct GhActivityDay
+{
+	GhDate		date;
+	bool		has_value;
+	int64_t		value[GH_LEVELS];
+} GhActivityDay;
+
 /* One page of a list (or reconcile, or dailyRollUp) response. */
 typedef struct GhPage
 {
@@ -158,6 +200,12 @@ typedef struct GhPage
 	GhSleep    *sleep;
 	size_t		nsteps;
 	GhSteps    *steps;
+	/* activity */
+	bool		rollup;			/* a dailyRollUp page */
+	size_t		nintervals;
+	GhInterval *intervals;
+	size_t		nactivity;
+	GhActivityDay *activity;
 } GhPage;
 
 /* users.getSettings and users.getProfile. */
@@ -199,6 +247,15 @@ extern int	gh_data_type_from_name(const char *name);	/* -1 if unknown */
 extern GhErrorKind gh_parse_page(GhDataType type, const char *buf, size_t len,
 								 GhPage *page, GhError *err);
 extern void gh_page_free(GhPage *page);
+
+/* Activity types (gh_activity.c). */
+extern bool gh_is_activity_type(GhDataType type);
+extern bool gh_is_rollup_only(GhDataType type);
+extern int	gh_activity_levels(GhDataType type);
+extern const char *gh_activity_level_name(GhDataType type, int level);
+extern GhErrorKind gh_parse_daily_rollup(GhDataType type, const char *buf,
+										 size_t len, GhPage *page,
+										 GhError *err);
 
 extern GhErrorKind gh_parse_settings(const char *buf, size_t len, GhUser *user,
 									 GhError *err);

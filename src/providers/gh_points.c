@@ -24,7 +24,10 @@
 /* JSON union keys of the point bodies, indexed by GhDataType. */
 static const char *const type_keys[GH_DATA_TYPE_COUNT] = {
 	"heartRate", "dailyRestingHeartRate", "dailyHeartRateZones",
-	"timeInHeartRateZone", "exercise", "sleep", "steps"
+	"timeInHeartRateZone", "exercise", "sleep", "steps",
+	/* activity */
+	"activeZoneMinutes", "activeMinutes", "distance", "floors",
+	"totalCalories", "sedentaryPeriod"
 };
 
 /* HeartRateZoneType in Tracker's order; GhDaily and GhExercise use it. */
@@ -631,8 +634,20 @@ read_steps(void *arg, json_object *elem, const JcPath *at, size_t index)
 	return JC_OK;
 }
 
+/* An interval with its start offset, for the readers of gh_activity.c. */
+JcKind
+gh_read_interval(JsonCheck *jc, json_object *owner, const JcPath *at,
+				 int64_t *start, int64_t *end, int *start_offset)
+{
+	return read_interval(jc, owner, at, start, end, start_offset, NULL);
+}
+
 /* Element readers, indexed by GhDataType. */
 const JcElementFn gh_point_readers[GH_DATA_TYPE_COUNT] = {
 	read_heart_rate, read_resting, read_zones, read_zone_rollup,
-	read_exercise, read_sleep, read_steps
+	read_exercise, read_sleep, read_steps,
+	/* activity: total-calories has roll-ups only */
+	gh_read_activity_interval, gh_read_activity_interval,
+	gh_read_activity_interval, gh_read_activity_interval,
+	gh_read_activity_rollup, gh_read_activity_interval
 };

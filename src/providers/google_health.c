@@ -48,7 +48,14 @@ static const char *const gh_types[] = {
 	"heart-rate",
 	"steps",
 	"exercise",
-	"sleep"
+	"sleep",
+	/* activity */
+	"active-zone-minutes",
+	"active-minutes",
+	"distance",
+	"floors",
+	"total-calories",
+	"sedentary-period"
 };
 
 #define GH_PROFILE_TYPE 0		/* index of "profile" in gh_types */
@@ -71,6 +78,7 @@ typedef struct GhProfileParsed
 /* Window lengths in days, and pages per heart-rate window. */
 #define HR_WINDOW_DAYS 7
 #define DAILY_WINDOW_DAYS 90
+#define ROLLUP_14_WINDOW_DAYS 14	/* the API's longest roll-up of some types */
 #define SESSION_WINDOW_DAYS 30
 #define MAX_PAGES_PER_WINDOW 8
 
@@ -91,6 +99,15 @@ gh_window_days(GhDataType type)
 			return HR_WINDOW_DAYS;
 		case GH_EXERCISE:
 		case GH_SLEEP:
+			return SESSION_WINDOW_DAYS;
+		case GH_DISTANCE:
+		case GH_FLOORS:
+			return HR_WINDOW_DAYS;
+		case GH_ACTIVE_ZONE_MINUTES:
+		case GH_ACTIVE_MINUTES:
+		case GH_TOTAL_CALORIES:
+			return ROLLUP_14_WINDOW_DAYS;
+		case GH_SEDENTARY_PERIOD:
 			return SESSION_WINDOW_DAYS;
 		default:
 			return DAILY_WINDOW_DAYS;
@@ -172,6 +189,24 @@ window_filter(const TrackerAccount *acc, const GhWindow *w)
 		case GH_SLEEP:
 			return psprintf("sleep.interval.civil_end_time >= \"%s\" AND sleep.interval.civil_end_time < \"%s\"",
 							format_date(w->from), format_date(w->to));
+		case GH_ACTIVE_ZONE_MINUTES:
+		case GH_ACTIVE_MINUTES:
+		case GH_DISTANCE:
+		case GH_FLOORS:
+		case GH_SEDENTARY_PERIOD:
+			{
+				/* snake_case of the URL name, e.g. active_zone_minutes */
+				char	   *member = pstrdup(gh_data_type_name(w->type));
+				char	   *c;
+
+				for (c = member; *c; c++)
+					if (*c == '-')
+						*c = '_';
+				tracker_day_bounds(acc->tz, w->from, &start, &dummy);
+				tracker_day_bounds(acc->tz, w->to, &end, &dummy);
+				return psprintf("%s.interval.start_time >= \"%s\" AND %s.interval.start_time < \"%s\"",
+								member, format_instant(start), member, format_instant(end));
+			}
 		default:
 			return NULL;
 	}
@@ -362,6 +397,7 @@ gh_fetch_window(FetchContext *ctx, const TrackerAccount *acc,
 	const char *json_headers[] = {"Content-Type: application/json",
 	"Accept: application/json", NULL};
 	const char *get_headers[] = {"Accept: application/json", NULL};
+	bool		rollup;
 
 	if (pw->data_type == GH_PROFILE_TYPE)
 	{
@@ -374,6 +410,7 @@ gh_fetch_window(FetchContext *ctx, const TrackerAccount *acc,
 	w->cursor_end = pw->cursor_end;
 	dt = gh_data_type_name(w->type);
 	filter = window_filter(acc, w);
+	rollup = gh_is_rollup_only(w->type);
 
 	memset(out, 0, sizeof(*out));
 	out->verdict = FETCH_OK;
@@ -392,7 +429,7 @@ gh_fetch_window(FetchContext *ctx, const TrackerAccount *acc,
 
 		CHECK_FOR_INTERRUPTS();
 		memset(&req, 0, sizeof(req));
-		if (w->type == GH_TIME_IN_HEART_RATE_ZONE)
+		if (rollup)
 		{
 			req.method = "POST";
 			req.url = psprintf("%s/v4/users/me/dataTypes/%s/dataPoints:dailyRollUp",
@@ -420,7 +457,9 @@ gh_fetch_window(FetchContext *ctx, const TrackerAccount *acc,
 		p = provider_page_new(&req, &resp);
 		gp = palloc0(sizeof(GhPage));
 		memset(&err, 0, sizeof(err));
-		rc = gh_parse_page(w->type, resp.body, resp.body_len, gp, &err);
+		rc = (rollup && !gh_is_rollup_only(w->type)) ?
+			gh_parse_daily_rollup(w->type, resp.body, resp.body_len, gp, &err) :
+			gh_parse_page(w->type, resp.body, resp.body_len, gp, &err);
 		if (rc != GH_OK)
 		{
 			provider_page_reject(ctx, out, p, &req, &resp, gh_error_kind_name(rc),
@@ -432,7 +471,19 @@ gh_fetch_window(FetchContext *ctx, const TrackerAccount *acc,
 		pages++;
 
 		if (gp->next_page_token == NULL || gp->next_page_token[0] == '\0')
+		{
+			/*
+			 * An activity type's intervals are followed by the provider's
+			 * own daily figures of the window (one dailyRollUp request).
+			 */
+			if (!rollup && gh_is_activity_type(w->type))
+			{
+				rollup = true;
+				page_token = NULL;
+				continue;
+			}
 			return;
+		}
 		if (page_token != NULL && strcmp(page_token, gp->next_page_token) == 0)
 		{
 			gh_fail_paging(out, "the API sent the page token of this page again");
@@ -777,12 +828,17 @@ gh_write_window(const TrackerAccount *acc, const ProviderWindow *pw,
 				break;
 			case GH_STEPS:
 				write_steps(acc, gp);
+				gh_activity_steps_written(acc, gp);
 				rows += (int) gp->nsteps;
 				break;
 			default:
 				break;
 		}
 	}
+
+	/* Activity: the window's pages at once (gh_activity_write.c). */
+	if (gh_is_activity_type(type))
+		rows += gh_activity_write_pages(acc, type, f->pages);
 
 	if (type == GH_HEART_RATE && total > 0)
 	{

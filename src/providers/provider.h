@@ -163,4 +163,18 @@ extern const Provider google_health_provider;
 extern const Provider lastfm_provider,
 			listenbrainz_provider;
 
+/* Google Health activity pages to the store (gh_activity_write.c). */
+struct GhPage;
+extern int	gh_activity_write_pages(const TrackerAccount *acc, int type,
+									List *pages);
+extern void gh_activity_steps_written(const TrackerAccount *acc,
+									  const struct GhPage *gp);
+
+/* Activity files of a Fitbit export or the Web API (import_activity.c). */
+struct FitbitActivity;
+extern void activity_import_apply(const TrackerAccount *acc,
+								  const struct FitbitActivity *act,
+								  const char *source, int *ndays,
+								  int *nsamples);
+
 #endif							/* TRACKER_PROVIDER_H */

@@ -157,6 +157,17 @@ INSERT INTO tracker.provider_data_type VALUES
 	('google_health', 'exercise', 6, 30),
 	('google_health', 'sleep', 7, 30);
 
+-- activity: distance and floors have a point every minute (7 days is about
+-- one 10,000-point page); active-minutes and total-calories roll-ups may
+-- span at most 14 days, the others 90.
+INSERT INTO tracker.provider_data_type VALUES
+	('google_health', 'active-zone-minutes', 8, 14),
+	('google_health', 'active-minutes', 9, 14),
+	('google_health', 'distance', 10, 7),
+	('google_health', 'floors', 11, 7),
+	('google_health', 'total-calories', 12, 14),
+	('google_health', 'sedentary-period', 13, 30);
+
 -- The read-only scopes Tracker asks Google for, and what each covers.
 CREATE TABLE tracker.google_scope (
 	data_type text PRIMARY KEY,
@@ -173,6 +184,15 @@ INSERT INTO tracker.google_scope VALUES
 	('steps', 'https://www.googleapis.com/auth/googlehealth.activity_and_fitness.readonly'),
 	('settings', 'https://www.googleapis.com/auth/googlehealth.settings.readonly'),
 	('profile', 'https://www.googleapis.com/auth/googlehealth.profile.readonly');
+
+-- activity
+INSERT INTO tracker.google_scope VALUES
+	('active-zone-minutes', 'https://www.googleapis.com/auth/googlehealth.activity_and_fitness.readonly'),
+	('active-minutes', 'https://www.googleapis.com/auth/googlehealth.activity_and_fitness.readonly'),
+	('distance', 'https://www.googleapis.com/auth/googlehealth.activity_and_fitness.readonly'),
+	('floors', 'https://www.googleapis.com/auth/googlehealth.activity_and_fitness.readonly'),
+	('total-calories', 'https://www.googleapis.com/auth/googlehealth.activity_and_fitness.readonly'),
+	('sedentary-period', 'https://www.googleapis.com/auth/googlehealth.activity_and_fitness.readonly');
 
 -- What the provider says of the user: time zone and age.
 CREATE TABLE tracker.account_profile (

@@ -112,4 +112,16 @@ extern void figures_recompute_days(const TrackerAccount *acc, DaySet *days);
 extern void figures_recompute_day(const TrackerAccount *acc, DateADT day);
 extern void resting_resmooth(int32 account_id, DateADT from);
 
+/* Activity (activity.c). */
+extern int	activity_store_minutes(const TrackerAccount *acc, const char *data_type,
+								   const int64 *starts, const int64 *ends,
+								   const char *const *levels, const int32 *values,
+								   int n);
+extern int	activity_store_reported(const TrackerAccount *acc, const char *data_type,
+									const DateADT *days, const char *const *v1,
+									const char *const *v2, const char *const *v3,
+									int n, const char *source);
+extern void activity_refresh_days(const TrackerAccount *acc, const DateADT *days,
+								  int n);
+
 #endif							/* TRACKER_STORE_H */

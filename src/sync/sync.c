@@ -378,6 +378,24 @@ sync_account_days(const TrackerAccount *acc, DateADT from, DateADT to,
 	fetch_log_write_autonomous(sum->log, acc->account_id);
 }
 
+/*
+ * sync_type_listed
+ *		Whether tracker.provider_data_type lists a data type of a provider.
+ */
+static bool
+sync_type_listed(const char *provider, const char *data_type)
+{
+	Oid			types[2] = {TEXTOID, TEXTOID};
+	Datum		values[2];
+
+	values[0] = CStringGetTextDatum(provider);
+	values[1] = CStringGetTextDatum(data_type);
+	return spi_exec("SELECT 1 FROM tracker.provider_data_type "
+					"WHERE provider = $1 AND data_type = $2",
+					2, types, values, NULL, SPI_OK_SELECT,
+					"read the provider's data types") > 0;
+}
+
 PG_FUNCTION_INFO_V1(tracker_sync);
 
 /*
@@ -442,8 +460,13 @@ tracker_sync(PG_FUNCTION_ARGS)
 	wanted = palloc0(sizeof(bool) * p->ndata_types);
 	if (types_arg == NULL)
 	{
+		/*
+		 * Every data type the installed schema lists for the provider: a
+		 * library newer than the schema (before ALTER EXTENSION UPDATE) does
+		 * not sync types the schema has no tables for.
+		 */
 		for (i = 0; i < p->ndata_types; i++)
-			wanted[i] = true;
+			wanted[i] = sync_type_listed(p->name, p->data_types[i]);
 	}
 	else
 	{

@@ -211,7 +211,10 @@ test_type_names(void)
 {
 	static const char *const names[GH_DATA_TYPE_COUNT] = {
 		"heart-rate", "daily-resting-heart-rate", "daily-heart-rate-zones",
-		"time-in-heart-rate-zone", "exercise", "sleep", "steps"
+		"time-in-heart-rate-zone", "exercise", "sleep", "steps",
+		/* activity */
+		"active-zone-minutes", "active-minutes", "distance", "floors",
+		"total-calories", "sedentary-period"
 	};
 	int			i;
 
@@ -287,15 +290,15 @@ test_heart_rate_basic(void)
 }
 
 /*
- * A copy of json for a page of type: dailyRollUp pages (time in zone) call
- * their array rollupDataPoints.
+ * A copy of json for a page of type: dailyRollUp pages (time in zone, total
+ * calories) call their array rollupDataPoints.
  */
 static char *
 dup_renamed(const char *json, int type)
 {
 	const char *at = strstr(json, "\"dataPoints\"");
 
-	if (type != GH_TIME_IN_HEART_RATE_ZONE || at == NULL)
+	if (!gh_is_rollup_only((GhDataType) type) || at == NULL)
 		return sfmt("%s", json);
 	return sfmt("%.*s\"rollupDataPoints\"%s", (int) (at - json), json,
 				at + strlen("\"dataPoints\""));

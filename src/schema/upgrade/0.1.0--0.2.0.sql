@@ -106,3 +106,12 @@ ALTER TABLE gold.daily ADD CONSTRAINT daily_zones_add_up CHECK
 ALTER TABLE silver.sleep
 	ADD COLUMN start_utc_offset_s integer,
 	ADD COLUMN end_utc_offset_s integer;
+
+/*
+ * Daily activity figures (gold.daily_activity, new in 0.2.0) for every day
+ * of the steps 0.1.0 holds.
+ */
+SELECT tracker.refresh_activity(s.account_id, array_agg(DISTINCT s.day))
+FROM silver.steps s
+GROUP BY s.account_id
+ORDER BY s.account_id;
