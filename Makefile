@@ -36,6 +36,7 @@ OBJS = \
 	src/providers/gh_parse.o \
 	src/providers/gh_points.o \
 	src/providers/gh_values.o \
+	src/providers/gh_vitals.o \
 	src/providers/google_health.o \
 	src/providers/listen_parse.o \
 	src/providers/listening.o \
@@ -129,7 +130,7 @@ JSON_CHECK_SRC = src/providers/json_check.c src/providers/json_scan.c \
 	src/providers/json_member.c
 FITBIT_PARSE_SRC = src/providers/fitbit_parse.c $(JSON_CHECK_SRC)
 GH_PARSE_SRC = src/providers/gh_parse.c src/providers/gh_points.c \
-	src/providers/gh_values.c $(JSON_CHECK_SRC)
+	src/providers/gh_values.c src/providers/gh_vitals.c $(JSON_CHECK_SRC)
 LISTEN_PARSE_SRC = src/providers/listen_parse.c $(JSON_CHECK_SRC)
 .PHONY: unit test demo
 unit:
@@ -138,9 +139,11 @@ unit:
 	$(CC) $(UNIT_CFLAGS) test/unit/test_figures.c src/core/figures.c src/core/series.c -o build/test_figures
 	$(CC) $(UNIT_CFLAGS) test/unit/test_fitbit_parse.c $(FITBIT_PARSE_SRC) -ljson-c -o build/test_fitbit_parse
 	$(CC) $(UNIT_CFLAGS) test/unit/test_gh_parse.c $(GH_PARSE_SRC) -ljson-c -o build/test_gh_parse
+	$(CC) $(UNIT_CFLAGS) test/unit/test_gh_vitals.c $(GH_PARSE_SRC) -ljson-c -lm -o build/test_gh_vitals
 	$(CC) $(UNIT_CFLAGS) test/unit/test_listen_parse.c $(LISTEN_PARSE_SRC) -ljson-c -o build/test_listen_parse
 	build/test_series && build/test_figures && (cd test/unit && ../../build/test_fitbit_parse) && \
-		(cd test/unit && ../../build/test_gh_parse) && build/test_listen_parse
+		(cd test/unit && ../../build/test_gh_parse) && build/test_listen_parse && \
+		build/test_gh_vitals
 
 # Build, install, and run every suite (see test/run-all).
 test:

@@ -77,7 +77,12 @@ _Static_assert((int) GH_ERR_NOT_JSON == (int) JC_ERR_NOT_JSON &&
 /* URL names, indexed by GhDataType. */
 static const char *const type_names[GH_DATA_TYPE_COUNT] = {
 	"heart-rate", "daily-resting-heart-rate", "daily-heart-rate-zones",
-	"time-in-heart-rate-zone", "exercise", "sleep", "steps"
+	"time-in-heart-rate-zone", "exercise", "sleep", "steps",
+	/* vitals and body */
+	"heart-rate-variability", "daily-heart-rate-variability",
+	"oxygen-saturation", "daily-oxygen-saturation", "daily-respiratory-rate",
+	"respiratory-rate-sleep-summary", "daily-sleep-temperature-derivations",
+	"weight", "body-fat", "daily-vo2-max", "vo2-max"
 };
 
 static const char list_key[] = "dataPoints";
@@ -174,6 +179,22 @@ alloc_points(ParseCtx *cx, size_t n, const JcPath *at)
 			if (page->steps == NULL)
 				return jc_fail_nomem(jc, at);
 			page->nsteps = n;
+			break;
+		case GH_HEART_RATE_VARIABILITY:
+		case GH_DAILY_HEART_RATE_VARIABILITY:
+		case GH_OXYGEN_SATURATION:
+		case GH_DAILY_OXYGEN_SATURATION:
+		case GH_DAILY_RESPIRATORY_RATE:
+		case GH_RESPIRATORY_RATE_SLEEP_SUMMARY:
+		case GH_DAILY_SLEEP_TEMPERATURE:
+		case GH_WEIGHT:
+		case GH_BODY_FAT:
+		case GH_DAILY_VO2_MAX:
+		case GH_VO2_MAX:
+			page->vitals = calloc(n, sizeof(GhVital));
+			if (page->vitals == NULL)
+				return jc_fail_nomem(jc, at);
+			page->nvitals = n;
 			break;
 		case GH_DATA_TYPE_COUNT:
 			break;
@@ -318,6 +339,12 @@ gh_page_free(GhPage *page)
 			free(page->sleep[i].stages[j].type);
 		free(page->sleep[i].stages);
 	}
+	for (i = 0; i < page->nvitals; i++)
+	{
+		free(page->vitals[i].text);
+		free(page->vitals[i].id);
+	}
+	free(page->vitals);
 	free(page->next_page_token);
 	free(page->t);
 	free(page->bpm);

@@ -24,7 +24,12 @@
 /* JSON union keys of the point bodies, indexed by GhDataType. */
 static const char *const type_keys[GH_DATA_TYPE_COUNT] = {
 	"heartRate", "dailyRestingHeartRate", "dailyHeartRateZones",
-	"timeInHeartRateZone", "exercise", "sleep", "steps"
+	"timeInHeartRateZone", "exercise", "sleep", "steps",
+	/* vitals and body: gh_vitals.c reads them, with keys of its own */
+	"heartRateVariability", "dailyHeartRateVariability", "oxygenSaturation",
+	"dailyOxygenSaturation", "dailyRespiratoryRate",
+	"respiratoryRateSleepSummary", "dailySleepTemperatureDerivations",
+	"weight", "bodyFat", "dailyVo2Max", "vo2Max"
 };
 
 /* HeartRateZoneType in Tracker's order; GhDaily and GhExercise use it. */
@@ -516,5 +521,9 @@ read_steps(void *arg, json_object *elem, const JcPath *at, size_t index)
 /* Element readers, indexed by GhDataType. */
 const JcElementFn gh_point_readers[GH_DATA_TYPE_COUNT] = {
 	read_heart_rate, read_resting, read_zones, read_zone_rollup,
-	read_exercise, read_sleep, read_steps
+	read_exercise, read_sleep, read_steps,
+	/* vitals and body */
+	gh_read_vital, gh_read_vital, gh_read_vital, gh_read_vital, gh_read_vital,
+	gh_read_vital, gh_read_vital, gh_read_vital, gh_read_vital, gh_read_vital,
+	gh_read_vital
 };

@@ -211,7 +211,12 @@ test_type_names(void)
 {
 	static const char *const names[GH_DATA_TYPE_COUNT] = {
 		"heart-rate", "daily-resting-heart-rate", "daily-heart-rate-zones",
-		"time-in-heart-rate-zone", "exercise", "sleep", "steps"
+		"time-in-heart-rate-zone", "exercise", "sleep", "steps",
+		/* vitals and body */
+		"heart-rate-variability", "daily-heart-rate-variability",
+		"oxygen-saturation", "daily-oxygen-saturation", "daily-respiratory-rate",
+		"respiratory-rate-sleep-summary", "daily-sleep-temperature-derivations",
+		"weight", "body-fat", "daily-vo2-max", "vo2-max"
 	};
 	int			i;
 
