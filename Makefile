@@ -36,7 +36,6 @@ OBJS = \
 	src/providers/gh_parse.o \
 	src/providers/gh_points.o \
 	src/providers/gh_values.o \
-	src/providers/gh_vitals.o \
 	src/providers/google_health.o \
 	src/providers/listen_parse.o \
 	src/providers/listening.o \
@@ -58,6 +57,11 @@ OBJS = \
 	src/bgw/scheduler.o \
 	src/bgw/worker.o \
 	src/bgw/jobs_sql.o
+# vitals and body measurements
+OBJS += \
+	src/providers/gh_vitals.o \
+	src/providers/gh_vitals_store.o \
+	src/store/vitals.o
 
 # Measurement hooks for bench/ (bench/src/bench_hooks.c) go into the library
 # only with `make BENCH=1`: the default tracker.so holds only what users call.
@@ -69,6 +73,8 @@ endif
 # (each part uses only what the parts before it create).  The benchmark hook
 # (bench.sql) goes in only with `make BENCH=1`.
 SCHEMA_PARTS = schemas core sync health jobs listening archive status api export
+# vitals and body measurements
+SCHEMA_PARTS += vitals
 ifeq ($(BENCH),1)
 SCHEMA_PARTS += bench
 endif
@@ -93,6 +99,8 @@ REGRESS_OPTS = --temp-instance=./tmp_check --temp-config=./test/tracker.conf
 
 TAP_TESTS = 1
 PROVE_TESTS = test/t/00*.pl test/t/010_zones.pl test/t/090_soak.pl
+# vitals and body measurements
+PROVE_TESTS += test/t/012_vitals.pl
 
 PG_CONFIG ?= pg_config
 PG_CPPFLAGS = -Isrc

@@ -145,6 +145,11 @@ extern size_t fitbit_doc_store(const TrackerAccount *acc, const FitbitDoc *doc,
 							   int64 payload_id, const char *source,
 							   DaySet *touched);
 
+/* The vitals and body types of Google Health into silver (gh_vitals_store.c). */
+struct GhPage;
+extern int	gh_vitals_write(const TrackerAccount *acc, const struct GhPage *gp,
+							int64 payload_id, DaySet *days);
+
 /* The providers. */
 extern const Provider google_health_provider;
 extern const Provider lastfm_provider,
