@@ -61,6 +61,8 @@ OBJS = \
 OBJS += \
 	src/providers/gh_vitals.o \
 	src/providers/gh_vitals_store.o \
+	src/providers/fitbit_vitals_parse.o \
+	src/providers/fitbit_vitals_import.o \
 	src/store/vitals.o
 
 # Measurement hooks for bench/ (bench/src/bench_hooks.c) go into the library
@@ -95,6 +97,8 @@ DATA = $(patsubst %,src/schema/upgrade/tracker--%.sql,$(UPGRADE_FROM))
 # Regression tests need the library preloaded, so they run in a private
 # instance started from test/tracker.conf (the pg_cron way).
 REGRESS = setup accounts series figures import_json import_file daily listening api archive export hardening
+# vitals and body measurements
+REGRESS += import_vitals
 REGRESS_OPTS = --temp-instance=./tmp_check --temp-config=./test/tracker.conf
 
 TAP_TESTS = 1
@@ -148,10 +152,12 @@ unit:
 	$(CC) $(UNIT_CFLAGS) test/unit/test_fitbit_parse.c $(FITBIT_PARSE_SRC) -ljson-c -o build/test_fitbit_parse
 	$(CC) $(UNIT_CFLAGS) test/unit/test_gh_parse.c $(GH_PARSE_SRC) -ljson-c -o build/test_gh_parse
 	$(CC) $(UNIT_CFLAGS) test/unit/test_gh_vitals.c $(GH_PARSE_SRC) -ljson-c -lm -o build/test_gh_vitals
+	$(CC) $(UNIT_CFLAGS) test/unit/test_fitbit_vitals.c src/providers/fitbit_vitals_parse.c \
+		$(JSON_CHECK_SRC) -ljson-c -lm -o build/test_fitbit_vitals
 	$(CC) $(UNIT_CFLAGS) test/unit/test_listen_parse.c $(LISTEN_PARSE_SRC) -ljson-c -o build/test_listen_parse
 	build/test_series && build/test_figures && (cd test/unit && ../../build/test_fitbit_parse) && \
 		(cd test/unit && ../../build/test_gh_parse) && build/test_listen_parse && \
-		build/test_gh_vitals
+		build/test_gh_vitals && build/test_fitbit_vitals
 
 # Build, install, and run every suite (see test/run-all).
 test:

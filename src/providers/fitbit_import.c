@@ -262,6 +262,7 @@ typedef struct WriteArgs
 	const uint8 *sha;
 	const char *kind;
 	FitbitDoc  *doc;
+	FitbitVitalsDoc *vdoc;		/* a vitals document instead of doc */
 	ImportResult *res;
 } WriteArgs;
 
@@ -280,7 +281,11 @@ write_document(void *arg)
 	payload_id = bronze_insert(wa->acc->account_id, wa->src->source, wa->kind,
 							   wa->src->origin, wa->src->body, wa->src->len,
 							   wa->sha, 0, true, NULL);
-	apply_document(wa->acc, wa->doc, payload_id, wa->src->source, res);
+	if (wa->vdoc != NULL)
+		res->samples = fitbit_vitals_store(wa->acc, wa->vdoc, payload_id,
+										   wa->src->source, &res->days);
+	else
+		apply_document(wa->acc, wa->doc, payload_id, wa->src->source, res);
 	res->payload_id = payload_id;
 	res->status = "imported";
 	res->message = psprintf("%d day%s, %d sample%s", res->days,
@@ -303,6 +308,8 @@ import_document(TrackerAccount *acc, const ImportSource *src, bool raise,
 	char	   *existing_status;
 	volatile bool held_rejected = false;
 	FitbitDoc	doc;
+	FitbitVitalsDoc vdoc;
+	FitbitVitalsKind vkind;
 	FitbitError err;
 	FitbitErrorKind rc;
 	const char *kind;
@@ -331,14 +338,20 @@ import_document(TrackerAccount *acc, const ImportSource *src, bool raise,
 	}
 
 	memset(&doc, 0, sizeof(doc));
+	memset(&vdoc, 0, sizeof(vdoc));
 	memset(&err, 0, sizeof(err));
-	rc = fitbit_parse(src->body, src->len, src->name_hint, &doc, &err);
+	vkind = fitbit_vitals_detect(src->name_hint, src->body, src->len);
+	if (vkind != FV_DOC_UNKNOWN)
+		rc = fitbit_vitals_parse(vkind, src->body, src->len, &vdoc, &err);
+	else
+		rc = fitbit_parse(src->body, src->len, src->name_hint, &doc, &err);
 	if (rc != FITBIT_OK)
 	{
 		char	   *reason = psprintf("%s at %s", err.message,
 									  err.path[0] ? err.path : "$");
 
 		fitbit_doc_free(&doc);
+		fitbit_vitals_free(&vdoc);
 		res->status = (rc == FITBIT_ERR_NOMEM) ? "failed" : "rejected";
 		res->message = reason;
 		if (held_rejected)
@@ -354,7 +367,8 @@ import_document(TrackerAccount *acc, const ImportSource *src, bool raise,
 					 parse_errhint(rc) ? errhint("%s", parse_errhint(rc)) : 0));
 		return;
 	}
-	kind = fitbit_doc_kind_name(doc.kind);
+	kind = (vkind != FV_DOC_UNKNOWN) ? fitbit_vitals_kind_name(vkind) :
+		fitbit_doc_kind_name(doc.kind);
 	res->kind = kind;
 
 	/* Write everything in a subtransaction: all of the document or none. */
@@ -363,6 +377,7 @@ import_document(TrackerAccount *acc, const ImportSource *src, bool raise,
 	wa.sha = sha;
 	wa.kind = kind;
 	wa.doc = &doc;
+	wa.vdoc = (vkind != FV_DOC_UNKNOWN) ? &vdoc : NULL;
 	wa.res = res;
 	PG_TRY();
 	{
@@ -371,6 +386,7 @@ import_document(TrackerAccount *acc, const ImportSource *src, bool raise,
 	PG_FINALLY();
 	{
 		fitbit_doc_free(&doc);
+		fitbit_vitals_free(&vdoc);
 	}
 	PG_END_TRY();
 	if (edata == NULL)
@@ -535,6 +551,8 @@ known_file(const char *path, const char *base)
 	size_t		len;
 	bool		api;
 
+	if (fitbit_vitals_detect(base, NULL, 0) != FV_DOC_UNKNOWN)
+		return NULL;
 	if (!has_suffix(base, ".json"))
 		return "not a JSON file";
 	if (has_prefix(base, "heart_rate-") ||
@@ -542,7 +560,8 @@ known_file(const char *path, const char *base)
 		has_prefix(base, "resting_heart_rate-"))
 		return NULL;
 	head = read_file(path, &len, 4096);
-	api = strstr(head, "\"activities-heart\"") != NULL;
+	api = strstr(head, "\"activities-heart\"") != NULL ||
+		fitbit_vitals_detect(NULL, head, strlen(head)) != FV_DOC_UNKNOWN;
 	pfree(head);
 	return api ? NULL : "not a heart-rate file Tracker imports";
 }

@@ -150,6 +150,10 @@ struct GhPage;
 extern int	gh_vitals_write(const TrackerAccount *acc, const struct GhPage *gp,
 							int64 payload_id, DaySet *days);
 
+/* Vitals and body measurements of Fitbit files (fitbit_vitals_import.c). */
+extern int	fitbit_vitals_store(const TrackerAccount *acc, const FitbitVitalsDoc *doc,
+								int64 payload_id, const char *source, int *ndays);
+
 /* The providers. */
 extern const Provider google_health_provider;
 extern const Provider lastfm_provider,

@@ -139,9 +139,12 @@ like(query_or_error($node, 'upgraded',
 	"SELECT * FROM tracker.import_fitbit_file(1, '$fixtures/bad/heart_rate-2018-11-02.json')"),
 	qr/could not import file/, 'a bad file is refused (and kept in bronze as rejected)');
 
-# A sync from the fake in the session, and a backfill left queued.
+# A sync from the fake in the session, and a backfill left queued.  The
+# sync reads the data types 0.1.0 knows: this library has more, whose
+# tables 0.1.0 lacks.
 is(query_or_error($node, 'upgraded',
-	"SELECT requests > 0, rows_written > 0, errors, state FROM tracker.sync(2, '[2017-04-28,2017-05-03)')"),
+	"SELECT requests > 0, rows_written > 0, errors, state FROM tracker.sync(2, '[2017-04-28,2017-05-03)', "
+	  . "ARRAY(SELECT data_type FROM tracker.provider_data_type WHERE provider = 'google_health'))"),
 	't|t|0|connected', 'the Google Health account syncs from the fake');
 $node->safe_psql('upgraded', join('', map { "ALTER TABLE $_->[0] RENAME $_->[2] TO $_->[1];\n" } @silver_renames)
 	  . q{
@@ -348,6 +351,8 @@ for my $t (sort keys %columns)
 			'tracker.s3_config: the settings and keys, split in two tables, read back the same');
 		next;
 	}
+	# the install script's own rows are compared with a fresh install below
+	next if $t =~ /^tracker\.(provider_data_type|google_scope)$/;
 	is(table_digest('upgraded', $t, 1), $kept_before{$t}, "$t: kept");
 }
 is(query_or_error($node, 'upgraded', $sequences_sql), $sequences_before, 'every sequence is where it was');
