@@ -37,7 +37,9 @@ import urllib.request
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 TARGETS = ("series", "fitbit_parse", "gh_page", "gh_token", "gh_api_error", "gh_user",
-           "listen_parse")
+           "listen_parse",
+           # vitals and body measurements
+           "fitbit_vitals")
 MAX_SEED = 64 * 1024
 
 # GhDataType order in src/gh_parse.h: the selector byte of fuzz_gh_page.

@@ -45,6 +45,7 @@ gh_page|$GH_PARSE_SRC|gh|8192
 gh_token|$GH_PARSE_SRC|gh|4096
 gh_api_error|$GH_PARSE_SRC|gh|4096
 gh_user|$GH_PARSE_SRC|gh|4096
+fitbit_vitals|src/providers/fitbit_vitals_parse.c $JSON_CHECK_SRC|fitbit|16384
 "
 # Last.fm/ListenBrainz pages, once their parser and its harness exist.
 if [ -f src/providers/listen_parse.c ] && [ -f fuzz/fuzz_listen_parse.c ]; then

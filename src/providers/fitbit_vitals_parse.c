@@ -345,6 +345,9 @@ read_breathing(void *arg, json_object *e, const JcPath *at, size_t index)
 		rc = member_value(vp, full, &fpath, "breathingRate", 1, 99, &r->v[0]);
 	else
 		rc = member_value(vp, val, &vpath, "breathingRate", 1, 99, &r->v[0]);
+	/* a night without a rate (-1, or none) says nothing */
+	if (rc == JC_OK && isnan(r->v[0]))
+		vp->doc->nrows--;
 	(void) index;
 	return rc;
 }
@@ -747,9 +750,13 @@ parse_csv(VParse *vp)
 				double		sum = r->v[1];
 				double		samples = r->v[2];
 
-				r->v[1] = (!isnan(sum) && samples > 0 && !isnan(r->v[0])) ?
+				r->v[1] = (!isnan(sum) && samples >= 1 && !isnan(r->v[0])) ?
 					r->v[0] - sum / samples : NAN;
 				r->v[2] = NAN;
+				if (!isnan(r->v[1]) && (r->v[1] < -10 || r->v[1] > 50))
+					return csv_fail(vp, JC_ERR_RANGE, lineno, spec->cols[1],
+									"the baseline it gives, %g, is outside -10..50",
+									r->v[1]);
 			}
 			/* a row without its main value says nothing */
 			if (!any || isnan(r->v[0]))

@@ -11,7 +11,11 @@ use TrackerTest;
 use HTTP::Tiny;
 
 my $fixtures = fixtures_dir();
-my $fake = start_fake(users => [ kory_user(refresh_token => 'rt-kory-0123456789', age => 29) ]);
+# The full syncs read every data type, and with the fault tests this
+# script makes more requests in a minute than the fake's default per-user
+# limit (300), which would answer 429 where a test expects its fault.
+my $fake = start_fake(users => [ kory_user(refresh_token => 'rt-kory-0123456789', age => 29) ],
+	args => [ '--user-rate', '2000' ]);
 
 my $node = tracker_node('sync', $fake, "log_min_messages = debug5", "tracker.enable_workers = off",
 	"log_min_error_statement = panic");
