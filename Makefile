@@ -57,6 +57,13 @@ OBJS = \
 	src/bgw/scheduler.o \
 	src/bgw/worker.o \
 	src/bgw/jobs_sql.o
+# vitals and body measurements
+OBJS += \
+	src/providers/gh_vitals.o \
+	src/providers/gh_vitals_store.o \
+	src/providers/fitbit_vitals_parse.o \
+	src/providers/fitbit_vitals_import.o \
+	src/store/vitals.o
 
 # sleep: sessions with their stages, Fitbit sleep imports
 OBJS += src/store/sleep.o src/providers/fitbit_sleep.o src/providers/import_sleep.o
@@ -79,6 +86,8 @@ endif
 # (each part uses only what the parts before it create).  The benchmark hook
 # (bench.sql) goes in only with `make BENCH=1`.
 SCHEMA_PARTS = schemas core sync health activity jobs listening archive status api api_health export
+# vitals and body measurements
+SCHEMA_PARTS += vitals
 ifeq ($(BENCH),1)
 SCHEMA_PARTS += bench
 endif
@@ -99,6 +108,8 @@ DATA = $(patsubst %,src/schema/upgrade/tracker--%.sql,$(UPGRADE_FROM))
 # Regression tests need the library preloaded, so they run in a private
 # instance started from test/tracker.conf (the pg_cron way).
 REGRESS = setup accounts series figures import_json import_file daily listening api archive export hardening
+# vitals and body measurements
+REGRESS += import_vitals
 REGRESS_OPTS = --temp-instance=./tmp_check --temp-config=./test/tracker.conf
 
 TAP_TESTS = 1
@@ -107,6 +118,8 @@ PROVE_TESTS = test/t/00*.pl test/t/010_zones.pl test/t/011_devices.pl test/t/090
 PROVE_TESTS += test/t/014_sleep.pl
 # activity
 PROVE_TESTS += test/t/013_activity.pl
+# vitals and body measurements
+PROVE_TESTS += test/t/012_vitals.pl
 
 PG_CONFIG ?= pg_config
 PG_CPPFLAGS = -Isrc
@@ -145,7 +158,7 @@ JSON_CHECK_SRC = src/providers/json_check.c src/providers/json_scan.c \
 FITBIT_PARSE_SRC = src/providers/fitbit_parse.c src/providers/fitbit_sleep.c $(JSON_CHECK_SRC)
 GH_PARSE_SRC = src/providers/gh_parse.c src/providers/gh_points.c \
 	src/providers/gh_activity.c \
-	src/providers/gh_values.c $(JSON_CHECK_SRC)
+	src/providers/gh_values.c src/providers/gh_vitals.c $(JSON_CHECK_SRC)
 LISTEN_PARSE_SRC = src/providers/listen_parse.c $(JSON_CHECK_SRC)
 .PHONY: unit test demo
 unit:
@@ -154,13 +167,17 @@ unit:
 	$(CC) $(UNIT_CFLAGS) test/unit/test_figures.c src/core/figures.c src/core/series.c -o build/test_figures
 	$(CC) $(UNIT_CFLAGS) test/unit/test_fitbit_parse.c $(FITBIT_PARSE_SRC) -ljson-c -o build/test_fitbit_parse
 	$(CC) $(UNIT_CFLAGS) test/unit/test_gh_parse.c $(GH_PARSE_SRC) -ljson-c -o build/test_gh_parse
+	$(CC) $(UNIT_CFLAGS) test/unit/test_gh_vitals.c $(GH_PARSE_SRC) -ljson-c -lm -o build/test_gh_vitals
+	$(CC) $(UNIT_CFLAGS) test/unit/test_fitbit_vitals.c src/providers/fitbit_vitals_parse.c \
+		$(JSON_CHECK_SRC) -ljson-c -lm -o build/test_fitbit_vitals
 	$(CC) $(UNIT_CFLAGS) test/unit/test_listen_parse.c $(LISTEN_PARSE_SRC) -ljson-c -o build/test_listen_parse
 	$(CC) $(UNIT_CFLAGS) test/unit/test_gh_activity.c $(GH_PARSE_SRC) -ljson-c -o build/test_gh_activity
 	$(CC) $(UNIT_CFLAGS) test/unit/test_fitbit_activity.c src/providers/fitbit_activity.c \
 		$(JSON_CHECK_SRC) -ljson-c -o build/test_fitbit_activity
 	build/test_series && build/test_figures && (cd test/unit && ../../build/test_fitbit_parse) && \
 		(cd test/unit && ../../build/test_gh_parse) && build/test_listen_parse && \
-		build/test_gh_activity && build/test_fitbit_activity
+		build/test_gh_activity && build/test_fitbit_activity && \
+		build/test_gh_vitals && build/test_fitbit_vitals
 	# sleep
 	$(CC) $(UNIT_CFLAGS) test/unit/test_sleep_parse.c $(GH_PARSE_SRC) src/providers/fitbit_parse.c \
 		src/providers/fitbit_sleep.c -ljson-c -o build/test_sleep_parse

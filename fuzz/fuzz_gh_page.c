@@ -4,11 +4,12 @@
  *	  Fuzz target for gh_parse_page() (src/gh_parse.c): one page of a
  *	  Google Health API v4 list, reconcile or dailyRollUp response.
  *
- * The first byte chooses the data type (byte % 7: heart-rate,
- * daily-resting-heart-rate, daily-heart-rate-zones,
- * time-in-heart-rate-zone, exercise, sleep, steps); the rest is the page.
- * Byte values 7..13 of the first byte are also read with an
- * out-of-range type, which must be refused.  Properties:
+ * The first byte chooses the data type (byte % GH_DATA_TYPE_COUNT, in the
+ * order of GhDataType: heart-rate, daily-resting-heart-rate,
+ * daily-heart-rate-zones, time-in-heart-rate-zone, exercise, sleep, steps,
+ * then the vitals and body types); the rest is the page.  First bytes
+ * from 0xF0 are also read with an out-of-range type, which must be
+ * refused.  Properties:
  *
  *	- the result and the error agree; a failed parse leaves the page empty
  *	  (with its type set) and an error with a "$" path and a message, in
@@ -26,6 +27,8 @@
 #include "fuzz_common.h"
 
 #include "providers/gh_parse.h"
+
+#include <math.h>
 
 #define UTC_OFFSET_MAX (18 * 3600)
 
@@ -163,6 +166,28 @@ check_page(const GhPage *p, GhDataType type)
 		FUZZ_CHECK(s->count >= 0 && s->count <= 100000, "step count");
 		FUZZ_CHECK(s->start_utc_offset >= -UTC_OFFSET_MAX &&
 				   s->start_utc_offset <= UTC_OFFSET_MAX, "steps offset");
+	}
+	FUZZ_CHECK(p->nvitals == 0 || gh_is_vital(type), "vitals in a %s page",
+			   gh_data_type_name(type));
+	for (i = 0; i < p->nvitals; i++)
+	{
+		const GhVital *v = &p->vitals[i];
+
+		if (gh_vital_is_daily(type))
+			check_date(&v->date, "vitals date");
+		else
+			FUZZ_CHECK(v->utc_offset >= -UTC_OFFSET_MAX &&
+					   v->utc_offset <= UTC_OFFSET_MAX, "vitals offset");
+		/* the first value of every type but two daily ones is required */
+		FUZZ_CHECK(!isnan(v->v[0]) || type == GH_DAILY_HEART_RATE_VARIABILITY ||
+				   type == GH_DAILY_OXYGEN_SATURATION, "a required value is missing");
+		for (k = 0; k < GH_VITAL_VALUES; k++)
+			FUZZ_CHECK(isnan(v->v[k]) || (v->v[k] >= -10 && v->v[k] <= 699000),
+					   "vitals value %g", v->v[k]);
+		if (v->text)
+			check_chars(v->text, "vitals enum", 0, 64);
+		if (v->id)
+			check_chars(v->id, "vitals name", 1, 1024);
 	}
 }
 

@@ -37,12 +37,19 @@ import urllib.request
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 TARGETS = ("series", "fitbit_parse", "gh_page", "gh_token", "gh_api_error", "gh_user",
-           "listen_parse")
+           "listen_parse",
+           # vitals and body measurements
+           "fitbit_vitals")
 MAX_SEED = 64 * 1024
 
 # GhDataType order in src/gh_parse.h: the selector byte of fuzz_gh_page.
 GH_TYPES = ["heart-rate", "daily-resting-heart-rate", "daily-heart-rate-zones",
-            "time-in-heart-rate-zone", "exercise", "sleep", "steps"]
+            "time-in-heart-rate-zone", "exercise", "sleep", "steps",
+            # vitals and body
+            "heart-rate-variability", "daily-heart-rate-variability",
+            "oxygen-saturation", "daily-oxygen-saturation", "daily-respiratory-rate",
+            "respiratory-rate-sleep-summary", "daily-sleep-temperature-derivations",
+            "weight", "body-fat", "daily-vo2-max", "vo2-max"]
 
 # File name hints of fuzz_fitbit_parse (index = selector byte).
 FITBIT_HINTS = [None, "heart_rate-", "time_in_heart_rate_zones-", "resting_heart_rate-"]

@@ -35,7 +35,7 @@ CLANG=${CLANG:-$(command -v clang || command -v clang-14 || true)}
 # The parsers' sources, each with the JSON checks it uses (as in the
 # Makefile's unit target).
 JSON_CHECK_SRC="src/providers/json_check.c src/providers/json_scan.c src/providers/json_member.c"
-GH_PARSE_SRC="src/providers/gh_parse.c src/providers/gh_points.c src/providers/gh_activity.c src/providers/gh_values.c $JSON_CHECK_SRC"
+GH_PARSE_SRC="src/providers/gh_parse.c src/providers/gh_points.c src/providers/gh_activity.c src/providers/gh_values.c src/providers/gh_vitals.c $JSON_CHECK_SRC"
 
 # name | sources | dictionary | largest input
 TARGET_TABLE="
@@ -45,6 +45,7 @@ gh_page|$GH_PARSE_SRC|gh|8192
 gh_token|$GH_PARSE_SRC|gh|4096
 gh_api_error|$GH_PARSE_SRC|gh|4096
 gh_user|$GH_PARSE_SRC|gh|4096
+fitbit_vitals|src/providers/fitbit_vitals_parse.c $JSON_CHECK_SRC|fitbit|16384
 "
 # Last.fm/ListenBrainz pages, once their parser and its harness exist.
 if [ -f src/providers/listen_parse.c ] && [ -f fuzz/fuzz_listen_parse.c ]; then

@@ -207,7 +207,7 @@ INSERT INTO hardening.probe (stmt) VALUES
 ($$SELECT * FROM tracker.sync({gh}, '[2000-01-01,2030-01-01)')$$),
 ($$SELECT * FROM tracker.sync(2147483647, '[2020-01-01,2020-01-02)')$$),
 ($$SELECT * FROM tracker.sync({imp}, '[2020-01-01,2020-01-02)')$$),
-($$SELECT * FROM tracker.sync({gh}, '[2020-01-01,2020-01-02)', '{weight}')$$),
+($$SELECT * FROM tracker.sync({gh}, '[2020-01-01,2020-01-02)', '{blood-glucose}')$$),
 ($$SELECT * FROM tracker.sync({gh}, '[2020-01-01,2020-01-02)', '{NULL}')$$),
 ($$SELECT * FROM tracker.sync({gh}, '[2020-01-01,2020-01-02)', '{}')$$),
 ($$SELECT * FROM tracker.sync({gh}, '[2020-01-01,2020-01-02)')$$),
@@ -219,7 +219,7 @@ INSERT INTO hardening.probe (stmt) VALUES
 ($$SELECT tracker.backfill('[2000-01-01,2030-01-01)', {gh})$$),
 ($$SELECT tracker.backfill('[2020-01-01,2020-02-01)', 2147483647)$$),
 ($$SELECT tracker.backfill('[2020-01-01,2020-02-01)', {imp})$$),
-($$SELECT tracker.backfill('[2020-01-01,2020-02-01)', {gh}, '{weight}')$$),
+($$SELECT tracker.backfill('[2020-01-01,2020-02-01)', {gh}, '{blood-glucose}')$$),
 ($$SELECT tracker.backfill('[2020-01-01,2020-02-01)', {gh}, '{NULL}')$$),
 ($$SELECT tracker.backfill('[2020-01-01,2020-02-01)', {gh})$$),
 ($$SELECT tracker.plan_windows(NULL)$$),
@@ -285,6 +285,19 @@ INSERT INTO hardening.probe (stmt) VALUES
 ($$SELECT * FROM api.activity({imp}, '2020-02-01', '2020-01-01')$$),
 ($$SELECT * FROM api.activity({imp}, '-infinity', 'infinity')$$),
 ($$SELECT * FROM api.activity(2147483647, '2020-01-01', '2020-12-31')$$);
+
+-- vitals and body measurements: NULLs, empty, inverted and huge ranges, unknown accounts
+INSERT INTO hardening.probe (stmt) VALUES
+($$SELECT * FROM tracker.vitals(NULL, NULL)$$),
+($$SELECT * FROM tracker.vitals({imp}, 'empty')$$),
+($$SELECT * FROM tracker.vitals({imp}, '[2020-02-01,2020-01-01)')$$),
+($$SELECT * FROM tracker.vitals({imp}, '(,)')$$),
+($$SELECT * FROM tracker.vitals({imp}, '[4713-01-01 BC,5874897-12-31]')$$),
+($$SELECT * FROM tracker.vitals(2147483647, '(,)')$$),
+($$SELECT * FROM tracker.body(NULL, NULL)$$),
+($$SELECT * FROM tracker.body({imp}, 'empty')$$),
+($$SELECT * FROM tracker.body({imp}, '(,)')$$),
+($$SELECT * FROM tracker.body(2147483647, '[2020-01-01,2020-02-01)')$$);
 
 -- Listening functions, when this build has them.
 INSERT INTO hardening.probe (stmt)
@@ -477,7 +490,10 @@ INSERT INTO hardening.owner_only (stmt) VALUES
     ($$SELECT * FROM tracker.oauth_client$$),
     ($$SELECT * FROM tracker.oauth_pending$$),
     ($$SELECT * FROM tracker.account_status$$),
-    ($$SELECT * FROM tracker.export(900001, '(,)', '/nonexistent/dir')$$);
+    ($$SELECT * FROM tracker.export(900001, '(,)', '/nonexistent/dir')$$),
+    -- vitals and body measurements
+    ($$SELECT * FROM tracker.vitals(900001, '(,)')$$),
+    ($$SELECT * FROM tracker.body(900001, '(,)')$$);
 GRANT SELECT ON hardening.owner_only TO hardening_plain, tracker_web;
 
 -- A plain user is refused everything.

@@ -281,6 +281,7 @@ typedef struct WriteArgs
 	const char *kind;
 	FitbitDoc  *doc;
 	FitbitActivity *act;		/* an activity file, or kind FA_NONE */
+	FitbitVitalsDoc *vdoc;		/* a vitals document instead of doc */
 	ImportResult *res;
 } WriteArgs;
 
@@ -302,6 +303,9 @@ write_document(void *arg)
 	if (wa->act->kind != FA_NONE)
 		activity_import_apply(wa->acc, wa->act, wa->src->source, &res->days,
 							  &res->samples);
+	else if (wa->vdoc != NULL)
+		res->samples = fitbit_vitals_store(wa->acc, wa->vdoc, payload_id,
+										   wa->src->source, &res->days);
 	else
 		apply_document(wa->acc, wa->doc, payload_id, wa->src->source, res);
 	res->payload_id = payload_id;
@@ -329,6 +333,8 @@ import_document(TrackerAccount *acc, const ImportSource *src, bool raise,
 	FitbitDoc	doc;
 	FitbitActivity act;
 	FitbitActivityKind akind;
+	FitbitVitalsDoc vdoc;
+	FitbitVitalsKind vkind;
 	FitbitError err;
 	FitbitErrorKind rc;
 	const char *kind;
@@ -358,10 +364,15 @@ import_document(TrackerAccount *acc, const ImportSource *src, bool raise,
 
 	memset(&doc, 0, sizeof(doc));
 	memset(&act, 0, sizeof(act));
+	memset(&vdoc, 0, sizeof(vdoc));
 	memset(&err, 0, sizeof(err));
 	akind = fitbit_activity_kind(src->name_hint, src->body, src->len);
+	vkind = akind != FA_NONE ? FV_DOC_UNKNOWN :
+		fitbit_vitals_detect(src->name_hint, src->body, src->len);
 	if (akind != FA_NONE)
 		rc = fitbit_activity_parse(akind, src->body, src->len, &act, &err);
+	else if (vkind != FV_DOC_UNKNOWN)
+		rc = fitbit_vitals_parse(vkind, src->body, src->len, &vdoc, &err);
 	else
 		rc = fitbit_parse(src->body, src->len, src->name_hint, &doc, &err);
 	if (rc != FITBIT_OK)
@@ -370,6 +381,7 @@ import_document(TrackerAccount *acc, const ImportSource *src, bool raise,
 									  err.path[0] ? err.path : "$");
 
 		fitbit_doc_free(&doc);
+		fitbit_vitals_free(&vdoc);
 		res->status = (rc == FITBIT_ERR_NOMEM) ? "failed" : "rejected";
 		res->message = reason;
 		if (held_rejected)
@@ -386,6 +398,7 @@ import_document(TrackerAccount *acc, const ImportSource *src, bool raise,
 		return;
 	}
 	kind = akind != FA_NONE ? fitbit_activity_kind_name(akind) :
+		vkind != FV_DOC_UNKNOWN ? fitbit_vitals_kind_name(vkind) :
 		fitbit_doc_kind_name(doc.kind);
 	res->kind = kind;
 
@@ -396,6 +409,7 @@ import_document(TrackerAccount *acc, const ImportSource *src, bool raise,
 	wa.kind = kind;
 	wa.doc = &doc;
 	wa.act = &act;
+	wa.vdoc = (vkind != FV_DOC_UNKNOWN) ? &vdoc : NULL;
 	wa.res = res;
 	PG_TRY();
 	{
@@ -405,6 +419,7 @@ import_document(TrackerAccount *acc, const ImportSource *src, bool raise,
 	{
 		fitbit_doc_free(&doc);
 		fitbit_activity_free(&act);
+		fitbit_vitals_free(&vdoc);
 	}
 	PG_END_TRY();
 	if (edata == NULL)
@@ -569,7 +584,8 @@ known_file(const char *path, const char *base)
 	size_t		len;
 	bool		api;
 
-	if (fitbit_activity_kind(base, NULL, 0) != FA_NONE)
+	if (fitbit_activity_kind(base, NULL, 0) != FA_NONE ||
+		fitbit_vitals_detect(base, NULL, 0) != FV_DOC_UNKNOWN)
 		return NULL;
 	if (!has_suffix(base, ".json"))
 		return "not a JSON file";
@@ -581,7 +597,8 @@ known_file(const char *path, const char *base)
 	head = read_file(path, &len, 4096);
 	api = strstr(head, "\"activities-heart\"") != NULL ||
 		(strstr(head, "\"sleep\"") != NULL && strstr(head, "\"logId\"") != NULL) ||
-		fitbit_activity_kind(NULL, head, len) == FA_API_AZM;
+		fitbit_activity_kind(NULL, head, len) == FA_API_AZM ||
+		fitbit_vitals_detect(NULL, head, strlen(head)) != FV_DOC_UNKNOWN;
 	pfree(head);
 	return api ? NULL : "not a heart-rate or sleep file Tracker imports";
 }

@@ -227,4 +227,79 @@ extern FitbitErrorKind fitbit_activity_parse(FitbitActivityKind kind,
 											 FitbitError *err);
 extern void fitbit_activity_free(FitbitActivity *act);
 
+/* ----------------------------------------------------------------------
+ * Vitals and body measurements (fitbit_vitals_parse.c): saved Web API
+ * responses (HRV, SpO2, breathing rate, cardio score) and the account
+ * export's files (weight-*.json and the CSV files of HRV, SpO2, breathing
+ * rate and skin temperature).
+ * ----------------------------------------------------------------------
+ */
+typedef enum FitbitVitalsKind
+{
+	FV_DOC_UNKNOWN = 0,
+	FV_API_HRV,					/* {"hrv": [...]}: summary or intraday */
+	FV_API_SPO2,				/* {"dateTime", "value"|"minutes"}, or a list */
+	FV_API_BREATHING,			/* {"br": [...]} */
+	FV_API_CARDIO,				/* {"cardioScore": [...]} */
+	FV_EXPORT_WEIGHT,			/* weight-YYYY-MM-DD.json */
+	FV_CSV_HRV_SUMMARY,			/* Daily Heart Rate Variability Summary - *.csv */
+	FV_CSV_HRV_DETAILS,			/* Heart Rate Variability Details - *.csv */
+	FV_CSV_RESPIRATORY,			/* Daily Respiratory Rate Summary - *.csv */
+	FV_CSV_SPO2_DAILY,			/* Daily SpO2 - *.csv */
+	FV_CSV_SPO2_MINUTE,			/* Minute SpO2 - *.csv */
+	FV_CSV_TEMPERATURE			/* Computed Temperature - *.csv */
+} FitbitVitalsKind;
+
+/* Where a row goes: the samples first, then the daily figures. */
+typedef enum FitbitVitalTable
+{
+	FV_HRV,						/* rmssd */
+	FV_SPO2,					/* percent */
+	FV_RESPIRATORY,				/* full, deep, light, rem sleep bpm */
+	FV_WEIGHT,					/* kg */
+	FV_BODY_FAT,				/* percent */
+	FV_VO2_MAX,
+	FV_DAILY_HRV,				/* rmssd, deep sleep rmssd, entropy, non-REM bpm */
+	FV_DAILY_SPO2,				/* average, lower, upper */
+	FV_DAILY_RESPIRATORY,		/* breaths per minute */
+	FV_DAILY_TEMPERATURE,		/* nightly, baseline (Celsius) */
+	FV_DAILY_VO2_MAX			/* vo2 max; flag = estimated */
+} FitbitVitalTable;
+
+#define FV_DAILY_FIRST FV_DAILY_HRV
+#define FITBIT_VITAL_VALUES 4
+
+typedef struct FitbitVitalRow
+{
+	FitbitVitalTable table;
+	bool		utc;			/* t is epoch seconds; else date + local t */
+	FitbitDate	date;			/* local date (when not utc) */
+	int64_t		t;				/* utc: epoch seconds; else seconds since
+								 * local midnight of date */
+	double		v[FITBIT_VITAL_VALUES]; /* NaN when absent */
+	bool		manual;			/* a weigh-in entered by hand */
+	bool		flag;			/* a VO2 max estimated (a range) */
+	char		id[24];			/* a weigh-in's logId, or "" */
+} FitbitVitalRow;
+
+typedef struct FitbitVitalsDoc
+{
+	FitbitVitalsKind kind;
+	size_t		nrows;
+	FitbitVitalRow *rows;
+} FitbitVitalsDoc;
+
+/*
+ * The kind of a document by its file name (the export's files) or its
+ * first bytes (saved API responses); FV_DOC_UNKNOWN when neither says.
+ */
+extern FitbitVitalsKind fitbit_vitals_detect(const char *name_hint,
+											 const char *head, size_t len);
+extern FitbitErrorKind fitbit_vitals_parse(FitbitVitalsKind kind,
+										   const char *buf, size_t len,
+										   FitbitVitalsDoc *doc,
+										   FitbitError *err);
+extern void fitbit_vitals_free(FitbitVitalsDoc *doc);
+extern const char *fitbit_vitals_kind_name(FitbitVitalsKind kind);
+
 #endif							/* TRACKER_FITBIT_PARSE_H */

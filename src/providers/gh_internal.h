@@ -68,6 +68,10 @@ extern char *gh_dup_cstr(const char *s);
 extern JcKind gh_dup_literal(JsonCheck *jc, const JcPath *at, const char *s,
 							 char **out);
 
+/* gh_vitals.c: the one reader of the vitals and body types */
+extern JcKind gh_read_vital(void *arg, json_object *elem, const JcPath *at,
+							size_t index);
+
 /* gh_points.c: element readers, indexed by GhDataType */
 extern const JcElementFn gh_point_readers[GH_DATA_TYPE_COUNT];
 extern JcKind gh_read_interval(JsonCheck *jc, json_object *owner,

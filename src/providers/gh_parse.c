@@ -80,7 +80,12 @@ static const char *const type_names[GH_DATA_TYPE_COUNT] = {
 	"time-in-heart-rate-zone", "exercise", "sleep", "steps",
 	/* activity */
 	"active-zone-minutes", "active-minutes", "distance", "floors",
-	"total-calories", "sedentary-period"
+	"total-calories", "sedentary-period",
+	/* vitals and body */
+	"heart-rate-variability", "daily-heart-rate-variability",
+	"oxygen-saturation", "daily-oxygen-saturation", "daily-respiratory-rate",
+	"respiratory-rate-sleep-summary", "daily-sleep-temperature-derivations",
+	"weight", "body-fat", "daily-vo2-max", "vo2-max"
 };
 
 static const char list_key[] = "dataPoints";
@@ -198,6 +203,22 @@ alloc_points(ParseCtx *cx, size_t n, const JcPath *at)
 					return jc_fail_nomem(jc, at);
 				page->nintervals = n;
 			}
+			break;
+		case GH_HEART_RATE_VARIABILITY:
+		case GH_DAILY_HEART_RATE_VARIABILITY:
+		case GH_OXYGEN_SATURATION:
+		case GH_DAILY_OXYGEN_SATURATION:
+		case GH_DAILY_RESPIRATORY_RATE:
+		case GH_RESPIRATORY_RATE_SLEEP_SUMMARY:
+		case GH_DAILY_SLEEP_TEMPERATURE:
+		case GH_WEIGHT:
+		case GH_BODY_FAT:
+		case GH_DAILY_VO2_MAX:
+		case GH_VO2_MAX:
+			page->vitals = calloc(n, sizeof(GhVital));
+			if (page->vitals == NULL)
+				return jc_fail_nomem(jc, at);
+			page->nvitals = n;
 			break;
 		case GH_DATA_TYPE_COUNT:
 			break;
@@ -374,6 +395,12 @@ gh_page_free(GhPage *page)
 		free(page->sleep[i].intervals);
 		free(page->sleep[i].out_of_bed);
 	}
+	for (i = 0; i < page->nvitals; i++)
+	{
+		free(page->vitals[i].text);
+		free(page->vitals[i].id);
+	}
+	free(page->vitals);
 	free(page->next_page_token);
 	free(page->t);
 	free(page->bpm);

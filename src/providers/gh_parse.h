@@ -36,6 +36,18 @@ typedef enum GhDataType
 	GH_FLOORS,					/* floors: reconcile and roll-ups only */
 	GH_TOTAL_CALORIES,			/* total-calories: roll-ups only */
 	GH_SEDENTARY_PERIOD,		/* sedentary-period */
+	/* vitals and body measurements: GhVital records (gh_vitals.c) */
+	GH_HEART_RATE_VARIABILITY,	/* heart-rate-variability: samples */
+	GH_DAILY_HEART_RATE_VARIABILITY,	/* daily-heart-rate-variability */
+	GH_OXYGEN_SATURATION,		/* oxygen-saturation: samples */
+	GH_DAILY_OXYGEN_SATURATION, /* daily-oxygen-saturation */
+	GH_DAILY_RESPIRATORY_RATE,	/* daily-respiratory-rate */
+	GH_RESPIRATORY_RATE_SLEEP_SUMMARY,	/* respiratory-rate-sleep-summary */
+	GH_DAILY_SLEEP_TEMPERATURE, /* daily-sleep-temperature-derivations */
+	GH_WEIGHT,					/* weight: samples */
+	GH_BODY_FAT,				/* body-fat: samples */
+	GH_DAILY_VO2_MAX,			/* daily-vo2-max */
+	GH_VO2_MAX,					/* vo2-max: samples */
 	GH_DATA_TYPE_COUNT
 } GhDataType;
 
@@ -183,6 +195,25 @@ typedef struct GhActivityDay
 	int64_t		value[GH_LEVELS];
 } GhActivityDay;
 
+ * One point of a vitals or body data type.  Sample types fill t and
+ * utc_offset, daily types date; the values are the type's members in the
+ * order of its row of the table in gh_vitals.c (see gh_vital_member()),
+ * NaN when absent.
+ */
+#define GH_VITAL_VALUES 4
+
+typedef struct GhVital
+{
+	int64_t		t;				/* epoch seconds of sampleTime.physicalTime */
+	int			utc_offset;		/* seconds */
+	GhDate		date;			/* daily types */
+	double		v[GH_VITAL_VALUES];
+	char	   *text;			/* an enum member (method, fitness level), or NULL */
+	bool		flag;			/* a boolean member (estimated), false when absent */
+	bool		manual;			/* dataSource.recordingMethod is MANUAL */
+	char	   *id;				/* the point's name, where it has one, or NULL */
+} GhVital;
+
 /* One page of a list (or reconcile, or dailyRollUp) response. */
 typedef struct GhPage
 {
@@ -206,6 +237,8 @@ typedef struct GhPage
 	GhInterval *intervals;
 	size_t		nactivity;
 	GhActivityDay *activity;
+	size_t		nvitals;		/* the vitals and body types */
+	GhVital    *vitals;
 } GhPage;
 
 /* users.getSettings and users.getProfile. */
@@ -256,6 +289,11 @@ extern const char *gh_activity_level_name(GhDataType type, int level);
 extern GhErrorKind gh_parse_daily_rollup(GhDataType type, const char *buf,
 										 size_t len, GhPage *page,
 										 GhError *err);
+
+/* Vitals and body types (gh_vitals.c). */
+extern bool gh_is_vital(GhDataType type);
+extern bool gh_vital_is_daily(GhDataType type);
+extern const char *gh_vital_member(GhDataType type, int i);	/* or NULL */
 
 extern GhErrorKind gh_parse_settings(const char *buf, size_t len, GhUser *user,
 									 GhError *err);

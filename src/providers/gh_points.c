@@ -27,7 +27,12 @@ static const char *const type_keys[GH_DATA_TYPE_COUNT] = {
 	"timeInHeartRateZone", "exercise", "sleep", "steps",
 	/* activity */
 	"activeZoneMinutes", "activeMinutes", "distance", "floors",
-	"totalCalories", "sedentaryPeriod"
+	"totalCalories", "sedentaryPeriod",
+	/* vitals and body: gh_vitals.c reads them, with keys of its own */
+	"heartRateVariability", "dailyHeartRateVariability", "oxygenSaturation",
+	"dailyOxygenSaturation", "dailyRespiratoryRate",
+	"respiratoryRateSleepSummary", "dailySleepTemperatureDerivations",
+	"weight", "bodyFat", "dailyVo2Max", "vo2Max"
 };
 
 /* HeartRateZoneType in Tracker's order; GhDaily and GhExercise use it. */
@@ -649,5 +654,9 @@ const JcElementFn gh_point_readers[GH_DATA_TYPE_COUNT] = {
 	/* activity: total-calories has roll-ups only */
 	gh_read_activity_interval, gh_read_activity_interval,
 	gh_read_activity_interval, gh_read_activity_interval,
-	gh_read_activity_rollup, gh_read_activity_interval
+	gh_read_activity_rollup, gh_read_activity_interval,
+	/* vitals and body */
+	gh_read_vital, gh_read_vital, gh_read_vital, gh_read_vital, gh_read_vital,
+	gh_read_vital, gh_read_vital, gh_read_vital, gh_read_vital, gh_read_vital,
+	gh_read_vital
 };

@@ -55,7 +55,19 @@ static const char *const gh_types[] = {
 	"distance",
 	"floors",
 	"total-calories",
-	"sedentary-period"
+	"sedentary-period",
+	/* vitals and body measurements (after sleep: their gold reads it) */
+	"heart-rate-variability",
+	"daily-heart-rate-variability",
+	"oxygen-saturation",
+	"daily-oxygen-saturation",
+	"daily-respiratory-rate",
+	"respiratory-rate-sleep-summary",
+	"daily-sleep-temperature-derivations",
+	"weight",
+	"body-fat",
+	"daily-vo2-max",
+	"vo2-max"
 };
 
 #define GH_PROFILE_TYPE 0		/* index of "profile" in gh_types */
@@ -80,6 +92,7 @@ typedef struct GhProfileParsed
 #define DAILY_WINDOW_DAYS 90
 #define ROLLUP_14_WINDOW_DAYS 14	/* the API's longest roll-up of some types */
 #define SESSION_WINDOW_DAYS 30
+#define VITAL_SAMPLE_WINDOW_DAYS 14	/* SpO2: about 500 samples a night */
 #define MAX_PAGES_PER_WINDOW 8
 
 /*
@@ -110,6 +123,8 @@ gh_window_days(GhDataType type)
 		case GH_SEDENTARY_PERIOD:
 			return SESSION_WINDOW_DAYS;
 		default:
+			if (gh_is_vital(type) && !gh_vital_is_daily(type))
+				return VITAL_SAMPLE_WINDOW_DAYS;
 			return DAILY_WINDOW_DAYS;
 	}
 }
@@ -148,6 +163,34 @@ format_instant(int64 epoch)
 	j2date((int) (days + UNIX_EPOCH_JDATE), &y, &m, &d);
 	return psprintf("%04d-%02d-%02dT%02d:%02d:%02dZ", y, m, d,
 					(int) (secs / 3600), (int) (secs / 60 % 60), (int) (secs % 60));
+}
+
+/*
+ * vital_filter
+ *		The filter of a window of a vitals or body type: the date of a daily
+ *		type, the sample time of a sample type; the member is the URL name
+ *		in snake case.
+ */
+static char *
+vital_filter(const TrackerAccount *acc, const GhWindow *w)
+{
+	char	   *snake = pstrdup(gh_data_type_name(w->type));
+	char	   *c;
+	int64		start;
+	int64		end;
+	int64		dummy;
+
+	for (c = snake; *c; c++)
+		if (*c == '-')
+			*c = '_';
+	if (gh_vital_is_daily(w->type))
+		return psprintf("%s.date >= \"%s\" AND %s.date < \"%s\"",
+						snake, format_date(w->from), snake, format_date(w->to));
+	tracker_day_bounds(acc->tz, w->from, &start, &dummy);
+	tracker_day_bounds(acc->tz, w->to, &end, &dummy);
+	return psprintf("%s.sample_time.physical_time >= \"%s\" AND "
+					"%s.sample_time.physical_time < \"%s\"",
+					snake, format_instant(start), snake, format_instant(end));
 }
 
 /*
@@ -208,6 +251,8 @@ window_filter(const TrackerAccount *acc, const GhWindow *w)
 								member, format_instant(start), member, format_instant(end));
 			}
 		default:
+			if (gh_is_vital(w->type))
+				return vital_filter(acc, w);
 			return NULL;
 	}
 }
@@ -767,6 +812,7 @@ gh_write_window(const TrackerAccount *acc, const ProviderWindow *pw,
 	HrSample   *s = NULL;
 	size_t		n = 0;
 	GhDataType	type;
+	DaySet		vital_days = {NULL, 0, 0};
 
 	if (pw->data_type == GH_PROFILE_TYPE)
 		return gh_write_profile(acc, f);
@@ -832,6 +878,8 @@ gh_write_window(const TrackerAccount *acc, const ProviderWindow *pw,
 				rows += (int) gp->nsteps;
 				break;
 			default:
+				if (gh_is_vital(type))
+					rows += gh_vitals_write(acc, gp, payload_id, &vital_days);
 				break;
 		}
 	}
@@ -859,6 +907,8 @@ gh_write_window(const TrackerAccount *acc, const ProviderWindow *pw,
 		rows += (int) n;
 		pfree(s);
 	}
+	/* the vitals' own figures; gold.daily does not read them */
+	vitals_recompute_days(acc, &vital_days);
 	return rows;
 }
 

@@ -158,6 +158,15 @@ extern size_t fitbit_doc_store(const TrackerAccount *acc, const FitbitDoc *doc,
 extern int	fitbit_sleep_store(const TrackerAccount *acc, const FitbitDoc *doc,
 							   int64 payload_id, DaySet *days);
 
+/* The vitals and body types of Google Health into silver (gh_vitals_store.c). */
+struct GhPage;
+extern int	gh_vitals_write(const TrackerAccount *acc, const struct GhPage *gp,
+							int64 payload_id, DaySet *days);
+
+/* Vitals and body measurements of Fitbit files (fitbit_vitals_import.c). */
+extern int	fitbit_vitals_store(const TrackerAccount *acc, const FitbitVitalsDoc *doc,
+								int64 payload_id, const char *source, int *ndays);
+
 /* The providers. */
 extern const Provider google_health_provider;
 extern const Provider lastfm_provider,

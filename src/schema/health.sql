@@ -264,6 +264,14 @@ CREATE TABLE gold.daily_vitals (
 COMMENT ON TABLE gold.daily_vitals IS
 	'Daily vitals and body figures computed from silver; recomputed whenever a day changes';
 
+/* The figures of a day read its samples. */
+CREATE INDEX hrv_sample_day ON silver.hrv_sample (account_id, day);
+CREATE INDEX spo2_sample_day ON silver.spo2_sample (account_id, day);
+CREATE INDEX respiratory_sleep_day ON silver.respiratory_sleep (account_id, day);
+CREATE INDEX weight_day ON silver.weight (account_id, day);
+CREATE INDEX body_fat_day ON silver.body_fat (account_id, day);
+CREATE INDEX vo2_max_day ON silver.vo2_max (account_id, day);
+
 SELECT pg_catalog.pg_extension_config_dump('silver.sleep_stage', '');
 SELECT pg_catalog.pg_extension_config_dump('silver.sleep_out_of_bed', '');
 SELECT pg_catalog.pg_extension_config_dump('silver.hrv_sample', '');

@@ -155,18 +155,30 @@ INSERT INTO tracker.provider_data_type VALUES
 	('google_health', 'heart-rate', 4, 7),
 	('google_health', 'steps', 5, 7),
 	('google_health', 'exercise', 6, 30),
-	('google_health', 'sleep', 7, 30);
+	('google_health', 'sleep', 7, 30),
+	-- vitals and body measurements
+	('google_health', 'heart-rate-variability', 8, 14),
+	('google_health', 'daily-heart-rate-variability', 9, 90),
+	('google_health', 'oxygen-saturation', 10, 14),
+	('google_health', 'daily-oxygen-saturation', 11, 90),
+	('google_health', 'daily-respiratory-rate', 12, 90),
+	('google_health', 'respiratory-rate-sleep-summary', 13, 14),
+	('google_health', 'daily-sleep-temperature-derivations', 14, 90),
+	('google_health', 'weight', 15, 14),
+	('google_health', 'body-fat', 16, 14),
+	('google_health', 'daily-vo2-max', 17, 90),
+	('google_health', 'vo2-max', 18, 14);
 
 -- activity: distance and floors have a point every minute (7 days is about
 -- one 10,000-point page); active-minutes and total-calories roll-ups may
 -- span at most 14 days, the others 90.
 INSERT INTO tracker.provider_data_type VALUES
-	('google_health', 'active-zone-minutes', 8, 14),
-	('google_health', 'active-minutes', 9, 14),
-	('google_health', 'distance', 10, 7),
-	('google_health', 'floors', 11, 7),
-	('google_health', 'total-calories', 12, 14),
-	('google_health', 'sedentary-period', 13, 30);
+	('google_health', 'active-zone-minutes', 19, 14),
+	('google_health', 'active-minutes', 20, 14),
+	('google_health', 'distance', 21, 7),
+	('google_health', 'floors', 22, 7),
+	('google_health', 'total-calories', 23, 14),
+	('google_health', 'sedentary-period', 24, 30);
 
 -- The read-only scopes Tracker asks Google for, and what each covers.
 CREATE TABLE tracker.google_scope (
@@ -183,7 +195,19 @@ INSERT INTO tracker.google_scope VALUES
 	('sleep', 'https://www.googleapis.com/auth/googlehealth.sleep.readonly'),
 	('steps', 'https://www.googleapis.com/auth/googlehealth.activity_and_fitness.readonly'),
 	('settings', 'https://www.googleapis.com/auth/googlehealth.settings.readonly'),
-	('profile', 'https://www.googleapis.com/auth/googlehealth.profile.readonly');
+	('profile', 'https://www.googleapis.com/auth/googlehealth.profile.readonly'),
+	-- vitals and body measurements
+	('heart-rate-variability', 'https://www.googleapis.com/auth/googlehealth.health_metrics_and_measurements.readonly'),
+	('daily-heart-rate-variability', 'https://www.googleapis.com/auth/googlehealth.health_metrics_and_measurements.readonly'),
+	('oxygen-saturation', 'https://www.googleapis.com/auth/googlehealth.health_metrics_and_measurements.readonly'),
+	('daily-oxygen-saturation', 'https://www.googleapis.com/auth/googlehealth.health_metrics_and_measurements.readonly'),
+	('daily-respiratory-rate', 'https://www.googleapis.com/auth/googlehealth.health_metrics_and_measurements.readonly'),
+	('respiratory-rate-sleep-summary', 'https://www.googleapis.com/auth/googlehealth.health_metrics_and_measurements.readonly'),
+	('daily-sleep-temperature-derivations', 'https://www.googleapis.com/auth/googlehealth.health_metrics_and_measurements.readonly'),
+	('weight', 'https://www.googleapis.com/auth/googlehealth.health_metrics_and_measurements.readonly'),
+	('body-fat', 'https://www.googleapis.com/auth/googlehealth.health_metrics_and_measurements.readonly'),
+	('daily-vo2-max', 'https://www.googleapis.com/auth/googlehealth.activity_and_fitness.readonly'),
+	('vo2-max', 'https://www.googleapis.com/auth/googlehealth.activity_and_fitness.readonly');
 
 -- activity
 INSERT INTO tracker.google_scope VALUES

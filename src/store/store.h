@@ -107,6 +107,54 @@ extern DateADT sleep_wake_day(const TrackerAccount *acc, const SleepSession *s);
 extern DateADT sleep_store(const TrackerAccount *acc, const SleepSession *s,
 						   int64 payload_id);
 
+/* Vitals and body measurements (vitals.c). */
+#define VITAL_VALUES 4
+
+typedef enum VitalSampleKind
+{
+	VITAL_HRV,					/* rmssd_ms, sdnn_ms */
+	VITAL_SPO2,					/* percent */
+	VITAL_RESPIRATORY,			/* full, deep, light, rem sleep bpm */
+	VITAL_WEIGHT,				/* kg; manual; text = point id */
+	VITAL_BODY_FAT,				/* percent; manual; text = point id */
+	VITAL_VO2_MAX,				/* ml/kg/min; text = method */
+	VITAL_SAMPLE_KINDS
+} VitalSampleKind;
+
+typedef enum VitalDailyKind
+{
+	VITAL_DAILY_HRV,			/* hrv_ms, deep sleep ms, entropy, non-REM bpm */
+	VITAL_DAILY_SPO2,			/* average, lower, upper, stddev */
+	VITAL_DAILY_RESPIRATORY,	/* breaths per minute */
+	VITAL_DAILY_TEMPERATURE,	/* nightly, baseline, 30-day stddev (Celsius) */
+	VITAL_DAILY_VO2_MAX,		/* vo2 max; text = fitness level; flag = estimated */
+	VITAL_DAILY_KINDS
+} VitalDailyKind;
+
+/* Values absent are NaN. */
+typedef struct VitalSample
+{
+	int64		t;				/* epoch seconds */
+	double		v[VITAL_VALUES];
+	bool		manual;
+	const char *text;
+} VitalSample;
+
+typedef struct VitalDay
+{
+	DateADT		day;
+	double		v[VITAL_VALUES];
+	const char *text;
+	bool		flag;
+} VitalDay;
+
+extern int	vitals_store_samples(const TrackerAccount *acc, VitalSampleKind kind,
+								 const VitalSample *s, int n, DaySet *touched);
+extern int	vitals_store_daily(const TrackerAccount *acc, VitalDailyKind kind,
+							   const VitalDay *d, int n, const char *source,
+							   int64 payload_id, DaySet *touched);
+extern void vitals_recompute_days(const TrackerAccount *acc, const DaySet *days);
+
 /* Gold (gold.c). */
 extern void figures_recompute_days(const TrackerAccount *acc, DaySet *days);
 extern void figures_recompute_day(const TrackerAccount *acc, DateADT day);

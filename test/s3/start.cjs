@@ -17,6 +17,27 @@
 // stops both servers.
 
 const fs = require('fs');
+const path = require('path');
+
+// s3rver lists a bucket by walking its directories in the order readdir
+// gives, and skips keys up to the continuation point by comparing keys: a
+// listing in pages then loses keys whenever that order is not S3's (UTF-8
+// binary order of the keys), as with "heart-rate/..." and
+// "heart-rate-variability/...".  Walk each directory in key order instead
+// (a directory's name counts with its "/"); this must be in place before
+// s3rver's store takes its copy of walk().
+const s3rverUtils = require('@20minutes/s3rver/lib/utils');
+s3rverUtils.walk = function* walk(dir, recurseFilter) {
+  const entries = fs.readdirSync(dir, { withFileTypes: true })
+    .map((e) => ({ name: e.name, dir: e.isDirectory(), sortKey: e.isDirectory() ? `${e.name}/` : e.name }))
+    .sort((a, b) => (a.sortKey < b.sortKey ? -1 : a.sortKey > b.sortKey ? 1 : 0));
+  for (const e of entries) {
+    const filePath = path.posix.join(dir, e.name);
+    if (!e.dir) yield filePath;
+    else if (!recurseFilter || recurseFilter(filePath)) yield* walk(filePath, recurseFilter);
+  }
+};
+
 const S3rver = require('@20minutes/s3rver');
 const AWSAccount = require('@20minutes/s3rver/lib/models/account');
 const { createRecorder } = require('./recorder.cjs');

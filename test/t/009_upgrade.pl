@@ -147,9 +147,12 @@ like(query_or_error($node, 'upgraded',
 	"SELECT * FROM tracker.import_fitbit_file(1, '$fixtures/bad/heart_rate-2018-11-02.json')"),
 	qr/could not import file/, 'a bad file is refused (and kept in bronze as rejected)');
 
-# A sync from the fake in the session, and a backfill left queued.
+# A sync from the fake in the session, and a backfill left queued.  The
+# sync reads the data types 0.1.0 knows: this library has more, whose
+# tables 0.1.0 lacks.
 is(query_or_error($node, 'upgraded',
-	"SELECT requests > 0, rows_written > 0, errors, state FROM tracker.sync(2, '[2017-04-28,2017-05-03)')"),
+	"SELECT requests > 0, rows_written > 0, errors, state FROM tracker.sync(2, '[2017-04-28,2017-05-03)', "
+	  . "ARRAY(SELECT data_type FROM tracker.provider_data_type WHERE provider = 'google_health'))"),
 	't|t|0|connected', 'the Google Health account syncs from the fake');
 $node->safe_psql('upgraded', join('', map { "ALTER TABLE $_->[0] RENAME $_->[2] TO $_->[1];\n" } @silver_renames)
 	  . q{
@@ -240,23 +243,15 @@ my %changes = (
 # A table's rows, in the columns 0.1.0 had, as a count and one digest; with
 # $renamed, under the names this version gives the zones.
 my %zone_name = map { ("$_->[0].$_->[1]" => $_->[2]) } @zone_renames;
-# Rows this version adds to the tables of rows the install script writes
-# (checked against a fresh install below).
-my $activity_types = q{('active-zone-minutes', 'active-minutes', 'distance', 'floors', }
-  . q{'total-calories', 'sedentary-period')};
-my %added = (
-	'tracker.provider_data_type' => "data_type NOT IN $activity_types",
-	'tracker.google_scope' => "data_type NOT IN $activity_types");
 
 sub table_digest
 {
-	my ($db, $table, $renamed, $where) = @_;
+	my ($db, $table, $renamed) = @_;
 	my %skip = map { $_ => 1 } @{ $changes{$table} || [] };
 	my $list = join(', ', map { ($renamed && $zone_name{"$table.$_"}) || $_ }
 		  grep { !$skip{$_} } split /, /, $columns{$table});
 	return query_or_error($node, $db, "SELECT count(*) || ' rows ' || coalesce(md5(string_agg(md5(x::text), ',' "
-		  . "ORDER BY md5(x::text))), '') FROM (SELECT $list FROM $table"
-		  . ($where ? " WHERE $where" : '') . ") x");
+		  . "ORDER BY md5(x::text))), '') FROM (SELECT $list FROM $table) x");
 }
 
 my %kept_before = map { $_ => table_digest('upgraded', $_) } keys %columns;
@@ -371,7 +366,9 @@ for my $t (sort keys %columns)
 			'tracker.s3_config: the settings and keys, split in two tables, read back the same');
 		next;
 	}
-	is(table_digest('upgraded', $t, 1, $added{$t}), $kept_before{$t}, "$t: kept");
+	# the install script's own rows are compared with a fresh install below
+	next if $t =~ /^tracker\.(provider_data_type|google_scope)$/;
+	is(table_digest('upgraded', $t, 1), $kept_before{$t}, "$t: kept");
 }
 is(query_or_error($node, 'upgraded', $sequences_sql), $sequences_before, 'every sequence is where it was');
 is(query_or_error($node, 'upgraded', q{

@@ -214,7 +214,12 @@ test_type_names(void)
 		"time-in-heart-rate-zone", "exercise", "sleep", "steps",
 		/* activity */
 		"active-zone-minutes", "active-minutes", "distance", "floors",
-		"total-calories", "sedentary-period"
+		"total-calories", "sedentary-period",
+		/* vitals and body */
+		"heart-rate-variability", "daily-heart-rate-variability",
+		"oxygen-saturation", "daily-oxygen-saturation", "daily-respiratory-rate",
+		"respiratory-rate-sleep-summary", "daily-sleep-temperature-derivations",
+		"weight", "body-fat", "daily-vo2-max", "vo2-max"
 	};
 	int			i;
 
