@@ -195,6 +195,7 @@ typedef struct GhActivityDay
 	int64_t		value[GH_LEVELS];
 } GhActivityDay;
 
+/*
  * One point of a vitals or body data type.  Sample types fill t and
  * utc_offset, daily types date; the values are the type's members in the
  * order of its row of the table in gh_vitals.c (see gh_vital_member()),
