@@ -56,7 +56,9 @@ OBJS = \
 	src/bgw/pause.o \
 	src/bgw/scheduler.o \
 	src/bgw/worker.o \
-	src/bgw/jobs_sql.o
+	src/bgw/jobs_sql.o \
+	src/notify/notify_send.o \
+	src/notify/notify_worker.o
 
 # Measurement hooks for bench/ (bench/src/bench_hooks.c) go into the library
 # only with `make BENCH=1`: the default tracker.so holds only what users call.
@@ -67,7 +69,7 @@ endif
 # The install script is built from the parts in src/schema/, in this order
 # (each part uses only what the parts before it create).  The benchmark hook
 # (bench.sql) goes in only with `make BENCH=1`.
-SCHEMA_PARTS = schemas core sync health jobs listening archive status api export
+SCHEMA_PARTS = schemas core sync health jobs listening archive status api export notify
 ifeq ($(BENCH),1)
 SCHEMA_PARTS += bench
 endif
@@ -91,7 +93,7 @@ REGRESS = setup accounts series figures import_json import_file daily listening 
 REGRESS_OPTS = --temp-instance=./tmp_check --temp-config=./test/tracker.conf
 
 TAP_TESTS = 1
-PROVE_TESTS = test/t/00*.pl test/t/010_zones.pl test/t/090_soak.pl
+PROVE_TESTS = test/t/00*.pl test/t/010_zones.pl test/t/090_soak.pl test/t/015_notify.pl
 
 PG_CONFIG ?= pg_config
 PG_CPPFLAGS = -Isrc
