@@ -274,7 +274,7 @@ notify_claim(NotifyDelivery *d, long *wait_ms)
 			 " RETURNING x.event_id, x.channel_id, x.attempts)"
 			 " SELECT k.event_id, k.channel_id, k.attempts, c.channel, c.target, c.server,"
 			 "  c.mail_from, c.username, c.starttls, c.secret_kind, s.secret,"
-			 "  tracker.notify_document(e)::text, e.kind, a.name, e.message, e.hint,"
+			 "  tracker.notify_document(e.event_id)::text, e.kind, a.name, e.message, e.hint,"
 			 "  e.occurrence_key,"
 			 "  to_char(e.opened_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
 			 " FROM claimed k JOIN tracker.notify_channel c ON c.channel_id = k.channel_id"

@@ -267,7 +267,7 @@ COMMENT ON VIEW tracker.notify_channels IS
  * title and message (Gotify, ntfy's JSON publishing), text (Slack,
  * Mattermost), content (Discord).
  */
-CREATE FUNCTION tracker.notify_document(e tracker.notify_event)
+CREATE FUNCTION tracker.notify_document(event bigint)
 RETURNS jsonb
 LANGUAGE sql STABLE
 SET search_path = pg_catalog, pg_temp
@@ -284,8 +284,9 @@ AS $$
 		'text', e.message || coalesce(' ' || e.hint, ''),
 		'content', e.message || coalesce(' ' || e.hint, ''),
 		'priority', 5)
-	FROM (SELECT 1) one
-		LEFT JOIN tracker.account a ON a.account_id = e.account_id;
+	FROM tracker.notify_event e
+		LEFT JOIN tracker.account a ON a.account_id = e.account_id
+	WHERE e.event_id = notify_document.event;
 $$;
 
 /*
@@ -461,15 +462,14 @@ BEGIN
 		ON c.enabled AND (c.events IS NULL OR o.kind = ANY (c.events));
 
 	FOR d IN
-		SELECT x.event_id, x.channel_id, c.target, e AS ev
+		SELECT x.event_id, x.channel_id, c.target
 		FROM tracker.notify_delivery x
 			JOIN tracker.notify_channel c ON c.channel_id = x.channel_id AND c.channel = 'notify'
-			JOIN tracker.notify_event e ON e.event_id = x.event_id
 		WHERE x.state = 'pending'
 		ORDER BY x.event_id
 		FOR UPDATE OF x SKIP LOCKED
 	LOOP
-		PERFORM pg_notify(d.target, tracker.notify_document(d.ev)::text);
+		PERFORM pg_notify(d.target, tracker.notify_document(d.event_id)::text);
 		UPDATE tracker.notify_delivery x SET state = 'delivered', attempts = x.attempts + 1,
 			last_attempt_at = now(), delivered_at = now(), error = NULL
 		WHERE x.event_id = d.event_id AND x.channel_id = d.channel_id;
