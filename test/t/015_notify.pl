@@ -295,6 +295,29 @@ is($node->safe_psql('postgres', qq{SELECT tracker.remove_notify('webhook', 'http
 	't', 'a channel is removed');
 is($node->safe_psql('postgres', 'SELECT count(*) FROM tracker.notify_channels'), '3', 'three are left');
 
+# 8. The other conditions, each seen by tracker.notify_conditions() in a
+# transaction that is rolled back (the scheduler never sees them).
+$node->safe_psql('postgres',
+	"ALTER SYSTEM SET tracker.google_consent_testing = on; SELECT pg_reload_conf()");
+ok(poll_until($node, 'SHOW tracker.google_consent_testing', 'on'), 'grants of a consent screen in Testing');
+my @conditions = split /\n/, $node->safe_psql('postgres', q{
+	BEGIN;
+	SELECT tracker.set_refresh_token(1, 'rt-rolled-back');
+	UPDATE tracker.account_auth SET since = now() - interval '6 days 1 hour' WHERE account_id = 1;
+	INSERT INTO tracker.archive_run (trigger, through, state, finished_at, last_error)
+	VALUES ('manual', current_date, 'failed', now(), 'no such bucket');
+	INSERT INTO gold.daily_vitals (account_id, day, hrv_ms, hrv_samples)
+	SELECT 2, current_date - d, CASE WHEN d = 0 THEN 30 ELSE 60 END, 10 FROM generate_series(0, 10) d
+	ON CONFLICT (account_id, day) DO UPDATE SET hrv_ms = excluded.hrv_ms;
+	SELECT string_agg(kind || ':' || coalesce(account_id::text, '-'), ' ' ORDER BY kind, account_id)
+	FROM tracker.notify_conditions();
+	ROLLBACK;
+});
+is($conditions[-1], 'archive_failed:- grant_expiring:1 hrv_low:2 job_failed:2 no_data:1 resting_hr_high:2 spo2_low:2',
+	'a grant a day before it expires, no new data, a failed archive and a low HRV are conditions');
+$node->safe_psql('postgres',
+	"ALTER SYSTEM RESET tracker.google_consent_testing; SELECT pg_reload_conf()");
+
 $listener->quit;
 $node->stop;
 TrackerTest::stop_server($_) for ($hook, $smtp, $late);
