@@ -56,7 +56,9 @@ OBJS = \
 	src/bgw/pause.o \
 	src/bgw/scheduler.o \
 	src/bgw/worker.o \
-	src/bgw/jobs_sql.o
+	src/bgw/jobs_sql.o \
+	src/notify/notify_send.o \
+	src/notify/notify_worker.o
 # vitals and body measurements
 OBJS += \
 	src/providers/gh_vitals.o \
@@ -85,7 +87,7 @@ endif
 # The install script is built from the parts in src/schema/, in this order
 # (each part uses only what the parts before it create).  The benchmark hook
 # (bench.sql) goes in only with `make BENCH=1`.
-SCHEMA_PARTS = schemas core sync health activity jobs listening archive status api api_health export
+SCHEMA_PARTS = schemas core sync health activity jobs listening archive status api api_health export notify
 # vitals and body measurements
 SCHEMA_PARTS += vitals
 ifeq ($(BENCH),1)
@@ -120,6 +122,8 @@ PROVE_TESTS += test/t/014_sleep.pl
 PROVE_TESTS += test/t/013_activity.pl
 # vitals and body measurements
 PROVE_TESTS += test/t/012_vitals.pl
+# notifications
+PROVE_TESTS += test/t/015_notify.pl
 
 PG_CONFIG ?= pg_config
 PG_CPPFLAGS = -Isrc

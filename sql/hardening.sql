@@ -376,6 +376,33 @@ INSERT INTO hardening.probe (stmt) VALUES
 ($$SELECT * FROM api.body({imp}, '4713-01-01 BC', '5874897-12-30')$$),
 ($$SELECT * FROM api.body(2147483647, '-infinity', 'infinity')$$);
 
+-- Notifications, when this build has them: bad channels are refused
+-- before anything is stored, and no message quotes a secret.
+INSERT INTO hardening.probe (stmt)
+SELECT s FROM unnest(ARRAY[
+$$SELECT tracker.set_notify(NULL)$$,
+$$SELECT tracker.set_notify('pager', 'x')$$,
+$$SELECT tracker.set_notify('webhook', 'ftp://127.0.0.1:1/hook')$$,
+$$SELECT tracker.set_notify('webhook', 'http://127.0.0.1:1/hook', header => E'X-Token: Hardening-Webhook-Secret\r\nX-Other: b')$$,
+$$SELECT tracker.set_notify('webhook', 'http://127.0.0.1:1/hook', header => 'Authorization: Bearer Hardening-Webhook-Secret')$$,
+$$SELECT tracker.set_notify('webhook', 'http://127.0.0.1:1/hook', password => 'Hardening-Smtp-Secret')$$,
+$$SELECT tracker.set_notify('email', 'not an address', server => 'smtp://127.0.0.1:1', mail_from => 'a@example.org')$$,
+$$SELECT tracker.set_notify('email', 'ops@example.org', server => 'http://127.0.0.1:1', mail_from => 'a@example.org')$$,
+$$SELECT tracker.set_notify('email', 'ops@example.org', server => 'smtp://127.0.0.1:1', mail_from => 'a@example.org', username => 'u')$$,
+$$SELECT tracker.set_notify('email', 'ops@example.org', server => 'smtp://127.0.0.1:1', mail_from => 'a@example.org', username => 'u', password => '')$$,
+$$SELECT tracker.set_notify('email', 'ops@example.org, dev@example.org', server => 'smtps://127.0.0.1:1', mail_from => 'a@example.org', username => 'u', password => 'Hardening-Smtp-Secret')$$,
+$$SELECT tracker.set_notify('notify', 'Not A Channel')$$,
+$$SELECT tracker.set_notify('notify', events => ARRAY['no_such_event'])$$,
+$$SELECT tracker.set_notify('notify', starttls => NULL)$$,
+$$SELECT tracker.set_notify('notify', events => ARRAY['needs_reauth', 'spo2_low'])$$,
+$$SELECT tracker.remove_notify(NULL, NULL)$$,
+$$SELECT tracker.remove_notify('webhook', 'http://127.0.0.1:1/none')$$,
+$$SELECT tracker.notify_document(NULL)$$,
+$$SELECT count(*) >= 0 FROM tracker.notify_conditions()$$,
+$$SELECT tracker.notify_check() >= 0$$
+]) s
+WHERE to_regproc(substring(s FROM '(?:tracker|api)\.[a-z_0-9]+(?=\()')) IS NOT NULL;
+
 -- Run them all: a crash would end this test here.
 CREATE TABLE hardening.result AS
 SELECT p.n, p.stmt, r.code, r.message
@@ -708,6 +735,11 @@ DROP ROLE hardening_dbowner;
 SELECT c.relname AS dumped_table
 FROM pg_extension e, unnest(e.extconfig) t(oid) JOIN pg_class c ON c.oid = t.oid
 WHERE e.extname = 'tracker' AND c.relname IN ('credential', 'oauth_client', 'oauth_pending', 'api_key', 's3_config', 's3_key');
+
+-- Nor are the secrets of the notification channels.
+SELECT c.relname AS dumped_table
+FROM pg_extension e, unnest(e.extconfig) t(oid) JOIN pg_class c ON c.oid = t.oid
+WHERE e.extname = 'tracker' AND c.relname = 'notify_secret';
 
 -- Tokens meet a token endpoint that refuses connections (127.0.0.1, port 1).
 -- All of it happens in a transaction that is rolled back, so that the

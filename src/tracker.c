@@ -21,6 +21,7 @@
 
 #include "bgw/bgw.h"
 #include "common/common.h"
+#include "notify/notify.h"
 #include "tracker.h"
 
 PG_MODULE_MAGIC;
@@ -245,6 +246,8 @@ _PG_init(void)
 							86400, 1, 30 * 86400,
 							PGC_SIGHUP, GUC_UNIT_S,
 							NULL, NULL, NULL);
+
+	notify_init();
 
 	MarkGUCPrefixReserved(TRACKER_EXTENSION);
 

@@ -108,7 +108,7 @@ lift_pauses_at_end(XactEvent event, void *arg)
 static void
 stop_database_workers(Oid dboid)
 {
-	pid_t		pids[TRACKER_MAX_WORKERS_PER_DB + 2];
+	pid_t		pids[TRACKER_MAX_WORKERS_PER_DB + 3];
 	int			n = 0;
 	int			i;
 	int			waited;
@@ -143,6 +143,8 @@ stop_database_workers(Oid dboid)
 				pids[n++] = s->worker_pids[i];
 		if (s->archive_pid)
 			pids[n++] = s->archive_pid;
+		if (s->notify_pid)
+			pids[n++] = s->notify_pid;
 	}
 	LWLockRelease(tracker_shared->lock);
 
@@ -162,7 +164,8 @@ stop_database_workers(Oid dboid)
 		s = db_slot(dboid, false);
 		if (s)
 		{
-			alive = s->scheduler_pid != 0 || s->archive_pid != 0;
+			alive = s->scheduler_pid != 0 || s->archive_pid != 0 ||
+				s->notify_pid != 0;
 			for (i = 0; i < TRACKER_MAX_WORKERS_PER_DB; i++)
 				if (s->worker_pids[i] != 0)
 					alive = true;

@@ -39,6 +39,7 @@
 #include "archive/archive.h"
 #include "bgw/bgw.h"
 #include "common/common.h"
+#include "notify/notify.h"
 #include "tracker.h"
 
 /*
@@ -362,6 +363,9 @@ tracker_scheduler_main(Datum main_arg)
 
 		/* Queue and start the scheduled archive when it is due. */
 		archive_schedule();
+
+		/* Look for events; start the notify worker when deliveries are due. */
+		notify_schedule();
 
 		running = running_workers(dboid);
 		if (tracker_scheduler_enabled && ready > running)

@@ -215,6 +215,7 @@ typedef struct TrackerDbSlot
 	TimestampTz restart_at;
 	pid_t		worker_pids[TRACKER_MAX_WORKERS_PER_DB];	/* sync workers */
 	pid_t		archive_pid;	/* the archive worker has a place of its own */
+	pid_t		notify_pid;		/* and so has the notify worker */
 } TrackerDbSlot;
 
 /*
@@ -246,9 +247,11 @@ extern TrackerDbSlot *db_slot(Oid dboid, bool create);
 extern bool db_slot_paused(TrackerDbSlot *s, TimestampTz now);
 extern bool db_slot_attach(Oid dboid, int max_live);
 extern bool db_slot_attach_archive(Oid dboid);
+extern bool db_slot_attach_notify(Oid dboid);
 extern void db_slot_detach(int code, Datum arg);
 extern int	db_slot_workers(Oid dboid, pid_t *pids);
 extern pid_t db_slot_archive_pid(Oid dboid);
+extern pid_t db_slot_notify_pid(Oid dboid);
 extern TimestampTz rate_reserve(int32 account_id, long interval_us);
 extern void wake_launcher(void);
 extern void wake_scheduler(Oid dboid);

@@ -157,6 +157,43 @@ db_slot_attach_archive(Oid dboid)
 	return ok;
 }
 
+/*
+ * db_slot_attach_notify
+ *		Take the notify worker's place of a database: one per database,
+ *		beside the sync workers, so that it never keeps a sync from running.
+ */
+bool
+db_slot_attach_notify(Oid dboid)
+{
+	TrackerDbSlot *s;
+	bool		ok = false;
+
+	LWLockAcquire(tracker_shared->lock, LW_EXCLUSIVE);
+	s = db_slot(dboid, false);
+	if (s && s->notify_pid == 0 && !db_slot_paused(s, GetCurrentTimestamp()))
+	{
+		s->notify_pid = MyProcPid;
+		ok = true;
+	}
+	LWLockRelease(tracker_shared->lock);
+	return ok;
+}
+
+/* The pid of a database's live notify worker, or 0. */
+pid_t
+db_slot_notify_pid(Oid dboid)
+{
+	TrackerDbSlot *s;
+	pid_t		pid = 0;
+
+	LWLockAcquire(tracker_shared->lock, LW_SHARED);
+	s = db_slot(dboid, false);
+	if (s)
+		pid = s->notify_pid;
+	LWLockRelease(tracker_shared->lock);
+	return pid;
+}
+
 /* See db_slot_attach. */
 void
 db_slot_detach(int code, Datum arg)
@@ -173,6 +210,8 @@ db_slot_detach(int code, Datum arg)
 				s->worker_pids[i] = 0;
 		if (s->archive_pid == MyProcPid)
 			s->archive_pid = 0;
+		if (s->notify_pid == MyProcPid)
+			s->notify_pid = 0;
 	}
 	LWLockRelease(tracker_shared->lock);
 }

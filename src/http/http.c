@@ -58,6 +58,7 @@
 
 #define HTTP_USER_AGENT "tracker/0.1"
 #define HTTP_PROTOCOLS "http,https"
+#define HTTP_MAIL_PROTOCOLS "smtp,smtps"
 
 /* The longest Retry-After we honour, in seconds. */
 #define HTTP_MAX_RETRY_AFTER 3600.0
@@ -81,6 +82,7 @@ typedef struct HttpTransfer
 	CURL	   *curl;
 	HttpSession *session;		/* whose handle this is, or NULL */
 	struct curl_slist *headers;
+	struct curl_slist *rcpt;	/* mail recipients */
 
 	/* response body, malloc'd and grown by http_write_cb */
 	char	   *buf;
@@ -647,6 +649,11 @@ http_transfer_free(HttpTransfer *xfer, bool keep_handle)
 		curl_slist_free_all(xfer->headers);
 		xfer->headers = NULL;
 	}
+	if (xfer->rcpt != NULL)
+	{
+		curl_slist_free_all(xfer->rcpt);
+		xfer->rcpt = NULL;
+	}
 	if (xfer->buf != NULL)
 	{
 		free(xfer->buf);
@@ -664,6 +671,8 @@ static void
 http_transfer(const HttpRequest *req, HttpResponse *resp, HttpTransfer *xfer)
 {
 	const char *method = req->method ? req->method : "GET";
+	bool		mail = pg_strcasecmp(method, "MAIL") == 0;
+	const char *protocols = mail ? HTTP_MAIL_PROTOCOLS : HTTP_PROTOCOLS;
 	CURLcode	rc = CURLE_OK;
 	long		timeout_ms;
 	long		connect_timeout_ms;
@@ -731,8 +740,8 @@ http_transfer(const HttpRequest *req, HttpResponse *resp, HttpTransfer *xfer)
 	HTTP_SETOPT(xfer, rc, CURLOPT_NOSIGNAL, 1L);
 	HTTP_SETOPT(xfer, rc, CURLOPT_ERRORBUFFER, xfer->errbuf);
 	HTTP_SETOPT(xfer, rc, CURLOPT_URL, req->url);
-	HTTP_SETOPT(xfer, rc, CURLOPT_PROTOCOLS_STR, HTTP_PROTOCOLS);
-	HTTP_SETOPT(xfer, rc, CURLOPT_REDIR_PROTOCOLS_STR, HTTP_PROTOCOLS);
+	HTTP_SETOPT(xfer, rc, CURLOPT_PROTOCOLS_STR, protocols);
+	HTTP_SETOPT(xfer, rc, CURLOPT_REDIR_PROTOCOLS_STR, protocols);
 	/* the APIs do not redirect, and a token request must never be */
 	HTTP_SETOPT(xfer, rc, CURLOPT_FOLLOWLOCATION, 0L);
 	HTTP_SETOPT(xfer, rc, CURLOPT_SSL_VERIFYPEER, 1L);
@@ -757,8 +766,57 @@ http_transfer(const HttpRequest *req, HttpResponse *resp, HttpTransfer *xfer)
 		HTTP_SETOPT(xfer, rc, CURLOPT_AWS_SIGV4, req->aws_sigv4);
 	if (req->userpwd != NULL)
 		HTTP_SETOPT(xfer, rc, CURLOPT_USERPWD, req->userpwd);
+	if (req->ca_file != NULL)
+		HTTP_SETOPT(xfer, rc, CURLOPT_CAINFO, req->ca_file);
 
-	if (pg_strcasecmp(method, "GET") == 0)
+	if (mail)
+	{
+		int			i;
+
+		/*
+		 * The message is uploaded like a PUT body.  Over smtp:// the
+		 * connection must turn to TLS (STARTTLS) before anything else,
+		 * credentials included, unless the caller explicitly said not to.
+		 */
+		for (i = 0; req->mail_rcpt != NULL && req->mail_rcpt[i] != NULL; i++)
+		{
+			struct curl_slist *list;
+
+			if (strpbrk(req->mail_rcpt[i], "\r\n") != NULL)
+			{
+				resp->outcome = HTTP_FAILED;
+				http_set_error(resp, "mail recipient contains a line break");
+				return;
+			}
+			list = curl_slist_append(xfer->rcpt, req->mail_rcpt[i]);
+			if (list == NULL)
+				ereport(ERROR,
+						(errcode(ERRCODE_OUT_OF_MEMORY),
+						 errmsg("out of memory"),
+						 errdetail("Could not build the mail recipients.")));
+			xfer->rcpt = list;
+		}
+		if (xfer->rcpt == NULL || req->mail_from == NULL ||
+			strpbrk(req->mail_from, "\r\n") != NULL)
+		{
+			resp->outcome = HTTP_FAILED;
+			http_set_error(resp, "mail needs a sender and at least one recipient");
+			return;
+		}
+		xfer->upload = req->body ? req->body : "";
+		xfer->upload_len = req->body ? req->body_len : 0;
+		xfer->upload_pos = 0;
+		HTTP_SETOPT(xfer, rc, CURLOPT_MAIL_FROM, req->mail_from);
+		HTTP_SETOPT(xfer, rc, CURLOPT_MAIL_RCPT, xfer->rcpt);
+		HTTP_SETOPT(xfer, rc, CURLOPT_USE_SSL,
+					req->mail_plain ? (long) CURLUSESSL_NONE : (long) CURLUSESSL_ALL);
+		HTTP_SETOPT(xfer, rc, CURLOPT_UPLOAD, 1L);
+		HTTP_SETOPT(xfer, rc, CURLOPT_READFUNCTION, http_read_cb);
+		HTTP_SETOPT(xfer, rc, CURLOPT_READDATA, xfer);
+		HTTP_SETOPT(xfer, rc, CURLOPT_INFILESIZE_LARGE,
+					(curl_off_t) xfer->upload_len);
+	}
+	else if (pg_strcasecmp(method, "GET") == 0)
 		HTTP_SETOPT(xfer, rc, CURLOPT_HTTPGET, 1L);
 	else if (pg_strcasecmp(method, "HEAD") == 0)
 		HTTP_SETOPT(xfer, rc, CURLOPT_NOBODY, 1L);

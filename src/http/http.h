@@ -67,6 +67,16 @@ typedef struct HttpRequest
 	size_t		max_response_bytes; /* 0 = tracker.max_response_size */
 	const char *aws_sigv4;		/* CURLOPT_AWS_SIGV4 value or NULL */
 	const char *userpwd;		/* CURLOPT_USERPWD or NULL (never logged) */
+	const char *ca_file;		/* trusted certificates, or NULL: the system's */
+
+	/*
+	 * Mail: method "MAIL" with an smtp:// or smtps:// URL sends body as the
+	 * message to mail_rcpt; over smtp:// STARTTLS is required unless
+	 * mail_plain says otherwise.
+	 */
+	const char *mail_from;
+	const char *const *mail_rcpt;	/* NULL-terminated */
+	bool		mail_plain;
 } HttpRequest;
 
 typedef struct HttpResponse

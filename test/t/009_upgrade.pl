@@ -255,9 +255,12 @@ sub table_digest
 }
 
 my %kept_before = map { $_ => table_digest('upgraded', $_) } keys %columns;
+# (the sequences that have handed out a value: those of tables new in
+# this version have not)
 my $sequences_sql = q{
 	SELECT s.schemaname || '.' || s.sequencename, s.last_value FROM pg_sequences s
-	WHERE s.schemaname IN ('tracker', 'bronze', 'silver', 'gold') ORDER BY 1};
+	WHERE s.schemaname IN ('tracker', 'bronze', 'silver', 'gold')
+	  AND s.last_value IS NOT NULL ORDER BY 1};
 my $sequences_before = query_or_error($node, 'upgraded', $sequences_sql);
 my $auth_before = query_or_error($node, 'upgraded',
 	'SELECT account_id, state, reason FROM tracker.account_auth ORDER BY 1');
