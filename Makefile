@@ -59,6 +59,7 @@ OBJS = \
 	src/bgw/jobs_sql.o \
 	src/notify/notify_send.o \
 	src/notify/notify_worker.o
+
 # vitals and body measurements
 OBJS += \
 	src/providers/gh_vitals.o \
