@@ -26,11 +26,16 @@
 #include "tracker.h"
 
 /*
- * Data types read point by point that have no reconcile method.  Every
- * type Tracker reads point by point has it (floors, which has no list,
- * too); a type named here is read with list instead.
+ * Data types read point by point with dataPoints.list instead of
+ * reconcile.  Every type Tracker reads point by point has reconcile (floors,
+ * which has no list, too), but reconcile answers carry no dataSource: for
+ * weight and body fat that loses whether a reading was entered by hand.  A
+ * weigh-in is one point of one source (a scale, or a hand entry), not a
+ * stream two devices record at once, so list reads each once.
  */
 static const char *const gh_list_only[] = {
+	"weight",
+	"body-fat",
 	NULL
 };
 

@@ -43,7 +43,7 @@ is($node->safe_psql('postgres', q{
 	SELECT string_agg(pd.data_type || ' ' || pd.window_days || ' ' ||
 					  split_part(s.scope, '.', 4), ', ' ORDER BY pd.ord)
 	FROM tracker.provider_data_type pd JOIN tracker.google_scope s USING (data_type)
-	WHERE pd.ord >= 8}),
+	WHERE pd.ord BETWEEN 8 AND 18}),
 	'heart-rate-variability 14 health_metrics_and_measurements, '
 	  . 'daily-heart-rate-variability 90 health_metrics_and_measurements, '
 	  . 'oxygen-saturation 14 health_metrics_and_measurements, '

@@ -220,10 +220,10 @@ is($node->safe_psql('postgres', q{
 is($node->safe_psql('postgres', q{
 	SELECT count(*) FILTER (WHERE request LIKE '%/floors/dataPoints:reconcile?%'),
 		   count(*) FILTER (WHERE request LIKE '%/total-calories/dataPoints:dailyRollUp%'),
-		   count(*) FILTER (WHERE request LIKE '%/distance/dataPoints?%')
+		   count(*) FILTER (WHERE request LIKE '%/distance/dataPoints:reconcile?%')
 			 > 0
 	FROM tracker.sync_log WHERE account_id = 1}) =~ /^(\d+)\|(\d+)\|t$/ && $1 > 0 && $2 > 0,
-	1, 'floors are read by reconcile, total calories by dailyRollUp');
+	1, 'floors and distance are read by reconcile, total calories by dailyRollUp');
 
 # Two devices: the list has both devices' distance; the figures are those
 # of the merged stream.  (Steps are left out: silver.steps keeps one point
