@@ -106,30 +106,6 @@ archive_schedule_look(void)
 }
 
 /*
- * archive_start_worker
- *		Register the archive worker of this database.  The handle lives in
- *		TopMemoryContext: the scheduler resets its own context every loop.
- */
-static void
-archive_start_worker(BackgroundWorkerHandle **handle)
-{
-	BackgroundWorker worker;
-	MemoryContext old = MemoryContextSwitchTo(TopMemoryContext);
-
-	worker_describe(&worker, "tracker_archive_main", "tracker archive worker",
-					MyDatabaseId);
-	if (!RegisterDynamicBackgroundWorker(&worker, handle))
-	{
-		*handle = NULL;
-		ereport(LOG,
-				(errcode(ERRCODE_CONFIGURATION_LIMIT_EXCEEDED),
-				 errmsg("tracker scheduler could not start the archive worker: out of background worker slots"),
-				 errhint("Raise max_worker_processes.")));
-	}
-	MemoryContextSwitchTo(old);
-}
-
-/*
  * archive_schedule
  *		Called by the scheduler every loop; looks at most once a second.  A
  *		failure here is logged and forgotten: the archive must never stop a
@@ -175,11 +151,9 @@ archive_schedule(void)
 
 		if (st == BGWH_STARTED || st == BGWH_NOT_YET_STARTED)
 			return;
-		pfree(handle);
-		handle = NULL;
 	}
 	last_start = now;
-	archive_start_worker(&handle);
+	worker_start_once(&handle, "tracker_archive_main", "tracker archive worker");
 }
 
 /*

@@ -57,6 +57,45 @@ worker_describe(BackgroundWorker *worker, const char *function,
 }
 
 /*
+ * worker_start_once
+ *		Start the scheduler's helper worker of a kind in this database (the
+ *		archive worker, the notify worker) unless the one *handle started is
+ *		still starting or running.  The handle lives in TopMemoryContext:
+ *		the scheduler empties its own context every loop.  Out of slots, it
+ *		says so in the log and leaves *handle NULL, to be tried again.
+ */
+void
+worker_start_once(BackgroundWorkerHandle **handle, const char *function,
+				  const char *type)
+{
+	BackgroundWorker worker;
+	MemoryContext old;
+
+	if (*handle != NULL)
+	{
+		pid_t		pid;
+		BgwHandleStatus st = GetBackgroundWorkerPid(*handle, &pid);
+
+		if (st == BGWH_STARTED || st == BGWH_NOT_YET_STARTED)
+			return;
+		pfree(*handle);
+		*handle = NULL;
+	}
+	old = MemoryContextSwitchTo(TopMemoryContext);
+	worker_describe(&worker, function, type, MyDatabaseId);
+	if (!RegisterDynamicBackgroundWorker(&worker, handle))
+	{
+		*handle = NULL;
+		ereport(LOG,
+				(errcode(ERRCODE_CONFIGURATION_LIMIT_EXCEEDED),
+				 errmsg("tracker scheduler could not start the %s: out of background worker slots",
+						strncmp(type, "tracker ", 8) == 0 ? type + 8 : type),
+				 errhint("Raise max_worker_processes.")));
+	}
+	MemoryContextSwitchTo(old);
+}
+
+/*
  * worker_loop_begin
  *		The start of each round of a worker's loop: a pending interrupt is
  *		served, the configuration read again after a SIGHUP, and the round

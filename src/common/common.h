@@ -262,6 +262,8 @@ extern void wake_scheduler(Oid dboid);
  */
 extern void worker_describe(BackgroundWorker *worker, const char *function,
 							const char *type, Oid dboid);
+extern void worker_start_once(BackgroundWorkerHandle **handle,
+							  const char *function, const char *type);
 extern void worker_loop_begin(MemoryContext cxt);
 extern void worker_xact_begin(void);
 extern void worker_xact_commit(void);

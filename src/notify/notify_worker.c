@@ -157,26 +157,6 @@ notify_look(void)
 	return due;
 }
 
-/* Register the notify worker of this database. */
-static void
-notify_start_worker(BackgroundWorkerHandle **handle)
-{
-	BackgroundWorker worker;
-	MemoryContext old = MemoryContextSwitchTo(TopMemoryContext);
-
-	worker_describe(&worker, "tracker_notify_main", "tracker notify worker",
-					MyDatabaseId);
-	if (!RegisterDynamicBackgroundWorker(&worker, handle))
-	{
-		*handle = NULL;
-		ereport(LOG,
-				(errcode(ERRCODE_CONFIGURATION_LIMIT_EXCEEDED),
-				 errmsg("tracker scheduler could not start the notify worker: out of background worker slots"),
-				 errhint("Raise max_worker_processes.")));
-	}
-	MemoryContextSwitchTo(old);
-}
-
 /*
  * notify_schedule
  *		Called by the scheduler every loop.  A failure is logged and
@@ -213,17 +193,7 @@ notify_schedule(void)
 
 	if (due <= 0 || db_slot_notify_pid(MyDatabaseId) != 0)
 		return;
-	if (handle != NULL)
-	{
-		pid_t		pid;
-		BgwHandleStatus st = GetBackgroundWorkerPid(handle, &pid);
-
-		if (st == BGWH_STARTED || st == BGWH_NOT_YET_STARTED)
-			return;
-		pfree(handle);
-		handle = NULL;
-	}
-	notify_start_worker(&handle);
+	worker_start_once(&handle, "tracker_notify_main", "tracker notify worker");
 }
 
 /* A copy of column col of row 0, or NULL. */
