@@ -134,22 +134,6 @@ fitbit_activity_kind_name(FitbitActivityKind kind)
 	return "unknown";
 }
 
-/* Two digits at s, or -1. */
-static int
-digits(const char *s, int n)
-{
-	int			v = 0;
-	int			i;
-
-	for (i = 0; i < n; i++)
-	{
-		if (s[i] < '0' || s[i] > '9')
-			return -1;
-		v = v * 10 + (s[i] - '0');
-	}
-	return v;
-}
-
 /* "HH:MM" or "HH:MM:SS" as seconds of the day, or -1. */
 static int
 parse_clock(const char *s, size_t len)
@@ -160,10 +144,10 @@ parse_clock(const char *s, size_t len)
 
 	if ((len != 5 && len != 8) || s[2] != ':' || (len == 8 && s[5] != ':'))
 		return -1;
-	h = digits(s, 2);
-	m = digits(s + 3, 2);
+	h = jc_digits(s, 2);
+	m = jc_digits(s + 3, 2);
 	if (len == 8)
-		sec = digits(s + 6, 2);
+		sec = jc_digits(s + 6, 2);
 	if (h < 0 || h > 23 || m < 0 || m > 59 || sec < 0 || sec > 59)
 		return -1;
 	return h * 3600 + m * 60 + sec;
@@ -241,8 +225,8 @@ read_export_entry(void *arg, json_object *elem, const JcPath *at, size_t index)
 		(rc = jc_member_chars(jc, elem, at, "dateTime", &v, &s, &slen)) != JC_OK)
 		return rc;
 	if (slen != 17 || s[2] != '/' || s[5] != '/' || s[8] != ' ' ||
-		(e->date.month = digits(s, 2)) < 0 || (e->date.day = digits(s + 3, 2)) < 0 ||
-		(e->date.year = digits(s + 6, 2)) < 0 ||
+		(e->date.month = jc_digits(s, 2)) < 0 || (e->date.day = jc_digits(s + 3, 2)) < 0 ||
+		(e->date.year = jc_digits(s + 6, 2)) < 0 ||
 		!jc_valid_date(2000 + e->date.year, e->date.month, e->date.day) ||
 		(e->secs = parse_clock(s + 9, 8)) < 0)
 		return jc_fail(jc, JC_ERR_TIME, &dp,
@@ -300,8 +284,8 @@ read_api_azm_day(void *arg, json_object *elem, const JcPath *at, size_t index)
 		(rc = jc_member_chars(jc, elem, at, "dateTime", &v, &s, &slen)) != JC_OK)
 		return rc;
 	if (slen != 10 || s[4] != '-' || s[7] != '-' ||
-		(e->date.year = digits(s, 4)) < 0 || (e->date.month = digits(s + 5, 2)) < 0 ||
-		(e->date.day = digits(s + 8, 2)) < 0 ||
+		(e->date.year = jc_digits(s, 4)) < 0 || (e->date.month = jc_digits(s + 5, 2)) < 0 ||
+		(e->date.day = jc_digits(s + 8, 2)) < 0 ||
 		!jc_valid_date(e->date.year, e->date.month, e->date.day))
 		return jc_fail(jc, JC_ERR_TIME, &dp, "dateTime %s is not a valid yyyy-mm-dd date",
 					   jc_describe(jc, v, d, sizeof(d)));
@@ -424,9 +408,9 @@ read_csv(ActCtx *cx, const char *buf, size_t len)
 			return jc_fail(jc, JC_ERR_SHAPE, &jc_root, "line %zu: the line has not three fields", lineno);
 		e = &cx->act->entries[n];
 		if (c1 - line != 16 || line[4] != '-' || line[7] != '-' || line[10] != 'T' ||
-			(e->date.year = digits(line, 4)) < 0 ||
-			(e->date.month = digits(line + 5, 2)) < 0 ||
-			(e->date.day = digits(line + 8, 2)) < 0 ||
+			(e->date.year = jc_digits(line, 4)) < 0 ||
+			(e->date.month = jc_digits(line + 5, 2)) < 0 ||
+			(e->date.day = jc_digits(line + 8, 2)) < 0 ||
 			!jc_valid_date(e->date.year, e->date.month, e->date.day) ||
 			(e->secs = parse_clock(line + 11, 5)) < 0)
 			return jc_fail(jc, JC_ERR_TIME, &jc_root, "line %zu: date_time is not a valid yyyy-mm-ddThh:mm time", lineno);
@@ -437,7 +421,7 @@ read_csv(ActCtx *cx, const char *buf, size_t len)
 		if (z < 0)
 			return jc_fail(jc, JC_ERR_SHAPE, &jc_root, "line %zu: heart_zone_id is not FAT_BURN, CARDIO or PEAK", lineno);
 		minutes = (ll - (size_t) (c2 + 1 - line) >= 1 && ll - (size_t) (c2 + 1 - line) <= 2) ?
-			digits(c2 + 1, (int) (ll - (size_t) (c2 + 1 - line))) : -1;
+			jc_digits(c2 + 1, (int) (ll - (size_t) (c2 + 1 - line))) : -1;
 		if (minutes < 0 || minutes > 2)
 			return jc_fail(jc, JC_ERR_RANGE, &jc_root, "line %zu: total_minutes is not 0, 1 or 2", lineno);
 		for (k = 0; k < 3; k++)

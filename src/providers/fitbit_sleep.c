@@ -116,6 +116,13 @@ parse_local_time(const char *s, size_t len, int64_t *out)
 	return true;
 }
 
+/* parse_local_time() in the shape jc_check_text() calls. */
+static bool
+local_time_text(const char *s, size_t len, void *out)
+{
+	return parse_local_time(s, len, (int64_t *) out);
+}
+
 /* Fetch a local time member; absent leaves *out alone unless required. */
 static JcKind
 member_local_time(JsonCheck *jc, json_object *obj, const JcPath *at,
@@ -123,41 +130,13 @@ member_local_time(JsonCheck *jc, json_object *obj, const JcPath *at,
 {
 	JcPath		mp = {at, key, 0};
 	json_object *v;
-	const char *s;
-	size_t		len;
-	char		d[JC_DESC_SIZE];
 	JcKind		rc;
 
 	rc = jc_get_member(jc, obj, at, key, required, &v);
 	if (rc != JC_OK || v == NULL)
 		return rc;
-	if ((rc = jc_check_string(jc, v, &mp, key, &s, &len)) != JC_OK)
-		return rc;
-	if (!parse_local_time(s, len, out))
-		return jc_fail(jc, JC_ERR_TIME, &mp,
-					   "%s %s is not a local time such as \"2017-04-01T23:58:30.000\"",
-					   key, jc_describe(jc, v, d, sizeof(d)));
-	return JC_OK;
-}
-
-/* Fetch an optional boolean member. */
-static JcKind
-member_bool(JsonCheck *jc, json_object *obj, const JcPath *at,
-			const char *key, bool *out)
-{
-	JcPath		mp = {at, key, 0};
-	json_object *v;
-	char		d[JC_DESC_SIZE];
-	JcKind		rc;
-
-	rc = jc_get_member(jc, obj, at, key, false, &v);
-	if (rc != JC_OK || v == NULL)
-		return rc;
-	if (!json_object_is_type(v, json_type_boolean))
-		return jc_fail(jc, JC_ERR_TYPE, &mp, "%s %s is not a boolean", key,
-					   jc_describe(jc, v, d, sizeof(d)));
-	*out = json_object_get_boolean(v);
-	return JC_OK;
+	return jc_check_text(jc, v, &mp, key, local_time_text, out, JC_ERR_TIME,
+						 "a local time such as \"2017-04-01T23:58:30.000\"");
 }
 
 /*
@@ -281,7 +260,7 @@ read_log(void *arg, json_object *elem, const JcPath *at, size_t index)
 								&log->end_local)) != JC_OK ||
 		(rc = jc_member_int(jc, elem, at, "duration", false, 0,
 							SLEEP_DURATION_MS_MAX, &log->duration_ms)) != JC_OK ||
-		(rc = member_bool(jc, elem, at, "isMainSleep", &log->main_sleep)) != JC_OK ||
+		(rc = jc_member_bool(jc, elem, at, "isMainSleep", &log->main_sleep)) != JC_OK ||
 		(rc = jc_member_int(jc, elem, at, "minutesAsleep", false, 0,
 							SLEEP_MINUTES_MAX, &log->minutes_asleep)) != JC_OK ||
 		(rc = jc_member_int(jc, elem, at, "minutesAwake", false, 0,

@@ -81,22 +81,6 @@ new_row(VParse *vp, FitbitVitalTable table)
 	return r;
 }
 
-/* Digits at s[0..n) as a number, or -1. */
-static int
-digits(const char *s, int n)
-{
-	int			v = 0;
-	int			i;
-
-	for (i = 0; i < n; i++)
-	{
-		if (s[i] < '0' || s[i] > '9')
-			return -1;
-		v = v * 10 + (s[i] - '0');
-	}
-	return v;
-}
-
 /*
  * Parse "YYYY-MM-DD[( |T)HH:MM[:SS[.fff]]][Z]" into a row's time: UTC
  * with "Z", else local.  A date alone is local midnight.
@@ -115,21 +99,21 @@ parse_time(const char *s, size_t len, FitbitVitalRow *r)
 
 	if (len < 10 || s[4] != '-' || s[7] != '-')
 		return false;
-	y = digits(s, 4);
-	mo = digits(s + 5, 2);
-	d = digits(s + 8, 2);
+	y = jc_digits(s, 4);
+	mo = jc_digits(s + 5, 2);
+	d = jc_digits(s + 8, 2);
 	if (y < 0 || mo < 0 || d < 0 || !jc_valid_date(y, mo, d))
 		return false;
 	if (len > 10)
 	{
 		if ((s[10] != 'T' && s[10] != ' ') || len < 16 || s[13] != ':')
 			return false;
-		h = digits(s + 11, 2);
-		mi = digits(s + 14, 2);
+		h = jc_digits(s + 11, 2);
+		mi = jc_digits(s + 14, 2);
 		p = 16;
 		if (len >= 19 && s[16] == ':')
 		{
-			sec = digits(s + 17, 2);
+			sec = jc_digits(s + 17, 2);
 			p = 19;
 			if (p < len && s[p] == '.')
 			{
@@ -167,6 +151,13 @@ parse_time(const char *s, size_t len, FitbitVitalRow *r)
  * ----------------------------------------------------------------------
  */
 
+/* parse_time() in the shape jc_check_text() calls. */
+static bool
+time_text(const char *s, size_t len, void *out)
+{
+	return parse_time(s, len, (FitbitVitalRow *) out);
+}
+
 /* Read the time member key of obj into r. */
 static JcKind
 member_time(VParse *vp, json_object *obj, const JcPath *at, const char *key,
@@ -174,17 +165,12 @@ member_time(VParse *vp, json_object *obj, const JcPath *at, const char *key,
 {
 	JcPath		mp = {at, key, 0};
 	json_object *v;
-	const char *s;
-	size_t		len;
-	char		d[JC_DESC_SIZE];
 	JcKind		rc;
 
-	if ((rc = jc_member_chars(&vp->jc, obj, at, key, &v, &s, &len)) != JC_OK)
+	if ((rc = jc_get_member(&vp->jc, obj, at, key, true, &v)) != JC_OK)
 		return rc;
-	if (!parse_time(s, len, r))
-		return jc_fail(&vp->jc, JC_ERR_TIME, &mp, "%s %s is not a date or time", key,
-					   jc_describe(&vp->jc, v, d, sizeof(d)));
-	return JC_OK;
+	return jc_check_text(&vp->jc, v, &mp, key, time_text, r, JC_ERR_TIME,
+						 "a date or time");
 }
 
 /* An optional number in lo..hi; -1 (Fitbit's "none") and absent read NaN. */
@@ -447,17 +433,17 @@ read_weighin(void *arg, json_object *e, const JcPath *at, size_t index)
 	}
 	manual = source == NULL || strncmp(source, "Aria", 4) != 0;
 	free(source);
-	mo = dlen == 8 && ds[2] == '/' && ds[5] == '/' ? digits(ds, 2) : -1;
-	dd = mo >= 0 ? digits(ds + 3, 2) : -1;
-	yy = mo >= 0 ? digits(ds + 6, 2) : -1;
+	mo = dlen == 8 && ds[2] == '/' && ds[5] == '/' ? jc_digits(ds, 2) : -1;
+	dd = mo >= 0 ? jc_digits(ds + 3, 2) : -1;
+	yy = mo >= 0 ? jc_digits(ds + 6, 2) : -1;
 	if (mo < 0 || dd < 0 || yy < 0 || !jc_valid_date(2000 + yy, mo, dd))
 		return jc_fail(jc, JC_ERR_TIME, &dp, "date %s is not a date such as \"01/31/20\"",
 					   jc_describe(jc, v, d, sizeof(d)));
 	if ((rc = jc_member_chars(jc, e, at, "time", &v, &ts, &tlen)) != JC_OK)
 		return rc;
-	h = tlen == 8 && ts[2] == ':' && ts[5] == ':' ? digits(ts, 2) : -1;
-	mi = h >= 0 ? digits(ts + 3, 2) : -1;
-	s = h >= 0 ? digits(ts + 6, 2) : -1;
+	h = tlen == 8 && ts[2] == ':' && ts[5] == ':' ? jc_digits(ts, 2) : -1;
+	mi = h >= 0 ? jc_digits(ts + 3, 2) : -1;
+	s = h >= 0 ? jc_digits(ts + 6, 2) : -1;
 	if (h < 0 || h > 23 || mi < 0 || mi > 59 || s < 0 || s > 59)
 		return jc_fail(jc, JC_ERR_TIME, &tp, "time %s is not a time such as \"07:35:12\"",
 					   jc_describe(jc, v, d, sizeof(d)));

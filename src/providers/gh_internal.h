@@ -50,8 +50,6 @@ extern JcKind gh_member_int64(JsonCheck *jc, json_object *obj,
 							  const JcPath *at, const char *key,
 							  bool required, int64_t lo, int64_t hi,
 							  int64_t *out);
-extern JcKind gh_member_bool(JsonCheck *jc, json_object *obj,
-							 const JcPath *at, const char *key, bool *out);
 extern JcKind gh_member_timestamp(JsonCheck *jc, json_object *obj,
 								  const JcPath *at, const char *key,
 								  bool required, int64_t *out);

@@ -597,7 +597,7 @@ read_sleep(void *arg, json_object *elem, const JcPath *at, size_t index)
 								  &sl->update_time)) != JC_OK ||
 		(rc = jc_member_object(jc, body, &bp, "metadata", false, &md)) != JC_OK ||
 		(md != NULL &&
-		 (rc = gh_member_bool(jc, md, &mdp, "nap", &sl->nap)) != JC_OK) ||
+		 (rc = jc_member_bool(jc, md, &mdp, "nap", &sl->nap)) != JC_OK) ||
 		(rc = jc_member_object(jc, body, &bp, "summary", false, &sm)) != JC_OK ||
 		(rc = read_sleep_spans(jc, body, &bp, "stages", true, sl,
 							   &sl->intervals, &sl->nintervals)) != JC_OK ||

@@ -251,26 +251,6 @@ gh_member_int64(JsonCheck *jc, json_object *obj, const JcPath *at,
 	return JC_OK;
 }
 
-/* Fetch an optional boolean member; absent leaves *out alone. */
-JcKind
-gh_member_bool(JsonCheck *jc, json_object *obj, const JcPath *at,
-			   const char *key, bool *out)
-{
-	JcPath		mp = {at, key, 0};
-	json_object *v;
-	char		d[JC_DESC_SIZE];
-	JcKind		rc;
-
-	rc = jc_get_member(jc, obj, at, key, false, &v);
-	if (rc != JC_OK || v == NULL)
-		return rc;
-	if (!json_object_is_type(v, json_type_boolean))
-		return jc_fail(jc, JC_ERR_TYPE, &mp, "%s %s is not a boolean", key,
-					   jc_describe(jc, v, d, sizeof(d)));
-	*out = json_object_get_boolean(v);
-	return JC_OK;
-}
-
 /*
  * Fetch a timestamp member as epoch seconds.  Optional and absent: *out is
  * left alone.

@@ -261,7 +261,7 @@ gh_read_vital(void *arg, json_object *elem, const JcPath *at, size_t index)
 							   JC_STR_ENUM, ENUM_LEN_MAX, &vt->text)) != JC_OK)
 		return rc;
 	if (spec->flag_key != NULL &&
-		(rc = gh_member_bool(jc, body, &bp, spec->flag_key, &vt->flag)) != JC_OK)
+		(rc = jc_member_bool(jc, body, &bp, spec->flag_key, &vt->flag)) != JC_OK)
 		return rc;
 	if ((rc = jc_member_string(jc, elem, at, "name", false, JC_STR_NAME,
 							   NAME_LEN_MAX, &vt->id)) != JC_OK ||

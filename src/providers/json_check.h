@@ -142,6 +142,9 @@ typedef struct JsonCheck
 } JsonCheck;
 
 /* Reads one element of an array; arg is the parser's own context. */
+/* Parses the n bytes at s into out; false when they do not parse. */
+typedef bool (*JcTextFn) (const char *s, size_t n, void *out);
+
 typedef JcKind (*JcElementFn) (void *arg, json_object *elem,
 							   const JcPath *at, size_t index);
 
@@ -201,6 +204,9 @@ extern JcKind jc_check_int(JsonCheck *jc, json_object *v, const JcPath *at,
 extern JcKind jc_check_number(JsonCheck *jc, json_object *v,
 							  const JcPath *at, const char *name,
 							  double lo, double hi, double *out);
+extern JcKind jc_check_text(JsonCheck *jc, json_object *v, const JcPath *at,
+							const char *name, JcTextFn parse, void *out,
+							JcKind kind, const char *what);
 extern JcKind jc_member_object(JsonCheck *jc, json_object *obj,
 							   const JcPath *at, const char *key,
 							   bool required, json_object **out);
@@ -221,6 +227,8 @@ extern JcKind jc_member_string(JsonCheck *jc, json_object *obj,
 extern JcKind jc_member_chars(JsonCheck *jc, json_object *obj,
 							  const JcPath *at, const char *key,
 							  json_object **v, const char **s, size_t *len);
+extern JcKind jc_member_bool(JsonCheck *jc, json_object *obj,
+							 const JcPath *at, const char *key, bool *out);
 extern JcKind jc_element_name(JsonCheck *jc, json_object *elem,
 							  const JcPath *at, const char *what,
 							  const char *key, const char *const *names,
@@ -240,6 +248,22 @@ jc_two_digits(const char *s)
 	if (s[0] < '0' || s[0] > '9' || s[1] < '0' || s[1] > '9')
 		return -1;
 	return (s[0] - '0') * 10 + (s[1] - '0');
+}
+
+/* Value of the n ASCII digits at s[0..n), or -1 when any is not a digit. */
+static inline int
+jc_digits(const char *s, int n)
+{
+	int			v = 0;
+	int			i;
+
+	for (i = 0; i < n; i++)
+	{
+		if (s[i] < '0' || s[i] > '9')
+			return -1;
+		v = v * 10 + (s[i] - '0');
+	}
+	return v;
 }
 
 /*

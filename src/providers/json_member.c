@@ -193,6 +193,29 @@ jc_member_array(JsonCheck *jc, json_object *obj, const JcPath *at,
 }
 
 /*
+ * Check that v (called name in messages) is a string that parse accepts,
+ * filling out; one it refuses fails with kind and "NAME VALUE is not WHAT",
+ * for formats such as dates that several parsers read from strings.
+ */
+JcKind
+jc_check_text(JsonCheck *jc, json_object *v, const JcPath *at,
+			  const char *name, JcTextFn parse, void *out, JcKind kind,
+			  const char *what)
+{
+	const char *s;
+	size_t		len;
+	char		d[JC_DESC_SIZE];
+	JcKind		rc;
+
+	if ((rc = jc_check_string(jc, v, at, name, &s, &len)) != JC_OK)
+		return rc;
+	if (!parse(s, len, out))
+		return jc_fail(jc, kind, at, "%s %s is not %s", name,
+					   jc_describe(jc, v, d, sizeof(d)), what);
+	return JC_OK;
+}
+
+/*
  * Fetch a required string member without copying it: *s and *len are
  * json-c's bytes, which live as long as obj, and *v is the member, for the
  * caller's messages about what the string holds.
@@ -211,6 +234,26 @@ jc_member_chars(JsonCheck *jc, json_object *obj, const JcPath *at,
 	if (rc != JC_OK)
 		return rc;
 	return jc_check_string(jc, *v, &mp, key, s, len);
+}
+
+/* Fetch an optional boolean member; absent leaves *out alone. */
+JcKind
+jc_member_bool(JsonCheck *jc, json_object *obj, const JcPath *at,
+			   const char *key, bool *out)
+{
+	JcPath		mp = {at, key, 0};
+	json_object *v;
+	char		d[JC_DESC_SIZE];
+	JcKind		rc;
+
+	rc = jc_get_member(jc, obj, at, key, false, &v);
+	if (rc != JC_OK || v == NULL)
+		return rc;
+	if (!json_object_is_type(v, json_type_boolean))
+		return jc_fail(jc, JC_ERR_TYPE, &mp, "%s %s is not a boolean", key,
+					   jc_describe(jc, v, d, sizeof(d)));
+	*out = json_object_get_boolean(v);
+	return JC_OK;
 }
 
 /*
