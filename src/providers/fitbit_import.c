@@ -574,7 +574,8 @@ has_suffix(const char *s, const char *suffix)
 /*
  * known_file
  *		Whether a file in a directory is one Tracker imports: the export's
- *		heart-rate files by name, saved API responses by their content.
+ *		heart-rate, sleep, activity and vitals files by name, saved API
+ *		responses by their content.
  *		Returns NULL when known, else why the file is skipped.
  */
 static const char *
@@ -600,7 +601,7 @@ known_file(const char *path, const char *base)
 		fitbit_activity_kind(NULL, head, len) == FA_API_AZM ||
 		fitbit_vitals_detect(NULL, head, strlen(head)) != FV_DOC_UNKNOWN;
 	pfree(head);
-	return api ? NULL : "not a heart-rate or sleep file Tracker imports";
+	return api ? NULL : "not a kind of file Tracker imports";
 }
 
 static int
