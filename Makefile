@@ -79,6 +79,9 @@ OBJS += src/providers/gh_activity.o src/store/activity.o \
 	src/providers/fitbit_activity.o src/providers/import_activity.o \
 	src/providers/gh_activity_write.o
 
+# bronze retention: archived payloads leave bronze after tracker.bronze_retention
+OBJS += src/archive/retention.o
+
 # Measurement hooks for bench/ (bench/src/bench_hooks.c) go into the library
 # only with `make BENCH=1`: the default tracker.so holds only what users call.
 ifeq ($(BENCH),1)
@@ -125,6 +128,8 @@ PROVE_TESTS += test/t/013_activity.pl
 PROVE_TESTS += test/t/012_vitals.pl
 # notifications
 PROVE_TESTS += test/t/015_notify.pl
+# bronze retention
+PROVE_TESTS += test/t/018_bronze.pl
 
 PG_CONFIG ?= pg_config
 PG_CPPFLAGS = -Isrc

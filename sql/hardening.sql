@@ -357,6 +357,11 @@ $$SELECT tracker.s3_lifecycle_merge(repeat('<Rule><ID>x</ID>', 10000))$$,
 $$SELECT tracker.archive_next_at(NULL)$$,
 $$SELECT tracker.archive_next_at('-1 day')$$,
 $$SELECT tracker.archive_summary()$$,
+$$SELECT * FROM tracker.bronze_retire(NULL, NULL)$$,
+$$SELECT * FROM tracker.bronze_retire('-1 day')$$,
+$$SELECT * FROM tracker.bronze_retire('1 day', 0)$$,
+$$SELECT * FROM tracker.bronze_retire('1 day', 2147483647)$$,
+$$SELECT * FROM tracker.bronze_retire(older_than => '1000000 years')$$,
 $$SELECT tracker.api_revoke_public()$$
 ]) s
 WHERE to_regproc(substring(s FROM '(?:tracker|api)\.[a-z_0-9]+(?=\()')) IS NOT NULL;

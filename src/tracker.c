@@ -47,6 +47,7 @@ char	   *tracker_lastfm_url = NULL;
 char	   *tracker_listenbrainz_url = NULL;
 bool		tracker_archive_enabled = true;
 int			tracker_archive_interval_s = 86400;
+int			tracker_bronze_retention_s = 0;
 
 void		_PG_init(void);
 
@@ -244,6 +245,13 @@ _PG_init(void)
 							"A failed archive is tried again sooner, with a growing delay up to this interval.",
 							&tracker_archive_interval_s,
 							86400, 1, 30 * 86400,
+							PGC_SIGHUP, GUC_UNIT_S,
+							NULL, NULL, NULL);
+	DefineCustomIntVariable("tracker.bronze_retention",
+							"Age after which raw payloads leave bronze, once a verified S3 archive holds them.",
+							"0 keeps every payload.  Payloads go only from months whose archived bundle was verified and is up to date.",
+							&tracker_bronze_retention_s,
+							0, 0, PG_INT32_MAX,
 							PGC_SIGHUP, GUC_UNIT_S,
 							NULL, NULL, NULL);
 

@@ -46,5 +46,6 @@ extern bool tracker_scheduler_enabled;
 /* The S3 archive. */
 extern bool tracker_archive_enabled;
 extern int	tracker_archive_interval_s;
+extern int	tracker_bronze_retention_s;
 
 #endif							/* TRACKER_H */

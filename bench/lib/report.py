@@ -201,6 +201,33 @@ def main():
     else:
         rows.append(("5", "scheduling at scale", "-", "-", "-", "", "not measured"))
 
+    # ------------------------------------------------------------ retention
+    rs = f.num("retention.off.samples")
+    if rs:
+        off = f.num("retention.off.total") / rs
+        on = f.num("retention.on.total") / rs
+        onv = f.num("retention.on_vacuum.total") / rs
+        days = f.num("retention.days")
+        keep = f.num("retention.keep_days")
+        rows.append(("8a", "whole disk per sample after %d days of 1-second heart rate, "
+                     "tracker.bronze_retention off (bronze + silver + gold + indexes)" % days,
+                     "%.2f" % off,
+                     "bronze %.2f, silver %.2f, gold %.3f" % (
+                         f.num("retention.off.bronze", 0) / rs, f.num("retention.off.silver", 0) / rs,
+                         f.num("retention.off.gold", 0) / rs),
+                     "-", "-", "informative"))
+        rows.append(("8b", "the same with retention on (%d days) after a verified archive to S3" % keep,
+                     "%.2f" % on,
+                     "bronze %.2f, silver %.2f, gold %.3f; %.2f before bronze's freed space is reused" % (
+                         f.num("retention.on.bronze", 0) / rs, f.num("retention.on.silver", 0) / rs,
+                         f.num("retention.on.gold", 0) / rs, onv),
+                     times(off / on) + " smaller", "<= 2 bytes",
+                     verdict(on <= 2, "%.2f bytes" % on)))
+    else:
+        rows.append(("8a", "whole disk per sample, bronze retention off", "-", "-", "-", "", "not measured"))
+        rows.append(("8b", "whole disk per sample, bronze retention on", "-", "-", "-", "<= 2 bytes",
+                     "not measured"))
+
     # ------------------------------------------------------------ text
     w("# Tracker benchmark results")
     w("")

@@ -183,6 +183,7 @@ extern void archive_unlock(void);
 extern void archive_assign_days(ArchiveRun *run);
 extern List *load_accounts(void);
 extern List *archive_plan(ArchiveRun *run);
+extern bool archive_has_retired(void);
 extern int	listed_max_bundle_version(ArchiveRun *run, const BundlePlan *b);
 extern int	listed_max_version(ArchiveRun *run, const BundlePlan *b);
 
@@ -196,6 +197,9 @@ extern char *manifest_build(ArchiveRun *run, const BundlePlan *b,
 /* Archiving (bundle.c). */
 extern void run_setup(ArchiveRun *run, MemoryContext parent, bool worker);
 extern void archive_execute(ArchiveRun *run);
+
+/* Bronze retention (retention.c). */
+extern int64 archive_retire_bronze(ArchiveRun *run);
 
 /* Restore (restore.c) and replay (replay.c). */
 extern void restore_run(ReturnSetInfo *rsinfo, const RestoreWhat *what,

@@ -4,6 +4,9 @@
  *	  Archiving: one bundle per account, data type and month, uploaded,
  *	  verified, then named by a new manifest; and the run over them all.
  *
+ * Payloads retired from bronze after a verified archive (retention.c) are
+ * carried over into a new version, line for line, from the newest bundle.
+ *
  * Objects are never overwritten or deleted by Tracker.  A month whose
  * payloads changed (the SHA-256 over its payloads' SHA-256 in payload
  * order, the "fingerprint", differs from the one archived) gets a new
@@ -51,6 +54,23 @@ bundle_too_large(void)
 			 errhint("A month of one data type of one account must compress to under 1 GB.")));
 }
 
+/*
+ * A payload retired from bronze (tracker.archive_retired) that a new version
+ * of its month's bundle carries over, line for line, from the bundle that
+ * held it.
+ */
+typedef struct CarriedItem
+{
+	int64		payload_id;
+	char	   *sha256;			/* hex */
+	uint8		sha[SHA256_LEN];
+	int64		byte_size;
+	char	   *day;
+	char	   *status;
+	char	   *line;			/* its line in the previous bundle */
+	size_t		len;
+} CarriedItem;
+
 /* Where bundle_row() writes a month's payloads. */
 typedef struct BundleRows
 {
@@ -58,7 +78,218 @@ typedef struct BundleRows
 	GzWriter   *gz;
 	pg_cryptohash_ctx *fp;
 	bool		first;
+	CarriedItem *carried;		/* in payload order */
+	int			ncarried;
+	int			next_carried;
 } BundleRows;
+
+/* Reading the previous bundle for its retired payloads' lines. */
+typedef struct CarryRead
+{
+	const char *key;
+	CarriedItem *items;
+	int			nitems;
+	int			found;
+} CarryRead;
+
+/*
+ * carry_line
+ *		One line of the previous bundle: kept when it is a retired payload's,
+ *		after checking its bytes against the SHA-256 recorded at retirement.
+ */
+static void
+carry_line(void *arg, char *line, size_t len)
+{
+	CarryRead  *cr = (CarryRead *) arg;
+	MemoryContext tmp;
+	MemoryContext old;
+	JsonDoc    *obj;
+	char	   *why = NULL;
+	bool		ok = true;
+	int64		payload_id;
+	char	   *body;
+	char	   *body64;
+	size_t		body_len;
+	char		got[SHA256_HEX_SIZE];
+	int			lo;
+	int			hi;
+	int			i;
+
+	CHECK_FOR_INTERRUPTS();
+	tmp = AllocSetContextCreate(CurrentMemoryContext, "tracker archive carried line",
+								ALLOCSET_DEFAULT_SIZES);
+	old = MemoryContextSwitchTo(tmp);
+	obj = jsondoc_parse(line, len, &why);
+	if (obj == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_DATA_CORRUPTED),
+				 errmsg("archived bundle \"%s\" is corrupt", cr->key),
+				 errdetail("A line is not JSON: %s.", why),
+				 errhint("Payloads retired from bronze are carried over from it; nothing was uploaded.")));
+	payload_id = jsondoc_int(obj, "payload_id", &ok);
+	/* the items are in payload order */
+	lo = 0;
+	hi = cr->nitems;
+	while (ok && lo < hi)
+	{
+		int			mid = lo + (hi - lo) / 2;
+
+		if (cr->items[mid].payload_id < payload_id)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	i = lo;
+	if (!ok || i == cr->nitems || cr->items[i].payload_id != payload_id ||
+		cr->items[i].line != NULL)
+	{
+		MemoryContextSwitchTo(old);
+		MemoryContextDelete(tmp);
+		return;
+	}
+	body = jsondoc_string(obj, "body", true, &ok);
+	body64 = jsondoc_string(obj, "body_base64", true, &ok);
+	if (body != NULL)
+		body_len = strlen(body);
+	else if (body64 == NULL || (body = base64_to_bytes(body64, &body_len)) == NULL)
+		body_len = 0;
+	if (body != NULL)
+		sha256_hex(body, body_len, got);
+	if (!ok || body == NULL || strcmp(got, cr->items[i].sha256) != 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_DATA_CORRUPTED),
+				 errmsg("archived bundle \"%s\" is corrupt", cr->key),
+				 errdetail("Payload " INT64_FORMAT " does not match the SHA-256 it had when it left bronze.",
+						   payload_id),
+				 errhint("Payloads retired from bronze are carried over from it; nothing was uploaded.")));
+	MemoryContextSwitchTo(old);
+	MemoryContextDelete(tmp);
+	cr->items[i].line = pnstrdup(line, len);
+	cr->items[i].len = len;
+	cr->found++;
+}
+
+/*
+ * carry_list
+ *		The payloads of a month retired from bronze.  Called in a
+ *		transaction.
+ */
+static void
+carry_list(const BundlePlan *b, BundleRows *br)
+{
+	Oid			types[3] = {INT4OID, TEXTOID, DATEOID};
+	Datum		values[3];
+	uint64		n;
+	uint64		i;
+
+	br->ncarried = 0;
+	br->next_carried = 0;
+	if (!archive_has_retired())
+		return;
+	values[0] = Int32GetDatum(b->account_id);
+	values[1] = CStringGetTextDatum(b->data_type);
+	values[2] = DateADTGetDatum(b->month);
+	n = spi_exec("SELECT payload_id, encode(sha256, 'hex'), byte_size, day, status "
+				 "FROM tracker.archive_retired "
+				 "WHERE account_id = $1 AND data_type = $2 "
+				 " AND day >= $3 AND day < ($3 + interval '1 month')::date "
+				 "ORDER BY payload_id",
+				 3, types, values, NULL, SPI_OK_SELECT, "read the retired payloads");
+	br->ncarried = (int) n;
+	br->next_carried = 0;
+	if (n == 0)
+		return;
+	br->carried = palloc0(sizeof(CarriedItem) * n);
+	for (i = 0; i < n; i++)
+	{
+		CarriedItem *c = &br->carried[i];
+		bool		isnull;
+
+		c->payload_id = DatumGetInt64(spi_datum(i, 1, &isnull));
+		c->sha256 = spi_text(i, 2);
+		(void) hex_to_bytes(c->sha256, c->sha, SHA256_LEN);
+		c->byte_size = DatumGetInt32(spi_datum(i, 3, &isnull));
+		c->day = tracker_iso_date(DatumGetDateADT(spi_datum(i, 4, &isnull)));
+		c->status = spi_text(i, 5);
+	}
+	SPI_freetuptable(SPI_tuptable);
+}
+
+/*
+ * carry_fetch
+ *		The lines of a month's retired payloads, read from the newest bundle
+ *		of the month (which holds them all: a month's payloads leave bronze
+ *		only while its bundle's fingerprint matches, and every later version
+ *		carries them).  Called outside a transaction in the worker.
+ */
+static void
+carry_fetch(ArchiveRun *run, const BundlePlan *b, BundleRows *br)
+{
+	S3Result	res;
+	CarryRead	cr;
+	char	   *why;
+
+	if (br->ncarried == 0)
+		return;
+	if (b->recorded_version == 0 || b->recorded_bundle_key == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("%d payloads of account %d, %s, %s left bronze but no bundle of the month is recorded",
+						br->ncarried, b->account_id, b->data_type, format_month(b->month)),
+				 errhint("Restore the month with tracker.restore_from_s3() before archiving it again.")));
+	s3_request(&run->cfg, "GET", b->recorded_bundle_key, NULL, NULL, NULL, 0,
+			   (size_t) Min(b->recorded_size + 1, (int64) ARCHIVE_MAX_OBJECT), &res);
+	if (!s3_ok(&res))
+		s3_raise(&run->cfg, psprintf("read back \"%s\"", b->recorded_bundle_key), &res);
+	memset(&cr, 0, sizeof(cr));
+	cr.key = b->recorded_bundle_key;
+	cr.items = br->carried;
+	cr.nitems = br->ncarried;
+	why = gunzip_lines(res.http.body, res.http.body_len, carry_line, &cr);
+	if (why != NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_DATA_CORRUPTED),
+				 errmsg("archived bundle \"%s\" is corrupt", cr.key),
+				 errdetail("%s", why),
+				 errhint("Payloads retired from bronze are carried over from it; nothing was uploaded.")));
+	if (cr.found != cr.nitems)
+		ereport(ERROR,
+				(errcode(ERRCODE_DATA_CORRUPTED),
+				 errmsg("archived bundle \"%s\" lacks payloads that left bronze", cr.key),
+				 errdetail("%d of the %d payloads retired from the month are in it.",
+						   cr.found, cr.nitems),
+				 errhint("Nothing was uploaded; the month's bundle stays as it is.")));
+	pfree(res.http.body);
+}
+
+/*
+ * carry_flush
+ *		Write the carried payloads that come before payload "upto" (all of
+ *		them for PG_INT64_MAX), keeping payload order.
+ */
+static void
+carry_flush(BundleRows *br, int64 upto)
+{
+	BuiltBundle *out = br->out;
+
+	while (br->next_carried < br->ncarried &&
+		   br->carried[br->next_carried].payload_id < upto)
+	{
+		CarriedItem *c = &br->carried[br->next_carried++];
+
+		if (!gzip_write(br->gz, c->line, c->len) || !gzip_write(br->gz, "\n", 1))
+			bundle_too_large();
+		appendStringInfo(&out->items, "%s\n  {\"payload_id\":" INT64_FORMAT
+						 ",\"sha256\":\"%s\",\"byte_size\":" INT64_FORMAT
+						 ",\"day\":\"%s\",\"status\":\"%s\"}",
+						 br->first ? "" : ",", c->payload_id, c->sha256, c->byte_size,
+						 c->day, c->status);
+		br->first = false;
+		sha256_update(br->fp, c->sha, SHA256_LEN);
+		out->payloads++;
+		out->payload_bytes += c->byte_size;
+	}
+}
 
 /*
  * bundle_row
@@ -91,6 +322,7 @@ bundle_row(HeapTuple tup, TupleDesc desc, void *arg)
 	sha = DatumGetByteaPP(SPI_getbinval(tup, desc, 13, &isnull));
 	len = VARSIZE_ANY_EXHDR(body);
 
+	carry_flush(br, payload_id);
 	initStringInfo(&line);
 	appendStringInfo(&line, "{\"payload_id\":" INT64_FORMAT ",\"day\":\"%s\"",
 					 payload_id, day);
@@ -155,8 +387,16 @@ bundle_build(ArchiveRun *run, const BundlePlan *b, BuiltBundle *out)
 	br.out = out;
 	br.gz = gzip_begin(run->bundle_cxt, ARCHIVE_MAX_OBJECT);
 	br.first = true;
+	br.carried = NULL;
+	br.ncarried = 0;
+	br.next_carried = 0;
 	rowcxt = AllocSetContextCreate(run->bundle_cxt, "tracker archive row",
 								   ALLOCSET_DEFAULT_SIZES);
+
+	db_enter(run);
+	carry_list(b, &br);
+	db_leave(run);
+	carry_fetch(run, b, &br);
 
 	db_enter(run);
 	br.fp = sha256_begin();
@@ -174,6 +414,7 @@ bundle_build(ArchiveRun *run, const BundlePlan *b, BuiltBundle *out)
 					"ORDER BY p.payload_id",
 					3, types, values, NULL, ARCHIVE_FETCH, rowcxt,
 					bundle_row, &br);
+	carry_flush(&br, PG_INT64_MAX);
 	out->fingerprint = sha256_final_hex(br.fp);
 	db_leave(run);
 

@@ -449,9 +449,28 @@ load_accounts(void)
 }
 
 /*
+ * archive_has_retired
+ *		Whether the database has the tables of bronze retention: a library
+ *		newer than the extension's SQL (before ALTER EXTENSION UPDATE) still
+ *		archives and restores, without retention.
+ */
+bool
+archive_has_retired(void)
+{
+	bool		isnull;
+
+	spi_exec_limit("SELECT to_regclass('tracker.archive_retired') IS NOT NULL "
+				   " AND to_regclass('tracker.archive_item') IS NOT NULL",
+				   0, NULL, NULL, NULL, 1,
+				   SPI_OK_SELECT, "look for bronze retention");
+	return DatumGetBool(spi_datum(0, 1, &isnull));
+}
+
+/*
  * archive_plan
  *		Every account, data type and month up to the month of "through",
- *		with the fingerprint of what the database holds and what was
+ *		with the fingerprint of what the database holds (payloads retired
+ *		from bronze included: a bundle carries them over) and what was
  *		archived from here.
  */
 List *
@@ -463,15 +482,13 @@ archive_plan(ArchiveRun *run)
 	uint64		i;
 
 	values[0] = DateADTGetDatum(next_month(month_start(run->through)));
-	spi_exec(
+	spi_exec(psprintf(
 			 "SELECT x.account_id, x.data_type, date_trunc('month', x.day)::date, "
-			 " count(*)::int, sum(p.byte_size)::bigint, "
-			 " encode(sha256(string_agg(p.sha256, ''::bytea ORDER BY p.payload_id)), 'hex'), "
+			 " count(*)::int, sum(x.byte_size)::bigint, "
+			 " encode(sha256(string_agg(x.sha256, ''::bytea ORDER BY x.payload_id)), 'hex'), "
 			 " b.version, encode(b.fingerprint, 'hex'), b.bundle_key, b.manifest_key, "
 			 " b.bundle_size "
-			 "FROM tracker.archive_payload x "
-			 " JOIN bronze.payload p ON p.account_id = x.account_id "
-			 "  AND p.payload_id = x.payload_id "
+			 "FROM %s x "
 			 " LEFT JOIN tracker.archive_bundle b ON b.account_id = x.account_id "
 			 "  AND b.data_type = x.data_type "
 			 "  AND b.month = date_trunc('month', x.day)::date "
@@ -479,6 +496,10 @@ archive_plan(ArchiveRun *run)
 			 "GROUP BY x.account_id, x.data_type, date_trunc('month', x.day), "
 			 " b.version, b.fingerprint, b.bundle_key, b.manifest_key, b.bundle_size "
 			 "ORDER BY 1, 3, 2",
+			 archive_has_retired() ? "tracker.archive_item" :
+			 "(SELECT x.account_id, x.payload_id, x.data_type, x.day, p.sha256, p.byte_size "
+			 " FROM tracker.archive_payload x JOIN bronze.payload p "
+			 "  ON p.account_id = x.account_id AND p.payload_id = x.payload_id)"),
 			 1, types, values, NULL,
 			 SPI_OK_SELECT, "plan the archive");
 	for (i = 0; i < SPI_processed; i++)

@@ -38,6 +38,7 @@ typedef struct RestoreBundle
 	RestoreAccount *ra;
 	int			lines;
 	int			restored;
+	bool		has_retired;	/* the database has tracker.archive_retired */
 	pg_cryptohash_ctx *fp;
 } RestoreBundle;
 
@@ -290,6 +291,15 @@ restore_line(void *arg, char *line, size_t len)
 							  strtoll(http_status->str, NULL, 10) : 0,
 							  http_status && http_status->type == JSON_TOKEN_NUMBER,
 							  status, reason, sha, body, body_len);
+
+	/* back in bronze: no longer a payload the archive must carry over */
+	if (rb->has_retired)
+	{
+		values[0] = Int32GetDatum(rb->ra->acc.account_id);
+		values[1] = Int64GetDatum(payload_id);
+		spi_exec("DELETE FROM tracker.archive_retired WHERE account_id = $1 AND payload_id = $2",
+				 2, types, values, NULL, SPI_OK_DELETE, "forget a retired payload");
+	}
 	if (written > 0)
 	{
 		rb->restored++;
@@ -442,6 +452,7 @@ restore_bundle(const S3Config *cfg, List *objects, const ManifestRef *ref,
 	rb.m = m;
 	rb.key = m->bundle_key;
 	rb.ra = ra;
+	rb.has_retired = archive_has_retired();
 	rb.fp = sha256_begin();
 	why = gunzip_lines(res.http.body, res.http.body_len, restore_line, &rb);
 	if (why != NULL)

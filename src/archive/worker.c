@@ -272,6 +272,7 @@ tracker_archive_main(Datum main_arg)
 		PG_TRY();
 		{
 			archive_execute(&run);
+			(void) archive_retire_bronze(&run);
 			archive_finish(&run, NULL);
 		}
 		PG_CATCH();

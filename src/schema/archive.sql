@@ -183,6 +183,33 @@ CREATE TABLE tracker.archive_payload (
 
 CREATE INDEX archive_payload_month ON tracker.archive_payload (account_id, data_type, day);
 
+/*
+ * Payloads removed from bronze by tracker.bronze_retention (see
+ * tracker.bronze_retire()) once a verified bundle held them.  What the
+ * archive still needs of them is kept here: their place in a month and
+ * their SHA-256, so that the month's fingerprint stays that of its bundle,
+ * and a new version of the bundle (a late payload for the month) carries
+ * their lines over from the bundle that held them.
+ */
+CREATE TABLE tracker.archive_retired (
+	account_id integer NOT NULL REFERENCES tracker.account ON DELETE CASCADE,
+	payload_id bigint NOT NULL,
+	data_type text NOT NULL,
+	day date NOT NULL,
+	sha256 bytea NOT NULL,
+	byte_size integer NOT NULL,
+	status text NOT NULL,
+	received_at timestamptz NOT NULL,
+	bundle_key text NOT NULL,	-- the verified bundle that holds it
+	retired_at timestamptz NOT NULL DEFAULT now(),
+	PRIMARY KEY (account_id, payload_id)
+);
+
+CREATE INDEX archive_retired_month ON tracker.archive_retired (account_id, data_type, day);
+
+COMMENT ON TABLE tracker.archive_retired IS
+	'Payloads removed from bronze after a verified archive held them: their month and SHA-256, for the archive';
+
 -- What the bucket holds for each account, data type and month.
 CREATE TABLE tracker.archive_bundle (
 	account_id integer NOT NULL REFERENCES tracker.account ON DELETE CASCADE,
@@ -298,14 +325,31 @@ AS $$
 													  WHERE state = 'done'), 0)) f ON true
 $$;
 
+/*
+ * Every payload the archive places in a month: those in bronze and those
+ * retired from it after a verified archive.
+ */
+CREATE VIEW tracker.archive_item AS
+SELECT x.account_id, x.payload_id, x.data_type, x.day, p.sha256, p.byte_size,
+	   false AS retired
+FROM tracker.archive_payload x
+	JOIN bronze.payload p ON p.account_id = x.account_id AND p.payload_id = x.payload_id
+UNION ALL
+SELECT r.account_id, r.payload_id, r.data_type, r.day, r.sha256, r.byte_size, true
+FROM tracker.archive_retired r;
+
+REVOKE ALL ON tracker.archive_item FROM PUBLIC;
+
+COMMENT ON VIEW tracker.archive_item IS
+	'Every payload of the archive''s months: held in bronze or retired from it';
+
 -- Per account, data type and month: what the database holds against what is archived.
 CREATE VIEW tracker.archive_status AS
 WITH held AS (
-	SELECT x.account_id, x.data_type, date_trunc('month', x.day)::date AS month,
+	SELECT i.account_id, i.data_type, date_trunc('month', i.day)::date AS month,
 		   count(*) AS payloads,
-		   sha256(string_agg(p.sha256, ''::bytea ORDER BY p.payload_id)) AS fingerprint
-	FROM tracker.archive_payload x
-		JOIN bronze.payload p ON p.account_id = x.account_id AND p.payload_id = x.payload_id
+		   sha256(string_agg(i.sha256, ''::bytea ORDER BY i.payload_id)) AS fingerprint
+	FROM tracker.archive_item i
 	GROUP BY 1, 2, 3)
 SELECT coalesce(h.account_id, b.account_id) AS account_id,
 	   coalesce(h.data_type, b.data_type) AS data_type,
@@ -354,9 +398,94 @@ $$;
 COMMENT ON FUNCTION tracker.archive_summary() IS
 	'The archive as one JSON document: configured, next run, bundles, bytes, recent runs';
 
+/*
+ * Retention: raw payloads received longer ago than tracker.bronze_retention
+ * (or older_than) leave bronze, but only those of a month whose bundle was
+ * verified in the bucket and holds exactly what the database places in that
+ * month (its fingerprint matches).  Nothing goes while the archive is not
+ * configured, and nothing that no verified bundle holds, rejected payloads
+ * included.  At most max_payloads go per call, so that the archive worker
+ * can call it in short transactions.
+ */
+CREATE FUNCTION tracker.bronze_retire(older_than interval DEFAULT NULL,
+									  max_payloads integer DEFAULT 500,
+									  OUT payloads integer, OUT bytes bigint)
+RETURNS record
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+	keep interval := coalesce(older_than,
+							  nullif(current_setting('tracker.bronze_retention', true), '')::interval,
+							  interval '0');
+BEGIN
+	payloads := 0;
+	bytes := 0;
+	IF max_payloads IS NULL OR max_payloads < 1 THEN
+		RAISE EXCEPTION 'max_payloads must be at least 1'
+			USING ERRCODE = 'invalid_parameter_value';
+	END IF;
+	IF keep < interval '0' THEN
+		RAISE EXCEPTION 'older_than must not be negative'
+			USING ERRCODE = 'invalid_parameter_value';
+	END IF;
+	-- zero keeps everything (and so does an age beyond any timestamp);
+	-- so does an archive that is not configured
+	IF keep = interval '0' OR keep > interval '1000 years'
+	   OR NOT EXISTS (SELECT 1 FROM tracker.s3_target) THEN
+		RETURN;
+	END IF;
+
+	WITH candidate AS (
+		SELECT DISTINCT x.account_id, x.data_type, date_trunc('month', x.day)::date AS month
+		FROM tracker.archive_payload x
+			JOIN bronze.payload p ON p.account_id = x.account_id AND p.payload_id = x.payload_id
+		WHERE p.received_at < now() - keep),
+	verified AS (
+		SELECT b.account_id, b.data_type, b.month, b.bundle_key
+		FROM candidate c
+			JOIN tracker.archive_bundle b
+				ON b.account_id = c.account_id AND b.data_type = c.data_type AND b.month = c.month
+		WHERE b.verified_at IS NOT NULL
+		  AND b.fingerprint = (SELECT sha256(string_agg(i.sha256, ''::bytea ORDER BY i.payload_id))
+							   FROM tracker.archive_item i
+							   WHERE i.account_id = b.account_id AND i.data_type = b.data_type
+								 AND i.day >= b.month AND i.day < (b.month + interval '1 month')::date)),
+	victim AS (
+		SELECT x.account_id, x.payload_id, x.data_type, x.day, p.sha256, p.byte_size,
+			   p.status, p.received_at, v.bundle_key
+		FROM verified v
+			JOIN tracker.archive_payload x
+				ON x.account_id = v.account_id AND x.data_type = v.data_type
+				AND x.day >= v.month AND x.day < (v.month + interval '1 month')::date
+			JOIN bronze.payload p ON p.account_id = x.account_id AND p.payload_id = x.payload_id
+		WHERE p.received_at < now() - keep
+		ORDER BY x.account_id, x.payload_id
+		LIMIT max_payloads
+		FOR UPDATE OF p SKIP LOCKED),
+	kept AS (
+		INSERT INTO tracker.archive_retired (account_id, payload_id, data_type, day, sha256,
+											 byte_size, status, received_at, bundle_key)
+		SELECT account_id, payload_id, data_type, day, sha256, byte_size, status,
+			   received_at, bundle_key
+		FROM victim
+		RETURNING account_id, payload_id),
+	gone AS (
+		DELETE FROM bronze.payload p
+		USING kept k
+		WHERE p.account_id = k.account_id AND p.payload_id = k.payload_id
+		RETURNING p.byte_size)
+	SELECT count(*), coalesce(sum(byte_size), 0) INTO payloads, bytes FROM gone;
+END
+$$;
+
+COMMENT ON FUNCTION tracker.bronze_retire(interval, integer) IS
+	'Remove raw payloads older than tracker.bronze_retention (or older_than) that a verified archive bundle holds; at most max_payloads per call';
+
 -- Where the archive lives, what was archived, and the runs go into dumps;
 -- the keys do not.
 SELECT pg_catalog.pg_extension_config_dump('tracker.s3_target', '');
 SELECT pg_catalog.pg_extension_config_dump('tracker.archive_payload', '');
+SELECT pg_catalog.pg_extension_config_dump('tracker.archive_retired', '');
 SELECT pg_catalog.pg_extension_config_dump('tracker.archive_bundle', '');
 SELECT pg_catalog.pg_extension_config_dump('tracker.archive_run', '');
