@@ -79,6 +79,9 @@ OBJS += src/providers/gh_activity.o src/store/activity.o \
 	src/providers/fitbit_activity.o src/providers/import_activity.o \
 	src/providers/gh_activity_write.o
 
+# owner sign-in and connecting from the dashboard
+OBJS += src/owner/hmac.o src/providers/google_identity.o
+
 # Measurement hooks for bench/ (bench/src/bench_hooks.c) go into the library
 # only with `make BENCH=1`: the default tracker.so holds only what users call.
 ifeq ($(BENCH),1)
@@ -91,6 +94,8 @@ endif
 SCHEMA_PARTS = schemas core sync health activity jobs listening archive status api api_health export notify
 # vitals and body measurements
 SCHEMA_PARTS += vitals
+# owner sign-in and connecting from the dashboard
+SCHEMA_PARTS += owner
 ifeq ($(BENCH),1)
 SCHEMA_PARTS += bench
 endif
