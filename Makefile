@@ -82,6 +82,9 @@ OBJS += src/providers/gh_activity.o src/store/activity.o \
 # bronze retention: archived payloads leave bronze after tracker.bronze_retention
 OBJS += src/archive/retention.o
 
+# owner sign-in and connecting from the dashboard
+OBJS += src/owner/hmac.o src/providers/google_identity.o
+
 # Measurement hooks for bench/ (bench/src/bench_hooks.c) go into the library
 # only with `make BENCH=1`: the default tracker.so holds only what users call.
 ifeq ($(BENCH),1)
@@ -94,6 +97,8 @@ endif
 SCHEMA_PARTS = schemas core sync health activity jobs listening archive status api api_health export notify
 # vitals and body measurements
 SCHEMA_PARTS += vitals
+# owner sign-in and connecting from the dashboard
+SCHEMA_PARTS += owner
 ifeq ($(BENCH),1)
 SCHEMA_PARTS += bench
 endif

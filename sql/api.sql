@@ -68,17 +68,37 @@ FROM pg_proc p
 WHERE p.pronamespace = 'api'::regnamespace
 ORDER BY 1;
 
--- None is volatile, none has an unnamed input argument.
+-- None that tracker_web may run is volatile, none has an unnamed input argument.
 SELECT p.oid::regprocedure AS volatile_or_unnamed
 FROM pg_proc p
 WHERE p.pronamespace = 'api'::regnamespace
-  AND (p.provolatile = 'v'
+  AND ((p.provolatile = 'v' AND has_function_privilege('tracker_web', p.oid, 'EXECUTE'))
        OR p.pronargs > (SELECT count(*)
                         FROM unnest(p.proargnames, coalesce(p.proargmodes::text[], array_fill('i'::text, ARRAY[p.pronargs])))
                              AS a(name, mode)
                         WHERE a.mode IN ('i', 'b', 'v') AND a.name <> ''));
 
--- EXECUTE on api functions: tracker_web only, never PUBLIC.
+-- The writers: volatile, for tracker_owner alone (the owner's sign-in).
+SELECT p.oid::regprocedure AS writer, p.provolatile AS volatility,
+       has_function_privilege('tracker_owner', p.oid, 'EXECUTE') AS tracker_owner,
+       has_function_privilege('tracker_web', p.oid, 'EXECUTE') AS tracker_web
+FROM pg_proc p
+WHERE p.pronamespace = 'api'::regnamespace AND p.provolatile = 'v'
+ORDER BY p.oid::regprocedure::text;
+-- tracker_owner may run the writers and nothing else of Tracker's.
+SELECT p.oid::regprocedure AS tracker_owner_may_run
+FROM pg_depend d JOIN pg_proc p ON p.oid = d.objid
+WHERE d.classid = 'pg_proc'::regclass AND d.refclassid = 'pg_extension'::regclass
+  AND d.refobjid = (SELECT oid FROM pg_extension WHERE extname = 'tracker')
+  AND has_function_privilege('tracker_owner', p.oid, 'EXECUTE')
+ORDER BY p.oid::regprocedure::text;
+SELECT c.oid::regclass AS tracker_owner_relation
+FROM pg_class c
+WHERE c.relnamespace IN ('tracker'::regnamespace, 'bronze'::regnamespace, 'silver'::regnamespace,
+                         'gold'::regnamespace, 'api'::regnamespace)
+  AND has_table_privilege('tracker_owner', c.oid, 'SELECT, INSERT, UPDATE, DELETE, TRUNCATE, REFERENCES, TRIGGER');
+
+-- EXECUTE on api functions: tracker_web and tracker_owner only, never PUBLIC.
 SELECT DISTINCT CASE WHEN a.grantee = 0 THEN 'PUBLIC' ELSE a.grantee::regrole::text END AS grantee,
        a.privilege_type
 FROM pg_proc p, aclexplode(coalesce(p.proacl, acldefault('f', p.proowner))) a
@@ -213,5 +233,72 @@ SELECT stmt, (try(stmt)).code FROM (VALUES
   ('CREATE TABLE tracker.t (x int)'),
   ('CREATE SCHEMA mine')) s(stmt);
 
+-- None of the owner's writers, and not the owner's token or secret.
+SELECT stmt, (try(stmt)).code FROM (VALUES
+  ('SELECT api.set_oauth_client(client_id => ''id'', client_secret => ''secret'')'),
+  ('SELECT api.add_account(name => ''x'', time_zone => ''UTC'')'),
+  ('SELECT api.start_consent(account => 1, redirect_uri => ''http://localhost/'')'),
+  ('SELECT api.complete_consent(code => ''c'', state => ''s'')'),
+  ('SELECT api.start_backfill(account => 1, start_date => ''2026-03-01'', end_date => ''2026-03-02'')'),
+  ('SELECT api.set_username(account => 1, username => ''x'')'),
+  ('SELECT api.set_api_key(provider => ''lastfm'', api_key => ''0123456789abcdef0123456789abcdef'')'),
+  ('SELECT tracker.owner_token(valid_for => ''1 hour'')'),
+  ('SELECT tracker.set_jwt_secret(secret => repeat(''x'', 40))'),
+  ('SELECT secret FROM tracker.jwt_secret'),
+  ('SELECT * FROM tracker.account_identity')) s(stmt);
+-- But the events and a job's progress, without targets or secrets.
+SELECT count(*) AS events FROM api.events(latest => 10);
+SELECT count(*) AS progress_of_no_job FROM api.job_progress(job => -1);
+
 RESET ROLE;
 REVOKE EXECUTE ON FUNCTION try(text) FROM tracker_web;
+
+-- As the owner's role: the writers run (and check what they are given), the
+-- readers, the tables and the token do not.
+GRANT EXECUTE ON FUNCTION try(text) TO tracker_owner;
+SET ROLE tracker_owner;
+SELECT stmt, t.code, t.message FROM (VALUES
+  ('SELECT api.add_account(name => ''owner-made'', time_zone => ''Europe/Berlin'')'),
+  ('SELECT api.add_account(name => ''owner-made'', time_zone => ''Mars/Olympus'')'),
+  ('SELECT api.set_oauth_client(client_id => '''', client_secret => ''secret'')'),
+  ('SELECT api.start_consent(account => -1, redirect_uri => ''http://localhost/'')'),
+  ('SELECT api.complete_consent(code => ''c'', state => ''no-such-state'')'),
+  ('SELECT api.start_backfill(account => 1, start_date => ''2026-03-02'', end_date => ''2026-03-01'')'),
+  ('SELECT api.set_api_key(provider => ''lastfm'', api_key => ''not-a-key'')'),
+  ('SELECT count(*) FROM api.accounts()'),
+  ('SELECT count(*) FROM api.events()'),
+  ('SELECT tracker.owner_token(valid_for => ''1 hour'')'),
+  ('SELECT secret FROM tracker.jwt_secret'),
+  ('SELECT refresh_token FROM tracker.credential')) s(stmt), LATERAL try(stmt) t;
+RESET ROLE;
+REVOKE EXECUTE ON FUNCTION try(text) FROM tracker_owner;
+
+-- The owner's token: only the database owner or a superuser makes one, and
+-- it is an HS256 JWT of the role tracker_owner, signed with the secret.
+SELECT (try('SELECT tracker.owner_token(valid_for => ''1 hour'')')).message AS without_a_secret;
+SET log_statement = 'none';
+SELECT tracker.set_jwt_secret(secret => 'regression-secret-of-at-least-32-characters');
+RESET log_statement;
+SELECT split_part(t, '.', 1) AS header,
+       convert_from(decode(translate(split_part(t, '.', 2), '-_', '+/') ||
+                           repeat('=', (4 - length(split_part(t, '.', 2)) % 4) % 4), 'base64'), 'UTF8')::json->>'role' AS role,
+       (convert_from(decode(translate(split_part(t, '.', 2), '-_', '+/') ||
+                            repeat('=', (4 - length(split_part(t, '.', 2)) % 4) % 4), 'base64'), 'UTF8')::json->>'exp')::bigint
+         - extract(epoch FROM now())::bigint BETWEEN 3590 AND 3610 AS expires_in_an_hour,
+       split_part(t, '.', 3) = tracker.base64url(tracker.hmac_sha256(
+           convert_to(split_part(t, '.', 1) || '.' || split_part(t, '.', 2), 'UTF8'),
+           convert_to('regression-secret-of-at-least-32-characters', 'UTF8'))) AS signed
+FROM tracker.owner_token(valid_for => '1 hour') t;
+-- HMAC-SHA256 against RFC 4231's test case 2.
+SELECT encode(tracker.hmac_sha256('what do ya want for nothing?', 'Jefe'), 'hex') AS rfc4231_case2;
+CREATE ROLE api_not_owner;
+GRANT EXECUTE ON FUNCTION tracker.owner_token(interval), tracker.set_jwt_secret(text),
+  tracker.require_database_owner(text), try(text) TO api_not_owner;
+GRANT USAGE ON SCHEMA tracker TO api_not_owner;
+SET ROLE api_not_owner;
+SELECT * FROM try('SELECT tracker.owner_token(valid_for => ''1 hour'')');
+SELECT * FROM try('SELECT tracker.set_jwt_secret(secret => repeat(''y'', 40))');
+RESET ROLE;
+DROP OWNED BY api_not_owner;
+DROP ROLE api_not_owner;
+DELETE FROM tracker.jwt_secret;

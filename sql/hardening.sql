@@ -408,6 +408,46 @@ $$SELECT tracker.notify_check() >= 0$$
 ]) s
 WHERE to_regproc(substring(s FROM '(?:tracker|api)\.[a-z_0-9]+(?=\()')) IS NOT NULL;
 
+-- The owner's sign-in and actions (the secret is not set here, so no token
+-- can be made; the writers run as the extension owner and check their input).
+INSERT INTO hardening.probe (stmt)
+SELECT s FROM unnest(ARRAY[
+$$SELECT tracker.set_jwt_secret(NULL)$$,
+$$SELECT tracker.set_jwt_secret('too-short-Hardening-Jwt-Secret')$$,
+$$SELECT tracker.owner_token(NULL)$$,
+$$SELECT tracker.owner_token('-1 day')$$,
+$$SELECT tracker.owner_token('10 years')$$,
+$$SELECT tracker.owner_token('1 hour')$$,
+$$SELECT tracker.hmac_sha256(NULL, NULL)$$,
+$$SELECT length(tracker.hmac_sha256('', ''))$$,
+$$SELECT length(tracker.hmac_sha256(repeat('x', 100000)::bytea, repeat('k', 1000)::bytea))$$,
+$$SELECT tracker.base64url(NULL)$$,
+$$SELECT tracker.base64url('\xfbff')$$,
+$$SELECT tracker.require_database_owner(NULL)$$,
+$$SELECT api.set_oauth_client(client_id => NULL, client_secret => NULL)$$,
+$$SELECT api.set_oauth_client(client_id => 'id', client_secret => '')$$,
+$$SELECT api.add_account(name => NULL, time_zone => NULL)$$,
+$$SELECT api.add_account(name => 'x', time_zone => 'UTC', provider => 'myspace')$$,
+$$SELECT api.add_account(name => 'x', time_zone => 'UTC', birth_date => '1800-01-01')$$,
+$$SELECT api.start_consent(account => NULL, redirect_uri => NULL)$$,
+$$SELECT api.start_consent(account => 2147483647, redirect_uri => 'http://127.0.0.1/cb')$$,
+$$SELECT api.start_consent(account => {imp}, redirect_uri => 'http://127.0.0.1/cb')$$,
+$$SELECT api.complete_consent(code => NULL, state => NULL)$$,
+$$SELECT api.complete_consent(code => 'code', state => 'no-such-state')$$,
+$$SELECT api.start_backfill(account => NULL, start_date => NULL, end_date => NULL)$$,
+$$SELECT api.start_backfill(account => 2147483647, start_date => '2020-01-01', end_date => '2020-01-02')$$,
+$$SELECT api.start_backfill(account => {imp}, start_date => '2020-02-01', end_date => '2020-01-01')$$,
+$$SELECT api.set_username(account => NULL, username => NULL)$$,
+$$SELECT api.set_username(account => {gh}, username => 'someone')$$,
+$$SELECT api.set_api_key(provider => NULL, api_key => NULL)$$,
+$$SELECT api.set_api_key(provider => 'lastfm', api_key => 'Hardening-Not-A-Key')$$,
+$$SELECT count(*) FROM api.job_progress(job => NULL)$$,
+$$SELECT count(*) FROM api.job_progress(job => -1)$$,
+$$SELECT count(*) FROM api.events(latest => NULL)$$,
+$$SELECT count(*) FROM api.events(latest => -5)$$,
+$$SELECT count(*) FROM api.events(latest => 2147483647)$$
+]) s;
+
 -- Run them all: a crash would end this test here.
 CREATE TABLE hardening.result AS
 SELECT p.n, p.stmt, r.code, r.message
@@ -458,38 +498,45 @@ SELECT count(*) AS days_written FROM silver.heart_rate_day WHERE account_id = 90
 
 CREATE ROLE hardening_plain LOGIN;
 CREATE ROLE hardening_files LOGIN IN ROLE pg_read_server_files;
-GRANT USAGE ON SCHEMA hardening TO hardening_plain, hardening_files, tracker_web;
-GRANT EXECUTE ON FUNCTION hardening.try(text) TO hardening_plain, hardening_files, tracker_web;
+GRANT USAGE ON SCHEMA hardening TO hardening_plain, hardening_files, tracker_web, tracker_owner;
+GRANT EXECUTE ON FUNCTION hardening.try(text) TO hardening_plain, hardening_files, tracker_web, tracker_owner;
 
 -- What each role may use.  tracker_web: the api schema and nothing else;
 -- a plain user: nothing at all.
 SELECT r.rolname, s.nspname
 FROM pg_roles r CROSS JOIN pg_namespace s
-WHERE r.rolname IN ('tracker_web', 'hardening_plain', 'hardening_files')
+WHERE r.rolname IN ('tracker_web', 'tracker_owner', 'hardening_plain', 'hardening_files')
   AND s.nspname IN ('tracker', 'bronze', 'silver', 'gold', 'api')
   AND has_schema_privilege(r.oid, s.oid, 'USAGE')
 ORDER BY 1, 2;
 SELECT r.rolname, c.oid::regclass AS relation
 FROM pg_roles r CROSS JOIN pg_class c JOIN pg_namespace s ON s.oid = c.relnamespace
-WHERE r.rolname IN ('tracker_web', 'hardening_plain', 'hardening_files')
+WHERE r.rolname IN ('tracker_web', 'tracker_owner', 'hardening_plain', 'hardening_files')
   AND s.nspname IN ('tracker', 'bronze', 'silver', 'gold', 'api')
   AND c.relkind IN ('r', 'p', 'v', 'm', 'S')
   AND has_table_privilege(r.oid, c.oid, 'SELECT, INSERT, UPDATE, DELETE, TRUNCATE, REFERENCES, TRIGGER')
 ORDER BY 1, 2;
 -- functions a role may execute (EXECUTE alone; schema usage is checked above)
 SELECT r.rolname,
-       count(*) FILTER (WHERE s.nspname = 'api') =
-         (SELECT count(*) FROM pg_proc q WHERE q.pronamespace = 'api'::regnamespace) AS every_api_function,
+       count(*) FILTER (WHERE s.nspname = 'api' AND p.provolatile <> 'v') =
+         (SELECT count(*) FROM pg_proc q WHERE q.pronamespace = 'api'::regnamespace
+          AND q.provolatile <> 'v') AS every_api_reader,
+       count(*) FILTER (WHERE s.nspname = 'api' AND p.provolatile = 'v') AS api_writers,
        count(*) FILTER (WHERE s.nspname <> 'api') AS other_functions
 FROM pg_roles r CROSS JOIN pg_proc p JOIN pg_namespace s ON s.oid = p.pronamespace
-WHERE r.rolname IN ('tracker_web', 'hardening_plain', 'hardening_files')
+WHERE r.rolname IN ('tracker_web', 'tracker_owner', 'hardening_plain', 'hardening_files')
   AND s.nspname IN ('tracker', 'bronze', 'silver', 'gold', 'api')
   AND has_function_privilege(r.oid, p.oid, 'EXECUTE')
 GROUP BY 1 ORDER BY 1;
--- api functions the dashboard's role cannot execute
+-- api readers the dashboard's role cannot execute, and writers it can (the
+-- writers are the owner's: tracker_owner alone runs them)
 SELECT p.oid::regprocedure AS api_function_not_granted
 FROM pg_proc p JOIN pg_namespace s ON s.oid = p.pronamespace
-WHERE s.nspname = 'api' AND NOT has_function_privilege('tracker_web', p.oid, 'EXECUTE')
+WHERE s.nspname = 'api' AND p.provolatile <> 'v' AND NOT has_function_privilege('tracker_web', p.oid, 'EXECUTE')
+ORDER BY 1;
+SELECT p.oid::regprocedure AS api_writer_granted_to_the_dashboard
+FROM pg_proc p JOIN pg_namespace s ON s.oid = p.pronamespace
+WHERE s.nspname = 'api' AND p.provolatile = 'v' AND has_function_privilege('tracker_web', p.oid, 'EXECUTE')
 ORDER BY 1;
 -- Every api function runs as the owner with a fixed search_path; no other
 -- function is SECURITY DEFINER; every SQL and PL/pgSQL function of
@@ -551,8 +598,32 @@ SELECT v.stmt, r.code, r.message FROM (VALUES
     ($$SELECT * FROM tracker.daily(900001, '(,)')$$),
     ($$SELECT * FROM tracker.heart_rate(900001, '2020-01-01')$$),
     ($$SELECT tracker.add_account('mine', 'UTC')$$),
-    ($$SELECT * FROM tracker.sync(900002, '[2020-01-01,2020-01-02)')$$)
+    ($$SELECT * FROM tracker.sync(900002, '[2020-01-01,2020-01-02)')$$),
+    -- none of the owner's writers, nor the owner's token
+    ($$SELECT api.set_oauth_client(client_id => 'id', client_secret => 'secret')$$),
+    ($$SELECT api.add_account(name => 'mine', time_zone => 'UTC')$$),
+    ($$SELECT api.start_consent(account => 900002, redirect_uri => 'http://127.0.0.1/cb')$$),
+    ($$SELECT api.complete_consent(code => 'code', state => 'state')$$),
+    ($$SELECT api.start_backfill(account => 900002, start_date => '2020-01-01', end_date => '2020-01-02')$$),
+    ($$SELECT api.set_username(account => 900002, username => 'someone')$$),
+    ($$SELECT api.set_api_key(provider => 'lastfm', api_key => '0123456789abcdef0123456789abcdef')$$),
+    ($$SELECT tracker.owner_token('1 hour')$$),
+    ($$SELECT tracker.set_jwt_secret(repeat('x', 40))$$)
     UNION ALL SELECT stmt FROM hardening.owner_only) v(stmt),
+    LATERAL hardening.try(v.stmt) r;
+RESET ROLE;
+
+-- Nor can tracker_owner (the owner's sign-in) read anything, or make a
+-- token: it runs the writers of api and nothing else.
+SET ROLE tracker_owner;
+SELECT v.stmt, r.code, r.message FROM (VALUES
+    ($$SELECT * FROM api.accounts()$$),
+    ($$SELECT * FROM api.events()$$),
+    ($$SELECT * FROM tracker.daily(900001, '(,)')$$),
+    ($$SELECT tracker.owner_token('1 hour')$$),
+    ($$SELECT tracker.set_jwt_secret(repeat('x', 40))$$),
+    ($$SELECT secret FROM tracker.jwt_secret$$),
+    ($$SELECT refresh_token FROM tracker.credential$$)) v(stmt),
     LATERAL hardening.try(v.stmt) r;
 RESET ROLE;
 
@@ -739,7 +810,7 @@ DROP ROLE hardening_dbowner;
 -- Credentials are not dumped with the extension's data.
 SELECT c.relname AS dumped_table
 FROM pg_extension e, unnest(e.extconfig) t(oid) JOIN pg_class c ON c.oid = t.oid
-WHERE e.extname = 'tracker' AND c.relname IN ('credential', 'oauth_client', 'oauth_pending', 'api_key', 's3_config', 's3_key');
+WHERE e.extname = 'tracker' AND c.relname IN ('credential', 'oauth_client', 'oauth_pending', 'api_key', 's3_config', 's3_key', 'jwt_secret');
 
 -- Nor are the secrets of the notification channels.
 SELECT c.relname AS dumped_table

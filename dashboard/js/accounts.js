@@ -12,7 +12,7 @@ export const PROVIDERS = {
 
 // The kind of data a view shows (null: any account).
 export const VIEW_KIND = { overview: 'health', day: 'health', activities: 'health', sleep: 'health', vitals: 'health', body: 'health',
-	listening: 'listening', pipeline: null };
+	listening: 'listening', pipeline: null, connect: null, events: null };
 
 export const providerLabel = (p) => PROVIDERS[p]?.label ?? p;
 

@@ -6,9 +6,9 @@ export const apiBase = (document.querySelector('meta[name="tracker-api"]')?.cont
 
 // What PostgREST (or the network) said, kept whole so the page can show it.
 export class ApiError extends Error {
-	constructor({ status = 0, statusText = '', code = null, message = '', details = null, hint = null, url = '' }) {
+	constructor({ status = 0, statusText = '', code = null, message = '', details = null, hint = null, url = '', method = 'GET' }) {
 		super(message);
-		Object.assign(this, { status, statusText, code, details, hint, url });
+		Object.assign(this, { status, statusText, code, details, hint, url, method });
 	}
 }
 
@@ -53,6 +53,11 @@ function advice(e) {
 	if (e.status === 0) return 'The page could not reach the server. Is PostgREST (or the proxy in front of it) running?';
 	if (e.status === 503 || e.status === 504) return 'PostgREST cannot reach the database. Is PostgreSQL running?';
 	if (e.code === 'PGRST202') return 'PostgREST does not know this function. After installing or upgrading the extension, reload its schema cache: NOTIFY pgrst, \'reload schema\';';
+	if (e.code === 'PGRST301') return 'PostgREST did not accept the owner token (its signature does not match PostgREST\'s jwt-secret, or it is not a token). Make a new one with tracker.owner_token() and sign in again.';
+	if (e.code === 'PGRST303') return 'The owner token has expired or is not valid yet. Make a new one with tracker.owner_token() and sign in again.';
+	if (e.code === '42501' && e.method === 'POST') return e.status === 401
+		? 'Only the owner may do this: sign in with an owner token (top right).'
+		: 'The token\'s role may not do this: sign in with a token from tracker.owner_token().';
 	if (e.code === '42501') return 'The dashboard\'s role (tracker_web, PostgREST\'s db-anon-role) may not run this. Only the functions of the api schema are granted to it.';
 	if (e.code === '22P02' || e.code === '22007' || e.code === '22008') return 'A value in the page address is not valid for this argument; check the account and dates in the URL.';
 	return null;
@@ -69,7 +74,7 @@ export function errorBox(e, { title, retry } = {}) {
 			h('dt', {}, 'message'), h('dd', { 'data-field': 'message' }, e.message || '(none)'),
 			e.details ? [h('dt', {}, 'details'), h('dd', { 'data-field': 'details' }, typeof e.details === 'string' ? e.details : JSON.stringify(e.details))] : null,
 			e.hint ? [h('dt', {}, 'hint'), h('dd', { 'data-field': 'hint' }, e.hint)] : null,
-			e.url ? [h('dt', {}, 'request'), h('dd', { class: 'mono' }, 'GET ' + e.url)] : null),
+			e.url ? [h('dt', {}, 'request'), h('dd', { class: 'mono' }, `${e.method || 'GET'} ${e.url}`)] : null),
 		tip ? h('p', { class: 'advice' }, tip) : null,
 		retry ? h('button', { type: 'button', onclick: retry }, 'Try again') : null);
 }

@@ -1,6 +1,6 @@
 // Tracker's dashboard: hash routes (#/overview, #/day/2026-11-20,
-// #/activities, #/sleep, #/vitals, #/body, #/listening, #/pipeline, each
-// with ?account=<id>), one view at a time.  Health views are for health
+// #/activities, #/sleep, #/vitals, #/body, #/listening, #/pipeline,
+// #/connect, #/events, each with ?account=<id>), one view at a time.  Health views are for health
 // accounts, the Listening view for Last.fm and ListenBrainz accounts (see
 // accounts.js).
 import { rpc, errorBox } from './api.js';
@@ -14,10 +14,13 @@ import { vitals } from './views/vitals.js';
 import { body } from './views/body.js';
 import { listening } from './views/listening.js';
 import { pipeline } from './views/pipeline.js';
+import { owner } from './views/owner.js';
+import { events } from './views/events.js';
 import { connectGuide, redirectUri } from './views/connect.js';
+import { signInBox, signedIn, ownerRpc } from './auth.js';
 import { kindOf, homeView, fits, wrongKind } from './accounts.js';
 
-const views = { overview, day, activities, sleep, vitals, body, listening, pipeline };
+const views = { overview, day, activities, sleep, vitals, body, listening, pipeline, connect: owner, events };
 const main = document.getElementById('main');
 const picker = document.getElementById('account');
 let renderSeq = 0;
@@ -70,21 +73,48 @@ function fillPicker(accounts, account, route) {
 }
 
 // Back from Google's consent page: the code and state arrive in the query
-// string.  The page may not write, so it shows the exact command to finish.
+// string.  Signed in as the owner, the page completes the connection itself
+// (once: the code works once); otherwise it shows the command to finish in
+// psql.  The address loses the code either way.
+let consentResult = null;
+
+async function completeConsent(q) {
+	try {
+		const r = await ownerRpc('complete_consent', { code: q.get('code'), state: q.get('state') || '' });
+		consentResult = { ok: r };
+	} catch (e) {
+		consentResult = { error: e };
+	}
+	history.replaceState(null, '', location.pathname + location.hash);
+}
+
 function oauthBanner(accounts) {
 	const q = new URLSearchParams(location.search);
 	const banner = document.getElementById('banner');
 	banner.replaceChildren();
-	if (!q.has('code') && !q.has('error')) return;
 	const dismiss = () => {
 		history.replaceState(null, '', location.pathname + location.hash);
+		consentResult = null;
 		banner.replaceChildren();
 	};
+	if (consentResult) {
+		const inner = consentResult.ok
+			? h('div', { class: 'cta', role: 'status', id: 'oauth-return', 'data-result': 'connected' },
+				h('h2', {}, `Account "${consentResult.ok.name}" is connected`),
+				h('p', {}, 'Google granted access and Tracker keeps the tokens; syncing resumes by itself. ',
+					h('a', { href: `#/connect?account=${consentResult.ok.account}` }, 'Backfill its history'), ' to fetch earlier days.'))
+			: h('div', { id: 'oauth-return', 'data-result': 'refused' },
+				errorBox(consentResult.error, { title: 'Google\'s consent was not taken' }));
+		inner.append(h('button', { type: 'button', onclick: dismiss }, 'Dismiss'));
+		banner.append(h('div', { style: { maxWidth: '1320px', margin: '14px auto 0', padding: '0 20px' } }, inner));
+		return;
+	}
+	if (!q.has('code') && !q.has('error')) return;
 	const inner = h('div', { class: q.has('error') ? 'error' : 'cta', role: 'status', id: 'oauth-return' });
 	if (q.has('error')) {
 		inner.append(h('h2', {}, 'Google did not grant access'),
 			h('p', {}, 'Google answered ', h('code', {}, q.get('error')),
-				'. Nothing was connected; run tracker.authorize_url() again to get a fresh link.'));
+				'. Nothing was connected; start the consent again for a fresh link.'));
 	} else {
 		const waiting = accounts.filter((a) => a.provider === 'google_health' && a.state !== 'connected');
 		const candidates = waiting.length ? waiting : accounts.filter((a) => a.provider === 'google_health');
@@ -97,8 +127,8 @@ function oauthBanner(accounts) {
 			: null;
 		show(candidates[0]?.id ?? '<account id>');
 		inner.append(h('h2', {}, 'Google sent back an authorisation code'),
-			h('p', {}, 'Finish connecting in psql, as the database owner (the dashboard only reads). ',
-				'The code works once and expires within minutes.'),
+			h('p', {}, 'Sign in as the owner (top right) before you start the consent and the page finishes it by itself; ',
+				'or finish in psql, as the database owner. The code works once and expires within minutes.'),
 			...(sel ? [h('p', { class: 'field' }, 'Account: ', sel)] : []), cmd,
 			h('p', { class: 'empty' }, 'It answers "connected", and syncing resumes by itself. For the history of a new account, queue a backfill, ',
 				h('code', {}, "SELECT tracker.backfill('[2025-01-01,2026-01-01)', <id>);"), ', and watch it under Pipeline.'));
@@ -161,7 +191,7 @@ async function render() {
 		rerender: render,
 	};
 	try {
-		if (!accounts.length && route.view !== 'pipeline') {
+		if (!accounts.length && !['pipeline', 'connect', 'events'].includes(route.view)) {
 			destroyCharts();
 			return done(connectGuide({ first: true }));
 		}
@@ -181,9 +211,16 @@ async function render() {
 	}
 }
 
+// The owner's sign-in box, in the header on every view.
+document.querySelector('.top').append(signInBox(() => render()));
+
+// Back from Google with a code, signed in: complete the connection first.
+const returned = new URLSearchParams(location.search);
+const ready = returned.has('code') && returned.has('state') && signedIn() ? completeConsent(returned) : Promise.resolve();
+
 window.addEventListener('hashchange', () => {
 	main.setAttribute('aria-busy', 'true');
 	render();
 });
 matchMedia('(prefers-color-scheme: dark)').addEventListener('change', render);
-render();
+ready.then(render);

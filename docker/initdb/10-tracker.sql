@@ -6,6 +6,9 @@
 --   AUTHENTICATOR_PASSWORD   password of the role PostgREST logs in as
 --   GOOGLE_CLIENT_ID, GOOGLE_CLIENT_SECRET
 --                            the Google Cloud OAuth client Tracker uses
+--   TRACKER_JWT_SECRET       PostgREST's jwt-secret (PGRST_JWT_SECRET, at
+--                            least 32 characters): tracker.owner_token()
+--                            signs the owner's sign-in tokens with it
 
 CREATE EXTENSION IF NOT EXISTS tracker;
 
@@ -20,6 +23,8 @@ BEGIN
 END
 $$;
 GRANT tracker_web TO authenticator;
+-- A request with the owner's token (its role claim) runs as tracker_owner.
+GRANT tracker_owner TO authenticator;
 
 -- \getenv leaves a variable alone when the environment lacks it, and compose
 -- passes unset variables as empty strings: both mean "not given".
@@ -40,6 +45,17 @@ SELECT :'client_id' <> '' AND :'client_secret' <> '' AS have_client \gset
 SELECT tracker.set_oauth_client('google_health', :'client_id', :'client_secret');
 \endif
 \unset client_secret
+
+-- The secret is kept out of the server log, as every secret.
+\set jwt_secret ''
+\getenv jwt_secret TRACKER_JWT_SECRET
+SELECT :'jwt_secret' <> '' AS have_jwt_secret \gset
+\if :have_jwt_secret
+SET log_statement = 'none';
+SELECT tracker.set_jwt_secret(:'jwt_secret');
+RESET log_statement;
+\endif
+\unset jwt_secret
 
 -- Tell a running PostgREST to load the api schema again.
 NOTIFY pgrst, 'reload schema';

@@ -32,6 +32,9 @@
 #include "providers/provider.h"
 #include "tracker.h"
 
+/* A consent link (its state and PKCE verifier) is valid this long. */
+#define OAUTH_PENDING_SECONDS 600
+
 /* Refresh an access token this long before it expires. */
 #define TOKEN_MARGIN_SECONDS 120
 
@@ -387,6 +390,10 @@ tracker_connect(PG_FUNCTION_ARGS)
 	char	   *pending_state;
 	char	   *pending_uri;
 	char	   *provider;
+	char	   *name;
+	char	   *identity;
+	bool		expired;
+	bool		isnull;
 	char	   *why = NULL;
 	FetchContext ctx;
 	GhToken		tok;
@@ -422,7 +429,9 @@ tracker_connect(PG_FUNCTION_ARGS)
 
 		code = text_to_cstring(PG_GETARG_TEXT_PP(1));
 		values[0] = Int32GetDatum(account_id);
-		spi_exec_limit("SELECT a.provider, p.state, p.code_verifier, p.redirect_uri "
+		spi_exec_limit("SELECT a.provider, p.state, p.code_verifier, p.redirect_uri, a.name, "
+					   " p.created_at < now() - make_interval(secs => "
+					   CppAsString2(OAUTH_PENDING_SECONDS) ") "
 					   "FROM tracker.account a LEFT JOIN tracker.oauth_pending p "
 					   "USING (account_id) WHERE a.account_id = $1",
 					   1, types, values, NULL, 1,
@@ -435,6 +444,8 @@ tracker_connect(PG_FUNCTION_ARGS)
 		pending_state = spi_text(0, 2);
 		verifier = spi_value_secret(3, CurrentMemoryContext);
 		pending_uri = spi_text(0, 4);
+		name = spi_text(0, 5);
+		expired = pending_state != NULL && DatumGetBool(spi_datum(0, 6, &isnull));
 		spi_wipe_tuptable();
 
 		if (strcmp(provider, "google_health") != 0)
@@ -455,6 +466,13 @@ tracker_connect(PG_FUNCTION_ARGS)
 							account_id),
 					 errdetail("The redirect did not come from the link Tracker made, or the link was replaced by a newer one."),
 					 errhint("Open the link from tracker.authorize_url() again.")));
+		if (expired)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_AUTHORIZATION_SPECIFICATION),
+					 errmsg("the authorization of account %d has expired", account_id),
+					 errdetail("A consent link is valid for %d minutes.",
+							   OAUTH_PENDING_SECONDS / 60),
+					 errhint("Open a new link from tracker.authorize_url().")));
 		if (strcmp(redirect_uri, pending_uri) != 0)
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
@@ -484,6 +502,7 @@ tracker_connect(PG_FUNCTION_ARGS)
 		pfree(e_uri);
 		a = token_post(&ctx, form, &tok, &why);
 		fetch_log_write(ctx.log, account_id);
+		ctx.log = NIL;
 
 		if (a != AUTH_OK)
 			ereport(ERROR,
@@ -495,6 +514,11 @@ tracker_connect(PG_FUNCTION_ARGS)
 					(errcode(ERRCODE_INVALID_AUTHORIZATION_SPECIFICATION),
 					 errmsg("Google sent no refresh token for account %d", account_id),
 					 errhint("Tracker asks for offline access with prompt=consent; revoke the app's access in the Google account and connect again.")));
+
+		/* whose grant it is, before anything is stored */
+		identity = google_identity_fetch(&ctx, tok.access_token, &why);
+		fetch_log_write(ctx.log, account_id);
+		google_identity_check(account_id, name, identity, why);
 
 		store_tokens(account_id, &tok);
 		auth_state_record(account_id, "connected", NULL,

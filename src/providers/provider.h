@@ -126,6 +126,12 @@ extern AuthState oauth_access_token(FetchContext *ctx, bool force,
 									const DbAccess *db,
 									char **token, char **why);
 
+/* google_identity.c: whose Google grant a consent brought */
+extern char *google_identity_fetch(FetchContext *ctx, const char *access_token,
+								   char **why);
+extern void google_identity_check(int32 account_id, const char *name,
+								  const char *identity, const char *why);
+
 /* Google Health: how a data type's points are read (gh_request.c). */
 extern bool gh_reads_reconcile(const char *data_type);
 extern char *gh_points_url(const char *data_type, const char *filter,

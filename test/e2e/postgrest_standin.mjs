@@ -34,18 +34,34 @@
  *     08* -> 503, ...; src/library/PostgREST/Error.hs), PGRST202 when no
  *     function matches, PGRST000 when the database cannot be reached.
  *   - with --upstream URL it answers nothing itself and forwards <prefix>/ to
- *     a real PostgREST (how the demo serves files beside one).
+ *     a real PostgREST (how the demo serves files beside one);
+ *   - POST <prefix>/rpc/<fn> with a JSON object of named arguments, in a
+ *     READ WRITE transaction for a VOLATILE function (READ ONLY otherwise),
+ *     as PostgREST calls functions on POST;
+ *   - JWTs as PostgREST checks them (--jwt-secret, HS256): "Authorization:
+ *     Bearer <token>"; a token that is not three base64url parts, is not
+ *     HS256 or whose signature does not verify is 401 PGRST301, one past
+ *     its exp (or before its nbf, or issued in the future, 30 s of skew
+ *     allowed) 401 PGRST303, both with WWW-Authenticate: Bearer
+ *     error="invalid_token"; a token when no secret is set is 500
+ *     PGRST300.  The role claim is SET LOCAL ROLE (a role that does not
+ *     exist is 401, one the login role may not become 403, as PostgreSQL
+ *     answers PostgREST), the claims go to request.jwt.claims; no token is
+ *     the anonymous role.  42501 is 401 for anonymous requests, 403 for
+ *     requests with a token.
  *
- * Not covered: POST, filters, select/order/limit, JWTs, OpenAPI, CSV of a
- * function that returns one row or one value (406 here).
+ * Not covered: POST to tables, filters, select/order/limit, OpenAPI, CSV of
+ * a function that returns one row or one value (406 here).
  *
  * Usage:
  *   node test/e2e/postgrest_standin.mjs [--port 0] [--port-file F] [--dashboard DIR]
  *        [--prefix /api] [--schema api] [--anon-role tracker_web] [--upstream URL]
+ *        [--jwt-secret S] (or PGRST_JWT_SECRET in the environment)
  * The database comes from the libpq environment (PGHOST, PGPORT, PGUSER,
  * PGDATABASE).  The login role must be able to SET ROLE to the anonymous
  * role (a member of it, like PostgREST's "authenticator", or a superuser).
  */
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
@@ -56,6 +72,7 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 const opt = {
 	port: 0, host: '127.0.0.1', 'port-file': null, dashboard: path.join(here, '../../dashboard'),
 	prefix: '/api', schema: 'api', 'anon-role': 'tracker_web', upstream: null,
+	'jwt-secret': process.env.PGRST_JWT_SECRET || null,
 };
 for (let i = 2; i < process.argv.length; i += 2) {
 	const key = process.argv[i].replace(/^--/, '');
@@ -83,8 +100,9 @@ function pgrstError(code, message, details = null, hint = null) {
 	return { code, details, hint, message };
 }
 
-// PostgREST's mapSQLtoHTTP (anonymous requests: 42501 is 401, not 403).
-function statusFor(code, message) {
+// PostgREST's mapSQLtoHTTP: 42501 is 401 for anonymous requests, 403 with a token.
+function statusFor(code, message, authenticated = false) {
+	if (code === '42501') return authenticated ? 403 : 401;
 	const exact = { '23503': 409, '23505': 409, '25006': 405, '21000': 500, '53400': 500, '57P01': 503,
 		'P0001': 400, '42883': 404, '42P01': 404, '42P17': 500, '42501': 401 };
 	if (code === '22023') return /^role .* does not exist$/.test(message) ? 401 : 400;
@@ -134,7 +152,7 @@ const CATALOG = `
 SELECT p.proname AS name, p.proretset AS retset, p.pronargs AS nargs, p.pronargdefaults AS ndefaults,
        coalesce(p.proargnames, '{}') AS argnames, coalesce(p.proargmodes::text[], '{}') AS argmodes,
        ARRAY(SELECT format_type(t, NULL) FROM unnest(p.proargtypes::oid[]) WITH ORDINALITY u(t, n) ORDER BY n) AS argtypes,
-       (rt.typtype = 'c' OR p.prorettype = 'record'::regtype) AS composite
+       (rt.typtype = 'c' OR p.prorettype = 'record'::regtype) AS composite, p.provolatile AS volatility
 FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace JOIN pg_type rt ON rt.oid = p.prorettype
 WHERE n.nspname = $1 AND p.prokind = 'f'`;
 
@@ -184,23 +202,48 @@ function similar(a, b) {
 	return (2 * common.length) / (ga.length + grams(b).length || 1);
 }
 
-async function callRpc(req, res, fn, query) {
-	const format = negotiate(req.headers.accept);
-	if (!format) return notAcceptable(res, req.headers.accept);
-	const keys = new Set();
+// The arguments of a call: the query string of a GET, the JSON object of a POST.
+function callArgs(query, body) {
 	const values = new Map();
 	for (const [k, v] of query) {
 		if (RESERVED.has(k)) {
-			return send(res, 400, pgrstError('PGRST100', `"${k}" is not supported by the PostgREST stand-in`, null,
-				'The stand-in answers plain named-argument calls only.'));
+			throw { status: 400, body: pgrstError('PGRST100', `"${k}" is not supported by the PostgREST stand-in`, null,
+				'The stand-in answers plain named-argument calls only.') };
 		}
-		keys.add(k);
-		values.set(k, v);
+		if (body === undefined) values.set(k, v);
 	}
-	return inReadOnlyTransaction(res, async (client) => {
+	if (body !== undefined) {
+		let doc;
+		try {
+			doc = body.trim() === '' ? {} : JSON.parse(body);
+		} catch {
+			doc = null;
+		}
+		if (!doc || typeof doc !== 'object' || Array.isArray(doc)) {
+			throw { status: 400, body: pgrstError('PGRST102', 'Empty or invalid json') };
+		}
+		for (const [k, v] of Object.entries(doc)) {
+			values.set(k, v === null ? null : typeof v === 'object' ? JSON.stringify(v) : String(v));
+		}
+	}
+	return values;
+}
+
+async function callRpc(req, res, fn, query, body, auth) {
+	const format = negotiate(req.headers.accept);
+	if (!format) return notAcceptable(res, req.headers.accept);
+	let values;
+	try {
+		values = callArgs(query, body);
+	} catch (e) {
+		return send(res, e.status, e.body);
+	}
+	const keys = new Set(values.keys());
+	return inTransaction(res, auth, async (client, begin) => {
 		const routine = findRoutine(routines((await client.query(CATALOG, [opt.schema])).rows), fn, keys);
 		if (format === 'csv' && !routine.retset) throw { status: 406, body: pgrstError('PGRST107', `None of these media types are available: ${req.headers.accept}`) };
-		await client.query(`SET LOCAL ROLE ${client.escapeIdentifier(opt['anon-role'])}`);
+		// GET always reads only; POST writes when the function is VOLATILE.
+		await begin(req.method !== 'POST' || routine.volatility !== 'v');
 		await client.query(`SELECT set_config('search_path', $1, true), set_config('request.method', $2, true),
 			set_config('request.path', $3, true)`, [client.escapeIdentifier(opt.schema), req.method, req.url.split('?')[0]]);
 		const given = routine.params.filter((p) => keys.has(p.name));
@@ -219,9 +262,47 @@ async function callRpc(req, res, fn, query) {
 	});
 }
 
-// Run work(client) in a read-only transaction on a pooled connection, as
-// PostgREST runs a GET; an error is answered as PostgREST answers it.
-async function inReadOnlyTransaction(res, work) {
+// The JWT of a request, checked as PostgREST checks an HS256 token:
+// {role, claims} (the anonymous role without a token), or a thrown answer.
+function authenticate(req) {
+	const header = req.headers.authorization;
+	if (!header) return { role: opt['anon-role'], claims: null };
+	const invalid = (code, message, status = 401) => ({ status, body: pgrstError(code, message),
+		headers: status === 401 ? { 'WWW-Authenticate': `Bearer error="invalid_token", error_description="${message}"` } : {} });
+	const m = /^Bearer\s+(\S*)\s*$/i.exec(header);
+	if (!m) throw invalid('PGRST301', 'Expected 3 parts in JWT; got 1');
+	if (!opt['jwt-secret']) throw invalid('PGRST300', 'Server lacks JWT secret', 500);
+	const parts = m[1].split('.');
+	if (parts.length !== 3) throw invalid('PGRST301', `Expected 3 parts in JWT; got ${parts.length}`);
+	const b64 = /^[A-Za-z0-9_-]*$/;
+	let head, claims;
+	try {
+		if (!parts.every((x) => b64.test(x))) throw new Error('not base64url');
+		head = JSON.parse(Buffer.from(parts[0], 'base64url').toString('utf8'));
+		claims = JSON.parse(Buffer.from(parts[1], 'base64url').toString('utf8'));
+	} catch {
+		throw invalid('PGRST301', 'JWT cryptographic operation failed');
+	}
+	if (!head || head.alg !== 'HS256') throw invalid('PGRST301', 'Wrong or unsupported encoding algorithm');
+	const want = crypto.createHmac('sha256', opt['jwt-secret']).update(`${parts[0]}.${parts[1]}`).digest();
+	const got = Buffer.from(parts[2], 'base64url');
+	if (got.length !== want.length || !crypto.timingSafeEqual(got, want)) throw invalid('PGRST301', 'JWT cryptographic operation failed');
+	if (!claims || typeof claims !== 'object' || Array.isArray(claims)) throw invalid('PGRST303', 'Parsing claims failed');
+	const now = Math.floor(Date.now() / 1000), skew = 30;
+	if ('exp' in claims && (typeof claims.exp !== 'number' || now - skew >= claims.exp)) {
+		throw invalid('PGRST303', typeof claims.exp !== 'number' ? 'The JWT \'exp\' claim must be a number' : 'JWT expired');
+	}
+	if ('nbf' in claims && (typeof claims.nbf !== 'number' || now + skew < claims.nbf)) throw invalid('PGRST303', 'JWT not yet valid');
+	if ('iat' in claims && (typeof claims.iat !== 'number' || now + skew < claims.iat)) throw invalid('PGRST303', 'JWT issued at future');
+	const role = typeof claims.role === 'string' && claims.role !== '' ? claims.role : opt['anon-role'];
+	return { role, claims };
+}
+
+// Run work(client, begin) on a pooled connection, as PostgREST runs a
+// request: work calls begin(readOnly) once it knows what it calls, which
+// opens the transaction, switches to the request's role and sets its
+// claims.  An error is answered as PostgREST answers it.
+async function inTransaction(res, auth, work) {
 	let client;
 	try {
 		client = await pool.connect();
@@ -229,11 +310,15 @@ async function inReadOnlyTransaction(res, work) {
 		return send(res, 503, pgrstError('PGRST000', 'Database connection error.', String(e.message || e)));
 	}
 	let broken = false;
+	const begin = async (readOnly) => {
+		await client.query(`BEGIN ISOLATION LEVEL READ COMMITTED ${readOnly ? 'READ ONLY' : 'READ WRITE'}`);
+		await client.query(`SET LOCAL ROLE ${client.escapeIdentifier(auth.role)}`);
+		await client.query("SELECT set_config('request.jwt.claims', $1, true)", [JSON.stringify(auth.claims ?? {})]);
+	};
 	try {
-		await client.query('BEGIN ISOLATION LEVEL READ COMMITTED READ ONLY');
-		return await work(client);
+		return await work(client, begin);
 	} catch (e) {
-		broken = await sendError(client, res, e);
+		broken = await sendError(client, res, e, Boolean(auth.claims));
 	} finally {
 		client.release(broken);
 	}
@@ -241,7 +326,7 @@ async function inReadOnlyTransaction(res, work) {
 
 // An error inside a request's transaction, answered as PostgREST does;
 // whether the connection is broken.
-async function sendError(client, res, e) {
+async function sendError(client, res, e, authenticated) {
 	let broken = false;
 	if (e.status) {
 		await client.query('ROLLBACK').catch(() => { broken = true; });
@@ -253,27 +338,27 @@ async function sendError(client, res, e) {
 		return true;
 	}
 	await client.query('ROLLBACK').catch(() => { broken = true; });
-	const status = statusFor(e.code, e.message);
+	const status = statusFor(e.code, e.message, authenticated);
 	send(res, status, pgrstError(e.code, e.message, e.detail ?? null, e.hint ?? null),
 		status === 401 ? { 'WWW-Authenticate': 'Bearer' } : {});
 	return broken;
 }
 
 // GET <prefix>/<name>: every row of a table or view of the exposed schema.
-async function readRelation(req, res, name, query) {
+async function readRelation(req, res, name, query, auth) {
 	const format = negotiate(req.headers.accept);
 	if (!format) return notAcceptable(res, req.headers.accept);
 	if ([...query.keys()].length) {
 		return send(res, 400, pgrstError('PGRST100', 'Filters and other query parameters are not supported by the PostgREST stand-in',
 			null, 'The stand-in answers plain reads of a whole table or view only.'));
 	}
-	return inReadOnlyTransaction(res, async (client) => {
+	return inTransaction(res, auth, async (client, begin) => {
+		await begin(true);
 		const { rows: found } = await client.query(`SELECT 1 FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
 			WHERE n.nspname = $1 AND c.relname = $2 AND c.relkind IN ('r', 'v', 'm', 'f', 'p')`, [opt.schema, name]);
 		if (!found.length) {
 			throw { status: 404, body: pgrstError('PGRST205', `Could not find the table '${opt.schema}.${name}' in the schema cache`) };
 		}
-		await client.query(`SET LOCAL ROLE ${client.escapeIdentifier(opt['anon-role'])}`);
 		const rel = `${client.escapeIdentifier(opt.schema)}.${client.escapeIdentifier(name)}`;
 		const { rows } = await client.query(bodySql(`SELECT * FROM ${rel}`, format));
 		await client.query('COMMIT');
@@ -326,17 +411,30 @@ const server = http.createServer((req, res) => {
 	if (url.pathname === prefix || url.pathname.startsWith(prefix + '/')) {
 		const rest = url.pathname.slice(prefix.length + 1);
 		if (opt.upstream) return proxy(req, res, rest + url.search);
-		if (req.method !== 'GET' && req.method !== 'HEAD') {
+		const m = /^rpc\/([^/]+)$/.exec(rest);
+		if (req.method !== 'GET' && req.method !== 'HEAD' && !(req.method === 'POST' && m)) {
 			return send(res, 405, pgrstError('PGRST117', `Unsupported HTTP method: ${req.method}`, null,
-				'The PostgREST stand-in answers GET only.'));
+				'The PostgREST stand-in answers GET, and POST to functions, only.'));
 		}
 		const internal = (e) => {
 			if (!res.headersSent) send(res, 500, pgrstError('PGRSTX00', String(e.message || e)));
 		};
-		const m = /^rpc\/([^/]+)$/.exec(rest);
-		if (m) return callRpc(req, res, decodeURIComponent(m[1]), url.searchParams).catch(internal);
+		let auth;
+		try {
+			auth = authenticate(req);
+		} catch (e) {
+			return send(res, e.status, e.body, e.headers);
+		}
+		if (m && req.method === 'POST') {
+			const chunks = [];
+			req.on('data', (c) => chunks.push(c));
+			req.on('end', () => callRpc(req, res, decodeURIComponent(m[1]), url.searchParams,
+				Buffer.concat(chunks).toString('utf8'), auth).catch(internal));
+			return;
+		}
+		if (m) return callRpc(req, res, decodeURIComponent(m[1]), url.searchParams, undefined, auth).catch(internal);
 		const t = /^([^/]+)$/.exec(rest);
-		if (t) return readRelation(req, res, decodeURIComponent(t[1]), url.searchParams).catch(internal);
+		if (t) return readRelation(req, res, decodeURIComponent(t[1]), url.searchParams, auth).catch(internal);
 		return send(res, 404, pgrstError('PGRST125', 'Invalid path specified in request URL'));
 	}
 	if (req.method !== 'GET' && req.method !== 'HEAD') return notFound(res);

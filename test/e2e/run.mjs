@@ -10,6 +10,7 @@ import { fileURLToPath } from 'node:url';
 import assert from 'node:assert/strict';
 import pg from 'pg';
 import { chromium } from 'playwright-core';
+import { ownerTests } from './owner.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const env = (k) => {
@@ -30,6 +31,8 @@ const one = async (text, values) => (await sql(text, values))[0];
 
 let passed = 0, failed = 0;
 async function check(name, fn, skipWhy = null) {
+	// E2E_ONLY=<prefix>: only the checks whose names start with it (while working on them).
+	if (process.env.E2E_ONLY && !name.startsWith(process.env.E2E_ONLY)) return;
 	if (skipWhy) {
 		console.log(`skip - ${name} (${skipWhy})`);
 		return;
@@ -599,7 +602,7 @@ await check('listening: a ListenBrainz account named with quotes, CJK and emoji'
 await check('listening and health views are each offered to their own kind of account', async () => {
 	// A health account: no Listening in the menu, and the view says why.
 	await open(`${BASE}/#/overview?account=1`);
-	assert.deepEqual(await visibleNav(), ['overview', 'day', 'activities', 'sleep', 'vitals', 'body', 'pipeline']);
+	assert.deepEqual(await visibleNav(), ['overview', 'day', 'activities', 'sleep', 'vitals', 'body', 'pipeline', 'events', 'connect']);
 	await open(`${BASE}/#/listening?account=1`);
 	let note = await page.$eval('#wrong-kind', (e) => ({ kind: e.dataset.kind, text: e.textContent }));
 	assert.equal(note.kind, 'health');
@@ -614,7 +617,7 @@ await check('listening and health views are each offered to their own kind of ac
 		assert.equal(await page.$('#latest, #day-figures, #activities-card'), null, v);
 	}
 	await open(`${BASE}/#/listening?account=${LFM}`);
-	assert.deepEqual(await visibleNav(), ['listening', 'pipeline']);
+	assert.deepEqual(await visibleNav(), ['listening', 'pipeline', 'events', 'connect']);
 	// Without a view in the address, an account opens on its own kind's view.
 	await open(`${BASE}/#/?account=${LFM}`);
 	assert.equal(await page.$eval('main', (m) => m.dataset.view), 'listening');
@@ -674,7 +677,11 @@ await check('sleep: last night\'s figures and its hypnogram equal api.sleep_nigh
 	assert.ok(card.canvas > 300, 'canvas');
 	assert.deepEqual(card.key, ['Awake', 'REM', 'Light', 'Deep']);
 	// Hovering the chart names the stage under the cursor.
-	const box = await page.$eval('#hypnogram-card .u-over', (e) => { const r = e.getBoundingClientRect(); return { x: r.x + r.width / 2, y: r.y + r.height / 2 }; });
+	const box = await page.$eval('#hypnogram-card .u-over', (e) => {
+		e.scrollIntoView({ block: 'center' });
+		const r = e.getBoundingClientRect();
+		return { x: r.x + r.width / 2, y: r.y + r.height / 2 };
+	});
 	await page.mouse.move(box.x, box.y);
 	assert.match(await page.$eval('#hypnogram-card .readout', (e) => e.textContent), /^\d\d:\d\d–\d\d:\d\d · (Awake|REM|Light|Deep) · /);
 	await page.screenshot({ path: path.join(SHOTS, 'sleep.png'), fullPage: true });
@@ -940,7 +947,13 @@ await check('docker/nginx.conf: dashboard and /api/ on one origin, read only, wi
 	const a = await get(`${NGINX}/api/rpc/daily?account=1&start_date=${D}&end_date=${D}`);
 	assert.equal(a.status, 200);
 	assert.deepEqual(a.body, (await get(`${BASE}/api/rpc/daily?account=1&start_date=${D}&end_date=${D}`)).body);
-	assert.equal((await fetch(`${NGINX}/api/rpc/accounts`, { method: 'POST' })).status, 403);
+	// Tables and views are only read; functions take POST too (the owner's
+	// writes, which PostgREST refuses without the owner's token).
+	assert.equal((await fetch(`${NGINX}/api/e2e_view`, { method: 'POST' })).status, 403);
+	const w = await fetch(`${NGINX}/api/rpc/add_account`, { method: 'POST', headers: { 'Content-Type': 'application/json' },
+		body: JSON.stringify({ name: 'x', time_zone: 'UTC' }) });
+	assert.equal(w.status, 401);
+	assert.equal((await w.json()).code, '42501');
 	const index = await fetch(`${NGINX}/`);
 	assert.equal(index.status, 200);
 	assert.equal(index.headers.get('referrer-policy'), 'no-referrer');
@@ -1084,6 +1097,9 @@ await check('download CSV: activities, and a failed download says why', async ()
 	assert.match(await page.$eval('#activities-card .csv-error', (e) => e.textContent), /^Download failed: 404 Could not find the function/);
 	await page.unroute(exercisesCall);
 });
+
+// ------------------------------------------------------------ the owner's sign-in and actions (owner.mjs)
+await ownerTests({ check, page, open, shot, env });
 
 await check('no JavaScript errors on any page', async () => {
 	assert.deepEqual(jsErrors, []);

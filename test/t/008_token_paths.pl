@@ -72,7 +72,8 @@ while (!-s "$dir/port")
 my $port = slurp_file("$dir/port");
 
 my $node = tracker_node('tokens', undef, 'tracker.enable_workers = off',
-	"tracker.google_token_url = 'http://127.0.0.1:$port/token'");
+	"tracker.google_token_url = 'http://127.0.0.1:$port/token'",
+	"tracker.google_health_url = 'http://127.0.0.1:$port'");
 $node->safe_psql('postgres', q{
 	CREATE EXTENSION tracker;
 	SELECT tracker.add_account('me', 'UTC');

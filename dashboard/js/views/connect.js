@@ -2,6 +2,8 @@
 // reads through PostgREST's anonymous role, which may not write, so these
 // are the psql commands for the database owner, filled in for this page.
 import { h, command, sqlLiteral, fmt } from '../dom.js';
+import { signedIn } from '../auth.js';
+import { consentButton } from './owner.js';
 
 // Where Google sends the browser back: this page.  It must be listed as an
 // authorised redirect URI of the OAuth client; the field below can change it.
@@ -69,10 +71,18 @@ export function reauthCta(a) {
 				command(`SELECT tracker.connect(${a.id}, '<code>', ${r}, '<state>');`))));
 	};
 	draw();
-	return h('section', { class: 'cta', role: 'alert', 'data-account': a.id, 'aria-labelledby': `reauth-${a.id}` },
-		h('h2', { id: `reauth-${a.id}` }, `Account "${a.name}" needs re-authorisation`),
-		h('p', {}, 'Google no longer accepts its access', a.reason ? [': ', h('q', {}, a.reason)] : '',
-			a.since ? ` (since ${fmt.relative(a.since)})` : '', '. Syncing is paused until it is connected again. ',
-			'These commands run in psql as the database owner; the dashboard itself only reads.'),
+	const why = h('p', {}, 'Google no longer accepts its access', a.reason ? [': ', h('q', {}, a.reason)] : '',
+		a.since ? ` (since ${fmt.relative(a.since)})` : '', '. Syncing is paused until it is connected again. ');
+	// Signed in, the fix is one click: the consent, back here, connected.
+	if (signedIn()) {
+		return h('section', { class: 'cta', role: 'alert', 'data-account': a.id, id: `reauth-${a.id}-cta`, 'aria-labelledby': `reauth-${a.id}` },
+			h('h2', { id: `reauth-${a.id}` }, `Account "${a.name}" needs re-authorisation`), why,
+			h('p', {}, 'Sign in to Google as the person of ', h('b', {}, a.name), ' and allow access; Google sends you back here and the account is connected again. ',
+				'A consent from another Google account is refused.'),
+			consentButton(a, 'Re-consent'));
+	}
+	why.append('These commands run in psql as the database owner (or sign in as the owner, top right, for a button).');
+	return h('section', { class: 'cta', role: 'alert', 'data-account': a.id, id: `reauth-${a.id}-cta`, 'aria-labelledby': `reauth-${a.id}` },
+		h('h2', { id: `reauth-${a.id}` }, `Account "${a.name}" needs re-authorisation`), why,
 		redirectField(draw), steps);
 }

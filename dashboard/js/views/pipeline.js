@@ -86,6 +86,22 @@ function sourceStage(src, accounts, offline, listens, lastSyncOf) {
 		], { idle });
 }
 
+// Where a problem of an account is fixed: the re-consent above (a button
+// when signed in), or the Connect view.
+function fixLink(a, ctx) {
+	if (a.state === 'needs_reauth') {
+		return h('a', { class: 'fix', 'data-fix': 'reconsent', href: `#reauth-${a.id}-cta`, onclick: (e) => {
+			e.preventDefault();
+			document.getElementById(`reauth-${a.id}-cta`)?.scrollIntoView();
+			document.querySelector(`#reauth-${a.id}-cta button[data-consent]`)?.focus();
+		} }, ' → re-consent');
+	}
+	if (a.state === 'not_connected') {
+		return h('a', { class: 'fix', 'data-fix': 'connect', href: ctx.href('connect', null, { account: a.id }) }, ' → connect');
+	}
+	return null;
+}
+
 // "00:01:23.4" or "2 days 03:00:00" (PostgreSQL interval text) -> words.
 function eta(text) {
 	if (!text) return null;
@@ -157,7 +173,7 @@ export async function pipeline(ctx) {
 			h('tbody', {}, accounts.map((a) => h('tr', { 'data-account': a.id },
 				h('th', { scope: 'row', class: 'text' }, h('a', { href: ctx.href(homeView(a), null, { account: a.id }) }, a.name), ` #${a.id}`),
 				h('td', { class: 'text', title: a.provider }, providerLabel(a.provider)),
-				h('td', { class: 'text wrap' }, badge(a.state), a.reason ? h('span', { class: 'empty' }, ' ', a.reason) : null),
+				h('td', { class: 'text wrap' }, badge(a.state), a.reason ? h('span', { class: 'empty' }, ' ', a.reason) : null, fixLink(a, ctx)),
 				h('td', { title: a.last_sync || '' }, fmt.relative(a.last_sync)),
 				h('td', {}, a.data_up_to ? fmt.day(a.data_up_to) : '–'),
 				h('td', { title: a.next_sync || '' }, a.next_sync ? fmt.relative(a.next_sync) : '–'),
@@ -189,6 +205,9 @@ export async function pipeline(ctx) {
 				h('td', {}, e.http_status ?? '–'), h('td', { class: 'text' }, badge(e.outcome)),
 				h('td', { class: 'text wrap' }, e.error || ''))))))
 		: h('p', { class: 'empty' }, 'No errors in the last 24 hours.')));
+
+	grid.append(card('Notifications', { id: 'events-card', desc: 'What Tracker notified by webhook, email or NOTIFY, and how each delivery went.' },
+		h('p', {}, h('a', { href: ctx.href('events') }, 'See the events'), '.')));
 
 	const sync = p.sync_state || [];
 	grid.append(card('Last sync per account and data type', { id: 'sync-card', wide: true }, sync.length
