@@ -36,6 +36,8 @@ CLANG=${CLANG:-$(command -v clang || command -v clang-14 || true)}
 # Makefile's unit target).
 JSON_CHECK_SRC="src/providers/json_check.c src/providers/json_scan.c src/providers/json_member.c"
 GH_PARSE_SRC="src/providers/gh_parse.c src/providers/gh_points.c src/providers/gh_activity.c src/providers/gh_values.c src/providers/gh_vitals.c $JSON_CHECK_SRC"
+# ingest: the dense point arrays read straight from the bytes
+GH_PARSE_SRC+=" src/providers/gh_fastpoints.c"
 
 # name | sources | dictionary | largest input
 TARGET_TABLE="
