@@ -76,15 +76,31 @@ plain_string(const char *p, const char *end, const char **s, size_t *n)
 	return q + 1;
 }
 
+/*
+ * Bytes that matter when skipping a value: quotes and backslashes inside a
+ * string (STR), brackets outside one (NEST).  Everything else is passed
+ * over with one table look-up a byte.
+ */
+#define STR 1
+#define NEST 2
+static const unsigned char skip_class[256] = {
+	['"'] = STR | NEST, ['\\'] = STR,
+	['{'] = NEST, ['['] = NEST, ['}'] = NEST, [']'] = NEST
+};
+
 /* Skip the string at p (a quote), escapes and all; NULL if unterminated. */
-static const char *
+static inline const char *
 skip_string(const char *p, const char *end)
 {
 	for (p++; p < end; p++)
 	{
+		while (p < end && (skip_class[(unsigned char) *p] & STR) == 0)
+			p++;
+		if (p >= end)
+			break;
 		if (*p == '\\')
 			p++;
-		else if (*p == '"')
+		else
 			return p + 1;
 	}
 	return NULL;
@@ -109,6 +125,10 @@ skip_value(const char *p, const char *end)
 	}
 	while (p < end)
 	{
+		while (p < end && (skip_class[(unsigned char) *p] & NEST) == 0)
+			p++;
+		if (p >= end)
+			break;
 		switch (*p)
 		{
 			case '"':
@@ -120,8 +140,7 @@ skip_value(const char *p, const char *end)
 			case '[':
 				depth++;
 				break;
-			case '}':
-			case ']':
+			default:			/* '}' or ']' */
 				if (--depth == 0)
 					return p + 1;
 				break;
