@@ -8,8 +8,9 @@
  *
  * The first byte chooses the data type as in fuzz_gh_page (byte %
  * GH_DATA_TYPE_COUNT), except that every type without a fast reader is
- * read as heart-rate, so that gh_page's seeds serve here too: steps stays
- * steps, everything else is a heart-rate page.  The rest is the page.
+ * read as heart-rate, so that gh_page's seeds serve here too: steps,
+ * distance, floors and sedentary-period stay what they are, everything
+ * else is a heart-rate page.  The rest is the page.
  * Property: both parses give the same outcome, the same error kind, JSON
  * path and message, the same page token and the same points, value for
  * value.
@@ -42,7 +43,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	if (size < 1)
 		return 0;
-	type = (data[0] % GH_DATA_TYPE_COUNT) == GH_STEPS ? GH_STEPS : GH_HEART_RATE;
+	type = (GhDataType) (data[0] % GH_DATA_TYPE_COUNT);
+	if (type != GH_STEPS && type != GH_DISTANCE && type != GH_FLOORS &&
+		type != GH_SEDENTARY_PERIOD)
+		type = GH_HEART_RATE;
 	data++;
 	size--;
 
@@ -77,6 +81,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				   fast.steps[i].start_utc_offset == general.steps[i].start_utc_offset &&
 				   fast.steps[i].count == general.steps[i].count,
 				   "steps interval %zu differs", i);
+	for (i = 0; i < fast.nintervals; i++)
+		FUZZ_CHECK(memcmp(&fast.intervals[i], &general.intervals[i],
+						  sizeof(GhInterval)) == 0,
+				   "%s interval %zu differs", gh_data_type_name(type), i);
 	gh_page_free(&fast);
 	gh_page_free(&general);
 	return 0;

@@ -2,8 +2,8 @@
  *
  * gh_fastpoints.c
  *	  Read the dense point arrays of Google Health pages (heart-rate
- *	  samples, steps intervals) straight from the bytes, in one pass and
- *	  without a json-c tree.
+ *	  samples; steps, distance, floors and sedentary-period intervals)
+ *	  straight from the bytes, in one pass and without a json-c tree.
  *
  * A heart-rate page holds up to 10,000 points of one shape:
  *
@@ -428,26 +428,43 @@ read_interval(const char **p, const char *end, int64_t *start,
 	return r == 0 && has_start && has_end && *stop >= *start;
 }
 
-/* One steps interval, as gh_points.c's read_steps() reads it. */
+/*
+ * What an interval point holds: the union key of its body, the int64
+ * member counted in the interval (NULL for none) with its bound, and the
+ * longest interval allowed (0 for no limit).
+ */
+typedef struct IntervalShape
+{
+	const char *key;
+	const char *member;
+	int64_t		max;
+	int64_t		max_seconds;
+} IntervalShape;
+
+/*
+ * One interval point {key: {interval: {...}, member: "n"}}: an absent
+ * member is a true zero.  *value is the member's value.
+ */
 static bool
-fast_steps(GhPage *page, const char **p, const char *end, size_t index)
+read_counted(const IntervalShape *shape, const char **p, const char *end,
+			 int64_t *start, int64_t *stop, int *offset, int64_t *value)
 {
 	const char *k;
 	size_t		kn;
+	size_t		keylen = strlen(shape->key);
+	size_t		memberlen = shape->member ? strlen(shape->member) : 0;
 	bool		has_body = false;
 	bool		has_iv = false;
-	bool		has_count = false;
-	int64_t		start = 0;
-	int64_t		stop = 0;
-	int64_t		count = 0;
-	int			offset = 0;
+	bool		has_value = false;
 	int			r;
 
+	*value = 0;
+	*offset = 0;
 	if (!open_object(p, end))
 		return false;
 	while ((r = next_member(p, end, &k, &kn)) == 1)
 	{
-		if (!NAME_IS(k, kn, "steps"))
+		if (kn != keylen || memcmp(k, shape->key, kn) != 0)
 		{
 			if ((*p = skip_value(*p, end)) == NULL)
 				return false;
@@ -460,16 +477,16 @@ fast_steps(GhPage *page, const char **p, const char *end, size_t index)
 		{
 			if (NAME_IS(k, kn, "interval"))
 			{
-				if (has_iv || !read_interval(p, end, &start, &stop, &offset))
+				if (has_iv || !read_interval(p, end, start, stop, offset))
 					return false;
 				has_iv = true;
 			}
-			else if (NAME_IS(k, kn, "count"))
+			else if (shape->member != NULL && kn == memberlen &&
+					 memcmp(k, shape->member, kn) == 0)
 			{
-				if (has_count ||
-					!read_int64(p, end, 0, STEPS_PER_POINT_MAX, &count))
+				if (has_value || !read_int64(p, end, 0, shape->max, value))
 					return false;
-				has_count = true;
+				has_value = true;
 			}
 			else if ((*p = skip_value(*p, end)) == NULL)
 				return false;
@@ -477,12 +494,56 @@ fast_steps(GhPage *page, const char **p, const char *end, size_t index)
 		if (r != 0)
 			return false;
 	}
-	if (r != 0 || !has_body || !has_iv)
+	return r == 0 && has_body && has_iv &&
+		(shape->max_seconds == 0 || *stop - *start <= shape->max_seconds);
+}
+
+/* One steps interval, as gh_points.c's read_steps() reads it. */
+static bool
+fast_steps(GhPage *page, const char **p, const char *end, size_t index)
+{
+	static const IntervalShape steps = {"steps", "count", STEPS_PER_POINT_MAX, 0};
+	GhSteps    *st = &page->steps[index];
+	int64_t		start = 0;
+	int64_t		stop = 0;
+	int64_t		count = 0;
+	int			offset = 0;
+
+	if (!read_counted(&steps, p, end, &start, &stop, &offset, &count))
 		return false;
-	page->steps[index].start = start;
-	page->steps[index].end = stop;
-	page->steps[index].start_utc_offset = offset;
-	page->steps[index].count = count;
+	st->start = start;
+	st->end = stop;
+	st->start_utc_offset = offset;
+	st->count = count;
+	return true;
+}
+
+/*
+ * One interval of distance, floors or sedentary-period, as gh_activity.c's
+ * gh_read_activity_interval() reads it: the member's value, or for a type
+ * without one the interval's length, at level 0.
+ */
+static bool
+fast_activity(GhPage *page, const char **p, const char *end, size_t index)
+{
+	GhInterval *iv = &page->intervals[index];
+	IntervalShape shape;
+	int64_t		start = 0;
+	int64_t		stop = 0;
+	int64_t		v = 0;
+	int			offset = 0;
+	int			k;
+
+	if (!gh_activity_simple_interval(page->type, &shape.key, &shape.member,
+									 &shape.max, &shape.max_seconds) ||
+		!read_counted(&shape, p, end, &start, &stop, &offset, &v))
+		return false;
+	iv->start = start;
+	iv->end = stop;
+	iv->start_utc_offset = offset;
+	for (k = 0; k < GH_LEVELS; k++)
+		iv->value[k] = -1;
+	iv->value[0] = shape.member != NULL ? v : stop - start;
 	return true;
 }
 
@@ -504,6 +565,10 @@ fast_reader(const GhPage *page)
 			return fast_heart_rate;
 		case GH_STEPS:
 			return fast_steps;
+		case GH_DISTANCE:
+		case GH_FLOORS:
+		case GH_SEDENTARY_PERIOD:
+			return fast_activity;
 		default:
 			return NULL;
 	}

@@ -82,6 +82,9 @@ extern JcKind gh_read_activity_interval(void *arg, json_object *elem,
 										const JcPath *at, size_t index);
 extern JcKind gh_read_activity_rollup(void *arg, json_object *elem,
 									  const JcPath *at, size_t index);
+extern bool gh_activity_simple_interval(GhDataType type, const char **key,
+										const char **member, int64_t *max,
+										int64_t *max_seconds);
 
 /* gh_fastpoints.c: the dense point arrays read straight from the bytes */
 extern bool gh_fast_points(const GhPage *page);
