@@ -319,7 +319,7 @@ is(sql('restored', $sequences_sql), $sequences_before, 'every sequence is where 
 for my $db ('orig', 'restored')
 {
 	is(sql($db, q{
-		SELECT a.attcompression || ':' ||
+		SELECT a.attcompression::text || ':' ||
 			   (SELECT coalesce(string_agg(DISTINCT pg_column_compression(body), ','), '')
 				FROM bronze.payload WHERE octet_length(body) > 4096)
 		FROM pg_attribute a
