@@ -18,7 +18,8 @@
  *	  heart-rate page is several times slower to build and free than the
  *	  small chunk trees, which stay warm in cache.
  *
- *	  The dense arrays (heart-rate samples, steps) skip this step:
+ *	  The dense arrays (heart-rate samples; steps, distance, floors and
+ *	  sedentary-period intervals) skip this step:
  *	  gh_fastpoints.c reads their chunks straight from the bytes, and hands
  *	  a chunk back to json-c only when something in it is unusual.
  *
