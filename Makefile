@@ -85,6 +85,9 @@ OBJS += src/archive/retention.o
 # owner sign-in and connecting from the dashboard
 OBJS += src/owner/hmac.o src/providers/google_identity.o
 
+# ingest: the dense point arrays read straight from the bytes
+OBJS += src/providers/gh_fastpoints.o
+
 # Measurement hooks for bench/ (bench/src/bench_hooks.c) go into the library
 # only with `make BENCH=1`: the default tracker.so holds only what users call.
 ifeq ($(BENCH),1)
@@ -175,6 +178,8 @@ GH_PARSE_SRC = src/providers/gh_parse.c src/providers/gh_points.c \
 	src/providers/gh_activity.c \
 	src/providers/gh_values.c src/providers/gh_vitals.c $(JSON_CHECK_SRC)
 LISTEN_PARSE_SRC = src/providers/listen_parse.c $(JSON_CHECK_SRC)
+# ingest: the dense point arrays read straight from the bytes
+GH_PARSE_SRC += src/providers/gh_fastpoints.c
 .PHONY: unit test demo
 unit:
 	mkdir -p build

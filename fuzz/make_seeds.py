@@ -39,7 +39,9 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 TARGETS = ("series", "fitbit_parse", "gh_page", "gh_token", "gh_api_error", "gh_user",
            "listen_parse",
            # vitals and body measurements
-           "fitbit_vitals")
+           "fitbit_vitals",
+           # ingest: the fast point readers, with gh_page's input
+           "gh_fastpoints")
 MAX_SEED = 64 * 1024
 
 # GhDataType order in src/gh_parse.h: the selector byte of fuzz_gh_page.
@@ -74,6 +76,9 @@ class Out:
             with open(path, "wb") as f:
                 f.write(data)
             self.count[target] += 1
+        if target == "gh_page":
+            # the differential target of the fast point readers reads the same input
+            self.add("gh_fastpoints", data, label)
 
 
 def trim(value, keep=12):

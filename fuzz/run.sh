@@ -36,6 +36,8 @@ CLANG=${CLANG:-$(command -v clang || command -v clang-14 || true)}
 # Makefile's unit target).
 JSON_CHECK_SRC="src/providers/json_check.c src/providers/json_scan.c src/providers/json_member.c"
 GH_PARSE_SRC="src/providers/gh_parse.c src/providers/gh_points.c src/providers/gh_activity.c src/providers/gh_values.c src/providers/gh_vitals.c $JSON_CHECK_SRC"
+# ingest: the dense point arrays read straight from the bytes
+GH_PARSE_SRC+=" src/providers/gh_fastpoints.c"
 
 # name | sources | dictionary | largest input
 TARGET_TABLE="
@@ -46,6 +48,9 @@ gh_token|$GH_PARSE_SRC|gh|4096
 gh_api_error|$GH_PARSE_SRC|gh|4096
 gh_user|$GH_PARSE_SRC|gh|4096
 fitbit_vitals|src/providers/fitbit_vitals_parse.c $JSON_CHECK_SRC|fitbit|16384
+"
+# ingest: the fast point readers against the general path, input as gh_page
+TARGET_TABLE+="gh_fastpoints|$GH_PARSE_SRC|gh|16384
 "
 # Last.fm/ListenBrainz pages, once their parser and its harness exist.
 if [ -f src/providers/listen_parse.c ] && [ -f fuzz/fuzz_listen_parse.c ]; then

@@ -92,7 +92,8 @@ build_tool() {
 			cc -std=gnu11 -O2 -Wall -Wextra -Wno-unused-parameter \
 				-I"$PG_INCLUDE_SERVER" -I"$PG_INCLUDE/internal" -Isrc \
 				bench/src/parsebench.c src/providers/gh_parse.c src/providers/gh_points.c \
-				src/providers/gh_activity.c \
+				src/providers/gh_activity.c src/providers/gh_vitals.c \
+				src/providers/gh_fastpoints.c \
 				src/providers/gh_values.c src/providers/json_check.c \
 				src/providers/json_scan.c src/providers/json_member.c \
 				-o "$WORK/parsebench" \

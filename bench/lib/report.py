@@ -91,7 +91,11 @@ def main():
     ap_rate = f.num("ingest.insert_prepared.rate")
     b_rate = f.num("ingest.elt.rate")
     c_rate = f.num("ingest.copy.rate")
-    lz_rate = f.num("ingest.tracker_lz4.rate")
+    # bronze's other compression, measured beside the shipped one: pglz since
+    # the column is lz4 (older results: lz4 beside a pglz column)
+    alt = "tracker_pglz" if f.has("ingest.tracker_pglz.rate") else "tracker_lz4"
+    alt_name = "pglz" if alt == "tracker_pglz" else "lz4"
+    lz_rate = f.num("ingest.%s.rate" % alt)
     if t_rate:
         ra = t_rate / a_rate if a_rate else None
         rows.append(("1a", "ingest, samples/s (Tracker: parse + validate, bronze, silver, gold)",
@@ -105,15 +109,19 @@ def main():
                      ">= 0.5x (within 2x)",
                      verdict(rc and rc >= 0.5, "COPY is %.1fx faster (goal 2x)" % (1 / rc) if rc else "")))
     if lz_rate:
-        rows.append(("1d", "ingest with bronze compressed by lz4 instead of pglz", rate(lz_rate),
+        rows.append(("1d", "ingest with bronze compressed by %s instead of %s" % (
+                         alt_name, "lz4" if alt_name == "pglz" else "pglz"), rate(lz_rate),
                      "(a) %s; (c) %s" % (rate(a_rate), rate(c_rate)),
                      "%s; %s" % (times(lz_rate / a_rate) if a_rate else "-", times(lz_rate / c_rate) if c_rate else "-"),
                      "as 1a, 1c", "informative"))
     proj = None
-    if lz_rate and f.num("parse.scanner.ms") and f.num("parse.tracker.ms"):
-        samples = f.num("ingest.tracker_lz4.samples")
-        total = samples / lz_rate * 1000
-        parse = f.num("ingest.tracker_lz4.parse_ms")
+    # the projection starts from the lz4 run: the shipped one once lz4 is shipped
+    lz4_run = "tracker" if alt == "tracker_pglz" else "tracker_lz4"
+    lz4_rate = t_rate if alt == "tracker_pglz" else lz_rate
+    if lz4_rate and f.num("parse.scanner.ms") and f.num("parse.tracker.ms"):
+        samples = f.num("ingest.%s.samples" % lz4_run)
+        total = samples / lz4_rate * 1000
+        parse = f.num("ingest.%s.parse_ms" % lz4_run)
         scale = f.num("parse.scanner.ms") / f.num("parse.tracker.ms")
         proj = samples / (total - parse + parse * scale) * 1000
         rows.append(("1e", "projection: lz4 bronze and a hand-written scanner as the parser", rate(proj),
@@ -270,6 +278,7 @@ def main():
         w("|---|---|---|---|---|")
         names = [("tracker", "Tracker: tracker.bench_ingest() per window of 8 pages (the sync worker's write path)"),
                  ("tracker_lz4", "Tracker, bronze compressed with lz4"),
+                 ("tracker_pglz", "Tracker, bronze compressed with pglz"),
                  ("elt", "(b) store each page as jsonb, INSERT ... SELECT from jsonb_to_recordset()"),
                  ("copy", "(c) COPY ... (FORMAT binary) of rows parsed beforehand"),
                  ("insert", "(a) json-c in the client, one INSERT statement per sample over TCP"),
@@ -284,9 +293,10 @@ def main():
         w("")
         w("Where Tracker's time goes (sums over all windows, medians of the runs):")
         w("")
-        w("| phase | pglz bronze (as shipped) | share | lz4 bronze | share |")
+        w("| phase | %s bronze (as shipped) | share | %s bronze | share |" % (
+            "lz4" if alt_name == "pglz" else "pglz", alt_name))
         w("|---|---|---|---|---|")
-        tot = {k: f.num("ingest.%s.ms" % k) for k in ("tracker", "tracker_lz4")}
+        tot = {k: f.num("ingest.%s.ms" % k) for k in ("tracker", alt)}
         phases = [("parse + validate + map (gh_parse_page)", "parse_ms"),
                   ("bronze: SHA-256 and the raw page (TOASTed, compressed)", "bronze_ms"),
                   ("silver: normalise, merge, encode, write the day rows", "silver_ms"),
@@ -294,21 +304,21 @@ def main():
                   ("gold: recompute the touched days", "gold_ms")]
         for label, k in phases:
             a = f.num("ingest.tracker.%s" % k)
-            b = f.num("ingest.tracker_lz4.%s" % k)
+            b = f.num("ingest.%s.%s" % (alt, k))
             w("| %s | %s | %.0f %% | %s | %.0f %% |" % (label, ms(a), 100 * a / tot["tracker"], ms(b),
-                                                      100 * b / tot["tracker_lz4"]))
+                                                      100 * b / tot[alt]))
         rest = tot["tracker"] - sum(f.num("ingest.tracker.%s" % k) for k in
                                      ("parse_ms", "bronze_ms", "silver_ms", "gold_ms"))
-        rest2 = tot["tracker_lz4"] - sum(f.num("ingest.tracker_lz4.%s" % k) for k in
-                                          ("parse_ms", "bronze_ms", "silver_ms", "gold_ms"))
+        rest2 = tot[alt] - sum(f.num("ingest.%s.%s" % (alt, k)) for k in
+                               ("parse_ms", "bronze_ms", "silver_ms", "gold_ms"))
         w("| the rest: reading the page files, statements, commits | %s | %.0f %% | %s | %.0f %% |" % (
-            ms(rest), 100 * rest / tot["tracker"], ms(rest2), 100 * rest2 / tot["tracker_lz4"]))
-        if f.has("ingest.tracker.bronze_bytes") and f.has("ingest.tracker_lz4.bronze_bytes"):
+            ms(rest), 100 * rest / tot["tracker"], ms(rest2), 100 * rest2 / tot[alt]))
+        if f.has("ingest.tracker.bronze_bytes") and f.has("ingest.%s.bronze_bytes" % alt):
             smp = f.num("ingest.samples")
             w("| bronze on disk afterwards (raw pages), bytes per sample | %.1f | | %.1f | |" % (
-                f.num("ingest.tracker.bronze_bytes") / smp, f.num("ingest.tracker_lz4.bronze_bytes") / smp))
+                f.num("ingest.tracker.bronze_bytes") / smp, f.num("ingest.%s.bronze_bytes" % alt) / smp))
             w("| silver on disk afterwards, bytes per sample | %.2f | | %.2f | |" % (
-                f.num("ingest.tracker.silver_bytes") / smp, f.num("ingest.tracker_lz4.silver_bytes") / smp))
+                f.num("ingest.tracker.silver_bytes") / smp, f.num("ingest.%s.silver_bytes" % alt) / smp))
         if f.has("parse.tracker.mbs"):
             w("")
             w("The page parsers side by side, outside the server (bench/src/parsebench.c), on the "
@@ -317,7 +327,8 @@ def main():
             w("")
             w("| parser | MB/s | M samples/s | relative to gh_parse_page |")
             w("|---|---|---|---|")
-            plabels = [("tracker", "gh_parse_page (scanner + json-c trees of 16 points + readers): Tracker today"),
+            plabels = [("tracker", "gh_parse_page (scanner + fast point reader, json-c only for unusual chunks): Tracker today"),
+                       ("tracker_general", "gh_parse_page_general (scanner + json-c trees of 16 points + readers): the general path alone, Tracker before"),
                        ("jsonc_tree", "json-c tree of the whole page, then a walk"),
                        ("jsonc_incr", "json-c incremental tokener, 64 KiB at a time (still a tree)"),
                        ("pg_lexer", "PostgreSQL's JSON parser (pg_parse_json) with semantic callbacks"),

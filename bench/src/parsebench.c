@@ -13,6 +13,10 @@
  * int64 string, 20..250), and fill arrays of seconds and bpm.  The methods:
  *
  *   tracker      src/gh_parse.c's gh_parse_page(): a validating scanner, then
+ *                gh_fastpoints.c's reader of the point array straight from
+ *                the bytes (json-c only for chunks with anything unusual)
+ *   tracker_general  gh_parse_page_general(): the same without the fast
+ *                reader: a validating scanner, then
  *                json-c trees of 16-element chunks, then the readers
  *   jsonc_tree   json-c's json_tokener_parse_ex() on the whole page, then a walk
  *   jsonc_incr   json-c's incremental tokener fed 64 KiB at a time (it still
@@ -229,16 +233,22 @@ m_jsonc_incr(const Buf *b, Out *o)
 
 /* ---------------------------------------------------------------- gh_parse */
 
+/* Run one of Tracker's page parsers, with or without its fast readers. */
 static bool
-m_tracker(const Buf *b, Out *o)
+run_tracker(const Buf *b, Out *o, bool general)
 {
 	GhPage		page;
 	GhError		err;
+	GhErrorKind rc;
 	size_t		i;
 
 	memset(&page, 0, sizeof(page));
 	memset(&err, 0, sizeof(err));
-	if (gh_parse_page(GH_HEART_RATE, b->p, b->n, &page, &err) != GH_OK)
+	if (general)
+		rc = gh_parse_page_general(GH_HEART_RATE, b->p, b->n, &page, &err);
+	else
+		rc = gh_parse_page(GH_HEART_RATE, b->p, b->n, &page, &err);
+	if (rc != GH_OK)
 	{
 		fprintf(stderr, "gh_parse_page: %s: %s\n", err.path, err.message);
 		return false;
@@ -247,6 +257,18 @@ m_tracker(const Buf *b, Out *o)
 		out_push(o, page.t[i], page.bpm[i], page.utc_offset ? page.utc_offset[i] : 0);
 	gh_page_free(&page);
 	return true;
+}
+
+static bool
+m_tracker(const Buf *b, Out *o)
+{
+	return run_tracker(b, o, false);
+}
+
+static bool
+m_tracker_general(const Buf *b, Out *o)
+{
+	return run_tracker(b, o, true);
 }
 
 /* ---------------------------------------------------------------- pg_lexer */
@@ -797,6 +819,7 @@ typedef struct Method
 
 static const Method methods[] = {
 	{"tracker", m_tracker},
+	{"tracker_general", m_tracker_general},
 	{"jsonc_tree", m_jsonc_tree},
 	{"jsonc_incr", m_jsonc_incr},
 	{"pg_lexer", m_pg_lexer},

@@ -262,6 +262,29 @@ gh_read_activity_interval(void *arg, json_object *elem, const JcPath *at,
 }
 
 /*
+ * For the fast readers of gh_fastpoints.c: the union key of an activity
+ * type whose intervals carry one int64 member (*member, within 0..*max)
+ * or no value at all (*member NULL: the value is the interval's length),
+ * and the longest interval allowed.  False for the types of other shapes.
+ */
+bool
+gh_activity_simple_interval(GhDataType type, const char **key,
+							const char **member, int64_t *max,
+							int64_t *max_seconds)
+{
+	const ActivitySpec *sp = spec_of(type);
+
+	if (sp == NULL || (sp->iv != IV_MEMBER && sp->iv != IV_LENGTH) ||
+		(sp->iv == IV_MEMBER && sp->member == NULL))
+		return false;
+	*key = sp->key;
+	*member = sp->iv == IV_MEMBER ? sp->member : NULL;
+	*max = sp->max;
+	*max_seconds = ACTIVITY_INTERVAL_SECONDS_MAX;
+	return true;
+}
+
+/*
  * One dailyRollUp window of an activity type.  A window without the type's
  * value (no data that day) keeps has_value false; inside a value, absent
  * members are 0, the proto3 default.

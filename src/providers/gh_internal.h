@@ -42,6 +42,7 @@ typedef struct ParseCtx
 	JsonCheck	jc;
 	GhError    *err;
 	GhPage	   *page;			/* gh_parse_page() only */
+	bool		no_fast;		/* read no points with gh_fastpoints.c */
 } ParseCtx;
 
 /* gh_values.c: proto3 JSON values */
@@ -81,5 +82,13 @@ extern JcKind gh_read_activity_interval(void *arg, json_object *elem,
 										const JcPath *at, size_t index);
 extern JcKind gh_read_activity_rollup(void *arg, json_object *elem,
 									  const JcPath *at, size_t index);
+extern bool gh_activity_simple_interval(GhDataType type, const char **key,
+										const char **member, int64_t *max,
+										int64_t *max_seconds);
+
+/* gh_fastpoints.c: the dense point arrays read straight from the bytes */
+extern bool gh_fast_points(const GhPage *page);
+extern bool gh_fast_chunk(void *arg, const char *buf, size_t start,
+						  size_t end, size_t first, size_t n);
 
 #endif							/* TRACKER_GH_INTERNAL_H */

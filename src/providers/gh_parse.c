@@ -18,6 +18,11 @@
  *	  heart-rate page is several times slower to build and free than the
  *	  small chunk trees, which stay warm in cache.
  *
+ *	  The dense arrays (heart-rate samples; steps, distance, floors and
+ *	  sedentary-period intervals) skip this step:
+ *	  gh_fastpoints.c reads their chunks straight from the bytes, and hands
+ *	  a chunk back to json-c only when something in it is unusual.
+ *
  * 3. The readers of gh_points.c walk the trees, check every member they
  *	  use for presence, type and range, and fill the result.  Unknown
  *	  members are ignored, so that new API fields do not break a sync.  The
@@ -113,6 +118,7 @@ ctx_init(ParseCtx *cx, const char *buf, size_t len, GhError *err,
 			err->message, sizeof(err->message));
 	cx->err = err;
 	cx->page = NULL;
+	cx->no_fast = false;
 }
 
 /*
@@ -270,7 +276,9 @@ read_page(ParseCtx *cx, json_object *root)
 	if (rollup && gh_is_activity_type(page->type))
 		reader = gh_read_activity_rollup;
 	if (jc_bulk_cut(jc))
-		return jc_walk_bulk(jc, &ap, reader, cx);
+		return jc_walk_bulk_fast(jc, &ap,
+								 !cx->no_fast && gh_fast_points(page) ?
+								 gh_fast_chunk : NULL, reader, cx);
 	return jc_walk_array(points, &ap, reader, cx);
 }
 
@@ -312,7 +320,7 @@ gh_data_type_from_name(const char *name)
  */
 static GhErrorKind
 parse_page_as(GhDataType type, bool rollup, const char *buf, size_t len,
-			  GhPage *page, GhError *err)
+			  GhPage *page, GhError *err, bool no_fast)
 {
 	GhError		local_err;
 	ParseCtx	cx;
@@ -320,6 +328,7 @@ parse_page_as(GhDataType type, bool rollup, const char *buf, size_t len,
 	JcKind		rc;
 
 	ctx_init(&cx, buf, len, err, &local_err);
+	cx.no_fast = no_fast;
 	memset(page, 0, sizeof(*page));
 	if ((int) type < 0 || type >= GH_DATA_TYPE_COUNT)
 		return ctx_done(&cx, jc_fail(&cx.jc, JC_ERR_SHAPE, &jc_root,
@@ -356,7 +365,20 @@ gh_parse_page(GhDataType type, const char *buf, size_t len, GhPage *page,
 			  GhError *err)
 {
 	return parse_page_as(type, (int) type >= 0 && type < GH_DATA_TYPE_COUNT &&
-						 gh_is_rollup_only(type), buf, len, page, err);
+						 gh_is_rollup_only(type), buf, len, page, err, false);
+}
+
+/*
+ * gh_parse_page() with every point read through json-c trees, never by
+ * the fast readers of gh_fastpoints.c: the reference the fast path must
+ * agree with, for the differential fuzz target and the parser benchmark.
+ */
+GhErrorKind
+gh_parse_page_general(GhDataType type, const char *buf, size_t len,
+					  GhPage *page, GhError *err)
+{
+	return parse_page_as(type, (int) type >= 0 && type < GH_DATA_TYPE_COUNT &&
+						 gh_is_rollup_only(type), buf, len, page, err, true);
 }
 
 /*
@@ -367,7 +389,7 @@ GhErrorKind
 gh_parse_daily_rollup(GhDataType type, const char *buf, size_t len,
 					  GhPage *page, GhError *err)
 {
-	return parse_page_as(type, true, buf, len, page, err);
+	return parse_page_as(type, true, buf, len, page, err, false);
 }
 
 /* Release everything page owns and leave it zeroed; safe to repeat. */

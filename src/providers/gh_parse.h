@@ -280,6 +280,9 @@ extern int	gh_data_type_from_name(const char *name);	/* -1 if unknown */
 
 extern GhErrorKind gh_parse_page(GhDataType type, const char *buf, size_t len,
 								 GhPage *page, GhError *err);
+extern GhErrorKind gh_parse_page_general(GhDataType type, const char *buf,
+										 size_t len, GhPage *page,
+										 GhError *err);
 extern void gh_page_free(GhPage *page);
 
 /* Activity types (gh_activity.c). */

@@ -446,17 +446,42 @@ jc_bulk_length(JsonCheck *jc, json_object *arr, const JcPath *at,
 JcKind
 jc_walk_bulk(JsonCheck *jc, const JcPath *at, JcElementFn fn, void *arg)
 {
+	return jc_walk_bulk_fast(jc, at, NULL, fn, arg);
+}
+
+/*
+ * The same, first offering each chunk to fast (when not NULL), which reads
+ * it straight from the bytes; a chunk fast declines goes to json-c and fn
+ * as in jc_walk_bulk().  fast must accept only what fn would, with the
+ * same result: fn alone reports errors.
+ */
+JcKind
+jc_walk_bulk_fast(JsonCheck *jc, const JcPath *at, JcChunkFn fast,
+				  JcElementFn fn, void *arg)
+{
 	JcScan	   *sc = &jc->scan;
 	size_t		base = 0;
 	size_t		j;
 
 	for (j = 0; j < sc->nchunks; j++)
 	{
+		const JcChunk *chunk = &sc->chunks[j];
 		json_object *arr;
 		JcKind		rc;
 		size_t		n;
 		size_t		i;
 
+		if (fast != NULL && base < sc->bulk_count)
+		{
+			n = sc->bulk_count - base;
+			if (n > sc->bulk->chunk)
+				n = sc->bulk->chunk;
+			if (fast(arg, jc->buf, chunk->start, chunk->end, base, n))
+			{
+				base += n;
+				continue;
+			}
+		}
 		rc = jc_parse_chunk(jc, j, &arr);
 		if (rc != JC_OK)
 			return rc;

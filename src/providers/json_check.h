@@ -148,6 +148,14 @@ typedef bool (*JcTextFn) (const char *s, size_t n, void *out);
 typedef JcKind (*JcElementFn) (void *arg, json_object *elem,
 							   const JcPath *at, size_t index);
 
+/*
+ * Reads the n elements of one chunk of the bulk array, buf[start..end),
+ * elements first.. of the array, straight from the scanned bytes; false
+ * when it cannot, and then the chunk goes to json-c and a JcElementFn.
+ */
+typedef bool (*JcChunkFn) (void *arg, const char *buf, size_t start,
+						   size_t end, size_t first, size_t n);
+
 /* What a string kept by jc_member_string() may contain. */
 typedef enum JcStrRule
 {
@@ -184,6 +192,8 @@ extern JcKind jc_bulk_length(JsonCheck *jc, json_object *arr,
 							 const JcPath *at, const char *what, size_t *n);
 extern JcKind jc_walk_bulk(JsonCheck *jc, const JcPath *at, JcElementFn fn,
 						   void *arg);
+extern JcKind jc_walk_bulk_fast(JsonCheck *jc, const JcPath *at,
+								JcChunkFn fast, JcElementFn fn, void *arg);
 extern JcKind jc_walk_array(json_object *arr, const JcPath *at,
 							JcElementFn fn, void *arg);
 

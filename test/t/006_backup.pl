@@ -313,6 +313,19 @@ is(sql('orig', q{
 	join(', ', sort(keys %secret_table, keys %reference_table)),
 	'every table and sequence but the secrets and the reference rows is in dumps');
 is(sql('restored', $sequences_sql), $sequences_before, 'every sequence is where it was');
+# The raw pages keep their lz4 compression through the dump: the column's
+# setting comes with CREATE EXTENSION, and the restored pages are
+# compressed by it again.
+for my $db ('orig', 'restored')
+{
+	is(sql($db, q{
+		SELECT a.attcompression::text || ':' ||
+			   (SELECT coalesce(string_agg(DISTINCT pg_column_compression(body), ','), '')
+				FROM bronze.payload WHERE octet_length(body) > 4096)
+		FROM pg_attribute a
+		WHERE a.attrelid = 'bronze.payload'::regclass AND a.attname = 'body'}),
+		'l:lz4', "$db: bronze.payload.body is compressed with lz4, and so is every large page");
+}
 # (account_auth rows written again at restore carry the time of the restore)
 my $reader = table_digests('restored_reader');
 delete $reader->{'tracker.account_auth'};

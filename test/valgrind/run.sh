@@ -153,7 +153,7 @@ for s in $STEPS; do
 				case $t in
 					series) lib=src/core/series.c ;;
 					fitbit_parse) lib="src/providers/fitbit_parse.c src/providers/fitbit_sleep.c" ;;
-					gh_*) lib="src/providers/gh_parse.c src/providers/gh_points.c src/providers/gh_activity.c src/providers/gh_values.c" ;;
+					gh_*) lib="src/providers/gh_parse.c src/providers/gh_points.c src/providers/gh_activity.c src/providers/gh_values.c src/providers/gh_vitals.c src/providers/gh_fastpoints.c" ;;
 					listen_parse) lib=src/providers/listen_parse.c ;;
 					*) continue ;;
 				esac

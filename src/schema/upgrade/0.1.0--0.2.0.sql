@@ -115,3 +115,23 @@ SELECT tracker.refresh_activity(s.account_id, array_agg(DISTINCT s.day))
 FROM silver.steps s
 GROUP BY s.account_id
 ORDER BY s.account_id;
+
+/*
+ * Raw pages are compressed with lz4, not pglz (see bronze.payload in
+ * core.sql).  Pages already stored keep pglz until they are rewritten;
+ * both read back the same.
+ */
+DO $$
+BEGIN
+	IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_settings
+				   WHERE name = 'default_toast_compression'
+					 AND 'lz4' = ANY (enumvals)) THEN
+		RAISE EXCEPTION 'this PostgreSQL server was built without lz4 support'
+			USING ERRCODE = 'feature_not_supported',
+				  DETAIL = 'Tracker 0.2.0 compresses the raw pages of bronze.payload with lz4.',
+				  HINT = 'Use a PostgreSQL server built with --with-lz4, as the Debian and PGDG packages are.';
+	END IF;
+END
+$$;
+
+ALTER TABLE bronze.payload ALTER COLUMN body SET COMPRESSION lz4;
