@@ -33,7 +33,7 @@ my $bucket = 'tracker-backup';
 # must come back exactly; account_auth is compared on its own below.
 my %secret_table = map { $_ => 1 }
   qw(tracker.credential tracker.oauth_client tracker.oauth_pending tracker.api_key tracker.s3_key
-	tracker.notify_secret);
+	tracker.notify_secret tracker.jwt_secret);
 my %reference_table = map { $_ => 1 }
   qw(tracker.provider tracker.provider_data_type tracker.google_scope);
 
