@@ -125,6 +125,8 @@ PROVE_TESTS += test/t/013_activity.pl
 PROVE_TESTS += test/t/012_vitals.pl
 # notifications
 PROVE_TESTS += test/t/015_notify.pl
+# scheduled syncs in the steady state
+PROVE_TESTS += test/t/016_steady.pl
 
 PG_CONFIG ?= pg_config
 PG_CPPFLAGS = -Isrc
