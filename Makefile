@@ -138,6 +138,8 @@ PROVE_TESTS += test/t/012_vitals.pl
 PROVE_TESTS += test/t/015_notify.pl
 # bronze retention
 PROVE_TESTS += test/t/018_bronze.pl
+# scheduled syncs in the steady state
+PROVE_TESTS += test/t/016_steady.pl
 
 PG_CONFIG ?= pg_config
 PG_CPPFLAGS = -Isrc

@@ -39,6 +39,9 @@ int			tracker_retry_base_delay_ms = 1000;
 int			tracker_retry_max_delay_ms = 60000;
 int			tracker_sync_interval_s = 900;
 int			tracker_trailing_days = 2;
+int			tracker_sync_overlap_s = 3600;
+int			tracker_full_sync_interval_s = 86400;
+char	   *tracker_clock = NULL;
 int			tracker_max_sync_workers = 4;
 int			tracker_scheduler_naptime_ms = 1000;
 int			tracker_worker_idle_timeout_ms = 10000;
@@ -183,6 +186,26 @@ _PG_init(void)
 							2, 1, 60,
 							PGC_SIGHUP, 0,
 							NULL, NULL, NULL);
+	DefineCustomIntVariable("tracker.sync_overlap",
+							"How far before the newest point held a scheduled sync reads again.",
+							"A scheduled sync between full syncs reads each point type from its newest point held less this overlap, up to now.",
+							&tracker_sync_overlap_s,
+							3600, 0, 7 * 24 * 3600,
+							PGC_SIGHUP, GUC_UNIT_S,
+							NULL, NULL, NULL);
+	DefineCustomIntVariable("tracker.full_sync_interval",
+							"Time between full syncs of an account's trailing days.",
+							"Scheduled syncs in between read only what can be new; 0 makes every scheduled sync a full one.",
+							&tracker_full_sync_interval_s,
+							86400, 0, 30 * 24 * 3600,
+							PGC_SIGHUP, GUC_UNIT_S,
+							NULL, NULL, NULL);
+	DefineCustomStringVariable("tracker.clock",
+							   "The time the scheduler takes for now, for tests and benchmarks.",
+							   "Empty (the default) means the real time.  Set it to a timestamp with time zone to run simulated days in minutes.",
+							   &tracker_clock,
+							   "",
+							   PGC_SUSET, 0, NULL, NULL, NULL);
 	DefineCustomIntVariable("tracker.max_sync_workers",
 							"Sync workers per database, and so concurrent requests per database.",
 							NULL,

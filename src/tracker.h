@@ -38,6 +38,9 @@ extern int	tracker_retry_max_delay_ms;
 /* Background workers. */
 extern int	tracker_sync_interval_s;
 extern int	tracker_trailing_days;
+extern int	tracker_sync_overlap_s;
+extern int	tracker_full_sync_interval_s;
+extern char *tracker_clock;
 extern int	tracker_max_sync_workers;
 extern int	tracker_scheduler_naptime_ms;
 extern int	tracker_worker_idle_timeout_ms;

@@ -187,6 +187,30 @@ def main():
     else:
         rows.append(("4", "backfill requests", "-", "-", "-", "<= 1.05", "not measured"))
 
+    # ------------------------------------------------------------ steady state
+    sreq = f.num("steady.requests")
+    if sreq:
+        smin = f.num("steady.minimum")
+        sold = f.num("steady.old_requests")
+        rows.append(("7a", "scheduled syncs, a simulated day at 15 min: requests per account-day",
+                     "%d" % f.num("steady.requests_per_day"),
+                     "minimum to pick up the new data: %d; full syncs every interval: %d" % (smin, sold),
+                     "%.2f" % (sreq / smin), "far below full syncs",
+                     verdict(sreq * 2 <= sold, "%.1fx fewer than full syncs" % (sold / sreq))))
+        sb = f.num("steady.bronze_bytes")
+        sf = f.num("steady.final_bytes")
+        rows.append(("7b", "scheduled syncs: bronze bytes per account-day",
+                     "%.1f MB" % (sb / 1e6), "one copy of the day's final pages: %.1f MB" % (sf / 1e6),
+                     "%.2f" % (sb / sf) if sf else "-", "informative", "informative"))
+        miss = f.num("steady.missing")
+        rows.append(("7c", "scheduled syncs: accounts per project within 86.4 M requests/day",
+                     "%d" % f.num("steady.accounts_per_project"),
+                     "samples missing at the end: %d of %d" % (miss, f.num("steady.samples")),
+                     "-", "no sample missing",
+                     verdict(miss == 0, "%d samples missing" % miss)))
+    else:
+        rows.append(("7a", "scheduled syncs in the steady state", "-", "-", "-", "-", "not measured"))
+
     # ------------------------------------------------------------ scale
     cycles = int(f.num("scale.cycles", 0) or 0)
     if cycles:

@@ -222,26 +222,39 @@ scheduler_cycle(bool first)
 				 "WHERE state = 'running'",
 				 0, NULL, NULL, NULL, SPI_OK_ANY, "mark running jobs resumed");
 
-	/* Scheduled syncs: each connected account, every sync_interval. */
-	spi_exec("WITH due AS ("
-			 " SELECT a.account_id, a.time_zone FROM tracker.account a"
+	/*
+	 * Scheduled syncs: each connected account, every sync_interval; a full
+	 * one (every trailing day) every full_sync_interval, incremental ones in
+	 * between (see tracker.plan_windows).  Now is tracker.clock when set.
+	 */
+	spi_exec("WITH clock AS ("
+			 " SELECT coalesce(nullif(current_setting('tracker.clock'), '')::timestamptz, now()) AS now),"
+			 " due AS ("
+			 " SELECT a.account_id, a.time_zone,"
+			 "  c.last_full_at IS NOT NULL AND c.last_full_at <= k.now"
+			 "  AND current_setting('tracker.full_sync_interval')::interval > interval '0'"
+			 "  AND c.last_full_at + current_setting('tracker.full_sync_interval')::interval > k.now"
+			 "  AS incremental"
+			 " FROM clock k, tracker.account a"
 			 " JOIN tracker.account_auth s ON s.account_id = a.account_id AND s.state = 'connected'"
 			 " LEFT JOIN tracker.account_schedule c ON c.account_id = a.account_id"
 			 " WHERE a.provider IN (SELECT provider FROM tracker.provider_data_type)"
-			 "  AND (c.last_queued_at IS NULL OR c.last_queued_at + "
-			 "       current_setting('tracker.sync_interval')::interval <= now())"
+			 "  AND (c.last_queued_at IS NULL OR c.last_queued_at > k.now OR c.last_queued_at + "
+			 "       current_setting('tracker.sync_interval')::interval <= k.now)"
 			 "  AND NOT EXISTS (SELECT 1 FROM tracker.job j WHERE j.account_id = a.account_id"
 			 "                  AND j.kind = 'sync' AND j.state IN ('queued', 'running'))),"
 			 " jobs AS ("
-			 " INSERT INTO tracker.job (account_id, kind, days)"
-			 " SELECT account_id, 'sync', daterange((now() AT TIME ZONE time_zone)::date"
+			 " INSERT INTO tracker.job (account_id, kind, days, incremental)"
+			 " SELECT account_id, 'sync', daterange((k.now AT TIME ZONE time_zone)::date"
 			 "   - current_setting('tracker.trailing_days')::int + 1,"
-			 "   (now() AT TIME ZONE time_zone)::date + 1) FROM due"
-			 " RETURNING job_id, account_id),"
+			 "   (k.now AT TIME ZONE time_zone)::date + 1), incremental FROM due, clock k"
+			 " RETURNING job_id, account_id, incremental),"
 			 " marks AS ("
-			 " INSERT INTO tracker.account_schedule (account_id, last_queued_at)"
-			 " SELECT account_id, now() FROM jobs"
-			 " ON CONFLICT (account_id) DO UPDATE SET last_queued_at = now())"
+			 " INSERT INTO tracker.account_schedule AS m (account_id, last_queued_at, last_full_at)"
+			 " SELECT account_id, k.now, CASE WHEN incremental THEN NULL ELSE k.now END"
+			 " FROM jobs, clock k"
+			 " ON CONFLICT (account_id) DO UPDATE SET last_queued_at = excluded.last_queued_at,"
+			 "  last_full_at = coalesce(excluded.last_full_at, m.last_full_at))"
 			 " SELECT tracker.plan_windows(job_id) FROM jobs",
 			 0, NULL, NULL, NULL, SPI_OK_ANY, "queue scheduled syncs");
 

@@ -110,7 +110,11 @@ claim_window(ClaimedWindow *cw)
 					 " a.name, a.provider, a.time_zone, a.birth_date, "
 					 " (SELECT g.scope FROM tracker.google_scope g "
 					 "  WHERE a.provider = 'google_health' AND g.data_type = w.data_type "
-					 "  AND g.scope = ANY (s.missing_scopes)) "
+					 "  AND g.scope = ANY (s.missing_scopes)), "
+					 " coalesce(extract(epoch FROM w.since)::bigint, 0), "
+					 " (SELECT (max(y.newest_at) AT TIME ZONE a.time_zone)::date "
+					 "  FROM tracker.sync_state y WHERE y.account_id = w.account_id "
+					 "  AND y.data_type NOT LIKE 'daily-%') "
 					 "FROM tracker.job_window w "
 					 " JOIN tracker.job j ON j.job_id = w.job_id "
 					 " JOIN tracker.account a ON a.account_id = w.account_id "
@@ -160,6 +164,12 @@ claim_window(ClaimedWindow *cw)
 		cw->w.cursor_end = DatumGetInt64(spi_datum(i, 7, &isnull));
 		cw->attempts = DatumGetInt32(spi_datum(i, 8, &isnull));
 		cw->missing_scope = copy_value(i, 13);
+		cw->w.since = DatumGetInt64(spi_datum(i, 14, &isnull));
+		{
+			Datum		cb = spi_datum(i, 15, &isnull);
+
+			cw->w.complete_before = isnull ? 0 : DatumGetDateADT(cb);
+		}
 		if (cw->w.data_type < 0)
 		{
 			LockRelease(&cw->lock, ExclusiveLock, true);
@@ -219,6 +229,50 @@ finish_window(ClaimedWindow *cw, const char *state, int64 rows, int requests,
 			 " finished_at = CASE WHEN $3 IN ('done', 'failed') THEN now() END "
 			 "WHERE job_id = $1 AND seq = $2",
 			 7, types, values, nulls, SPI_OK_UPDATE, "record a window");
+}
+
+/*
+ * advance_newest
+ *		Keep the newest point a window's pages held, and once every
+ *		window of its type in a job is done, move the type's
+ *		tracker.sync_state.newest_at (what incremental syncs read on from)
+ *		up to it.  It moves only over a range read in full: when the job read
+ *		the type from at or before the newest point held so far (the
+ *		window's since, or the job's first day), or nothing was held.  An
+ *		account back after days offline is read on from its newest point,
+ *		never from a full sync's first day.  tracker.sync() leaves it alone.
+ */
+static void
+advance_newest(ClaimedWindow *cw, int64 newest, bool done)
+{
+	Oid			types[3] = {INT8OID, INT4OID, INT8OID};
+	Datum		values[3];
+
+	values[0] = Int64GetDatum(cw->job_id);
+	values[1] = Int32GetDatum(cw->seq);
+	values[2] = Int64GetDatum(newest);
+	if (newest > 0)
+		spi_exec("UPDATE tracker.job_window SET newest_at = "
+				 " greatest(newest_at, to_timestamp($3)) "
+				 "WHERE job_id = $1 AND seq = $2",
+				 3, types, values, NULL, SPI_OK_UPDATE, "record the newest point");
+	if (done)
+		spi_exec("UPDATE tracker.sync_state s SET newest_at = x.newest_at "
+				 "FROM tracker.job_window w "
+				 " JOIN tracker.job j ON j.job_id = w.job_id "
+				 " JOIN tracker.account a ON a.account_id = w.account_id, "
+				 " LATERAL (SELECT max(o.newest_at) AS newest_at, "
+				 "   bool_and(o.state = 'done' OR o.seq = w.seq) AS all_done "
+				 "   FROM tracker.job_window o WHERE o.job_id = w.job_id "
+				 "   AND o.account_id = w.account_id AND o.data_type = w.data_type) x "
+				 "WHERE w.job_id = $1 AND w.seq = $2 "
+				 " AND s.account_id = w.account_id AND s.data_type = w.data_type "
+				 " AND x.all_done AND x.newest_at IS NOT NULL "
+				 " AND (s.newest_at IS NULL OR (x.newest_at > s.newest_at AND "
+				 "  coalesce(w.since, lower(j.days)::timestamp AT TIME ZONE a.time_zone) "
+				 "   <= s.newest_at)) "
+				 " AND $3 IS NOT NULL",
+				 3, types, values, NULL, SPI_OK_UPDATE, "advance the newest point held");
 }
 
 /*
@@ -384,6 +438,7 @@ process_window(ClaimedWindow *cw)
 			else
 				finish_window(cw, "done", rows, ctx.requests, 0, NULL);
 			sync_state_update(cw->acc.account_id, dt, cw->w.to - 1, NULL);
+			advance_newest(cw, f.newest, f.continue_below <= 0);
 			exec_account("DELETE FROM tracker.account_backoff WHERE account_id = $1 AND $2 IS NULL",
 						 cw->acc.account_id, NULL, "end the backoff");
 			source_online(p->name);

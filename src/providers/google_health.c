@@ -37,6 +37,7 @@ typedef struct GhWindow
 	DateADT		from;
 	DateADT		to;
 	int64		cursor_end;
+	int64		since;			/* 0: from the window's first day */
 } GhWindow;
 
 /* Data types in the order a sync runs them: bounds before the samples they bin. */
@@ -129,6 +130,17 @@ gh_window_days(GhDataType type)
 	}
 }
 
+/*
+ * The longest range of one roll-up request: 14 days for active minutes and
+ * calories, 90 for the others.
+ */
+static int
+rollup_max_days(GhDataType type)
+{
+	return (type == GH_ACTIVE_MINUTES || type == GH_TOTAL_CALORIES) ?
+		ROLLUP_14_WINDOW_DAYS : DAILY_WINDOW_DAYS;
+}
+
 static int
 page_size(GhDataType type)
 {
@@ -188,6 +200,8 @@ vital_filter(const TrackerAccount *acc, const GhWindow *w)
 						snake, format_date(w->from), snake, format_date(w->to));
 	tracker_day_bounds(acc->tz, w->from, &start, &dummy);
 	tracker_day_bounds(acc->tz, w->to, &end, &dummy);
+	if (w->since > start)
+		start = w->since;
 	return psprintf("%s.sample_time.physical_time >= \"%s\" AND "
 					"%s.sample_time.physical_time < \"%s\"",
 					snake, format_instant(start), snake, format_instant(end));
@@ -215,6 +229,8 @@ window_filter(const TrackerAccount *acc, const GhWindow *w)
 
 				tracker_day_bounds(acc->tz, w->from, &start, &dummy);
 				tracker_day_bounds(acc->tz, w->to, &end, &dummy);
+				if (w->since > start)
+					start = w->since;
 				if (w->cursor_end > 0 && w->cursor_end < end)
 					end = w->cursor_end;
 				return psprintf("%s >= \"%s\" AND %s < \"%s\"", member,
@@ -247,6 +263,8 @@ window_filter(const TrackerAccount *acc, const GhWindow *w)
 						*c = '_';
 				tracker_day_bounds(acc->tz, w->from, &start, &dummy);
 				tracker_day_bounds(acc->tz, w->to, &end, &dummy);
+				if (w->since > start)
+					start = w->since;
 				return psprintf("%s.interval.start_time >= \"%s\" AND %s.interval.start_time < \"%s\"",
 								member, format_instant(start), member, format_instant(end));
 			}
@@ -401,6 +419,53 @@ gh_fetch_profile(FetchContext *ctx, ProviderFetched *out)
 }
 
 /*
+ * page_newest
+ *		The instant of a list page's newest point (a daily point: the start
+ *		of its local day; a sleep: its end), or 0: what scheduled syncs read
+ *		on from (tracker.sync_state.newest_at).
+ */
+static int64
+page_newest(const TrackerAccount *acc, const GhPage *gp)
+{
+	int64		newest = 0;
+	int64		dummy;
+	size_t		i;
+
+	for (i = 0; i < gp->nsamples; i++)
+		newest = Max(newest, gp->t[i]);
+	for (i = 0; i < gp->nsteps; i++)
+		newest = Max(newest, gp->steps[i].start);
+	for (i = 0; i < gp->nintervals; i++)
+		newest = Max(newest, gp->intervals[i].start);
+	for (i = 0; i < gp->nexercise; i++)
+		newest = Max(newest, gp->exercise[i].start);
+	for (i = 0; i < gp->nsleep; i++)
+		newest = Max(newest, gp->sleep[i].end);
+	for (i = 0; i < gp->ndaily; i++)
+	{
+		int64		start;
+
+		tracker_day_bounds(acc->tz, tracker_make_date(gp->daily[i].date.year,
+													  gp->daily[i].date.month,
+													  gp->daily[i].date.day),
+						   &start, &dummy);
+		newest = Max(newest, start);
+	}
+	for (i = 0; i < gp->nvitals; i++)
+	{
+		int64		start = gp->vitals[i].t;
+
+		if (gh_vital_is_daily(gp->type))
+			tracker_day_bounds(acc->tz, tracker_make_date(gp->vitals[i].date.year,
+														  gp->vitals[i].date.month,
+														  gp->vitals[i].date.day),
+							   &start, &dummy);
+		newest = Max(newest, start);
+	}
+	return newest;
+}
+
+/*
  * gh_fail_paging
  *		End a window whose pages would never end: the window fails like a
  *		page that does not validate (and is retried later), and the page
@@ -443,6 +508,7 @@ gh_fetch_window(FetchContext *ctx, const TrackerAccount *acc,
 	"Accept: application/json", NULL};
 	const char *get_headers[] = {"Accept: application/json", NULL};
 	bool		rollup;
+	GhWindow	rw;				/* the days of the roll-up being read */
 
 	if (pw->data_type == GH_PROFILE_TYPE)
 	{
@@ -453,9 +519,12 @@ gh_fetch_window(FetchContext *ctx, const TrackerAccount *acc,
 	w->from = pw->from;
 	w->to = pw->to;
 	w->cursor_end = pw->cursor_end;
+	w->since = pw->since;
 	dt = gh_data_type_name(w->type);
 	filter = window_filter(acc, w);
 	rollup = gh_is_rollup_only(w->type);
+	rw = *w;
+	rw.to = Min(w->to, w->from + rollup_max_days(w->type));
 
 	memset(out, 0, sizeof(*out));
 	out->verdict = FETCH_OK;
@@ -479,7 +548,7 @@ gh_fetch_window(FetchContext *ctx, const TrackerAccount *acc,
 			req.method = "POST";
 			req.url = psprintf("%s/v4/users/me/dataTypes/%s/dataPoints:dailyRollUp",
 							   tracker_google_health_url, dt);
-			req.body = rollup_body(w, page_token);
+			req.body = rollup_body(&rw, page_token);
 			req.body_len = strlen(req.body);
 			req.headers = json_headers;
 		}
@@ -514,6 +583,8 @@ gh_fetch_window(FetchContext *ctx, const TrackerAccount *acc,
 		}
 		provider_page_accept(ctx, out, p, &req, &resp, gp);
 		pages++;
+		if (!rollup)
+			out->newest = Max(out->newest, page_newest(acc, gp));
 
 		if (gp->next_page_token == NULL || gp->next_page_token[0] == '\0')
 		{
@@ -523,7 +594,30 @@ gh_fetch_window(FetchContext *ctx, const TrackerAccount *acc,
 			 */
 			if (!rollup && gh_is_activity_type(w->type))
 			{
+				/*
+				 * A window read from an instant on (an incremental sync)
+				 * asks for the figures of the days that are over and
+				 * uploaded only: those before the day of the account's
+				 * newest point.
+				 */
+				if (w->since > 0)
+				{
+					if (pw->complete_before <= w->from)
+						return;
+					w->to = Min(w->to, pw->complete_before);
+				}
 				rollup = true;
+				page_token = NULL;
+				rw = *w;
+				rw.to = Min(w->to, w->from + rollup_max_days(w->type));
+				continue;
+			}
+
+			/* A roll-up longer than the API's range goes on in parts. */
+			if (rollup && rw.to < w->to)
+			{
+				rw.from = rw.to;
+				rw.to = Min(w->to, rw.from + rollup_max_days(w->type));
 				page_token = NULL;
 				continue;
 			}

@@ -35,6 +35,9 @@ typedef struct ProviderWindow
 	DateADT		from;
 	DateADT		to;
 	int64		cursor_end;		/* continue below this instant (0 = none) */
+	int64		since;			/* point types: read from this instant (0 = from) */
+	DateADT		complete_before;	/* with since: days before this one are
+									 * over and uploaded (0 = none known) */
 } ProviderWindow;
 
 /* One fetched page: the raw body for bronze and what the provider parsed. */
@@ -57,6 +60,8 @@ typedef struct ProviderFetched
 	ProviderPage *rejected_page;
 	int64		continue_below; /* more remains below this instant (0 = done) */
 	bool		scope_denied;	/* FETCH_SCOPE: the API said the grant lacks the type's scope */
+	int64		newest;			/* the newest point's instant (a daily point: its
+								 * day's start; 0 = none or unknown) */
 } ProviderFetched;
 
 typedef struct Provider

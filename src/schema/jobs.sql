@@ -24,7 +24,11 @@ CREATE TABLE tracker.job (
 	last_error text,
 	-- a backfill of every account: the accounts it left out, not connected
 	-- when it was queued (their windows could never run)
-	accounts_left_out integer[]
+	accounts_left_out integer[],
+	-- a scheduled sync that reads only what can be new (see plan_windows)
+	incremental boolean NOT NULL DEFAULT false,
+	-- a scheduled sync: the account's newest heart-rate sample when planned
+	seen_newest timestamptz
 );
 
 CREATE INDEX job_active ON tracker.job (state) WHERE state IN ('queued', 'running');
@@ -45,6 +49,8 @@ CREATE TABLE tracker.job_window (
 	rows_written bigint NOT NULL DEFAULT 0,
 	requests integer NOT NULL DEFAULT 0,
 	last_error text,
+	since timestamptz,			-- point types: read from this instant on
+	newest_at timestamptz,		-- the newest point the window's pages held
 	PRIMARY KEY (job_id, seq)
 );
 
@@ -72,7 +78,8 @@ CREATE TABLE tracker.source_status (
 -- When the scheduler last queued each account's scheduled sync.
 CREATE TABLE tracker.account_schedule (
 	account_id integer PRIMARY KEY REFERENCES tracker.account ON DELETE CASCADE,
-	last_queued_at timestamptz
+	last_queued_at timestamptz,
+	last_full_at timestamptz	-- the last scheduled sync of every trailing day
 );
 
 /*
@@ -80,6 +87,24 @@ CREATE TABLE tracker.account_schedule (
  * state (a disconnected account's windows wait until it is connected
  * again); a job of every account plans only the accounts connected now, so
  * that it can finish (tracker.backfill() says which it left out).
+ *
+ * An incremental scheduled sync (job.incremental) asks only for what can be
+ * new; "today" is the last day of the job's days, and the newest point held
+ * of each type is tracker.sync_state.newest_at:
+ *   - point and session types: from their newest point held less
+ *     tracker.sync_overlap up to now (the windows carry it in since);
+ *   - the day roll-ups (time in zones, calories): the days from the
+ *     newest heart-rate sample held when they were last read, less the
+ *     overlap, up to today;
+ *   - daily types: only the days after the newest one held that are over
+ *     and uploaded (the account's newest point lies after their end);
+ *   - a type with nothing held yet: the trailing days, as a full sync;
+ *   - the profile: only in full syncs.
+ * Heart rate is the watch's signal: it is asked on every sync, and the
+ * other types of the watch only when its newest sample moved since the
+ * account's previous scheduled sync was planned (a watch that uploaded
+ * nothing has nothing new of any type).  Weight and body fat come from
+ * scales and hand entries, so they are asked on every sync.
  */
 CREATE FUNCTION tracker.plan_windows(job bigint)
 RETURNS integer
@@ -91,9 +116,31 @@ DECLARE
 	n integer := 0;
 	t record;
 	d date;
+	first_day date;
+	last_day date;				-- exclusive
+	since timestamptz;
+	overlap interval := current_setting('tracker.sync_overlap')::interval;
+	today date;
+	held timestamptz;
+	newest timestamptz;
+	heart timestamptz;
+	moved boolean := true;
 BEGIN
 	SELECT * INTO j FROM tracker.job WHERE job_id = plan_windows.job;
-	FOR t IN SELECT a.account_id, pd.data_type, pd.window_days
+	today := upper(j.days) - 1;
+	IF j.kind = 'sync' AND j.account_id IS NOT NULL THEN
+		SELECT s.newest_at INTO heart FROM tracker.sync_state s
+		WHERE s.account_id = j.account_id AND s.data_type = 'heart-rate';
+		UPDATE tracker.job SET seen_newest = heart WHERE job_id = j.job_id;
+		IF j.incremental THEN
+			SELECT p.seen_newest IS DISTINCT FROM heart INTO moved
+			FROM tracker.job p
+			WHERE p.account_id = j.account_id AND p.kind = 'sync' AND p.job_id < j.job_id
+			ORDER BY p.job_id DESC LIMIT 1;
+			moved := coalesce(moved, true);
+		END IF;
+	END IF;
+	FOR t IN SELECT a.account_id, a.time_zone, pd.data_type, pd.window_days
 			 FROM tracker.account a
 				JOIN tracker.provider_data_type pd ON pd.provider = a.provider
 			 WHERE (a.account_id = j.account_id OR
@@ -103,12 +150,47 @@ BEGIN
 			   AND (j.data_types IS NULL OR pd.data_type = ANY (j.data_types))
 			 ORDER BY a.account_id, pd.ord
 	LOOP
-		d := lower(j.days);
-		WHILE d < upper(j.days) LOOP
+		first_day := lower(j.days);
+		last_day := upper(j.days);
+		since := NULL;
+		IF j.incremental THEN
+			SELECT s.newest_at INTO held FROM tracker.sync_state s
+			WHERE s.account_id = t.account_id AND s.data_type = t.data_type;
+			SELECT max(s.newest_at) INTO newest FROM tracker.sync_state s
+			WHERE s.account_id = t.account_id AND s.data_type NOT LIKE 'daily-%';
+			IF t.data_type = 'profile' THEN
+				CONTINUE;
+			ELSIF NOT moved AND t.data_type NOT IN ('heart-rate', 'weight', 'body-fat') THEN
+				CONTINUE;
+			ELSIF t.data_type LIKE 'daily-%' THEN
+				IF held IS NOT NULL THEN
+					-- the last day that is over and uploaded
+					last_day := (newest AT TIME ZONE t.time_zone)::date;
+					first_day := greatest((held AT TIME ZONE t.time_zone)::date + 1, last_day - 60);
+					CONTINUE WHEN last_day IS NULL OR first_day >= last_day;
+					since := held;	-- read on from it (the filter takes days)
+				END IF;
+			ELSIF t.data_type IN ('time-in-heart-rate-zone', 'total-calories') THEN
+				IF held IS NOT NULL THEN
+					since := held - overlap;
+					first_day := greatest((since AT TIME ZONE t.time_zone)::date, today - 60);
+				END IF;
+			ELSIF held IS NOT NULL THEN
+				since := greatest(held - overlap, (today - 60)::timestamp AT TIME ZONE t.time_zone);
+				first_day := (since AT TIME ZONE t.time_zone)::date;
+			END IF;
+		END IF;
+		d := first_day;
+		WHILE d < last_day LOOP
 			n := n + 1;
-			INSERT INTO tracker.job_window (job_id, seq, account_id, data_type, days)
+			-- a day roll-up holds no points: it has read what the watch
+			-- had uploaded when the sync was planned
+			INSERT INTO tracker.job_window (job_id, seq, account_id, data_type, days, since,
+											newest_at)
 			VALUES (j.job_id, n, t.account_id, t.data_type,
-					daterange(d, least(d + t.window_days, upper(j.days))));
+					daterange(d, least(d + t.window_days, last_day)), since,
+					CASE WHEN t.data_type IN ('time-in-heart-rate-zone', 'total-calories')
+						 THEN heart END);
 			d := d + t.window_days;
 		END LOOP;
 	END LOOP;

@@ -112,6 +112,7 @@ CREATE TABLE tracker.sync_state (
 	synced_through date,		-- the latest local day of a committed window
 	last_error text,
 	last_error_at timestamptz,
+	newest_at timestamptz,		-- the newest point held that scheduled syncs read up to
 	PRIMARY KEY (account_id, data_type)
 );
 
