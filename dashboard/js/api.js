@@ -20,15 +20,20 @@ export function rpcUrl(fn, args = {}) {
 	return `${apiBase}/rpc/${encodeURIComponent(fn)}${q ? '?' + q : ''}`;
 }
 
-export async function rpc(fn, args = {}, { signal } = {}) {
-	const url = rpcUrl(fn, args);
-	let res;
+// One request: the fetch, or an ApiError saying the API could not be reached.
+export async function request(url, init = {}) {
 	try {
-		res = await fetch(url, { headers: { Accept: 'application/json' }, signal });
+		return await fetch(url, init);
 	} catch (e) {
 		if (e.name === 'AbortError') throw e;
-		throw new ApiError({ message: `Could not reach the API at ${apiBase}/ (${e.message}).`, url });
+		throw new ApiError({ message: `Could not reach the API at ${apiBase}/ (${e.message}).`, url, method: init.method || 'GET' });
 	}
+}
+
+// An answer read whole: its text and its JSON (null when empty, undefined
+// when not JSON).  An answer that is not 2xx becomes an ApiError carrying
+// PostgREST's error object, or the start of the text when it sent none.
+export async function readAnswer(res, url, method = 'GET') {
 	const text = await res.text();
 	let body;
 	try {
@@ -39,8 +44,15 @@ export async function rpc(fn, args = {}, { signal } = {}) {
 	if (!res.ok) {
 		const err = body && typeof body === 'object' && 'message' in body ? body
 			: { message: text.trim().slice(0, 300) || res.statusText };
-		throw new ApiError({ status: res.status, statusText: res.statusText, ...err, url });
+		throw new ApiError({ status: res.status, statusText: res.statusText, ...err, url, method });
 	}
+	return { text, body };
+}
+
+export async function rpc(fn, args = {}, { signal } = {}) {
+	const url = rpcUrl(fn, args);
+	const res = await request(url, { headers: { Accept: 'application/json' }, signal });
+	const { text, body } = await readAnswer(res, url);
 	if (body === undefined) {
 		throw new ApiError({ status: res.status, message: 'The API answered with something that is not JSON.',
 			details: text.slice(0, 200), url, hint: `Is ${apiBase}/ routed to PostgREST?` });
@@ -99,19 +111,8 @@ export function csvLink(fn, args, name, label = 'Download CSV') {
 		a.setAttribute('aria-busy', 'true');
 		note.textContent = '';
 		try {
-			let res;
-			try {
-				res = await fetch(url, { headers: { Accept: 'text/csv' } });
-			} catch (err) {
-				throw new ApiError({ message: `Could not reach the API at ${apiBase}/ (${err.message}).`, url });
-			}
-			if (!res.ok) {
-				const text = await res.text();
-				let body = null;
-				try { body = JSON.parse(text); } catch { /* not JSON */ }
-				throw new ApiError({ status: res.status, statusText: res.statusText,
-					...(body && typeof body === 'object' && 'message' in body ? body : { message: text.trim().slice(0, 300) || res.statusText }), url });
-			}
+			const res = await request(url, { headers: { Accept: 'text/csv' } });
+			if (!res.ok) await readAnswer(res, url);
 			const file = URL.createObjectURL(new Blob([await res.arrayBuffer()], { type: 'text/csv;charset=utf-8' }));
 			const save = h('a', { href: file, download: name, hidden: true });
 			document.body.append(save);

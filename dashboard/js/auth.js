@@ -4,7 +4,7 @@
 // jwt-secret, the token's "role" claim) and runs the owner's calls as
 // tracker_owner; the page itself cannot check a signature and does not try.
 // Reads never carry it: they run as tracker_web, which tracker_owner is not.
-import { apiBase, rpcUrl, ApiError } from './api.js';
+import { rpcUrl, request, readAnswer } from './api.js';
 import { h } from './dom.js';
 
 const KEY = 'tracker.token';
@@ -39,30 +39,13 @@ export function signOut() {
 // and the token, as PostgREST expects a call of a VOLATILE function.
 export async function ownerRpc(fn, args = {}) {
 	const url = rpcUrl(fn);
-	let res;
-	try {
-		res = await fetch(url, {
-			method: 'POST',
-			headers: { Accept: 'application/json', 'Content-Type': 'application/json',
-				...(token() ? { Authorization: `Bearer ${token()}` } : {}) },
-			body: JSON.stringify(args),
-		});
-	} catch (e) {
-		throw new ApiError({ message: `Could not reach the API at ${apiBase}/ (${e.message}).`, url, method: 'POST' });
-	}
-	const text = await res.text();
-	let body;
-	try {
-		body = text === '' ? null : JSON.parse(text);
-	} catch {
-		body = undefined;
-	}
-	if (!res.ok) {
-		const err = body && typeof body === 'object' && 'message' in body ? body
-			: { message: text.trim().slice(0, 300) || res.statusText };
-		throw new ApiError({ status: res.status, statusText: res.statusText, ...err, url, method: 'POST' });
-	}
-	return body;
+	const res = await request(url, {
+		method: 'POST',
+		headers: { Accept: 'application/json', 'Content-Type': 'application/json',
+			...(token() ? { Authorization: `Bearer ${token()}` } : {}) },
+		body: JSON.stringify(args),
+	});
+	return (await readAnswer(res, url, 'POST')).body;
 }
 
 // The box in the header: a sign-in form, or who is signed in and a sign-out.

@@ -20,9 +20,6 @@
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
 
-/* json-c after PostgreSQL's headers; utils/builtins.h names a json_object too */
-#include <json-c/json.h>
-
 #include "common/common.h"
 #include "http/http.h"
 #include "providers/provider.h"
@@ -77,19 +74,15 @@ google_identity_fetch(FetchContext *ctx, const char *access_token, char **why)
 		*why = psprintf("HTTP %ld", resp.status);
 	else
 	{
-		json_object *root = json_tokener_parse(resp.body);
-		json_object *id;
+		char	   *parse_error = NULL;
+		JsonDoc    *root = jsondoc_parse(resp.body, resp.body_len, &parse_error);
+		bool		ok = true;
+		char	   *id = jsondoc_string(root, "healthUserId", false, &ok);
 
-		if (root && json_object_is_type(root, json_type_object) &&
-			json_object_object_get_ex(root, "healthUserId", &id) &&
-			json_object_is_type(id, json_type_string) &&
-			json_object_get_string_len(id) > 0 &&
-			json_object_get_string_len(id) <= 256)
-			result = pstrdup(json_object_get_string(id));
+		if (root != NULL && ok && strlen(id) > 0 && strlen(id) <= 256)
+			result = pstrdup(id);
 		else
 			*why = pstrdup("the answer has no healthUserId");
-		if (root)
-			json_object_put(root);
 	}
 	fetch_log(ctx, &req, &resp, result ? "ok" : "failed", *why);
 	ctx->data_type = saved_type;
