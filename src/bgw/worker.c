@@ -114,7 +114,8 @@ claim_window(ClaimedWindow *cw)
 					 " coalesce(extract(epoch FROM w.since)::bigint, 0), "
 					 " (SELECT (max(y.newest_at) AT TIME ZONE a.time_zone)::date "
 					 "  FROM tracker.sync_state y WHERE y.account_id = w.account_id "
-					 "  AND y.data_type NOT LIKE 'daily-%') "
+					 "  AND y.data_type NOT LIKE 'daily-%'), "
+					 " w.page_floor "
 					 "FROM tracker.job_window w "
 					 " JOIN tracker.job j ON j.job_id = w.job_id "
 					 " JOIN tracker.account a ON a.account_id = w.account_id "
@@ -169,6 +170,11 @@ claim_window(ClaimedWindow *cw)
 			Datum		cb = spi_datum(i, 15, &isnull);
 
 			cw->w.complete_before = isnull ? 0 : DatumGetDateADT(cb);
+		}
+		{
+			Datum		pf = spi_datum(i, 16, &isnull);
+
+			cw->w.page_floor = isnull ? 0 : DatumGetDateADT(pf);
 		}
 		if (cw->w.data_type < 0)
 		{
@@ -273,6 +279,42 @@ advance_newest(ClaimedWindow *cw, int64 newest, bool done)
 				 "   <= s.newest_at)) "
 				 " AND $3 IS NOT NULL",
 				 3, types, values, NULL, SPI_OK_UPDATE, "advance the newest point held");
+}
+
+/*
+ * pass_cursor_down
+ *		A window of a cursor paged down to a floor (see
+ *		tracker.plan_windows) is done: its pages went below its first day,
+ *		and the window below goes on from cursor_end; or they ended
+ *		(cursor_end 0), and the windows below have nothing left to read.
+ *		Windows no longer queued (cancelled) are left alone.
+ */
+static void
+pass_cursor_down(ClaimedWindow *cw, int64 cursor_end)
+{
+	Oid			types[3] = {INT8OID, INT4OID, INT8OID};
+	Datum		values[3];
+
+	values[0] = Int64GetDatum(cw->job_id);
+	values[1] = Int32GetDatum(cw->seq);
+	values[2] = Int64GetDatum(cursor_end);
+	if (cursor_end > 0)
+		spi_exec("UPDATE tracker.job_window n SET cursor_end = $3 "
+				 "FROM tracker.job_window w "
+				 "WHERE w.job_id = $1 AND w.seq = $2 AND n.job_id = w.job_id "
+				 " AND n.account_id = w.account_id AND n.data_type = w.data_type "
+				 " AND n.page_floor IS NOT NULL AND n.state = 'queued' "
+				 " AND upper(n.days) = lower(w.days)",
+				 3, types, values, NULL, SPI_OK_UPDATE, "pass the cursor down");
+	else
+		spi_exec("UPDATE tracker.job_window n SET state = 'done', finished_at = now(), "
+				 " last_error = NULL "
+				 "FROM tracker.job_window w "
+				 "WHERE w.job_id = $1 AND w.seq = $2 AND n.job_id = w.job_id "
+				 " AND n.account_id = w.account_id AND n.data_type = w.data_type "
+				 " AND n.page_floor IS NOT NULL AND n.state = 'queued' "
+				 " AND upper(n.days) <= lower(w.days) AND $3 = 0",
+				 3, types, values, NULL, SPI_OK_UPDATE, "end the windows below");
 }
 
 /*
@@ -433,12 +475,16 @@ process_window(ClaimedWindow *cw)
 			figures_recompute_days(&cw->acc, &touched);
 			if (ctx.log != NIL)
 				((FetchLogEntry *) llast(ctx.log))->rows_written = rows;
-			if (f.continue_below > 0)
+			if (f.continue_below > 0 && !f.left_window)
 				finish_window(cw, "queued", rows, ctx.requests, f.continue_below, NULL);
 			else
-				finish_window(cw, "done", rows, ctx.requests, 0, NULL);
+			{
+				finish_window(cw, "done", rows, ctx.requests, f.continue_below, NULL);
+				if (f.left_window || f.floor_reached)
+					pass_cursor_down(cw, f.left_window ? f.continue_below : 0);
+			}
 			sync_state_update(cw->acc.account_id, dt, cw->w.to - 1, NULL);
-			advance_newest(cw, f.newest, f.continue_below <= 0);
+			advance_newest(cw, f.newest, f.continue_below <= 0 || f.left_window);
 			exec_account("DELETE FROM tracker.account_backoff WHERE account_id = $1 AND $2 IS NULL",
 						 cw->acc.account_id, NULL, "end the backoff");
 			source_online(p->name);

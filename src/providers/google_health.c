@@ -38,6 +38,7 @@ typedef struct GhWindow
 	DateADT		to;
 	int64		cursor_end;
 	int64		since;			/* 0: from the window's first day */
+	DateADT		page_floor;		/* 0: the pages stop at from */
 } GhWindow;
 
 /* Data types in the order a sync runs them: bounds before the samples they bin. */
@@ -227,7 +228,9 @@ window_filter(const TrackerAccount *acc, const GhWindow *w)
 				const char *member = (w->type == GH_HEART_RATE) ?
 				"heart_rate.sample_time.physical_time" : "steps.interval.start_time";
 
-				tracker_day_bounds(acc->tz, w->from, &start, &dummy);
+				tracker_day_bounds(acc->tz,
+								   w->page_floor > 0 ? Min(w->page_floor, w->from) : w->from,
+								   &start, &dummy);
 				tracker_day_bounds(acc->tz, w->to, &end, &dummy);
 				if (w->since > start)
 					start = w->since;
@@ -490,9 +493,38 @@ gh_fail_paging(ProviderFetched *out, const char *why)
 }
 
 /*
+ * page_oldest
+ *		The instant of the oldest sample (heart rate) or interval start
+ *		(steps) of a page, or PG_INT64_MAX when it holds none.
+ */
+static int64
+page_oldest(GhDataType type, const GhPage *gp)
+{
+	int64		oldest = PG_INT64_MAX;
+	size_t		i;
+
+	if (type == GH_HEART_RATE)
+	{
+		for (i = 0; i < gp->nsamples; i++)
+			oldest = Min(oldest, gp->t[i]);
+	}
+	else if (type == GH_STEPS)
+	{
+		for (i = 0; i < gp->nsteps; i++)
+			oldest = Min(oldest, gp->steps[i].start);
+	}
+	return oldest;
+}
+
+/*
  * gh_fetch_window
  *		Fetch every page of a window (or MAX_PAGES_PER_WINDOW of a cursor
  *		window) and validate each one.  No database access.
+ *
+ * A cursor window with a page floor (a backfill, see tracker.plan_windows)
+ * asks for everything from the floor up, so that its last page is as full
+ * as any other; it stops after the first page that reaches below its own
+ * first day, and the window below goes on from there.
  */
 static void
 gh_fetch_window(FetchContext *ctx, const TrackerAccount *acc,
@@ -520,6 +552,7 @@ gh_fetch_window(FetchContext *ctx, const TrackerAccount *acc,
 	w->to = pw->to;
 	w->cursor_end = pw->cursor_end;
 	w->since = pw->since;
+	w->page_floor = (w->type == GH_HEART_RATE || w->type == GH_STEPS) ? pw->page_floor : 0;
 	dt = gh_data_type_name(w->type);
 	filter = window_filter(acc, w);
 	rollup = gh_is_rollup_only(w->type);
@@ -621,6 +654,8 @@ gh_fetch_window(FetchContext *ctx, const TrackerAccount *acc,
 				page_token = NULL;
 				continue;
 			}
+			/* nothing is left down to the floor: the windows below are done */
+			out->floor_reached = w->page_floor > 0;
 			return;
 		}
 		if (page_token != NULL && strcmp(page_token, gp->next_page_token) == 0)
@@ -630,24 +665,21 @@ gh_fetch_window(FetchContext *ctx, const TrackerAccount *acc,
 		}
 		page_token = pstrdup(gp->next_page_token);
 
-		/* Cursor windows: stop here and continue below the oldest sample. */
-		if (pages >= MAX_PAGES_PER_WINDOW &&
-			(w->type == GH_HEART_RATE || w->type == GH_STEPS))
+		/*
+		 * Cursor windows: stop here and continue below the oldest sample,
+		 * after a bounded number of pages, or once the pages run below the
+		 * window's first day towards its floor.
+		 */
+		if (w->type == GH_HEART_RATE || w->type == GH_STEPS)
 		{
-			int64		oldest = PG_INT64_MAX;
-			size_t		i;
+			int64		oldest = page_oldest(w->type, gp);
+			int64		first = 0;
+			int64		dummy;
 
-			if (w->type == GH_HEART_RATE)
-			{
-				for (i = 0; i < gp->nsamples; i++)
-					oldest = Min(oldest, gp->t[i]);
-			}
-			else
-			{
-				for (i = 0; i < gp->nsteps; i++)
-					oldest = Min(oldest, gp->steps[i].start);
-			}
-			if (oldest != PG_INT64_MAX)
+			if (w->page_floor > 0)
+				tracker_day_bounds(acc->tz, w->from, &first, &dummy);
+			if (oldest != PG_INT64_MAX &&
+				(pages >= MAX_PAGES_PER_WINDOW || (w->page_floor > 0 && oldest < first)))
 			{
 				/*
 				 * Samples in the oldest second may continue on the next page.
@@ -660,6 +692,7 @@ gh_fetch_window(FetchContext *ctx, const TrackerAccount *acc,
 					return;
 				}
 				out->continue_below = oldest + 1;
+				out->left_window = w->page_floor > 0 && oldest < first;
 				return;
 			}
 		}

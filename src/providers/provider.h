@@ -38,6 +38,8 @@ typedef struct ProviderWindow
 	int64		since;			/* point types: read from this instant (0 = from) */
 	DateADT		complete_before;	/* with since: days before this one are
 									 * over and uploaded (0 = none known) */
+	DateADT		page_floor;		/* a cursor type's pages run on down to this
+								 * day, below from (0 = they stop at from) */
 } ProviderWindow;
 
 /* One fetched page: the raw body for bronze and what the provider parsed. */
@@ -59,6 +61,10 @@ typedef struct ProviderFetched
 	List	   *pages;			/* ProviderPage * */
 	ProviderPage *rejected_page;
 	int64		continue_below; /* more remains below this instant (0 = done) */
+	bool		left_window;	/* with page_floor: the pages reached below from,
+								 * the window below continues at continue_below */
+	bool		floor_reached;	/* with page_floor: the pages ended, nothing is
+								 * left down to the floor */
 	bool		scope_denied;	/* FETCH_SCOPE: the API said the grant lacks the type's scope */
 	int64		newest;			/* the newest point's instant (a daily point: its
 								 * day's start; 0 = none or unknown) */

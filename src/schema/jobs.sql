@@ -51,6 +51,7 @@ CREATE TABLE tracker.job_window (
 	last_error text,
 	since timestamptz,			-- point types: read from this instant on
 	newest_at timestamptz,		-- the newest point the window's pages held
+	page_floor date,			-- the pages run on down to this day (see plan_windows)
 	PRIMARY KEY (job_id, seq)
 );
 
@@ -105,6 +106,17 @@ CREATE TABLE tracker.account_schedule (
  * account's previous scheduled sync was planned (a watch that uploaded
  * nothing has nothing new of any type).  Weight and body fat come from
  * scales and hand entries, so they are asked on every sync.
+ *
+ * A backfill cuts a type into its backfill_window_days when it has them.
+ * A type with cursor_across (heart rate, steps) is paged down the whole
+ * backfill with one cursor: its windows are planned newest first, each with
+ * page_floor, the backfill's first day.  A window asks for everything from
+ * page_floor up to its cursor, so that no window ends on a part-filled
+ * page: once a page reaches below the window's first day the window is
+ * done, and the window below goes on from the oldest point seen (its
+ * cursor_end); once the pages end, the windows below have nothing left
+ * (see src/bgw/worker.c).  The windows stay as long as a scheduled sync's,
+ * so that the job's progress still counts them.
  */
 CREATE FUNCTION tracker.plan_windows(job bigint)
 RETURNS integer
@@ -140,7 +152,10 @@ BEGIN
 			moved := coalesce(moved, true);
 		END IF;
 	END IF;
-	FOR t IN SELECT a.account_id, a.time_zone, pd.data_type, pd.window_days
+	FOR t IN SELECT a.account_id, a.time_zone, pd.data_type,
+					coalesce(CASE WHEN j.kind = 'backfill' THEN pd.backfill_window_days END,
+							 pd.window_days) AS window_days,
+					j.kind = 'backfill' AND pd.cursor_across AS across
 			 FROM tracker.account a
 				JOIN tracker.provider_data_type pd ON pd.provider = a.provider
 			 WHERE (a.account_id = j.account_id OR
@@ -179,6 +194,18 @@ BEGIN
 				since := greatest(held - overlap, (today - 60)::timestamp AT TIME ZONE t.time_zone);
 				first_day := (since AT TIME ZONE t.time_zone)::date;
 			END IF;
+		END IF;
+		IF t.across THEN
+			d := last_day;
+			WHILE d > first_day LOOP
+				n := n + 1;
+				INSERT INTO tracker.job_window (job_id, seq, account_id, data_type, days,
+												page_floor)
+				VALUES (j.job_id, n, t.account_id, t.data_type,
+						daterange(greatest(d - t.window_days, first_day), d), first_day);
+				d := d - t.window_days;
+			END LOOP;
+			CONTINUE;
 		END IF;
 		d := first_day;
 		WHILE d < last_day LOOP

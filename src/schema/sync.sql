@@ -138,48 +138,63 @@ $$;
 COMMENT ON FUNCTION tracker.set_oauth_client(text, text, text) IS
 	'Store the OAuth client of a provider (keep the call out of statement logs: see README)';
 
--- What each syncing provider reads, in the order a sync runs it, and the
--- length of a window of each in days (see src/provider.h).
+/*
+ * What each syncing provider reads, in the order a sync runs it, and the
+ * length of a window of each in days (see src/provider.h).  A backfill
+ * reads with as few requests as the API allows, every page full but the
+ * last of a type (see tracker.plan_windows):
+ *   - the pages of the dense types, heart rate and steps (cursor_across),
+ *     run down the whole backfill with one cursor that passes from window
+ *     to window (the windows stay a week long: they are the job's
+ *     progress);
+ *   - sessions and the daily types read with list take a year a window
+ *     (backfill_window_days): a page holds 25 sessions, or a daily point of
+ *     every day of a year;
+ *   - the roll-ups keep the API's longest range, the other types their
+ *     windows.
+ */
 CREATE TABLE tracker.provider_data_type (
 	provider text NOT NULL REFERENCES tracker.provider,
 	data_type text NOT NULL,
 	ord integer NOT NULL,
 	window_days integer NOT NULL CHECK (window_days > 0),
+	backfill_window_days integer CHECK (backfill_window_days > 0),	-- null: window_days
+	cursor_across boolean NOT NULL DEFAULT false,
 	PRIMARY KEY (provider, data_type)
 );
 
 INSERT INTO tracker.provider_data_type VALUES
-	('google_health', 'profile', 0, 100000),
-	('google_health', 'daily-heart-rate-zones', 1, 90),
-	('google_health', 'daily-resting-heart-rate', 2, 90),
-	('google_health', 'time-in-heart-rate-zone', 3, 90),
-	('google_health', 'heart-rate', 4, 7),
-	('google_health', 'steps', 5, 7),
-	('google_health', 'exercise', 6, 30),
-	('google_health', 'sleep', 7, 30),
+	('google_health', 'profile', 0, 100000, NULL, false),
+	('google_health', 'daily-heart-rate-zones', 1, 90, 366, false),
+	('google_health', 'daily-resting-heart-rate', 2, 90, 366, false),
+	('google_health', 'time-in-heart-rate-zone', 3, 90, NULL, false),
+	('google_health', 'heart-rate', 4, 7, NULL, true),
+	('google_health', 'steps', 5, 7, NULL, true),
+	('google_health', 'exercise', 6, 30, 366, false),
+	('google_health', 'sleep', 7, 30, 366, false),
 	-- vitals and body measurements
-	('google_health', 'heart-rate-variability', 8, 14),
-	('google_health', 'daily-heart-rate-variability', 9, 90),
-	('google_health', 'oxygen-saturation', 10, 14),
-	('google_health', 'daily-oxygen-saturation', 11, 90),
-	('google_health', 'daily-respiratory-rate', 12, 90),
-	('google_health', 'respiratory-rate-sleep-summary', 13, 14),
-	('google_health', 'daily-sleep-temperature-derivations', 14, 90),
-	('google_health', 'weight', 15, 14),
-	('google_health', 'body-fat', 16, 14),
-	('google_health', 'daily-vo2-max', 17, 90),
-	('google_health', 'vo2-max', 18, 14);
+	('google_health', 'heart-rate-variability', 8, 14, NULL, false),
+	('google_health', 'daily-heart-rate-variability', 9, 90, 366, false),
+	('google_health', 'oxygen-saturation', 10, 14, NULL, false),
+	('google_health', 'daily-oxygen-saturation', 11, 90, 366, false),
+	('google_health', 'daily-respiratory-rate', 12, 90, 366, false),
+	('google_health', 'respiratory-rate-sleep-summary', 13, 14, NULL, false),
+	('google_health', 'daily-sleep-temperature-derivations', 14, 90, 366, false),
+	('google_health', 'weight', 15, 14, NULL, false),
+	('google_health', 'body-fat', 16, 14, NULL, false),
+	('google_health', 'daily-vo2-max', 17, 90, 366, false),
+	('google_health', 'vo2-max', 18, 14, NULL, false);
 
 -- activity: distance and floors have a point every minute (7 days is about
 -- one 10,000-point page); active-minutes and total-calories roll-ups may
 -- span at most 14 days, the others 90.
 INSERT INTO tracker.provider_data_type VALUES
-	('google_health', 'active-zone-minutes', 19, 14),
-	('google_health', 'active-minutes', 20, 14),
-	('google_health', 'distance', 21, 7),
-	('google_health', 'floors', 22, 7),
-	('google_health', 'total-calories', 23, 14),
-	('google_health', 'sedentary-period', 24, 30);
+	('google_health', 'active-zone-minutes', 19, 14, NULL, false),
+	('google_health', 'active-minutes', 20, 14, NULL, false),
+	('google_health', 'distance', 21, 7, NULL, false),
+	('google_health', 'floors', 22, 7, NULL, false),
+	('google_health', 'total-calories', 23, 14, NULL, false),
+	('google_health', 'sedentary-period', 24, 30, NULL, false);
 
 -- The read-only scopes Tracker asks Google for, and what each covers.
 CREATE TABLE tracker.google_scope (

@@ -19,3 +19,17 @@ DROP FUNCTION tracker.zone_minutes(integer, daterange);
 DROP FUNCTION api.daily(integer, date, date);
 DROP FUNCTION api.zone_minutes(integer, date, date);
 DROP FUNCTION api.weekly_zone_minutes(integer, date, date);
+
+/*
+ * A backfill's own window lengths and cursors (see tracker.plan_windows):
+ * the columns come before the install script's rows are written again,
+ * which name them; step 4 sets them on the rows of 0.1.0.  (Added without
+ * a default first, so that the table is as a fresh install's.)
+ */
+ALTER TABLE tracker.provider_data_type
+	ADD COLUMN backfill_window_days integer CHECK (backfill_window_days > 0),
+	ADD COLUMN cursor_across boolean;
+UPDATE tracker.provider_data_type SET cursor_across = false;
+ALTER TABLE tracker.provider_data_type
+	ALTER COLUMN cursor_across SET DEFAULT false,
+	ALTER COLUMN cursor_across SET NOT NULL;

@@ -155,95 +155,18 @@ ALTER TABLE tracker.job_window
 ALTER TABLE tracker.account_schedule ADD COLUMN last_full_at timestamptz;
 ALTER TABLE tracker.sync_state ADD COLUMN newest_at timestamptz;
 
--- Scheduled syncs between full ones read only what can be new.
-CREATE OR REPLACE FUNCTION tracker.plan_windows(job bigint)
-RETURNS integer
-LANGUAGE plpgsql
-SET search_path = pg_catalog, pg_temp
-AS $$
-DECLARE
-	j tracker.job;
-	n integer := 0;
-	t record;
-	d date;
-	first_day date;
-	last_day date;				-- exclusive
-	since timestamptz;
-	overlap interval := current_setting('tracker.sync_overlap')::interval;
-	today date;
-	held timestamptz;
-	newest timestamptz;
-	heart timestamptz;
-	moved boolean := true;
-BEGIN
-	SELECT * INTO j FROM tracker.job WHERE job_id = plan_windows.job;
-	today := upper(j.days) - 1;
-	IF j.kind = 'sync' AND j.account_id IS NOT NULL THEN
-		SELECT s.newest_at INTO heart FROM tracker.sync_state s
-		WHERE s.account_id = j.account_id AND s.data_type = 'heart-rate';
-		UPDATE tracker.job SET seen_newest = heart WHERE job_id = j.job_id;
-		IF j.incremental THEN
-			SELECT p.seen_newest IS DISTINCT FROM heart INTO moved
-			FROM tracker.job p
-			WHERE p.account_id = j.account_id AND p.kind = 'sync' AND p.job_id < j.job_id
-			ORDER BY p.job_id DESC LIMIT 1;
-			moved := coalesce(moved, true);
-		END IF;
-	END IF;
-	FOR t IN SELECT a.account_id, a.time_zone, pd.data_type, pd.window_days
-			 FROM tracker.account a
-				JOIN tracker.provider_data_type pd ON pd.provider = a.provider
-			 WHERE (a.account_id = j.account_id OR
-					(j.account_id IS NULL AND EXISTS
-					 (SELECT 1 FROM tracker.account_auth s
-					  WHERE s.account_id = a.account_id AND s.state = 'connected')))
-			   AND (j.data_types IS NULL OR pd.data_type = ANY (j.data_types))
-			 ORDER BY a.account_id, pd.ord
-	LOOP
-		first_day := lower(j.days);
-		last_day := upper(j.days);
-		since := NULL;
-		IF j.incremental THEN
-			SELECT s.newest_at INTO held FROM tracker.sync_state s
-			WHERE s.account_id = t.account_id AND s.data_type = t.data_type;
-			SELECT max(s.newest_at) INTO newest FROM tracker.sync_state s
-			WHERE s.account_id = t.account_id AND s.data_type NOT LIKE 'daily-%';
-			IF t.data_type = 'profile' THEN
-				CONTINUE;
-			ELSIF NOT moved AND t.data_type NOT IN ('heart-rate', 'weight', 'body-fat') THEN
-				CONTINUE;
-			ELSIF t.data_type LIKE 'daily-%' THEN
-				IF held IS NOT NULL THEN
-					-- the last day that is over and uploaded
-					last_day := (newest AT TIME ZONE t.time_zone)::date;
-					first_day := greatest((held AT TIME ZONE t.time_zone)::date + 1, last_day - 60);
-					CONTINUE WHEN last_day IS NULL OR first_day >= last_day;
-					since := held;	-- read on from it (the filter takes days)
-				END IF;
-			ELSIF t.data_type IN ('time-in-heart-rate-zone', 'total-calories') THEN
-				IF held IS NOT NULL THEN
-					since := held - overlap;
-					first_day := greatest((since AT TIME ZONE t.time_zone)::date, today - 60);
-				END IF;
-			ELSIF held IS NOT NULL THEN
-				since := greatest(held - overlap, (today - 60)::timestamp AT TIME ZONE t.time_zone);
-				first_day := (since AT TIME ZONE t.time_zone)::date;
-			END IF;
-		END IF;
-		d := first_day;
-		WHILE d < last_day LOOP
-			n := n + 1;
-			-- a day roll-up holds no points: it has read what the watch
-			-- had uploaded when the sync was planned
-			INSERT INTO tracker.job_window (job_id, seq, account_id, data_type, days, since,
-											newest_at)
-			VALUES (j.job_id, n, t.account_id, t.data_type,
-					daterange(d, least(d + t.window_days, last_day)), since,
-					CASE WHEN t.data_type IN ('time-in-heart-rate-zone', 'total-calories')
-						 THEN heart END);
-			d := d + t.window_days;
-		END LOOP;
-	END LOOP;
-	RETURN n;
-END
-$$;
+/*
+ * Backfills at the minimum of requests: longer windows for sessions and
+ * daily types, and one cursor down the whole range for heart rate and
+ * steps (see tracker.plan_windows).  The columns of
+ * tracker.provider_data_type come in the first step.
+ */
+UPDATE tracker.provider_data_type SET cursor_across = true
+WHERE provider = 'google_health' AND data_type IN ('heart-rate', 'steps');
+UPDATE tracker.provider_data_type SET backfill_window_days = 366
+WHERE provider = 'google_health'
+  AND data_type IN ('exercise', 'sleep', 'daily-heart-rate-zones', 'daily-resting-heart-rate',
+					'daily-heart-rate-variability', 'daily-oxygen-saturation',
+					'daily-respiratory-rate', 'daily-sleep-temperature-derivations',
+					'daily-vo2-max');
+ALTER TABLE tracker.job_window ADD COLUMN page_floor date;

@@ -213,7 +213,7 @@ def atoms(user, dtype, day, family=None):
     left out for the google-wearables family)."""
     if dtype in MINUTE_ATOMS:
         pick, out = MINUTE_ATOMS[dtype], []
-        for row in user.full_day(day).figures().minutes:
+        for row in user.figures(day).minutes:
             keep, v = pick(row)
             if keep:
                 out.append((row[M_T], row[M_T] + 60, v))

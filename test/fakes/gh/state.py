@@ -37,6 +37,7 @@ class State:
             self.faults = []
             self.windows = {}    # user -> deque of request times (rate limit)
             self.sim_now = None  # simulated clock (epoch) or None: real time
+            self.answers = LRU(8)    # the latest data answers (see api.answered)
             self.add_client({"client_id": "test-client",
                              "client_secret": "test-secret"})
             for c in self.config.get("clients", []):

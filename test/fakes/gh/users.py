@@ -206,9 +206,22 @@ class User:
         """The day's small facts, generating its samples once if needed."""
         rec = self.light_day(day)
         if not rec.complete:
-            full = self.full_day(day).figures()
-            rec.tiz, rec.exercise, rec.complete = full.tiz, full.exercise, True
+            self.figures(day)
         return rec
+
+    def figures(self, day):
+        """The full day with its figures (see Day.figures)."""
+        full = self.full_day(day).figures()
+        self.keep_facts(day, full)
+        return full
+
+    def keep_facts(self, day, full):
+        """Keep the small facts of a day whose figures are made, so that a
+        later read of its exercise or time in zones needs no samples (the
+        full day may leave the cache by then)."""
+        rec = self.light_day(day)
+        if not rec.complete:
+            rec.tiz, rec.exercise, rec.complete = full.tiz, full.exercise, True
 
     def points(self, dtype, day, reconcile=False):
         """Newest-first points of one data type on one local day (every
@@ -216,8 +229,14 @@ class User:
         if day not in self.dayset:
             return []
         if dtype in FULL_TYPES:
-            return self.full_day(day).points(dtype, reconcile)
+            full = self.full_day(day)
+            pts = full.points(dtype, reconcile)
+            if full.pending is None:    # its figures are made: keep the small ones
+                self.keep_facts(day, full)
+            return pts
         if dtype == "exercise":
+            if self.synthetic(day) and not self.synth.plan(day)["workout"]:
+                return []    # no workout planned: no samples to make
             return self.facts(day).exercise
         facts = self.light_day(day)
         pts = facts.points.get(dtype)
