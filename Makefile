@@ -88,6 +88,9 @@ OBJS += src/owner/hmac.o src/providers/google_identity.o
 # ingest: the dense point arrays read straight from the bytes
 OBJS += src/providers/gh_fastpoints.o
 
+# scaling out with Citus: the scheduler of a worker node stays idle
+OBJS += src/bgw/citus_node.o
+
 # Measurement hooks for bench/ (bench/src/bench_hooks.c) go into the library
 # only with `make BENCH=1`: the default tracker.so holds only what users call.
 ifeq ($(BENCH),1)
@@ -102,6 +105,8 @@ SCHEMA_PARTS = schemas core sync health activity jobs listening archive status a
 SCHEMA_PARTS += vitals
 # owner sign-in and connecting from the dashboard
 SCHEMA_PARTS += owner
+# scaling out with Citus: tracker.distribute()
+SCHEMA_PARTS += citus
 ifeq ($(BENCH),1)
 SCHEMA_PARTS += bench
 endif
@@ -242,3 +247,10 @@ BENCH_FLAG := $(shell mkdir -p build && \
 	(echo '$(BENCH)' | cmp -s - build/bench-flag || echo '$(BENCH)' > build/bench-flag) && \
 	echo build/bench-flag)
 $(shlib): $(BENCH_FLAG)
+
+# Tracker on Citus: a coordinator and two worker nodes against a single node,
+# the same data (test/citus/run.sh; builds Citus from ../shared/vendor when
+# it is not installed, skips without it).
+.PHONY: test-citus
+test-citus: install
+	PG_CONFIG='$(PG_CONFIG)' test/citus/run.sh

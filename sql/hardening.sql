@@ -299,6 +299,16 @@ INSERT INTO hardening.probe (stmt) VALUES
 ($$SELECT * FROM tracker.body({imp}, '(,)')$$),
 ($$SELECT * FROM tracker.body(2147483647, '[2020-01-01,2020-02-01)')$$);
 
+-- Citus: without it installed, distribute() says so and changes nothing
+INSERT INTO hardening.probe (stmt) VALUES
+($$SELECT * FROM tracker.distribute()$$),
+($$SELECT * FROM tracker.distribute(NULL)$$),
+($$SELECT * FROM tracker.distribute(0)$$),
+($$SELECT tracker.citus_table_kind(NULL)$$),
+($$SELECT tracker.citus_table_kind('tracker.account')$$),
+($$SELECT tracker.citus_table_kind('tracker.job_window')$$),
+($$SELECT tracker.citus_table_kind('silver.steps')$$);
+
 -- Listening functions, when this build has them.
 INSERT INTO hardening.probe (stmt)
 SELECT s FROM unnest(ARRAY[

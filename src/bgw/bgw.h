@@ -24,4 +24,7 @@ extern PGDLLEXPORT void tracker_launcher_main(Datum main_arg);
 extern PGDLLEXPORT void tracker_scheduler_main(Datum main_arg);
 extern PGDLLEXPORT void tracker_worker_main(Datum main_arg);
 
+/* citus_node.c: a Citus worker node's scheduler stays idle */
+extern bool citus_worker_node(void);
+
 #endif							/* TRACKER_BGW_H */

@@ -301,6 +301,7 @@ tracker_scheduler_main(Datum main_arg)
 	TrackerDbSlot *s;
 	MemoryContext loop;
 	bool		first = true;
+	bool		idle_logged = false;
 
 	pqsignal(SIGHUP, SignalHandlerForConfigReload);
 	pqsignal(SIGTERM, die);
@@ -339,6 +340,7 @@ tracker_scheduler_main(Datum main_arg)
 		int			running;
 		bool		present;
 		bool		restoring = false;
+		bool		citus_worker = false;
 
 		worker_loop_begin(loop);
 
@@ -348,6 +350,8 @@ tracker_scheduler_main(Datum main_arg)
 		if (present)
 			restoring = worker_restore_in_progress();
 		if (present && !restoring)
+			citus_worker = citus_worker_node();
+		if (present && !restoring && !citus_worker)
 		{
 			/* Tables may be locked by a DROP EXTENSION in progress. */
 			SetConfigOption("lock_timeout", "2000", PGC_SUSET, PGC_S_SESSION);
@@ -371,6 +375,21 @@ tracker_scheduler_main(Datum main_arg)
 			ResetLatch(MyLatch);
 			continue;
 		}
+		if (citus_worker)
+		{
+			/* the coordinator syncs every account: see citus_node.c */
+			if (!idle_logged)
+				ereport(LOG,
+						(errmsg("tracker scheduler stays idle: this database is a Citus worker node"),
+						 errdetail("Syncs, archive runs and notifications run on the coordinator.")));
+			idle_logged = true;
+			pgstat_report_activity(STATE_IDLE, "tracker scheduler: idle on a Citus worker node");
+			(void) WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,
+							 Max(tracker_scheduler_naptime_ms, 10000), PG_WAIT_EXTENSION);
+			ResetLatch(MyLatch);
+			continue;
+		}
+		idle_logged = false;
 		pgstat_report_activity(STATE_IDLE, NULL);
 		first = false;
 

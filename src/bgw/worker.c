@@ -112,9 +112,6 @@ claim_window(ClaimedWindow *cw)
 					 "  WHERE a.provider = 'google_health' AND g.data_type = w.data_type "
 					 "  AND g.scope = ANY (s.missing_scopes)), "
 					 " coalesce(extract(epoch FROM w.since)::bigint, 0), "
-					 " (SELECT (max(y.newest_at) AT TIME ZONE a.time_zone)::date "
-					 "  FROM tracker.sync_state y WHERE y.account_id = w.account_id "
-					 "  AND y.data_type NOT LIKE 'daily-%'), "
 					 " w.page_floor "
 					 "FROM tracker.job_window w "
 					 " JOIN tracker.job j ON j.job_id = w.job_id "
@@ -167,12 +164,7 @@ claim_window(ClaimedWindow *cw)
 		cw->missing_scope = copy_value(i, 13);
 		cw->w.since = DatumGetInt64(spi_datum(i, 14, &isnull));
 		{
-			Datum		cb = spi_datum(i, 15, &isnull);
-
-			cw->w.complete_before = isnull ? 0 : DatumGetDateADT(cb);
-		}
-		{
-			Datum		pf = spi_datum(i, 16, &isnull);
+			Datum		pf = spi_datum(i, 15, &isnull);
 
 			cw->w.page_floor = isnull ? 0 : DatumGetDateADT(pf);
 		}
@@ -188,6 +180,28 @@ claim_window(ClaimedWindow *cw)
 	{
 		Oid			types[3] = {INT8OID, INT4OID, INT4OID};
 		Datum		values[3];
+		Oid			cbtypes[2] = {INT4OID, TEXTOID};
+		Datum		cbvalues[2];
+
+		/*
+		 * The day up to which the account's data is complete, read apart
+		 * from the claim: on Citus tracker.sync_state is distributed, and a
+		 * claim (FOR UPDATE SKIP LOCKED) must join local and reference
+		 * tables only.
+		 */
+		cbvalues[0] = Int32GetDatum(cw->acc.account_id);
+		cbvalues[1] = CStringGetTextDatum(cw->acc.time_zone);
+		if (spi_exec("SELECT (max(y.newest_at) AT TIME ZONE $2)::date "
+					 "FROM tracker.sync_state y WHERE y.account_id = $1 "
+					 " AND y.data_type NOT LIKE 'daily-%'",
+					 2, cbtypes, cbvalues, NULL, SPI_OK_SELECT,
+					 "read how far the account is complete") == 1)
+		{
+			bool		isnull;
+			Datum		cb = spi_datum(0, 1, &isnull);
+
+			cw->w.complete_before = isnull ? 0 : DatumGetDateADT(cb);
+		}
 
 		values[0] = Int64GetDatum(cw->job_id);
 		values[1] = Int32GetDatum(cw->seq);
@@ -262,8 +276,15 @@ advance_newest(ClaimedWindow *cw, int64 newest, bool done)
 				 " greatest(newest_at, to_timestamp($3)) "
 				 "WHERE job_id = $1 AND seq = $2",
 				 3, types, values, NULL, SPI_OK_UPDATE, "record the newest point");
-	if (done)
-		spi_exec("UPDATE tracker.sync_state s SET newest_at = x.newest_at "
+	/*
+	 * When the data type's last window is done, its newest point becomes the
+	 * account's.  Read from the job tables first, then written to
+	 * tracker.sync_state by itself: on Citus the job tables are local and
+	 * sync_state is distributed, which one statement may not join.
+	 */
+	if (done &&
+		spi_exec("SELECT w.account_id, w.data_type, x.newest_at, "
+				 " coalesce(w.since, lower(j.days)::timestamp AT TIME ZONE a.time_zone) "
 				 "FROM tracker.job_window w "
 				 " JOIN tracker.job j ON j.job_id = w.job_id "
 				 " JOIN tracker.account a ON a.account_id = w.account_id, "
@@ -272,13 +293,28 @@ advance_newest(ClaimedWindow *cw, int64 newest, bool done)
 				 "   FROM tracker.job_window o WHERE o.job_id = w.job_id "
 				 "   AND o.account_id = w.account_id AND o.data_type = w.data_type) x "
 				 "WHERE w.job_id = $1 AND w.seq = $2 "
-				 " AND s.account_id = w.account_id AND s.data_type = w.data_type "
 				 " AND x.all_done AND x.newest_at IS NOT NULL "
-				 " AND (s.newest_at IS NULL OR (x.newest_at > s.newest_at AND "
-				 "  coalesce(w.since, lower(j.days)::timestamp AT TIME ZONE a.time_zone) "
-				 "   <= s.newest_at)) "
 				 " AND $3 IS NOT NULL",
-				 3, types, values, NULL, SPI_OK_UPDATE, "advance the newest point held");
+				 3, types, values, NULL, SPI_OK_SELECT, "read the newest point held") == 1)
+	{
+		Oid			stypes[4] = {INT4OID, TEXTOID, TIMESTAMPTZOID, TIMESTAMPTZOID};
+		Datum		svalues[4];
+		char		snulls[4] = {' ', ' ', ' ', ' '};
+		bool		isnull;
+		int			i;
+
+		for (i = 0; i < 4; i++)
+		{
+			svalues[i] = spi_datum(0, i + 1, &isnull);
+			if (isnull)
+				snulls[i] = 'n';
+		}
+		svalues[1] = CStringGetTextDatum(spi_text(0, 2));
+		spi_exec("UPDATE tracker.sync_state s SET newest_at = $3 "
+				 "WHERE s.account_id = $1 AND s.data_type = $2 "
+				 " AND (s.newest_at IS NULL OR ($3 > s.newest_at AND $4 <= s.newest_at))",
+				 4, stypes, svalues, snulls, SPI_OK_UPDATE, "advance the newest point held");
+	}
 }
 
 /*

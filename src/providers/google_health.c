@@ -776,7 +776,7 @@ write_exercise(const TrackerAccount *acc, const GhExercise *e, int64 payload_id)
 			 " avg_heart_rate = excluded.avg_heart_rate, light_seconds = excluded.light_seconds, "
 			 " moderate_seconds = excluded.moderate_seconds, "
 			 " vigorous_seconds = excluded.vigorous_seconds, peak_seconds = excluded.peak_seconds, "
-			 " payload_id = excluded.payload_id, updated_at = now() "
+			 " payload_id = excluded.payload_id, updated_at = excluded.updated_at "
 			 "WHERE (x.*) IS DISTINCT FROM (excluded.*)",
 			 17, types, v, n, SPI_OK_INSERT, "write an exercise");
 }
@@ -919,7 +919,7 @@ gh_write_profile(const TrackerAccount *acc, ProviderFetched *f)
 			 "ON CONFLICT (account_id) DO UPDATE SET "
 			 " time_zone = coalesce(excluded.time_zone, p.time_zone), "
 			 " utc_offset_s = coalesce(excluded.utc_offset_s, p.utc_offset_s), "
-			 " age = coalesce(excluded.age, p.age), fetched_at = now()",
+			 " age = coalesce(excluded.age, p.age), fetched_at = excluded.fetched_at",
 			 4, types, values, nulls, SPI_OK_INSERT, "write the profile");
 	return 1;
 }

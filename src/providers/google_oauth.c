@@ -233,7 +233,7 @@ store_tokens(int32 account_id, const GhToken *tok)
 				 " access_token = excluded.access_token, "
 				 " access_expires_at = excluded.access_expires_at, "
 				 " refresh_token = coalesce(excluded.refresh_token, c.refresh_token), "
-				 " updated_at = now()",
+				 " updated_at = excluded.updated_at",
 				 4, types, values, nulls,
 				 SPI_OK_INSERT, "store tokens");
 	}

@@ -384,7 +384,7 @@ listen_write_window(const TrackerAccount *acc, const ProviderWindow *w,
 			 " artist_mbids = excluded.artist_mbids, "
 			 " recording_msid = excluded.recording_msid, url = excluded.url, "
 			 " source = excluded.source, payload_id = excluded.payload_id, "
-			 " updated_at = now() "
+			 " updated_at = excluded.updated_at "
 			 "WHERE (x.track, x.artist, x.album, x.day, x.recording_mbid, x.release_mbid, "
 			 "  x.artist_mbids, x.recording_msid, x.url, x.source) "
 			 " IS DISTINCT FROM (excluded.track, excluded.artist, excluded.album, excluded.day, "

@@ -241,7 +241,7 @@ BEGIN
 			reported_cardio_azm = excluded.reported_cardio_azm,
 			reported_peak_azm = excluded.reported_peak_azm,
 			reported_sedentary_minutes = excluded.reported_sedentary_minutes,
-			computed_at = now()
+			computed_at = excluded.computed_at
 		WHERE (g.steps, g.distance_mm, g.floors, g.light_minutes, g.moderate_minutes,
 			   g.vigorous_minutes, g.fat_burn_minutes, g.cardio_minutes, g.peak_minutes,
 			   g.fat_burn_azm, g.cardio_azm, g.peak_azm, g.azm_total, g.sedentary_minutes,
@@ -336,7 +336,7 @@ BEGIN
 		FROM t
 		ON CONFLICT ON CONSTRAINT activity_minutes_pkey DO UPDATE
 			SET minute_values = tracker.merge_minutes(o.minute_values, excluded.minute_values),
-				updated_at = now()
+				updated_at = excluded.updated_at
 			WHERE tracker.merge_minutes(o.minute_values, excluded.minute_values)
 				  IS DISTINCT FROM o.minute_values
 		RETURNING 1)
@@ -420,7 +420,7 @@ BEGIN
 			cardio_azm = coalesce(excluded.cardio_azm, r.cardio_azm),
 			peak_azm = coalesce(excluded.peak_azm, r.peak_azm),
 			sedentary_minutes = coalesce(excluded.sedentary_minutes, r.sedentary_minutes),
-			source = excluded.source, updated_at = now()
+			source = excluded.source, updated_at = excluded.updated_at
 		WHERE (r.distance_mm, r.floors, r.calories_kcal, r.light_minutes, r.moderate_minutes,
 			   r.vigorous_minutes, r.fat_burn_azm, r.cardio_azm, r.peak_azm,
 			   r.sedentary_minutes, r.source)

@@ -109,24 +109,34 @@ AS $$
 $$;
 
 -- One day's series for a chart: epoch seconds and bpm as two arrays.
+-- PL/pgSQL, one statement per table: Citus plans a SQL function's
+-- statements without the arguments' values, and cannot route them then.
 CREATE FUNCTION api.heart_rate_day(account integer, day date)
 RETURNS json
-LANGUAGE sql STABLE SECURITY DEFINER
+LANGUAGE plpgsql STABLE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $$
-	SELECT json_build_object(
-		'day', $2,
-		'time_zone', (SELECT time_zone FROM tracker.account WHERE account_id = $1),
-		't', coalesce((SELECT array_agg(extract(epoch FROM u.ts)::bigint ORDER BY u.ts)
-					   FROM silver.heart_rate_day h, tracker.series_unnest(h.series) u
-					   WHERE h.account_id = $1 AND h.day = $2), '{}'),
-		'bpm', coalesce((SELECT array_agg(u.bpm ORDER BY u.ts)
-						 FROM silver.heart_rate_day h, tracker.series_unnest(h.series) u
-						 WHERE h.account_id = $1 AND h.day = $2), '{}'),
-		'zone_bounds', (SELECT zone_bounds FROM gold.daily WHERE account_id = $1 AND day = $2),
-		'zone_names', (SELECT tracker.zone_names(zone_scheme) FROM gold.daily
-					   WHERE account_id = $1 AND day = $2),
-		'figures', (SELECT row_to_json(d) FROM tracker.daily($1, daterange($2, $2, '[]')) d))
+#variable_conflict use_column
+DECLARE
+	tz text;
+	t json;
+	b json;
+	zb json;
+	zn json;
+	fig json;
+BEGIN
+	SELECT a.time_zone INTO tz FROM tracker.account a WHERE a.account_id = $1;
+	SELECT to_json(coalesce(array_agg(extract(epoch FROM u.ts)::bigint ORDER BY u.ts), '{}')),
+		   to_json(coalesce(array_agg(u.bpm ORDER BY u.ts), '{}'))
+	INTO t, b
+	FROM silver.heart_rate_day h, tracker.series_unnest(h.series) u
+	WHERE h.account_id = $1 AND h.day = $2;
+	SELECT to_json(g.zone_bounds), to_json(tracker.zone_names(g.zone_scheme)) INTO zb, zn
+	FROM gold.daily g WHERE g.account_id = $1 AND g.day = $2;
+	SELECT row_to_json(d) INTO fig FROM tracker.daily($1, daterange($2, $2, '[]')) d;
+	RETURN json_build_object('day', $2, 'time_zone', tz, 't', t, 'bpm', b,
+							 'zone_bounds', zb, 'zone_names', zn, 'figures', fig);
+END
 $$;
 
 CREATE FUNCTION api.exercises(account integer, start_date date, end_date date)

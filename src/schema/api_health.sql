@@ -20,14 +20,19 @@
  * not zero.  Bedtime and wake time are the local clock times in the
  * account's time zone.
  */
+-- PL/pgSQL, not SQL: Citus plans a SQL function's statements without the
+-- arguments' values, and cannot route a join to the account's shards then.
 CREATE FUNCTION api.sleep_nights(account integer, from_day date, to_day date)
 RETURNS TABLE (day date, sleep_id text, start_at timestamptz, end_at timestamptz, nap boolean,
 			   minutes_asleep integer, minutes_awake integer, minutes_in_period integer,
 			   deep_minutes integer, light_minutes integer, rem_minutes integer,
 			   awake_minutes integer, bedtime time, wake_time time)
-LANGUAGE sql STABLE SECURITY DEFINER
+LANGUAGE plpgsql STABLE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $$
+#variable_conflict use_column
+BEGIN
+	RETURN QUERY
 	SELECT s.day, s.sleep_id, s.start_at, s.end_at, s.nap, s.minutes_asleep, s.minutes_awake,
 		   s.minutes_in_period,
 		   CASE WHEN st.staged > 0 THEN coalesce(st.deep, 0)
@@ -56,20 +61,27 @@ AS $$
 			FROM silver.sleep_stage x
 			WHERE x.account_id = s.account_id AND x.sleep_id = s.sleep_id) st
 	WHERE s.account_id = $1 AND s.day BETWEEN $2 AND $3
-	ORDER BY s.day, s.start_at
+	ORDER BY s.day, s.start_at;
+END
 $$;
 
 -- The hypnogram of the sessions filed on a day (naps included).
+-- PL/pgSQL, not SQL: Citus plans a SQL function's statements without the
+-- arguments' values, and cannot route a join to the account's shards then.
 CREATE FUNCTION api.sleep_stages(account integer, day date)
 RETURNS TABLE (sleep_id text, start_at timestamptz, end_at timestamptz, stage text)
-LANGUAGE sql STABLE SECURITY DEFINER
+LANGUAGE plpgsql STABLE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $$
+#variable_conflict use_column
+BEGIN
+	RETURN QUERY
 	SELECT x.sleep_id, x.start_at, x.end_at, x.stage
 	FROM silver.sleep s
 		JOIN silver.sleep_stage x ON x.account_id = s.account_id AND x.sleep_id = s.sleep_id
 	WHERE s.account_id = $1 AND s.day = $2
-	ORDER BY x.start_at, x.sleep_id
+	ORDER BY x.start_at, x.sleep_id;
+END
 $$;
 
 /*
@@ -83,6 +95,8 @@ $$;
  * night's temperature minus the provider's baseline).  Resting heart rate
  * is Tracker's (gold.daily).
  */
+-- PL/pgSQL, not SQL: Citus plans a SQL function's statements without the
+-- arguments' values, and cannot route a join to the account's shards then.
 CREATE FUNCTION api.vitals(account integer, from_day date, to_day date)
 RETURNS TABLE (day date,
 			   hrv_ms real, hrv_ms_baseline numeric, hrv_ms_low numeric,
@@ -97,9 +111,12 @@ RETURNS TABLE (day date,
 			   skin_temp_variation_c_outside boolean,
 			   resting_hr smallint, resting_hr_baseline numeric, resting_hr_low numeric,
 			   resting_hr_high numeric, resting_hr_outside boolean)
-LANGUAGE sql STABLE SECURITY DEFINER
+LANGUAGE plpgsql STABLE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $$
+#variable_conflict use_column
+BEGIN
+	RETURN QUERY
 	WITH v AS (
 		SELECT coalesce(g.day, s.day, d.day) AS day,
 			   coalesce(g.hrv_ms, s.hrv_ms) AS hrv,
@@ -159,7 +176,8 @@ AS $$
 				THEN rhr < rhr_m - rhr_sd OR rhr > rhr_m + rhr_sd END
 	FROM b
 	WHERE day BETWEEN $2 AND $3
-	ORDER BY day
+	ORDER BY day;
+END
 $$;
 
 /*
@@ -168,11 +186,16 @@ $$;
  * the last sample in silver.  weight_kg_7d is the mean weight of the days
  * with one among the 7 ending on the day.
  */
+-- PL/pgSQL, not SQL: Citus plans a SQL function's statements without the
+-- arguments' values, and cannot route a join to the account's shards then.
 CREATE FUNCTION api.body(account integer, from_day date, to_day date)
 RETURNS TABLE (day date, weight_kg real, body_fat_pct real, weight_kg_7d numeric)
-LANGUAGE sql STABLE SECURITY DEFINER
+LANGUAGE plpgsql STABLE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $$
+#variable_conflict use_column
+BEGIN
+	RETURN QUERY
 	WITH d AS (
 		SELECT x.day,
 			   coalesce(g.weight_kg,
@@ -196,7 +219,8 @@ AS $$
 						RANGE BETWEEN '6 days' PRECEDING AND CURRENT ROW)::numeric, 2) AS avg_7d
 		  FROM d) y
 	WHERE y.day BETWEEN $2 AND $3
-	ORDER BY y.day
+	ORDER BY y.day;
+END
 $$;
 
 GRANT EXECUTE ON FUNCTION api.sleep_nights(integer, date, date),

@@ -361,6 +361,8 @@ REVOKE ALL ON FUNCTION tracker.import_fitbit_file(integer, text) FROM PUBLIC;
 -- Reading the figures
 ------------------------------------------------------------------------------
 
+-- PL/pgSQL, not SQL: Citus plans a SQL function's statements without the
+-- arguments' values, and cannot route a join to the account's shards then.
 CREATE FUNCTION tracker.daily(account integer, days daterange)
 RETURNS TABLE (day date,
 			   samples integer,
@@ -379,9 +381,12 @@ RETURNS TABLE (day date,
 			   reported_zone3_minutes real,
 			   reported_zone4_minutes real,
 			   algorithm_version integer)
-LANGUAGE sql STABLE PARALLEL SAFE
+LANGUAGE plpgsql STABLE PARALLEL SAFE
 SET search_path = pg_catalog, pg_temp
 AS $$
+#variable_conflict use_column
+BEGIN
+	RETURN QUERY
 	SELECT coalesce(g.day, r.day), coalesce(g.samples, 0), coalesce(g.wear_minutes, 0),
 		   g.zone_scheme, g.below_zone_minutes,
 		   g.zone1_minutes, g.zone2_minutes, g.zone3_minutes, g.zone4_minutes,
@@ -393,8 +398,9 @@ AS $$
 		FULL JOIN
 		 (SELECT * FROM silver.daily_reported
 		  WHERE account_id = $1 AND day <@ $2) r
-		ON r.day = g.day
-	ORDER BY 1
+		ON r.account_id = g.account_id AND r.day = g.day
+	ORDER BY 1;
+END
 $$;
 
 COMMENT ON FUNCTION tracker.daily(integer, daterange) IS
@@ -449,16 +455,22 @@ $$;
 COMMENT ON FUNCTION tracker.wear_time(integer, daterange) IS
 	'Minutes per day the watch was worn (clock minutes holding at least one sample)';
 
+-- PL/pgSQL, not SQL: Citus plans a SQL function's statements without the
+-- arguments' values, and cannot route a join to the account's shards then.
 CREATE FUNCTION tracker.heart_rate(account integer, day date,
 								   OUT ts timestamptz, OUT bpm smallint)
 RETURNS SETOF record
-LANGUAGE sql STABLE PARALLEL SAFE
+LANGUAGE plpgsql STABLE PARALLEL SAFE
 SET search_path = pg_catalog, pg_temp
 AS $$
+#variable_conflict use_column
+BEGIN
+	RETURN QUERY
 	SELECT s.ts, s.bpm
 	FROM silver.heart_rate_day d
 		CROSS JOIN LATERAL tracker.series_unnest(d.series) s
-	WHERE d.account_id = $1 AND d.day = $2
+	WHERE d.account_id = $1 AND d.day = $2;
+END
 $$;
 
 COMMENT ON FUNCTION tracker.heart_rate(integer, date) IS

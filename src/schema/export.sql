@@ -124,12 +124,18 @@ REVOKE ALL ON FUNCTION tracker.export(integer, daterange, text) FROM PUBLIC;
  * fixed search_path, executable by the dashboard's role alone (the grants
  * of api.sql are made before this part).
  */
+-- PL/pgSQL, not SQL: Citus plans a SQL function's statements without the
+-- arguments' values, and cannot route a join to the account's shards then.
 CREATE FUNCTION api.heart_rate(account integer, day date)
 RETURNS TABLE (ts timestamptz, bpm smallint)
-LANGUAGE sql STABLE SECURITY DEFINER
+LANGUAGE plpgsql STABLE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $$
-	SELECT s.ts, s.bpm FROM tracker.heart_rate($1, $2) s ORDER BY s.ts
+#variable_conflict use_column
+BEGIN
+	RETURN QUERY
+	SELECT s.ts, s.bpm FROM tracker.heart_rate($1, $2) s ORDER BY s.ts;
+END
 $$;
 
 COMMENT ON FUNCTION api.heart_rate(integer, date) IS

@@ -169,7 +169,7 @@ BEGIN
 			SET listens = excluded.listens, artists = excluded.artists,
 				tracks = excluded.tracks, hours = excluded.hours,
 				first_at = excluded.first_at, last_at = excluded.last_at,
-				computed_at = now()
+				computed_at = excluded.computed_at
 			WHERE (g.listens, g.artists, g.tracks, g.hours, g.first_at, g.last_at)
 				IS DISTINCT FROM (excluded.listens, excluded.artists, excluded.tracks,
 								  excluded.hours, excluded.first_at, excluded.last_at)
@@ -418,11 +418,16 @@ $$;
 COMMENT ON FUNCTION tracker.top_tracks(integer, daterange, integer) IS
 	'The n most listened tracks of a range of local days, most listens first';
 
+-- PL/pgSQL, not SQL: Citus plans a SQL function's statements without the
+-- arguments' values, and cannot route a join to the account's shards then.
 CREATE FUNCTION tracker.listening_heatmap(account integer, days daterange)
 RETURNS TABLE (dow integer, hour integer, listens integer)
-LANGUAGE sql STABLE PARALLEL SAFE
+LANGUAGE plpgsql STABLE PARALLEL SAFE
 SET search_path = pg_catalog, pg_temp
 AS $$
+#variable_conflict use_column
+BEGIN
+	RETURN QUERY
 	WITH c AS (
 		SELECT extract(isodow FROM g.day)::integer AS dow, (u.ord - 1)::integer AS hour,
 			   sum(u.n)::integer AS n
@@ -434,7 +439,8 @@ AS $$
 	FROM generate_series(1, 7) AS d(d)
 		CROSS JOIN generate_series(0, 23) AS h(h)
 		LEFT JOIN c ON c.dow = d.d AND c.hour = h.h
-	ORDER BY 1, 2
+	ORDER BY 1, 2;
+END
 $$;
 
 COMMENT ON FUNCTION tracker.listening_heatmap(integer, daterange) IS

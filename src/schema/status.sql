@@ -4,27 +4,38 @@
 -- Status
 ------------------------------------------------------------------------------
 
+/*
+ * The per-account figures come from subqueries grouped by account rather
+ * than correlated ones: on Citus each runs on the shards by itself (the
+ * accounts are a reference table, the schedule and backoff local ones).
+ */
 CREATE VIEW tracker.account_status AS
 SELECT a.account_id AS account, a.name, a.provider,
 	   coalesce(s.state, 'not_connected') AS state,
 	   s.reason, s.since,
-	   (SELECT max(last_success_at) FROM tracker.sync_state y
-		WHERE y.account_id = a.account_id) AS last_sync,
-	   greatest((SELECT max(day) FROM gold.daily g WHERE g.account_id = a.account_id),
-				(SELECT max(day) FROM gold.listening_daily l
-				 WHERE l.account_id = a.account_id)) AS data_up_to,
+	   y.last_sync,
+	   greatest(g.last_day, l.last_day) AS data_up_to,
 	   CASE WHEN s.state = 'connected'
 			THEN coalesce(sc.last_queued_at + current_setting('tracker.sync_interval')::interval, now())
 	   END AS next_sync,
-	   (SELECT count(*) FROM tracker.sync_log l WHERE l.account_id = a.account_id
-		AND l.at > now() - interval '24 hours'
-		AND l.outcome IN ('failed', 'rejected', 'auth')) AS errors_24h,
+	   coalesce(e.errors, 0) AS errors_24h,
 	   b.until AS backoff_until,
 	   s.missing_scopes
 FROM tracker.account a
 	LEFT JOIN tracker.account_auth s ON s.account_id = a.account_id
 	LEFT JOIN tracker.account_schedule sc ON sc.account_id = a.account_id
-	LEFT JOIN tracker.account_backoff b ON b.account_id = a.account_id AND b.until > now();
+	LEFT JOIN tracker.account_backoff b ON b.account_id = a.account_id AND b.until > now()
+	LEFT JOIN (SELECT y.account_id, max(y.last_success_at) AS last_sync
+			   FROM tracker.sync_state y GROUP BY y.account_id) y ON y.account_id = a.account_id
+	LEFT JOIN (SELECT g.account_id, max(g.day) AS last_day
+			   FROM gold.daily g GROUP BY g.account_id) g ON g.account_id = a.account_id
+	LEFT JOIN (SELECT l.account_id, max(l.day) AS last_day
+			   FROM gold.listening_daily l GROUP BY l.account_id) l ON l.account_id = a.account_id
+	LEFT JOIN (SELECT l.account_id, count(*) AS errors
+			   FROM tracker.sync_log l
+			   WHERE l.at > now() - interval '24 hours'
+				 AND l.outcome IN ('failed', 'rejected', 'auth')
+			   GROUP BY l.account_id) e ON e.account_id = a.account_id;
 
 COMMENT ON VIEW tracker.account_status IS
 	'Per account: connected, needs_reauth or not_connected, why and since when, and the last successful sync';

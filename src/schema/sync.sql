@@ -327,7 +327,7 @@ BEGIN
 	VALUES (set_refresh_token.account, set_refresh_token.refresh_token, NULL, NULL)
 	ON CONFLICT ON CONSTRAINT credential_pkey DO UPDATE
 		SET refresh_token = excluded.refresh_token, access_token = NULL,
-			access_expires_at = NULL, updated_at = now();
+			access_expires_at = NULL, updated_at = excluded.updated_at;
 	PERFORM tracker.set_account_state(set_refresh_token.account, 'connected', NULL);
 END
 $$;
@@ -353,7 +353,7 @@ BEGIN
 	ON CONFLICT (account_id) DO UPDATE
 		SET state = excluded.state, reason = excluded.reason,
 			since = CASE WHEN a.state = excluded.state AND a.reason IS NOT DISTINCT FROM excluded.reason
-						 THEN a.since ELSE now() END,
+						 THEN a.since ELSE excluded.since END,
 			scopes = coalesce(excluded.scopes, a.scopes),
 			missing_scopes = CASE WHEN excluded.scopes IS NULL THEN a.missing_scopes
 								  ELSE excluded.missing_scopes END;

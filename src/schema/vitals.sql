@@ -4,6 +4,8 @@
 -- Readers of the vitals and body figures (tables in health.sql)
 ------------------------------------------------------------------------------
 
+-- PL/pgSQL, not SQL: Citus plans a SQL function's statements without the
+-- arguments' values, and cannot route a join to the account's shards then.
 CREATE FUNCTION tracker.vitals(account integer, days daterange)
 RETURNS TABLE (day date,
 			   hrv_ms real,
@@ -22,9 +24,12 @@ RETURNS TABLE (day date,
 			   reported_skin_temp_baseline_c real,
 			   reported_vo2_max real,
 			   cardio_fitness_level text)
-LANGUAGE sql STABLE PARALLEL SAFE
+LANGUAGE plpgsql STABLE PARALLEL SAFE
 SET search_path = pg_catalog, pg_temp
 AS $$
+#variable_conflict use_column
+BEGIN
+	RETURN QUERY
 	SELECT coalesce(g.day, r.day), g.hrv_ms, coalesce(g.hrv_samples, 0),
 		   g.spo2_avg, g.spo2_min, coalesce(g.spo2_samples, 0),
 		   g.respiratory_rate, g.skin_temp_variation_c, g.vo2_max,
@@ -38,32 +43,39 @@ AS $$
 		FULL JOIN
 		 (SELECT * FROM silver.daily_vitals
 		  WHERE account_id = $1 AND day <@ $2) r
-		ON r.day = g.day
-	ORDER BY 1
+		ON r.account_id = g.account_id AND r.day = g.day
+	ORDER BY 1;
+END
 $$;
 
 COMMENT ON FUNCTION tracker.vitals(integer, daterange) IS
 	'One row per day: Tracker''s vitals from the samples, and the provider''s own daily vitals beside them';
 
+-- PL/pgSQL, not SQL: Citus plans a SQL function's statements without the
+-- arguments' values, and cannot route a join to the account's shards then.
 CREATE FUNCTION tracker.body(account integer, days daterange)
 RETURNS TABLE (day date,
 			   weight_kg real,
 			   body_fat_pct real,
 			   weighings integer,
 			   manual boolean)
-LANGUAGE sql STABLE PARALLEL SAFE
+LANGUAGE plpgsql STABLE PARALLEL SAFE
 SET search_path = pg_catalog, pg_temp
 AS $$
+#variable_conflict use_column
+BEGIN
+	RETURN QUERY
 	SELECT g.day, g.weight_kg, g.body_fat_pct,
 		   (SELECT count(*)::integer FROM silver.weight w
-			WHERE w.account_id = $1 AND w.day = g.day),
+			WHERE w.account_id = g.account_id AND w.day = g.day),
 		   (SELECT w.manual FROM silver.weight w
-			WHERE w.account_id = $1 AND w.day = g.day
+			WHERE w.account_id = g.account_id AND w.day = g.day
 			ORDER BY w.measured_at DESC LIMIT 1)
 	FROM gold.daily_vitals g
 	WHERE g.account_id = $1 AND g.day <@ $2
 	  AND (g.weight_kg IS NOT NULL OR g.body_fat_pct IS NOT NULL)
-	ORDER BY g.day
+	ORDER BY g.day;
+END
 $$;
 
 COMMENT ON FUNCTION tracker.body(integer, daterange) IS

@@ -208,7 +208,7 @@ figures_recompute_day(const TrackerAccount *acc, DateADT day)
 			 " below_zone_minutes = excluded.below_zone_minutes, "
 			 " resting_hr_raw = excluded.resting_hr_raw, "
 			 " algorithm_version = excluded.algorithm_version, "
-			 " computed_at = now()",
+			 " computed_at = excluded.computed_at",
 			 14, types, values, nulls, SPI_OK_INSERT, "store daily figures");
 }
 

@@ -96,7 +96,7 @@ reported_upsert(const TrackerAccount *acc, const ReportedDay *r,
 			 " zone4_minutes = coalesce(excluded.zone4_minutes, d.zone4_minutes), "
 			 " source = excluded.source, "
 			 " payload_id = coalesce(excluded.payload_id, d.payload_id), "
-			 " updated_at = now()",
+			 " updated_at = excluded.updated_at",
 			 14, types, values, nulls,
 			 SPI_OK_INSERT, "store reported daily figures");
 }

@@ -147,7 +147,7 @@ sleep_store(const TrackerAccount *acc, const SleepSession *s, int64 payload_id)
 			 " minutes_in_period = excluded.minutes_in_period, stages = excluded.stages, "
 			 " payload_id = excluded.payload_id, "
 			 " start_utc_offset_s = excluded.start_utc_offset_s, "
-			 " end_utc_offset_s = excluded.end_utc_offset_s, updated_at = now() "
+			 " end_utc_offset_s = excluded.end_utc_offset_s, updated_at = excluded.updated_at "
 			 "WHERE (x.sleep_type, x.start_at, x.end_at, x.day, x.nap, x.minutes_asleep, "
 			 " x.minutes_awake, x.minutes_in_period, x.stages, "
 			 " x.start_utc_offset_s, x.end_utc_offset_s) IS DISTINCT FROM "

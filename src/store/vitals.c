@@ -294,7 +294,7 @@ vitals_store_daily(const TrackerAccount *acc, VitalDailyKind kind,
 						   "ON CONFLICT (account_id, day) DO UPDATE SET ");
 	append_cols(&sql, all, nall, "%s = excluded.%s");
 	appendStringInfoString(&sql, ", source = excluded.source, "
-						   "payload_id = excluded.payload_id, updated_at = now() WHERE (");
+						   "payload_id = excluded.payload_id, updated_at = excluded.updated_at WHERE (");
 	append_cols(&sql, all, nall, "x.%s%.0s");
 	appendStringInfoString(&sql, ") IS DISTINCT FROM (");
 	append_cols(&sql, all, nall, "excluded.%s%.0s");
@@ -360,7 +360,7 @@ vitals_recompute_days(const TrackerAccount *acc, const DaySet *days)
 			 " respiratory_rate = excluded.respiratory_rate, "
 			 " skin_temp_variation_c = excluded.skin_temp_variation_c, "
 			 " vo2_max = excluded.vo2_max, weight_kg = excluded.weight_kg, "
-			 " body_fat_pct = excluded.body_fat_pct, computed_at = now() "
+			 " body_fat_pct = excluded.body_fat_pct, computed_at = excluded.computed_at "
 			 "WHERE (g.hrv_ms, g.hrv_samples, g.spo2_avg, g.spo2_min, g.spo2_samples, "
 			 " g.respiratory_rate, g.skin_temp_variation_c, g.vo2_max, g.weight_kg, "
 			 " g.body_fat_pct) IS DISTINCT FROM (excluded.hrv_ms, excluded.hrv_samples, "

@@ -69,10 +69,10 @@ sync_state_update(int32 account_id, const char *data_type, DateADT through,
 	spi_exec(error ?
 			 "INSERT INTO tracker.sync_state AS s (account_id, data_type, last_error, last_error_at) "
 			 "VALUES ($1, $2, $4, now()) ON CONFLICT (account_id, data_type) DO UPDATE "
-			 "SET last_error = $4, last_error_at = now() WHERE $3 IS NOT NULL OR true" :
+			 "SET last_error = $4, last_error_at = excluded.last_error_at WHERE $3 IS NOT NULL OR true" :
 			 "INSERT INTO tracker.sync_state AS s (account_id, data_type, last_success_at, synced_through) "
 			 "VALUES ($1, $2, now(), $3) ON CONFLICT (account_id, data_type) DO UPDATE "
-			 "SET last_success_at = now(), synced_through = greatest(s.synced_through, $3) "
+			 "SET last_success_at = excluded.last_success_at, synced_through = greatest(s.synced_through, $3) "
 			 "WHERE $4 IS NULL",
 			 4, types, values, nulls,
 			 SPI_OK_INSERT, "update the sync state");
