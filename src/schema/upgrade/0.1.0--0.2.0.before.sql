@@ -19,3 +19,10 @@ DROP FUNCTION tracker.zone_minutes(integer, daterange);
 DROP FUNCTION api.daily(integer, date, date);
 DROP FUNCTION api.zone_minutes(integer, date, date);
 DROP FUNCTION api.weekly_zone_minutes(integer, date, date);
+
+/*
+ * A payload may be kept as a delta against an earlier payload of the same
+ * account: the column goes first, so that its index is made with the
+ * tables; its check follows in 0.1.0--0.2.0.sql.
+ */
+ALTER TABLE bronze.payload ADD COLUMN base_payload_id bigint;
