@@ -91,6 +91,9 @@ OBJS += src/providers/gh_fastpoints.o
 # scaling out with Citus: the scheduler of a worker node stays idle
 OBJS += src/bgw/citus_node.o
 
+# bronze deltas: a page kept as a delta against an earlier one
+OBJS += src/core/delta.o
+
 # Measurement hooks for bench/ (bench/src/bench_hooks.c) go into the library
 # only with `make BENCH=1`: the default tracker.so holds only what users call.
 ifeq ($(BENCH),1)
@@ -145,6 +148,8 @@ PROVE_TESTS += test/t/015_notify.pl
 PROVE_TESTS += test/t/018_bronze.pl
 # scheduled syncs in the steady state
 PROVE_TESTS += test/t/016_steady.pl
+# bronze deltas
+PROVE_TESTS += test/t/019_bronze_delta.pl
 
 PG_CONFIG ?= pg_config
 PG_CPPFLAGS = -Isrc
@@ -209,6 +214,9 @@ unit:
 	$(CC) $(UNIT_CFLAGS) test/unit/test_sleep_parse.c $(GH_PARSE_SRC) src/providers/fitbit_parse.c \
 		src/providers/fitbit_sleep.c -ljson-c -o build/test_sleep_parse
 	(cd test/unit && ../../build/test_sleep_parse)
+	# bronze deltas: the byte delta codec
+	$(CC) $(UNIT_CFLAGS) test/unit/test_delta.c src/core/delta.c -o build/test_delta
+	build/test_delta
 
 # Build, install, and run every suite (see test/run-all).
 test:

@@ -41,7 +41,9 @@ TARGETS = ("series", "fitbit_parse", "gh_page", "gh_token", "gh_api_error", "gh_
            # vitals and body measurements
            "fitbit_vitals",
            # ingest: the fast point readers, with gh_page's input
-           "gh_fastpoints")
+           "gh_fastpoints",
+           # bronze deltas: the byte delta codec
+           "delta")
 MAX_SEED = 64 * 1024
 
 # GhDataType order in src/gh_parse.h: the selector byte of fuzz_gh_page.
@@ -271,6 +273,25 @@ def http(method, url, body=None, headers=None, form=None):
         return 0, str(e).encode()
 
 
+def delta_seeds(out):
+    """fuzz_delta: near-copies of a page (mode 1) and pieces of a base (mode 2)."""
+    def page(first, last):
+        pts = ",".join('{"heartRate":{"sampleTime":{"physicalTime":"%d"},"beatsPerMinute":"%d"}}'
+                       % (t, 60 + t * 7919 % 61) for t in range(last, first - 1, -1))
+        return ('{"dataPoints":[%s],"nextPageToken":""}' % pts).encode()
+    for shift in (0, 10, 60):
+        base = page(1000, 1200)
+        target = page(1000 + shift, 1200 + shift)
+        out.add("delta", bytes([1, len(base) & 0xFF, len(base) >> 8]) + base + target,
+                "page-shift-%d" % shift)
+    base = page(1000, 1100)
+    recs = bytes([1, 0, 40, 30, 0, 120, 45, 9, 1, 1, 0, 16, 1, 0, 200, 64])
+    out.add("delta", bytes([2, len(base) & 0xFF, len(base) >> 8]) + base + recs, "pieces")
+    out.add("delta", bytes([0, 4, 0]) + b"abcd" + bytes([1, 4, 6, 4]) + b"xy" + bytes([9, 0]),
+            "decode-good")
+    out.add("delta", bytes([0, 4, 0]) + b"abcd" + bytes([1, 4, 4, 9, 1]), "decode-past")
+
+
 def fake_seeds(out):
     fake = os.path.join(ROOT, "test", "fakes", "google_health.py")
     if not os.path.exists(fake):
@@ -430,6 +451,7 @@ def main():
                     out.add(t, fh.read(), "corpus-" + f)
 
     series_seeds(out)
+    delta_seeds(out)
     add_fitbit_files(out, os.path.join(ROOT, "test", "fixtures"), "fixture")
     add_fitbit_files(out, os.path.join(ROOT, "test", "fake_data"), "fakedata")
     ghdir = os.path.join(ROOT, "test", "unit", "fixtures", "gh")

@@ -52,6 +52,9 @@ fitbit_vitals|src/providers/fitbit_vitals_parse.c $JSON_CHECK_SRC|fitbit|16384
 # ingest: the fast point readers against the general path, input as gh_page
 TARGET_TABLE+="gh_fastpoints|$GH_PARSE_SRC|gh|16384
 "
+# bronze deltas: the byte delta codec, round trips and arbitrary deltas
+TARGET_TABLE+="delta|src/core/delta.c||16384
+"
 # Last.fm/ListenBrainz pages, once their parser and its harness exist.
 if [ -f src/providers/listen_parse.c ] && [ -f fuzz/fuzz_listen_parse.c ]; then
 	TARGET_TABLE+="listen_parse|src/providers/listen_parse.c $JSON_CHECK_SRC|listen|8192

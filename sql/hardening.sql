@@ -372,6 +372,11 @@ $$SELECT * FROM tracker.bronze_retire('-1 day')$$,
 $$SELECT * FROM tracker.bronze_retire('1 day', 0)$$,
 $$SELECT * FROM tracker.bronze_retire('1 day', 2147483647)$$,
 $$SELECT * FROM tracker.bronze_retire(older_than => '1000000 years')$$,
+$$SELECT tracker.payload_body(NULL, NULL)$$,
+$$SELECT tracker.payload_body(2147483647, 1)$$,
+$$SELECT tracker.payload_body(account_id => {imp}, payload_id => -1)$$,
+$$SELECT tracker.payload_body(account_id => {imp}, payload_id => 9223372036854775807)$$,
+$$SELECT tracker.payload_base_check()$$,
 $$SELECT tracker.api_revoke_public()$$
 ]) s
 WHERE to_regproc(substring(s FROM '(?:tracker|api)\.[a-z_0-9]+(?=\()')) IS NOT NULL;
@@ -572,6 +577,7 @@ ORDER BY 1;
 CREATE TABLE hardening.owner_only (n serial, stmt text);
 INSERT INTO hardening.owner_only (stmt) VALUES
     ($$SELECT count(*) FROM bronze.payload$$),
+    ($$SELECT tracker.payload_body(account_id => 900001, payload_id => 1)$$),
     ($$SELECT count(*) FROM silver.heart_rate$$),
     ($$SELECT count(*) FROM silver.heart_rate_day$$),
     ($$SELECT count(*) FROM gold.daily$$),

@@ -39,6 +39,7 @@
 #include "common/common.h"
 #include "core/core.h"
 #include "http/http.h"
+#include "store/store.h"
 
 
 /*
@@ -75,6 +76,7 @@ typedef struct CarriedItem
 typedef struct BundleRows
 {
 	BuiltBundle *out;
+	int32		account_id;
 	GzWriter   *gz;
 	pg_cryptohash_ctx *fp;
 	bool		first;
@@ -304,7 +306,7 @@ bundle_row(HeapTuple tup, TupleDesc desc, void *arg)
 	bool		isnull;
 	int64		payload_id;
 	Datum		d;
-	bytea	   *body;
+	char	   *body;
 	bytea	   *sha;
 	size_t		len;
 	char	   *day;
@@ -318,9 +320,12 @@ bundle_row(HeapTuple tup, TupleDesc desc, void *arg)
 	sha_hex = SPI_getvalue(tup, desc, 7);
 	byte_size = DatumGetInt32(SPI_getbinval(tup, desc, 8, &isnull));
 	status = SPI_getvalue(tup, desc, 10);
-	body = DatumGetByteaPP(SPI_getbinval(tup, desc, 12, &isnull));
-	sha = DatumGetByteaPP(SPI_getbinval(tup, desc, 13, &isnull));
-	len = VARSIZE_ANY_EXHDR(body);
+	sha = DatumGetByteaPP(SPI_getbinval(tup, desc, 12, &isnull));
+	/* the exact bytes received, whatever form bronze keeps them in */
+	body = bronze_body(br->account_id, payload_id, &len);
+	if (body == NULL)
+		elog(ERROR, "payload " INT64_FORMAT " of account %d vanished while it was archived",
+			 payload_id, br->account_id);
 
 	carry_flush(br, payload_id);
 	initStringInfo(&line);
@@ -341,17 +346,11 @@ bundle_row(HeapTuple tup, TupleDesc desc, void *arg)
 	appendStringInfo(&line, ",\"sha256\":\"%s\",\"byte_size\":" INT64_FORMAT,
 					 sha_hex, byte_size);
 	if (len < (size_t) PG_INT32_MAX &&
-		pg_encoding_verifymbstr(PG_UTF8, VARDATA_ANY(body), (int) len) == (int) len)
-	{
-		char	   *text = palloc_extended(len + 1, MCXT_ALLOC_HUGE);
-
-		memcpy(text, VARDATA_ANY(body), len);
-		text[len] = '\0';
-		jsondoc_append_member(&line, "body", text, true);
-	}
+		pg_encoding_verifymbstr(PG_UTF8, body, (int) len) == (int) len)
+		jsondoc_append_member(&line, "body", body, true);
 	else
 		appendStringInfo(&line, ",\"body_base64\":\"%s\"",
-						 base64_string(VARDATA_ANY(body), len));
+						 base64_string(body, len));
 	appendStringInfoString(&line, "}\n");
 	if (!gzip_write(br->gz, line.data, line.len))
 		bundle_too_large();
@@ -385,6 +384,7 @@ bundle_build(ArchiveRun *run, const BundlePlan *b, BuiltBundle *out)
 	memset(out, 0, sizeof(*out));
 	initStringInfo(&out->items);
 	br.out = out;
+	br.account_id = b->account_id;
 	br.gz = gzip_begin(run->bundle_cxt, ARCHIVE_MAX_OBJECT);
 	br.first = true;
 	br.carried = NULL;
@@ -405,7 +405,7 @@ bundle_build(ArchiveRun *run, const BundlePlan *b, BuiltBundle *out)
 	values[2] = DateADTGetDatum(b->month);
 	spi_cursor_each("SELECT p.payload_id, x.day, p.source, p.kind, p.origin, "
 					" p.received_at, encode(p.sha256, 'hex'), p.byte_size, "
-					" p.http_status, p.status, p.reason, p.body, p.sha256 "
+					" p.http_status, p.status, p.reason, p.sha256 "
 					"FROM tracker.archive_payload x "
 					" JOIN bronze.payload p ON p.account_id = x.account_id "
 					"  AND p.payload_id = x.payload_id "

@@ -33,6 +33,7 @@
 #include "http/http.h"
 #include "providers/fitbit_parse.h"
 #include "providers/gh_parse.h"
+#include "store/store.h"
 
 
 /*
@@ -357,7 +358,6 @@ archive_assign_days(ArchiveRun *run)
 			char	   *status;
 			DateADT		arrived;
 			DateADT		day;
-			bytea	   *body;
 			char	   *text;
 			size_t		len;
 			MemoryContext tmp;
@@ -367,7 +367,7 @@ archive_assign_days(ArchiveRun *run)
 			values[1] = Int64GetDatum(ids[i]);
 			spi_exec_limit("SELECT p.source, p.kind, p.origin, p.status, "
 						   " (p.received_at AT TIME ZONE a.time_zone)::date, "
-						   " a.time_zone, p.body "
+						   " a.time_zone "
 						   "FROM bronze.payload p JOIN tracker.account a "
 						   " ON a.account_id = p.account_id "
 						   "WHERE p.account_id = $1 AND p.payload_id = $2",
@@ -389,12 +389,9 @@ archive_assign_days(ArchiveRun *run)
 			day = arrived;
 			if (strcmp(status, "accepted") == 0)
 			{
-				body = DatumGetByteaPP(SPI_getbinval(tup, desc, 7, &isnull));
-				len = VARSIZE_ANY_EXHDR(body);
-				text = palloc_extended(len + 1, MCXT_ALLOC_HUGE);
-				memcpy(text, VARDATA_ANY(body), len);
-				text[len] = '\0';
-				if (!payload_data_day(source, kind, origin,
+				text = bronze_body(accounts[i], ids[i], &len);
+				if (text == NULL ||
+					!payload_data_day(source, kind, origin,
 									  tracker_time_zone(SPI_getvalue(tup, desc, 6)),
 									  text, len, &day))
 					day = arrived;

@@ -172,14 +172,12 @@ replay_row(HeapTuple tup, TupleDesc desc, void *arg)
 	char	   *source = SPI_getvalue(tup, desc, 2);
 	char	   *kind = SPI_getvalue(tup, desc, 3);
 	char	   *origin = SPI_getvalue(tup, desc, 4);
-	bytea	   *b = DatumGetByteaPP(SPI_getbinval(tup, desc, 5, &isnull));
-	size_t		len = VARSIZE_ANY_EXHDR(b);
-	char	   *body = palloc_extended(len + 1, MCXT_ALLOC_HUGE);
+	size_t		len;
+	char	   *body = bronze_body(rr->ra->acc.account_id, payload_id, &len);
 	char	   *why = NULL;
 
-	memcpy(body, VARDATA_ANY(b), len);
-	body[len] = '\0';
-
+	if (body == NULL)
+		return;					/* removed meanwhile */
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
 	if (replay_payload(&rr->ra->acc, payload_id, source, kind, origin, body,
@@ -223,7 +221,7 @@ replay_account(RestoreAccount *ra)
 	values[1] = Int64GetDatum(min_id);
 	rowcxt = AllocSetContextCreate(CurrentMemoryContext, "tracker replay",
 								   ALLOCSET_DEFAULT_SIZES);
-	spi_cursor_each("SELECT payload_id, source, kind, origin, body "
+	spi_cursor_each("SELECT payload_id, source, kind, origin "
 					"FROM bronze.payload "
 					"WHERE account_id = $1 AND status = 'accepted' "
 					" AND payload_id >= $2 "

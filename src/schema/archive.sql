@@ -405,7 +405,8 @@ COMMENT ON FUNCTION tracker.archive_summary() IS
  * month (its fingerprint matches).  Nothing goes while the archive is not
  * configured, and nothing that no verified bundle holds, rejected payloads
  * included.  At most max_payloads go per call, so that the archive worker
- * can call it in short transactions.
+ * can call it in short transactions.  A payload that stays and is kept as a
+ * delta against one that goes is rewritten whole in the same transaction.
  */
 CREATE FUNCTION tracker.bronze_retire(older_than interval DEFAULT NULL,
 									  max_payloads integer DEFAULT 500,
@@ -418,6 +419,8 @@ DECLARE
 	keep interval := coalesce(older_than,
 							  nullif(current_setting('tracker.bronze_retention', true), '')::interval,
 							  interval '0');
+	gone_accounts integer[];
+	gone_ids bigint[];
 BEGIN
 	payloads := 0;
 	bytes := 0;
@@ -469,11 +472,26 @@ BEGIN
 		SELECT account_id, payload_id, data_type, day, sha256, byte_size, status,
 			   received_at, bundle_key
 		FROM victim
-		RETURNING account_id, payload_id),
-	gone AS (
+		RETURNING account_id, payload_id)
+	SELECT coalesce(array_agg(account_id), '{}'), coalesce(array_agg(payload_id), '{}')
+	INTO gone_accounts, gone_ids
+	FROM kept;
+
+	-- A payload that stays and is a delta against one that goes is kept
+	-- whole first (tracker.payload_base_check(): a base that something
+	-- still rests on cannot go).
+	UPDATE bronze.payload p
+	SET body = tracker.payload_body(account_id => p.account_id, payload_id => p.payload_id),
+		base_payload_id = NULL
+	FROM unnest(gone_accounts, gone_ids) g(account_id, payload_id)
+	WHERE p.account_id = g.account_id AND p.base_payload_id = g.payload_id
+	  AND NOT EXISTS (SELECT 1 FROM unnest(gone_accounts, gone_ids) k(account_id, payload_id)
+					  WHERE k.account_id = p.account_id AND k.payload_id = p.payload_id);
+
+	WITH gone AS (
 		DELETE FROM bronze.payload p
-		USING kept k
-		WHERE p.account_id = k.account_id AND p.payload_id = k.payload_id
+		USING unnest(gone_accounts, gone_ids) g(account_id, payload_id)
+		WHERE p.account_id = g.account_id AND p.payload_id = g.payload_id
 		RETURNING p.byte_size)
 	SELECT count(*), coalesce(sum(byte_size), 0) INTO payloads, bytes FROM gone;
 END

@@ -148,13 +148,84 @@ CREATE TABLE bronze.payload (
 	http_status smallint,
 	status text NOT NULL CHECK (status IN ('accepted', 'rejected')),
 	reason text,				-- why it was rejected
-	body bytea COMPRESSION lz4 NOT NULL,	-- exactly the bytes received
+	body bytea COMPRESSION lz4 NOT NULL,	-- the bytes received, or a delta against base_payload_id
+	base_payload_id bigint,		-- what body is a delta against (same account); null: whole
 	PRIMARY KEY (account_id, payload_id),
-	UNIQUE (account_id, sha256)
+	UNIQUE (account_id, sha256),
+	CONSTRAINT payload_base_check CHECK (base_payload_id <> payload_id)
 );
 
+-- The payloads that rest on a base: what payload_base_check() looks up when one goes.
+CREATE INDEX payload_base ON bronze.payload (account_id, base_payload_id)
+	WHERE base_payload_id IS NOT NULL;
+
+/*
+ * A base leaves bronze only once nothing rests on it: the rule of a foreign
+ * key (account_id, base_payload_id) without cascade, checked at the end of
+ * each statement as a foreign key is.  It is kept by triggers rather than
+ * a foreign key because pg_dump warns of a "circular foreign-key
+ * constraint" on every dump of a table of an extension that refers to
+ * itself.  A new delta locks its base (FOR KEY SHARE), so that the base
+ * cannot leave in a transaction running at the same time.
+ */
+CREATE FUNCTION tracker.payload_base_check()
+RETURNS trigger
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+	dependent bigint;
+BEGIN
+	IF TG_OP = 'DELETE' THEN
+		SELECT p.payload_id INTO dependent FROM bronze.payload p
+		WHERE p.account_id = OLD.account_id AND p.base_payload_id = OLD.payload_id
+		LIMIT 1;
+		IF FOUND THEN
+			RAISE EXCEPTION 'payload % of account % is the base of payload %',
+					OLD.payload_id, OLD.account_id, dependent
+				USING ERRCODE = 'foreign_key_violation',
+					  DETAIL = 'Its body is a delta against the payload removed.',
+					  HINT = 'Rewrite the payloads that rest on it whole first, as tracker.bronze_retire() does.';
+		END IF;
+		RETURN NULL;
+	END IF;
+	PERFORM 1 FROM bronze.payload p
+	WHERE p.account_id = NEW.account_id AND p.payload_id = NEW.base_payload_id
+	FOR KEY SHARE;
+	IF NOT FOUND THEN
+		RAISE EXCEPTION 'the base % of payload % of account % does not exist',
+				NEW.base_payload_id, NEW.payload_id, NEW.account_id
+			USING ERRCODE = 'foreign_key_violation';
+	END IF;
+	RETURN NULL;
+END
+$$;
+
+CREATE TRIGGER payload_base_exists
+	AFTER INSERT OR UPDATE OF account_id, base_payload_id ON bronze.payload
+	FOR EACH ROW WHEN (NEW.base_payload_id IS NOT NULL)
+	EXECUTE FUNCTION tracker.payload_base_check();
+
+CREATE TRIGGER payload_base_kept
+	AFTER DELETE ON bronze.payload
+	FOR EACH ROW EXECUTE FUNCTION tracker.payload_base_check();
+
 COMMENT ON TABLE bronze.payload IS
-	'Every raw payload exactly as received; a payload is stored once per account';
+	'Every raw payload exactly as received; a payload is stored once per account; read the bytes with tracker.payload_body()';
+
+/*
+ * The bytes received of a payload, whether its body holds them or a delta
+ * against an earlier payload (src/store/bronze.c).  Like bronze itself, for
+ * the extension owner only.
+ */
+CREATE FUNCTION tracker.payload_body(account_id integer, payload_id bigint)
+RETURNS bytea
+AS 'MODULE_PATHNAME', 'tracker_payload_body'
+LANGUAGE C STABLE STRICT
+SET search_path = pg_catalog, pg_temp;
+
+COMMENT ON FUNCTION tracker.payload_body(integer, bigint) IS
+	'Exactly the bytes received of a bronze payload (null when the account holds no such payload)';
 
 ------------------------------------------------------------------------------
 -- silver: typed rows

@@ -91,6 +91,8 @@ extern int64 bronze_insert(int32 account_id, const char *source,
 						   const char *kind, const char *origin,
 						   const char *body, size_t len, const uint8 *sha,
 						   int http_status, bool accepted, const char *reason);
+extern char *bronze_body(int32 account_id, int64 payload_id, size_t *len);
+extern char *bronze_body_stable(int32 account_id, int64 payload_id, size_t *len);
 
 /* Silver (silver.c). */
 extern void reported_upsert(const TrackerAccount *acc, const ReportedDay *r,

@@ -117,3 +117,26 @@ tracker_recompute(PG_FUNCTION_ARGS)
 	SPI_finish();
 	PG_RETURN_INT32(days.n);
 }
+
+PG_FUNCTION_INFO_V1(tracker_payload_body);
+
+/*
+ * tracker_payload_body
+ *		tracker.payload_body(account_id, payload_id): exactly the bytes
+ *		received of a bronze payload, null when the account holds no such
+ *		payload.  SQL readers go through it as the C ones go through
+ *		bronze_body(): a body may be a delta against another payload.
+ */
+Datum
+tracker_payload_body(PG_FUNCTION_ARGS)
+{
+	int32		account_id = PG_GETARG_INT32(0);
+	int64		payload_id = PG_GETARG_INT64(1);
+	char	   *body;
+	size_t		len;
+
+	body = bronze_body_stable(account_id, payload_id, &len);
+	if (body == NULL)
+		PG_RETURN_NULL();
+	PG_RETURN_BYTEA_P(DatumGetByteaPP(bytea_datum(body, len)));
+}

@@ -254,7 +254,7 @@ forget(1, '2025-07-01', '2025-07-02');
 fake_call($fake, 'POST', '/_fake/now_playing', { service => 'lastfm', user => 'alice', on => JSON::PP::true });
 like(sync(1, $DAY), qr/^1\|$day_count\|0\|0\|connected$/, 'now playing: the page is accepted');
 is(day_rows(1), $day_count, 'now playing: skipped, the scrobbles are all there');
-ok(query(q{SELECT count(*) FROM bronze.payload WHERE account_id = 1 AND convert_from(body, 'UTF8') LIKE '%nowplaying%'}) > 0,
+ok(query(q{SELECT count(*) FROM bronze.payload WHERE account_id = 1 AND convert_from(tracker.payload_body(account_id, payload_id), 'UTF8') LIKE '%nowplaying%'}) > 0,
 	'now playing: the page is in bronze as received');
 fake_call($fake, 'POST', '/_fake/now_playing', { service => 'lastfm', user => 'alice', on => JSON::PP::false });
 
@@ -280,7 +280,7 @@ is(query("SELECT day || '|' || listens || '|' || artists FROM tracker.listening(
 query("SELECT tracker.add_account('solo', 'UTC', 'lastfm', username => 'solo')");
 my $solo = id('solo');
 like(sync($solo, "'[2025-06-05,2025-06-06)'"), qr/^1\|1\|0\|0\|connected$/, 'a one-track page is read');
-like(query(q{SELECT convert_from(body, 'UTF8') FROM bronze.payload WHERE account_id = } . $solo),
+like(query(q{SELECT convert_from(tracker.payload_body(account_id, payload_id), 'UTF8') FROM bronze.payload WHERE account_id = } . $solo),
 	qr/"track": \{/, 'that page gave the track as an object');
 
 # Accounts the service refuses: not_connected with the reason, no more requests.

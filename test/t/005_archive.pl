@@ -126,7 +126,8 @@ my %snapshot_sql = (
 	accounts => 'SELECT account_id, name, provider, time_zone, birth_date, username, created_at '
 	  . 'FROM tracker.account ORDER BY 1',
 	bronze => 'SELECT account_id, payload_id, source, kind, origin, received_at, '
-	  . "encode(sha256, 'hex'), byte_size, http_status, status, reason, md5(body) "
+	  . "encode(sha256, 'hex'), byte_size, http_status, status, reason, "
+	  . 'md5(tracker.payload_body(account_id, payload_id)) '
 	  . 'FROM bronze.payload ORDER BY 1, 2',
 	heart_rate_day => 'SELECT account_id, day, samples, first_at, last_at, md5(series) '
 	  . 'FROM silver.heart_rate_day ORDER BY 1, 2',

@@ -115,7 +115,8 @@ sub snapshot
 }
 
 my $bronze_sql = 'SELECT account_id, payload_id, source, kind, origin, '
-  . "encode(sha256, 'hex'), byte_size, http_status, status, reason, md5(body) "
+  . "encode(sha256, 'hex'), byte_size, http_status, status, reason, "
+  . 'md5(tracker.payload_body(account_id, payload_id)) '
   . 'FROM bronze.payload ORDER BY 1, 2';
 
 # ------------------------------------------------------------------------
@@ -144,7 +145,8 @@ cmp_ok($old, '>=', 8, "$old old payloads");
 my $bronze_before = $node->safe_psql('orig', $bronze_sql);
 # A page of April, kept aside for a late re-fetch later on.
 $node->safe_psql('orig', q{CREATE TABLE public.april AS
-	SELECT body FROM bronze.payload WHERE account_id = 1 AND kind = 'heart-rate'
+	SELECT tracker.payload_body(account_id, payload_id) AS body FROM bronze.payload
+	WHERE account_id = 1 AND kind = 'heart-rate'
 	ORDER BY payload_id LIMIT 1});
 
 # ------------------------------------------------------------------------

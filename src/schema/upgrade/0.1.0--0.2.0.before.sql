@@ -33,3 +33,10 @@ UPDATE tracker.provider_data_type SET cursor_across = false;
 ALTER TABLE tracker.provider_data_type
 	ALTER COLUMN cursor_across SET DEFAULT false,
 	ALTER COLUMN cursor_across SET NOT NULL;
+
+/*
+ * A payload may be kept as a delta against an earlier payload of the same
+ * account: the column goes first, so that its index is made with the
+ * tables; its check follows in 0.1.0--0.2.0.sql.
+ */
+ALTER TABLE bronze.payload ADD COLUMN base_payload_id bigint;

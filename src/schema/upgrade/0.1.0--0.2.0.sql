@@ -170,3 +170,12 @@ WHERE provider = 'google_health'
 					'daily-respiratory-rate', 'daily-sleep-temperature-derivations',
 					'daily-vo2-max');
 ALTER TABLE tracker.job_window ADD COLUMN page_floor date;
+
+/*
+ * A payload may be kept as a delta against an earlier payload of the same
+ * account (src/store/bronze.c); the payloads of 0.1.0 stay whole.  The
+ * column came in the first step (its index is made with the tables, its
+ * triggers with the rest).
+ */
+ALTER TABLE bronze.payload
+	ADD CONSTRAINT payload_base_check CHECK (base_payload_id <> payload_id);
