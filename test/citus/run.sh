@@ -87,7 +87,14 @@ fake_pid=$!
 for _ in $(seq 300); do [ -s "$CITUS_DIR/fake.port" ] && break; sleep 0.1; done
 [ -s "$CITUS_DIR/fake.port" ] || { echo "the fake API did not start" >&2; exit 1; }
 url="http://127.0.0.1:$(cat "$CITUS_DIR/fake.port")"
-curl -sf -X POST -H 'Content-Type: application/json' -d "{\"now\": \"$t0\"}" "$url/_fake/clock" >/dev/null
+# The fake's clock, set with Python's standard library (no curl needed).
+set_fake_clock() {
+	/usr/bin/python3 -c 'import json, sys, urllib.request
+req = urllib.request.Request(sys.argv[1] + "/_fake/clock", data=json.dumps({"now": sys.argv[2]}).encode(),
+                             headers={"Content-Type": "application/json"}, method="POST")
+urllib.request.urlopen(req, timeout=30).read()' "$url" "$1"
+}
+set_fake_clock "$t0"
 
 tracker_conf=(
 	"tracker.google_health_url = '$url'"
@@ -154,14 +161,14 @@ backfill() {
 
 # round NODE: one more scheduled sync of every account, at t1.
 round() {
-	curl -sf -X POST -H 'Content-Type: application/json' -d "{\"now\": \"$t1\"}" "$url/_fake/clock" >/dev/null
+	set_fake_clock "$t1"
 	node_psql "$1" -c "ALTER SYSTEM SET tracker.clock = '$t1'" -c "SELECT pg_reload_conf()" >/dev/null
 	sleep 1
 	node_psql "$1" -c "SELECT tracker.wake_scheduler()" >/dev/null
 	poll "$1" "SELECT (SELECT count(*) FROM tracker.account_schedule WHERE last_queued_at = '$t1') = $ACCOUNTS
 		AND NOT EXISTS (SELECT 1 FROM tracker.job WHERE state IN ('queued', 'running'))" 900 ||
 		fail "$1: the scheduled syncs at $t1 are done"
-	curl -sf -X POST -H 'Content-Type: application/json' -d "{\"now\": \"$t0\"}" "$url/_fake/clock" >/dev/null
+	set_fake_clock "$t0"
 }
 
 setup_tracker() {
