@@ -178,12 +178,13 @@ def main():
                              "%+.1f %% over the minimum, %d pages twice" % ((req / mn - 1) * 100, dup))))
         wall = f.num("backfill.wall_s")
         smp = f.num("backfill.samples")
-        rows.append(("6", "end to end: tracker.backfill() of %d days, samples/s" % f.num("backfill.days"),
-                     rate(smp / wall) if wall else "-",
-                     "HTTP %.0f %%, parse %.0f %%, database and the rest %.0f %% of %.0f s" % (
-                         100 * f.num("backfill.http_s") / wall, 100 * f.num("backfill.parse_s") / wall,
-                         100 * f.num("backfill.rest_s") / wall, wall),
-                     "-", "-", "informative"))
+        if wall and f.has("backfill.parse_s"):
+            rows.append(("6", "end to end: tracker.backfill() of %d days, samples/s" % f.num("backfill.days"),
+                         rate(smp / wall) if wall else "-",
+                         "HTTP %.0f %%, parse %.0f %%, database and the rest %.0f %% of %.0f s" % (
+                             100 * f.num("backfill.http_s") / wall, 100 * f.num("backfill.parse_s") / wall,
+                             100 * f.num("backfill.rest_s") / wall, wall),
+                         "-", "-", "informative"))
     else:
         rows.append(("4", "backfill requests", "-", "-", "-", "<= 1.05", "not measured"))
 
@@ -195,11 +196,18 @@ def main():
         rows.append(("7a", "scheduled syncs, a simulated day at 15 min: requests per account-day",
                      "%d" % f.num("steady.requests_per_day"),
                      "minimum to pick up the new data: %d; full syncs every interval: %d" % (smin, sold),
-                     "%.2f" % (sreq / smin), "far below full syncs",
-                     verdict(sreq * 2 <= sold, "%.1fx fewer than full syncs" % (sold / sreq))))
+                     "%.2f" % (sreq / smin), "<= 1.2x the minimum",
+                     verdict(sreq <= 1.2 * smin, "%.2fx the minimum (%.1fx fewer than full syncs)"
+                             % (sreq / smin, sold / sreq))))
         sb = f.num("steady.bronze_bytes")
+        sk = f.num("steady.bronze_kept_bytes")
         sf = f.num("steady.final_bytes")
-        rows.append(("7b", "scheduled syncs: bronze bytes per account-day",
+        if sk:
+            rows.append(("7b", "scheduled syncs: bronze bytes kept per account-day (deltas included)",
+                         "%.1f MB" % (sk / 1e6), "one copy of the day's final pages: %.1f MB" % (sf / 1e6),
+                         "%.2f" % (sk / sf) if sf else "-", "<= 1.5x",
+                         verdict(sk <= 1.5 * sf, "%.2fx one copy" % (sk / sf))))
+        rows.append(("7b'", "scheduled syncs: bytes received per account-day",
                      "%.1f MB" % (sb / 1e6), "one copy of the day's final pages: %.1f MB" % (sf / 1e6),
                      "%.2f" % (sb / sf) if sf else "-", "informative", "informative"))
         miss = f.num("steady.missing")
@@ -424,15 +432,16 @@ def main():
         w("Pages fetched twice: %d. Answers by HTTP status: %s." % (
             f.num("backfill.duplicate_pages"), f.text("backfill.by_status")))
         wall = f.num("backfill.wall_s")
-        w("")
-        w("End to end: %.1f s from `SELECT tracker.backfill()` to the job done, %d samples "
-          "(%.1f MB in %d requests): HTTP %.1f s, parsing %.1f s (every stored page parsed again in "
-          "the server), database and the rest %.1f s. The fake used %.1f s of CPU meanwhile; the sync "
-          "worker %.1f s of CPU, at most %.0f MiB of private memory." % (
-              wall, f.num("backfill.samples"), f.num("backfill.bytes") / 1e6,
-              f.num("backfill.log_requests"), f.num("backfill.http_s"), f.num("backfill.parse_s"),
-              f.num("backfill.rest_s"), f.num("backfill.fake_cpu_s"), f.num("backfill.worker_cpu_s"),
-              f.num("backfill.worker_anon_kb") / 1024))
+        if wall and f.has("backfill.parse_s"):
+            w("")
+            w("End to end: %.1f s from `SELECT tracker.backfill()` to the job done, %d samples "
+              "(%.1f MB in %d requests): HTTP %.1f s, parsing %.1f s (every stored page parsed again in "
+              "the server), database and the rest %.1f s. The fake used %.1f s of CPU meanwhile; the sync "
+              "worker %.1f s of CPU, at most %.0f MiB of private memory." % (
+                  wall, f.num("backfill.samples"), f.num("backfill.bytes") / 1e6,
+                  f.num("backfill.log_requests"), f.num("backfill.http_s"), f.num("backfill.parse_s"),
+                  f.num("backfill.rest_s"), f.num("backfill.fake_cpu_s"), f.num("backfill.worker_cpu_s"),
+                  f.num("backfill.worker_anon_kb") / 1024))
 
     if cycles:
         w("")

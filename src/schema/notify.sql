@@ -302,7 +302,7 @@ SET search_path = pg_catalog, pg_temp
 AS $$
 	-- an account whose grant is gone
 	SELECT 'needs_reauth', 'needs_reauth:' || s.account_id,
-		   extract(epoch FROM s.since)::bigint::text, s.account_id,
+		   (extract(epoch FROM s.since) * 1000000)::bigint::text, s.account_id,
 		   format('account %s needs to be connected again', a.name),
 		   'Connect it again: tracker.authorize_url(), then tracker.connect().',
 		   jsonb_build_object('since', s.since)
@@ -311,7 +311,7 @@ AS $$
 	UNION ALL
 	-- a Google grant of a consent screen in Testing lasts 7 days
 	SELECT 'grant_expiring', 'grant_expiring:' || s.account_id,
-		   extract(epoch FROM s.since)::bigint::text, s.account_id,
+		   (extract(epoch FROM s.since) * 1000000)::bigint::text, s.account_id,
 		   format('the Google grant of account %s expires at %s', a.name,
 				  to_char((s.since + interval '7 days') AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI "UTC"')),
 		   'Connect the account again before then (tracker.authorize_url(), then tracker.connect()), or publish the OAuth consent screen.',
